@@ -1,0 +1,46 @@
+# The two commands: `make run` and `make test`. Everything they need is installed from here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SITE := $(shell $(PYTHON) -c 'import sys; print(f"python{sys.version_info[0]}.{sys.version_info[1]}")')
+STAMP := $(VENV)/.installed
+PLAYGROUND := frontend/dist/playground/.built
+
+.PHONY: run test install assets lint typecheck schema bench clean
+
+run: install assets  ## Set up and serve the platform with demo brands on 127.0.0.1:8000
+	$(PY) -m devstack run
+
+test: install assets  ## Set up and run every test, lint and type check
+	$(PY) -m devstack test
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@# platform/ is a source root (a package named `platform` would shadow the standard library).
+	@printf '%s\n%s\n' "$(CURDIR)/platform" "$(CURDIR)" > $(VENV)/lib/$(SITE)/site-packages/affiliate_platform.pth
+	@touch $(STAMP)
+
+assets: $(PLAYGROUND)
+
+$(PLAYGROUND): frontend/package.json frontend/package-lock.json frontend/scripts/build-playground.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build:playground
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy platform tenants graphql_schema themes
+
+schema: install  ## Re-export graphql_schema/schema.graphql after changing the API
+	$(PY) -m devstack manage export_schema
+
+bench: install  ## Run the benchmarks in bench/ (see README, Performance)
+	$(PY) -m devstack bench
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+
+from accounts.models import ApiToken as ApiTokenModel
+from accounts.models import User as UserModel
+from graphql_schema.errors import UserError
+
+
+@strawberry.enum
+class Role(Enum):
+    OPERATOR = "operator"
+    BRAND_ADMIN = "brand_admin"
+    MERCHANT = "merchant"
+    AFFILIATE = "affiliate"
+    CUSTOMER = "customer"
+
+
+@strawberry.enum(description="Roles a person may pick when signing up.")
+class SignupRole(Enum):
+    AFFILIATE = "affiliate"
+    MERCHANT = "merchant"
+    CUSTOMER = "customer"
+
+
+@strawberry.enum
+class ApiTokenScope(Enum):
+    READ = "read"
+    WRITE = "write"
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    email: str
+    full_name: str
+    role: Role
+    date_joined: dt.datetime
+
+    @classmethod
+    def from_model(cls, user: UserModel) -> User:
+        return cls(
+            id=strawberry.ID(str(user.pk)),
+            email=user.email,
+            full_name=user.full_name,
+            role=Role(user.role),
+            date_joined=user.date_joined,
+        )
+
+
+@strawberry.type(description="A personal API token. The secret is shown once, at creation.")
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    prefix: str = strawberry.field(description="The visible start of the token, to tell tokens apart.")
+    scopes: list[ApiTokenScope]
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    is_active: bool
+
+    @classmethod
+    def from_model(cls, token: ApiTokenModel) -> ApiToken:
+        return cls(
+            id=strawberry.ID(str(token.pk)),
+            name=token.name,
+            prefix=token.prefix,
+            scopes=[ApiTokenScope(scope) for scope in token.scopes],
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            is_active=token.is_active,
+        )
+
+
+@strawberry.input
+class SignupInput:
+    email: str
+    password: str
+    full_name: str = ""
+    role: SignupRole = SignupRole.AFFILIATE
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class ApiTokenCreateInput:
+    name: str
+    scopes: list[ApiTokenScope]
+    expires_in_days: int | None = strawberry.field(default=None, description="Null for a token that never expires.")
+
+
+@strawberry.type
+class AuthPayload:
+    user: User | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool
+
+
+@strawberry.type
+class MagicLinkRequestPayload:
+    ok: bool = strawberry.field(
+        description="True when the request was accepted. It does not tell whether the email has an account."
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
+class ApiTokenCreatePayload:
+    api_token: ApiToken | None
+    token: str | None = strawberry.field(description="The full secret token. Store it now: it is never shown again.")
+    errors: list[UserError]
+
+
+@strawberry.type
+class ApiTokenRevokePayload:
+    api_token: ApiToken | None
+    errors: list[UserError]

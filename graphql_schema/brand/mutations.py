@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import strawberry
+from django.core.exceptions import ValidationError
+from strawberry.types import Info
+
+from graphql_schema.brand.types import Brand, BrandUpdateInput, BrandUpdatePayload
+from graphql_schema.errors import user_errors
+from graphql_schema.permissions import IsBrandAdmin
+from tenants.selectors import brand_snapshot
+from tenants.services import brand_update
+
+
+@strawberry.type
+class BrandMutation:
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Change the brand's name, theme or default language. Open pages re-theme live.",
+    )
+    def brand_update(self, info: Info, input: BrandUpdateInput) -> BrandUpdatePayload:
+        tenant = info.context.tenant
+        try:
+            tenant = brand_update(
+                actor=info.context.user,
+                tenant=tenant,
+                name=input.name,
+                theme=input.theme,
+                language=input.language.value if input.language else None,
+            )
+        except ValidationError as error:
+            return BrandUpdatePayload(brand=Brand.from_snapshot(brand_snapshot(tenant)), errors=user_errors(error))
+        info.context.tenant = tenant
+        return BrandUpdatePayload(brand=Brand.from_snapshot(brand_snapshot(tenant)), errors=[])

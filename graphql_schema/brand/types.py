@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from graphql_schema.errors import UserError
+from themes import css_variables
+
+
+@strawberry.type(description="The colours of a theme in one mode (light or dark), as #rrggbb.")
+class ThemeColors:
+    primary: str
+    on_primary: str
+    background: str
+    surface: str
+    text: str
+    muted_text: str
+    accent: str
+    border: str
+
+    @classmethod
+    def from_tokens(cls, palette: dict[str, str]) -> ThemeColors:
+        return cls(
+            primary=palette["primary"],
+            on_primary=palette["onPrimary"],
+            background=palette["background"],
+            surface=palette["surface"],
+            text=palette["text"],
+            muted_text=palette["mutedText"],
+            accent=palette["accent"],
+            border=palette["border"],
+        )
+
+
+@strawberry.type
+class ThemeTypography:
+    font_family: str
+    heading_font_family: str
+    base_size: str
+
+
+@strawberry.type(description="A named set of design tokens. Apply `cssVariables` to :root to theme a page.")
+class Theme:
+    name: str
+    label: str
+    description: str
+    colors: ThemeColors
+    dark_colors: ThemeColors
+    typography: ThemeTypography
+    radius: str
+    spacing: str
+    css_variables: strawberry.scalars.JSON = strawberry.field(
+        description="The light-mode tokens as CSS custom properties, e.g. {\"--color-primary\": \"#d4af37\"}."
+    )
+
+    @classmethod
+    def from_tokens(cls, tokens: dict[str, Any]) -> Theme:
+        return cls(
+            name=tokens["name"],
+            label=tokens["label"],
+            description=tokens.get("description", ""),
+            colors=ThemeColors.from_tokens(tokens["colors"]),
+            dark_colors=ThemeColors.from_tokens(tokens["darkColors"]),
+            typography=ThemeTypography(
+                font_family=tokens["typography"]["fontFamily"],
+                heading_font_family=tokens["typography"]["headingFontFamily"],
+                base_size=tokens["typography"]["baseSize"],
+            ),
+            radius=tokens["radius"],
+            spacing=tokens["spacing"],
+            css_variables=css_variables(tokens),
+        )
+
+
+@strawberry.enum(description="Interface languages a brand can default to.")
+class LanguageCode(Enum):
+    EN = "en"
+    FR = "fr"
+
+
+@strawberry.type(description="A brand: a white-label instance of the platform on its own subdomain.")
+class Brand:
+    id: strawberry.ID
+    name: str
+    subdomain: str
+    domain: str = strawberry.field(description="The primary host name, e.g. nova.example.com.")
+    currency: str = strawberry.field(description="Default ISO 4217 currency of the brand's programs.")
+    language: LanguageCode
+    theme: Theme
+    provisioning_ms: int | None = strawberry.field(description="How long provisioning took, in milliseconds.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any]) -> Brand:
+        """From ``tenants.selectors.brand_snapshot``: plain data, no lazy database access, so
+        the same type serves HTTP resolvers and websocket subscriptions."""
+        return cls(
+            id=strawberry.ID(str(snapshot["id"])),
+            name=snapshot["name"],
+            subdomain=snapshot["subdomain"],
+            domain=snapshot["domain"],
+            currency=snapshot["currency"],
+            language=LanguageCode(snapshot["language"]),
+            theme=Theme.from_tokens(snapshot["theme"]),
+            provisioning_ms=snapshot["provisioning_ms"],
+            created_at=dt.datetime.fromisoformat(snapshot["created_at"]),
+            updated_at=dt.datetime.fromisoformat(snapshot["updated_at"]),
+        )
+
+
+@strawberry.input
+class BrandUpdateInput:
+    name: str | None = None
+    theme: str | None = strawberry.field(default=None, description="Name of a theme from the `themes` query.")
+    language: LanguageCode | None = None
+
+
+@strawberry.type
+class BrandUpdatePayload:
+    brand: Brand | None
+    errors: list[UserError]

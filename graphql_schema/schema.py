@@ -1,0 +1,124 @@
+"""The root schema: every domain's queries, mutations and subscriptions merged into one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterable
+from typing import Any
+
+import strawberry
+from django.conf import settings
+from graphql import GraphQLError, OperationType, parse
+from graphql.utilities import get_operation_ast
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.schema.schema import StreamResult
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from core.tenancy import run_in_tenant
+from graphql_schema.accounts.mutations import AccountMutation
+from graphql_schema.accounts.queries import AccountQuery
+from graphql_schema.brand.mutations import BrandMutation
+from graphql_schema.brand.queries import BrandQuery
+from graphql_schema.brand.subscriptions import BrandSubscription
+from graphql_schema.console.mutations import ConsoleMutation
+from graphql_schema.console.queries import ConsoleQuery
+from graphql_schema.context import GraphQLContext
+
+Query = merge_types("Query", (BrandQuery, AccountQuery, ConsoleQuery))
+Mutation = merge_types("Mutation", (AccountMutation, BrandMutation, ConsoleMutation))
+Subscription = merge_types("Subscription", (BrandSubscription,))
+
+EXPOSED_ERROR_CODES_EXTENSION = "code"
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Hide unexpected exceptions (bugs) from clients; keep errors we raise on purpose."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    return not (error.extensions and EXPOSED_ERROR_CODES_EXTENSION in error.extensions)
+
+
+def _operation_type(query: str | None, operation_name: str | None) -> OperationType | None:
+    if not query:
+        return None
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return None
+    return operation.operation if operation else None
+
+
+class PlatformSchema(strawberry.Schema):
+    """Runs queries and mutations that arrive over the websocket inside the brand's schema.
+
+    Subscriptions stream on the event loop and never touch the database lazily. Queries and
+    mutations, whose resolvers are plain sync Django code, run whole in one call to
+    ``run_in_tenant``, so they cannot see the schema another connection left on the shared
+    ``database_sync_to_async`` thread (see core.tenancy).
+    """
+
+    async def stream(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        is_websocket = isinstance(context_value, GraphQLContext) and context_value.ws is not None
+        if is_websocket and _operation_type(query, operation_name) in (OperationType.QUERY, OperationType.MUTATION):
+            assert isinstance(context_value, GraphQLContext)
+            result = await run_in_tenant(
+                context_value.tenant,
+                self.execute_sync,
+                query,
+                variable_values=variable_values,
+                context_value=context_value,
+                root_value=root_value,
+                operation_name=operation_name,
+            )
+            return _single(result)
+        return await super().stream(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+            allowed_operation_types=allowed_operation_types,
+        )
+
+
+async def _single(result: Any) -> AsyncGenerator[Any, None]:
+    yield result
+
+
+def _extensions() -> list[Any]:
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        DjangoOptimizerExtension(),
+    ]
+    if not settings.GRAPHQL_INTROSPECTION:
+        extensions.append(DisableIntrospection())
+    if not settings.DEBUG:
+        extensions.append(MaskErrors(should_mask_error=_should_mask))
+    return extensions
+
+
+schema = PlatformSchema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=_extensions(),
+)

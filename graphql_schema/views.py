@@ -1,0 +1,79 @@
+"""``/graphql/`` over HTTP: a strawberry Django view with Bearer tokens, CSRF and the playground."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from strawberry.django.views import GraphQLView
+
+from accounts.services import api_token_authenticate
+from graphql_schema.context import GraphQLContext
+from graphql_schema.schema import schema
+
+
+def _error_response(status: int, message: str, code: str) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
+
+
+def _csrf_rejection(request: HttpRequest) -> HttpResponseBase | None:
+    """Django's own CSRF check, run here because the view must let Bearer requests through."""
+    return CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})  # type: ignore[arg-type]
+
+
+class PlatformGraphQLView(GraphQLView):
+    """Browsers authenticate with the session cookie and must send the CSRF token
+    (``X-CSRFToken`` header, value of the ``csrftoken`` cookie) on POST; integrations send
+    ``Authorization: Bearer <token>`` and are exempt."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        authorization = request.META.get("HTTP_AUTHORIZATION", "")
+        request.api_token = None  # type: ignore[attr-defined]
+        if authorization:
+            scheme, _, raw_token = authorization.partition(" ")
+            token = api_token_authenticate(raw_token) if scheme.lower() == "bearer" else None
+            if token is None:
+                return _error_response(401, "Invalid, expired or revoked API token.", "INVALID_TOKEN")
+            request.user = token.user
+            request.api_token = token  # type: ignore[attr-defined]
+        elif request.method == "POST" and _csrf_rejection(request) is not None:
+            return _error_response(
+                403,
+                "CSRF check failed. Browsers: send the csrftoken cookie's value in the X-CSRFToken header. "
+                "Integrations: authenticate with Authorization: Bearer <API token>.",
+                "CSRF_FAILED",
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:  # type: ignore[override]
+        return GraphQLContext(
+            tenant=request.tenant,  # type: ignore[attr-defined]
+            user=request.user,
+            request=request,
+            response=response,
+            api_token=request.api_token,  # type: ignore[attr-defined]
+        )
+
+    def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
+        """The GraphiQL playground, served with its own assets (it works offline)."""
+        policy = settings.GRAPHQL_PLAYGROUND
+        allowed = policy == "on" or (policy == "authenticated" and request.user.is_authenticated)
+        if not allowed:
+            return HttpResponse(
+                "The GraphQL playground is available to signed-in users. POST your queries to this URL.",
+                status=403,
+                content_type="text/plain",
+            )
+        brand_name = getattr(request.tenant, "name", "Platform")  # type: ignore[attr-defined]
+        return render(
+            request,
+            "graphql_schema/playground.html",
+            {"endpoint": request.path, "brand_name": brand_name},
+        )
+
+
+graphql_view = csrf_exempt(PlatformGraphQLView.as_view(schema=schema, multipart_uploads_enabled=True))

@@ -1,0 +1,231 @@
+"""Writes on accounts: signup, password and magic-link login, logout, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.error_codes import AccountErrorCode
+from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User
+from accounts.selectors import user_by_email
+from accounts.tokens import new_api_token, secret_hash, secrets_match, split_api_token
+from core.audit import audit_log
+from core.ratelimit import rate_limit_hit, rate_limit_peek, rate_limit_reset
+from core.tasks import enqueue_on_commit
+
+SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
+API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def client_ip(request: HttpRequest) -> str:
+    header = settings.CLIENT_IP_HEADER
+    if header:
+        forwarded = request.META.get(header, "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def user_create(*, email: str, password: str | None, role: str, full_name: str = "", actor: Any = None) -> User:
+    """Create a user of the current schema (a brand's, or public for operators)."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise _field_error("email", "Enter a valid email address.", AccountErrorCode.INVALID) from error
+    if password is not None:
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise ValidationError(
+                {"password": ValidationError(" ".join(error.messages), code=AccountErrorCode.PASSWORD_TOO_WEAK)}
+            ) from error
+    if user_by_email(email) is not None:
+        raise _field_error("email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, role=role, full_name=full_name.strip())
+            audit_log(actor=actor or user, action="user.created", target=user, role=role)
+    except IntegrityError as error:  # a concurrent signup with the same email
+        raise _field_error(
+            "email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN
+        ) from error
+    return user
+
+
+def user_signup(*, request: HttpRequest, email: str, password: str, role: str, full_name: str = "") -> User:
+    """Self-service signup inside a brand; the new user is logged in."""
+    if role not in SELF_SIGNUP_ROLES:
+        raise _field_error("role", "This role cannot be chosen at signup.", AccountErrorCode.ROLE_NOT_ALLOWED)
+    user = user_create(email=email, password=password, role=role, full_name=full_name)
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+def _login_buckets(email: str, ip: str) -> tuple[str, str]:
+    return f"login:account:{email.strip().lower()}", f"login:ip:{ip}"
+
+
+def user_login(*, request: HttpRequest, email: str, password: str) -> User:
+    """Password login, throttled per account (failures) and per client IP (attempts)."""
+    window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
+    account_bucket, ip_bucket = _login_buckets(email, client_ip(request))
+    ip_state = rate_limit_hit(ip_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_IP + 1, window_seconds=window)
+    account_state = rate_limit_peek(account_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, window_seconds=window)
+    for state in (ip_state, account_state):
+        if state.is_exceeded:
+            raise _field_error(
+                "email",
+                f"Too many login attempts. Try again in {state.retry_after_seconds} seconds.",
+                AccountErrorCode.RATE_LIMITED,
+            )
+    user = auth.authenticate(request, username=email.strip().lower(), password=password)
+    if user is None:
+        rate_limit_hit(account_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, window_seconds=window)
+        raise _field_error("password", "Wrong email or password.", AccountErrorCode.INVALID_CREDENTIALS)
+    rate_limit_reset(account_bucket, window_seconds=window)
+    auth.login(request, user)
+    return user
+
+
+def user_logout(*, request: HttpRequest) -> None:
+    auth.logout(request)
+
+
+def magic_link_request(*, request: HttpRequest, email: str) -> MagicLink | None:
+    """Send a login link if the account exists. The caller answers the same either way, so the
+    form cannot be used to find out who has an account."""
+    window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
+    account_bucket, _ = _login_buckets(email, "")
+    state = rate_limit_hit(
+        f"magic:{account_bucket}", limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT + 1, window_seconds=window
+    )
+    if state.is_exceeded:
+        raise _field_error(
+            "email",
+            f"Too many login links requested. Try again in {state.retry_after_seconds} seconds.",
+            AccountErrorCode.RATE_LIMITED,
+        )
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        return None
+    from accounts.tasks import send_magic_link_task  # tasks import services: import here, not at top
+
+    with transaction.atomic():
+        link = MagicLink.objects.create(
+            user=user,
+            expires_at=timezone.now() + dt.timedelta(seconds=settings.MAGIC_LINK_TTL_SECONDS),
+            requested_ip=client_ip(request) or None,
+        )
+        enqueue_on_commit(send_magic_link_task, link.pk)
+    return link
+
+
+def magic_link_issue_secret(*, link_id: int, secret: str) -> MagicLink | None:
+    """Attach a fresh secret to an unsent, unexpired link, exactly once (idempotent task)."""
+    with transaction.atomic():
+        link = MagicLink.objects.select_for_update().filter(pk=link_id).first()
+        if link is None or link.sent_at is not None or link.expires_at <= timezone.now():
+            return None
+        link.token_hash = secret_hash(secret)
+        link.sent_at = timezone.now()
+        link.save(update_fields=["token_hash", "sent_at"])
+    return link
+
+
+def magic_link_login(*, request: HttpRequest, token: str) -> User:
+    """Log in with a link: valid once, within 15 minutes of the request."""
+    now = timezone.now()
+    with transaction.atomic():
+        link = (
+            MagicLink.objects.select_for_update()
+            .select_related("user")
+            .filter(token_hash=secret_hash(token.strip()), used_at__isnull=True, expires_at__gt=now)
+            .first()
+        )
+        if link is None or not link.user.is_active:
+            raise _field_error(
+                "token",
+                "This login link is invalid, expired or already used. Request a new one.",
+                AccountErrorCode.INVALID_OR_EXPIRED_LINK,
+            )
+        link.used_at = now
+        link.save(update_fields=["used_at"])
+    auth.login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
+    return link.user
+
+
+def api_token_create(
+    *, user: User, name: str, scopes: list[str], expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the full secret, which is never shown again."""
+    errors: dict[str, ValidationError] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = ValidationError("Name the token after what will use it.", code=AccountErrorCode.REQUIRED)
+    if not scopes or any(scope not in ApiTokenScope.values for scope in scopes):
+        errors["scopes"] = ValidationError(
+            "Choose at least one of the scopes read and write.", code=AccountErrorCode.INVALID_SCOPE
+        )
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        errors["expiresInDays"] = ValidationError(
+            "Choose between 1 and 3650 days, or no expiry.", code=AccountErrorCode.INVALID
+        )
+    if errors:
+        raise ValidationError(errors)
+    raw, prefix, hashed = new_api_token()
+    expires_at = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=prefix,
+            secret_hash=hashed,
+            scopes=sorted(set(scopes)),
+            expires_at=expires_at,
+        )
+        audit_log(actor=user, action="api_token.created", target=token, scopes=token.scopes)
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens. Another user's token answers like a missing one."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
+        if token is None:
+            raise _field_error("id", "No such API token.", AccountErrorCode.NOT_FOUND)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_log(actor=user, action="api_token.revoked", target=token)
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """The active token matching ``raw`` in the current schema, or None."""
+    parts = split_api_token(raw)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not secrets_match(secret, token.secret_hash):
+        return None
+    if not token.is_active or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > API_TOKEN_LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

@@ -1,0 +1,67 @@
+"""Account tasks. They take IDs, run in the schema of the brand that enqueued them
+(tenant-schemas-celery reads it from the message headers) and are idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.mail import send_mail
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import MagicLink
+from accounts.services import magic_link_issue_secret
+from accounts.tokens import new_magic_link_secret
+from config.celery import app
+from tenants.models import Tenant
+from tenants.selectors import brand_primary_domain, brand_list
+
+logger = logging.getLogger(__name__)
+
+
+def brand_base_url(tenant: Tenant) -> str:
+    port = f":{settings.PUBLIC_URL_PORT}" if settings.PUBLIC_URL_PORT else ""
+    return f"{settings.PUBLIC_URL_SCHEME}://{brand_primary_domain(tenant)}{port}"
+
+
+@app.task(bind=True, max_retries=5, default_retry_delay=10)
+def send_magic_link_task(self, magic_link_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Email a login link. Sent at most once per link, even if the task runs twice."""
+    secret = new_magic_link_secret()
+    link = magic_link_issue_secret(link_id=magic_link_id, secret=secret)
+    if link is None:
+        logger.info("magic link %s already sent or expired; nothing to do", magic_link_id)
+        return
+    tenant = connection.tenant
+    url = f"{brand_base_url(tenant)}/login/magic?{urlencode({'token': secret})}"
+    send_mail(
+        subject=f"Your login link for {tenant.name}",
+        message=(
+            f"Hello,\n\nUse this link to log in to {tenant.name}. It works once, for 15 minutes:\n\n{url}\n\n"
+            "If you did not ask for it, ignore this email.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[link.user.email],
+    )
+
+
+@app.task
+def purge_expired_auth_artifacts_task() -> None:
+    """Beat job (public): fan out the clean-up to every brand, each in its own schema."""
+    for schema_name in brand_list().values_list("schema_name", flat=True):
+        purge_brand_auth_artifacts_task.apply_async(headers={"_schema_name": schema_name})
+
+
+@app.task
+def purge_brand_auth_artifacts_task() -> None:
+    """Delete login links a day past expiry and expired sessions of the current brand."""
+    cutoff = timezone.now() - dt.timedelta(days=1)
+    deleted_links, _ = MagicLink.objects.filter(expires_at__lt=cutoff).delete()
+    deleted_sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    logger.info(
+        "purged %s login links and %s sessions in %s", deleted_links, deleted_sessions, connection.schema_name
+    )

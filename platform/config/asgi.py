@@ -1,0 +1,38 @@
+"""ASGI entry point: Django (with the tenant middleware) for HTTP, Channels for websockets.
+
+Websockets skip Django's middleware, so ``TenantWebsocketMiddleware`` resolves the brand
+from the Host header, checks the Origin, loads the session user, and closes unknown hosts
+with 4404.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]
+for _path in (str(_ROOT / "platform"), str(_ROOT)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from graphql_schema.consumers import GraphQLWebsocketConsumer  # noqa: E402
+from tenants.websocket import TenantWebsocketMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": TenantWebsocketMiddleware(
+            URLRouter([path("graphql/", GraphQLWebsocketConsumer.as_asgi())])
+        ),
+    }
+)

@@ -1,0 +1,28 @@
+"""Publishing live events to a brand's channel-layer groups (``<schema>.<topic>``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+
+def group_name(schema_name: str, topic: str) -> str:
+    """Channel-layer group of one topic of one brand. Groups never cross brands."""
+    return f"{schema_name}.{topic}"
+
+
+def publish_on_commit(*, topic: str, message_type: str, payload: dict[str, Any]) -> None:
+    """Send ``payload`` to the current brand's ``topic`` group once the transaction commits."""
+    schema_name = connection.schema_name
+    group = group_name(schema_name, topic)
+    message = {"type": message_type, "payload": payload}
+
+    def send() -> None:
+        channel_layer = get_channel_layer()
+        if channel_layer is not None:
+            async_to_sync(channel_layer.group_send)(group, message)
+
+    transaction.on_commit(send)

@@ -1,0 +1,166 @@
+"""``python -m devstack run|test|manage|bench``: what ``make run`` and ``make test`` execute.
+
+Starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset, prepares
+the database, then serves (run) or checks (test), and stops what it started on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+from devstack.services import ROOT, VAR, ensure_services, stop_services
+
+PYTHON = sys.executable
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = os.environ.get("PORT", "8000")
+
+
+def _env(settings_module: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    env.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    (VAR / "run").mkdir(parents=True, exist_ok=True)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT), env.get("PYTHONPATH", "")])
+    return env
+
+
+def _manage(args: Sequence[str], env: dict[str, str]) -> None:
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
+
+
+def _prepare_database(env: dict[str, str]) -> None:
+    started = time.perf_counter()
+    _manage(["migrate_schemas", "--shared", "-v", "0"], env)
+    _manage(["platform_init", "-v", "0"], env)
+    _manage(["migrate_schemas", "--tenant", "-v", "0"], env)
+    _manage(["provision_demo"], env)
+    print(f"database ready in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def run() -> int:
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    services = ensure_services()
+    os.environ.update(services.as_env())
+    env = _env("config.settings.local")
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        _prepare_database(env)
+        children = [
+            subprocess.Popen(
+                [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", HOST, "--port", PORT,
+                 "--no-access-log", "--ws", "websockets"],
+                env=env, cwd=ROOT,
+            ),
+            subprocess.Popen(
+                [PYTHON, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+                env=env, cwd=ROOT,
+            ),
+            subprocess.Popen(
+                [PYTHON, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+                 "--schedule", str(VAR / "celerybeat-schedule")],
+                env=env, cwd=ROOT,
+            ),
+        ]
+        print(
+            f"\nServing on http://{HOST}:{PORT}  (brands: http://nova.localhost:{PORT}/graphql/ "
+            f"and http://aurum.localhost:{PORT}/graphql/). Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(children)
+        stop_services(services.started)
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def test(pytest_args: Sequence[str]) -> int:
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    services = ensure_services()
+    os.environ.update(services.as_env())
+    env = _env("config.settings.test")
+    venv_bin = os.path.dirname(PYTHON)
+    steps: list[tuple[str, list[str]]] = [
+        ("ruff check", [f"{venv_bin}/ruff", "check", "."]),
+        ("ruff format", [f"{venv_bin}/ruff", "format", "--check", "."]),
+        ("mypy", [f"{venv_bin}/mypy", "platform", "tenants", "graphql_schema", "themes"]),
+        ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
+        ("pytest", [PYTHON, "-m", "pytest", *pytest_args]),
+    ]
+    failed: list[str] = []
+    try:
+        for name, command in steps:
+            print(f"\n=== {name} ===", flush=True)
+            if subprocess.run(command, env=env, cwd=ROOT).returncode != 0:
+                failed.append(name)
+    finally:
+        stop_services(services.started)
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)}", flush=True)
+        return 1
+    return 0
+
+
+def manage(args: Sequence[str]) -> int:
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    services = ensure_services()
+    os.environ.update(services.as_env())
+    env = _env("config.settings.local")
+    try:
+        return subprocess.run([PYTHON, "manage.py", *args], env=env, cwd=ROOT).returncode
+    finally:
+        stop_services(services.started)
+
+
+def bench() -> int:
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    services = ensure_services()
+    os.environ.update(services.as_env())
+    env = _env("config.settings.local")
+    try:
+        for script in sorted((ROOT / "bench").glob("*.py")):
+            print(f"\n=== {script.name} ===", flush=True)
+            subprocess.run([PYTHON, str(script)], env=env, cwd=ROOT, check=True)
+    finally:
+        stop_services(services.started)
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], list(argv[1:])
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(rest)
+    if command == "manage":
+        return manage(rest)
+    if command == "bench":
+        return bench()
+    print(f"unknown command {command!r}\n{__doc__}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context, tenant_context
+
+from accounts.models import Role
+from accounts.selectors import user_by_email
+from accounts.services import user_create
+from tenants.models import Tenant
+from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
+
+DEMO_BRANDS = [
+    {"name": "Nova Partners", "subdomain": "nova", "theme": "vivid", "currency": "EUR", "language": "en"},
+    {"name": "Aurum Club", "subdomain": "aurum", "theme": "aurum", "currency": "MAD", "language": "fr"},
+]
+DEMO_ROLES = [Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER]
+
+
+def _demo_password(subdomain: str, role: str) -> str:
+    return f"demo-{subdomain}-{role.replace('_', '-')}"
+
+
+class Command(BaseCommand):
+    help = "Create the public tenant, the template, the demo brands and their users. Idempotent."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        public_tenant_ensure()
+        template_tenant_ensure()
+        port = f":{settings.PUBLIC_URL_PORT}" if settings.PUBLIC_URL_PORT else ""
+        lines = []
+        with schema_context("public"):
+            operator_email = f"operator@{settings.ROOT_DOMAIN}.test"
+            if user_by_email(operator_email) is None:
+                user_create(email=operator_email, password="demo-operator", role=Role.OPERATOR, full_name="Operator")
+        lines.append(f"  operator console  http://{settings.ROOT_DOMAIN}{port}/graphql/")
+        lines.append(f"    {Role.OPERATOR.label:<12} {operator_email} / demo-operator")
+        for spec in DEMO_BRANDS:
+            tenant = Tenant.objects.filter(subdomain=spec["subdomain"]).first()
+            if tenant is None:
+                tenant = brand_create(actor=None, **spec)
+            lines.append(f"  {tenant.name:<17} http://{spec['subdomain']}.{settings.ROOT_DOMAIN}{port}/graphql/")
+            with tenant_context(tenant):
+                for role in DEMO_ROLES:
+                    email = f"{role.value.replace('_', '-')}@{spec['subdomain']}.test"
+                    password = _demo_password(spec["subdomain"], role.value)
+                    if user_by_email(email) is None:
+                        user_create(email=email, password=password, role=role, full_name=f"Demo {role.label}")
+                    lines.append(f"    {role.label:<12} {email} / {password}")
+        self.stdout.write("Demo brands and users:\n" + "\n".join(lines))

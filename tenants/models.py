@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class TenantKind(models.TextChoices):
+    PUBLIC = "public", "Public (operator console)"
+    TEMPLATE = "template", "Template (cloned into new brands)"
+    BRAND = "brand", "Brand"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+
+
+class Tenant(TenantMixin):
+    """A brand: its own subdomain, theme and PostgreSQL schema.
+
+    Two technical rows share the table: the public tenant (the root domain) and the template
+    whose migrated, empty schema new brands are cloned from.
+    """
+
+    kind = models.CharField(max_length=10, choices=TenantKind.choices, default=TenantKind.BRAND)
+    name = models.CharField(max_length=120)
+    subdomain = models.CharField(max_length=63, unique=True, null=True, blank=True)
+    theme = models.CharField(max_length=40, default="default")
+    currency = models.CharField(max_length=3, default="USD")
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    provisioning_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Schemas are created by tenants.services (a clone of the template), never as a side
+    # effect of save().
+    auto_create_schema = False
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(DomainMixin):
+    """A host name served by a tenant: ``<subdomain>.<root domain>``, later custom domains."""
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,58 @@
+"""Reads of brands and domains. Public-schema tables are not protected by the search path:
+every query here filters explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tenants.models import Domain, Tenant, TenantKind
+from themes import get_theme
+
+
+def normalize_host(host: str) -> str:
+    """``Nova.Localhost:8000`` → ``nova.localhost``."""
+    return host.split(":", 1)[0].strip().lower().rstrip(".")
+
+
+def tenant_for_host(host: str) -> Tenant | None:
+    """The tenant (brand or public) serving ``host``; None for an unknown host or the template."""
+    domain = (
+        Domain.objects.select_related("tenant")
+        .filter(domain=normalize_host(host))
+        .exclude(tenant__kind=TenantKind.TEMPLATE)
+        .first()
+    )
+    return domain.tenant if domain else None
+
+
+def brand_list() -> QuerySet[Tenant]:
+    return Tenant.objects.filter(kind=TenantKind.BRAND).order_by("id")
+
+
+def brand_domains(tenant: Tenant) -> list[str]:
+    return list(Domain.objects.filter(tenant=tenant).order_by("-is_primary", "id").values_list("domain", flat=True))
+
+
+def brand_primary_domain(tenant: Tenant) -> str:
+    """Uses ``tenant.domains`` so that a prefetched list costs no query."""
+    domains = sorted(tenant.domains.all(), key=lambda domain: (not domain.is_primary, domain.pk))
+    return domains[0].domain if domains else ""
+
+
+def brand_snapshot(tenant: Tenant) -> dict[str, Any]:
+    """Everything a client shows of a brand, as plain data: safe to publish over the channel
+    layer and to render in async code without touching the database."""
+    return {
+        "id": tenant.pk,
+        "name": tenant.name,
+        "subdomain": tenant.subdomain or "",
+        "domain": brand_primary_domain(tenant),
+        "currency": tenant.currency,
+        "language": tenant.language,
+        "theme": get_theme(tenant.theme),
+        "provisioning_ms": tenant.provisioning_ms,
+        "created_at": tenant.created_at.isoformat(),
+        "updated_at": tenant.updated_at.isoformat(),
+    }
