@@ -37,7 +37,7 @@ typecheck: install
 	$(VENV)/bin/mypy platform tenants graphql_schema themes
 
 schema: install  ## Re-export graphql_schema/schema.graphql after changing the API
-	$(PY) -m devstack manage export_schema
+	$(PY) -m devstack manage export_schema graphql_schema.schema:schema --path graphql_schema/schema.graphql
 
 bench: install  ## Run the benchmarks in bench/ (see README, Performance)
 	$(PY) -m devstack bench

@@ -103,16 +103,17 @@ async def _single(result: Any) -> AsyncGenerator[Any, None]:
 
 
 def _extensions() -> list[Any]:
+    """Factories, so that every operation gets fresh extension instances."""
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
-        DjangoOptimizerExtension(),
+        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        DjangoOptimizerExtension,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     if not settings.DEBUG:
-        extensions.append(MaskErrors(should_mask_error=_should_mask))
+        extensions.append(lambda: MaskErrors(should_mask_error=_should_mask))
     return extensions
 
 

@@ -1,4 +1,8 @@
-"""The exported SDL, committed in graphql_schema/schema.graphql and diffed by a test."""
+"""The exported SDL, committed in graphql_schema/schema.graphql and diffed by a test.
+
+`make schema` writes it with strawberry-django's ``export_schema`` command, which prints the
+same ``print_schema`` output as ``current_sdl``.
+"""
 
 from __future__ import annotations
 
@@ -12,4 +16,4 @@ SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 def current_sdl() -> str:
     from graphql_schema.schema import schema
 
-    return print_schema(schema) + "\n"
+    return print_schema(schema)

@@ -150,6 +150,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = PROJECT_ROOT / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request otherwise
 # The playground's JavaScript is installed from the npm registry and built into frontend/dist.
 STATICFILES_DIRS = [PROJECT_ROOT / "frontend" / "dist"]
 WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,174 @@
+"""Test fixtures: real PostgreSQL (one test database, schemas and all), real Redis.
+
+The public tenant, the migrated template and two brands (alpha, beta) are created once per
+session; ordinary tests run inside a transaction that is rolled back. Tests marked ``live``
+talk to a real uvicorn server, websockets and a Celery worker in other threads, which only
+see committed rows: they get brands of their own from ``live_brands``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+from accounts.models import Role, User
+from tenants.models import Tenant
+from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
+from tests.graphql_client import GraphQLClient
+
+os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))
+
+ALPHA = {"name": "Alpha Brand", "subdomain": "alpha", "theme": "default", "currency": "EUR", "language": "en"}
+BETA = {"name": "Beta Brand", "subdomain": "beta", "theme": "aurum", "currency": "MAD", "language": "fr"}
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        template_tenant_ensure()
+        brand_create(actor=None, **ALPHA)
+        brand_create(actor=None, **BETA)
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # Threads of the live server and the Celery worker keep connections open; the test
+        # database cannot be dropped while they are there.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public() -> Iterator[None]:
+    """Requests and tenant_context blocks leave the connection on a brand; start each test clean."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def brand_a(db: None) -> Tenant:
+    return Tenant.objects.get(subdomain=ALPHA["subdomain"])
+
+
+@pytest.fixture
+def brand_b(db: None) -> Tenant:
+    return Tenant.objects.get(subdomain=BETA["subdomain"])
+
+
+@pytest.fixture
+def public_tenant(db: None) -> Tenant:
+    return Tenant.objects.get(schema_name=get_public_schema_name())
+
+
+_emails = itertools.count(1)
+
+
+def make_user(tenant: Tenant, *, role: str = Role.AFFILIATE, email: str | None = None, password: str = PASSWORD) -> User:
+    """A user in ``tenant``'s schema (or an operator in the public one)."""
+    with tenant_context(tenant):
+        return User.objects.create_user(
+            email=email or f"user{next(_emails)}-{os.getpid()}@example.com", password=password, role=role
+        )
+
+
+@contextmanager
+def in_tenant(tenant: Tenant) -> Iterator[None]:
+    with tenant_context(tenant):
+        yield
+
+
+def domain_of(tenant: Tenant) -> str:
+    return tenant.domains.get(is_primary=True).domain
+
+
+@pytest.fixture
+def gql(client):  # type: ignore[no-untyped-def]
+    """``gql(tenant, user=None)``: a GraphQL client on the tenant's host (Django test client)."""
+
+    def make(tenant: Tenant, user: User | None = None) -> GraphQLClient:
+        graphql_client = GraphQLClient(client.__class__(), host=domain_of(tenant))
+        if user is not None:
+            with tenant_context(tenant):
+                graphql_client.client.force_login(user)
+        return graphql_client
+
+    return make
+
+
+# --- live: a real server, websockets and a Celery worker ------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server_port(django_db_setup, django_db_blocker) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """uvicorn serving the project's ASGI application (HTTP and websockets) on 127.0.0.1."""
+    import uvicorn
+
+    from config.asgi import application
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets-sansio")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    with django_db_blocker.unblock():
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+        yield port
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_thread(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """A real Celery worker (Redis broker) consuming this run's own queue, in a thread."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with django_db_blocker.unblock(), start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        yield
+
+
+_live_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def live_brands(django_db_setup, django_db_blocker) -> Iterator[tuple[Tenant, Tenant]]:  # type: ignore[no-untyped-def]
+    """Two committed brands of this test's own, for tests whose other threads need to see rows."""
+    with django_db_blocker.unblock():
+        run = os.environ["TEST_RUN_ID"][-6:]
+        number = next(_live_numbers)
+        brands = tuple(
+            brand_create(
+                actor=None,
+                name=f"Live {letter.upper()}{number}",
+                subdomain=f"live{run}-{number}{letter}",
+                theme=theme,
+                currency="EUR",
+                language="en",
+            )
+            for letter, theme in (("a", "default"), ("b", "vivid"))
+        )
+        yield brands  # type: ignore[misc]
+        connection.set_schema_to_public()
