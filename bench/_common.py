@@ -7,6 +7,7 @@ real brands are never touched; the scratch database is dropped at the end, even 
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import signal
@@ -81,7 +82,7 @@ def scratch_database(label: str) -> Iterator[str]:
         from django.core.management import call_command
 
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-        call_command("platform_init", verbosity=0)
+        call_command("platform_init", verbosity=0, stdout=io.StringIO())
         yield name
     finally:
         from django.db import connections
@@ -117,7 +118,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
 
     def line(values: Sequence[str]) -> str:
         first, *rest = values
-        return "  ".join([first.ljust(widths[0]), *(v.rjust(w) for v, w in zip(rest, widths[1:], strict=True))])
+        return "  ".join(
+            [first.ljust(widths[0]), *(v.rjust(w) for v, w in zip(rest, widths[1:], strict=True))]
+        )
 
     print(line(list(headers)))
     print(line(["-" * width for width in widths]))

@@ -33,5 +33,7 @@ def user_errors(error: ValidationError) -> list[UserError]:
                 )
     else:
         for item in error.error_list:
-            result.append(UserError(field=None, code=str(item.code or "INVALID"), message=" ".join(item.messages)))
+            result.append(
+                UserError(field=None, code=str(item.code or "INVALID"), message=" ".join(item.messages))
+            )
     return result

@@ -56,7 +56,9 @@ def paginate(
 ) -> Connection[NodeType]:
     """One page in ascending primary-key order: two queries (count and page) whatever the size."""
     if not 1 <= first <= MAX_PAGE_SIZE:
-        raise GraphQLError(f"`first` must be between 1 and {MAX_PAGE_SIZE}.", extensions={"code": "INVALID_PAGE_SIZE"})
+        raise GraphQLError(
+            f"`first` must be between 1 and {MAX_PAGE_SIZE}.", extensions={"code": "INVALID_PAGE_SIZE"}
+        )
     total_count = queryset.count()
     page = queryset.order_by("pk")
     if after is not None:

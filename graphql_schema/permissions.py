@@ -13,9 +13,7 @@ from accounts.models import ApiTokenScope, Role
 
 def _context_allows(info: Info) -> bool:
     """Mutations need the write scope when the caller authenticated with a token."""
-    needed = (
-        ApiTokenScope.WRITE if info.operation.operation == OperationType.MUTATION else ApiTokenScope.READ
-    )
+    needed = ApiTokenScope.WRITE if info.operation.operation == OperationType.MUTATION else ApiTokenScope.READ
     return bool(info.context.token_allows(needed))
 
 

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.schema import StreamResult
 from strawberry.tools import merge_types
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from core.tenancy import run_in_tenant
@@ -64,7 +65,7 @@ class PlatformSchema(strawberry.Schema):
     ``database_sync_to_async`` thread (see core.tenancy).
     """
 
-    async def stream(  # type: ignore[override]
+    async def stream(
         self,
         query: str | None,
         variable_values: dict[str, Any] | None = None,
@@ -72,10 +73,13 @@ class PlatformSchema(strawberry.Schema):
         root_value: Any | None = None,
         operation_name: str | None = None,
         operation_extensions: dict[str, Any] | None = None,
-        allowed_operation_types: Iterable[OperationType] | None = None,
+        allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
     ) -> StreamResult:
         is_websocket = isinstance(context_value, GraphQLContext) and context_value.ws is not None
-        if is_websocket and _operation_type(query, operation_name) in (OperationType.QUERY, OperationType.MUTATION):
+        if is_websocket and _operation_type(query, operation_name) in (
+            OperationType.QUERY,
+            OperationType.MUTATION,
+        ):
             assert isinstance(context_value, GraphQLContext)
             result = await run_in_tenant(
                 context_value.tenant,

@@ -32,7 +32,9 @@ def brand_list() -> QuerySet[Tenant]:
 
 
 def brand_domains(tenant: Tenant) -> list[str]:
-    return list(Domain.objects.filter(tenant=tenant).order_by("-is_primary", "id").values_list("domain", flat=True))
+    return list(
+        Domain.objects.filter(tenant=tenant).order_by("-is_primary", "id").values_list("domain", flat=True)
+    )
 
 
 def brand_primary_domain(tenant: Tenant) -> str:

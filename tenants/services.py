@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django_tenants.clone import CloneSchema
-from django_tenants.utils import get_public_schema_name, schema_exists, schema_context
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from core.audit import audit_log
 from core.events import publish_on_commit
+from core.tenancy import tenant_connection
 from tenants.error_codes import BrandErrorCode
 from tenants.models import Domain, Tenant, TenantKind
 from tenants.selectors import brand_snapshot
@@ -44,7 +45,9 @@ def public_tenant_ensure() -> Tenant:
             schema_name=get_public_schema_name(),
             defaults={"kind": TenantKind.PUBLIC, "name": "Platform"},
         )
-        Domain.objects.get_or_create(domain=settings.ROOT_DOMAIN, defaults={"tenant": tenant, "is_primary": True})
+        Domain.objects.get_or_create(
+            domain=settings.ROOT_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
+        )
     return tenant
 
 
@@ -62,7 +65,7 @@ def template_tenant_ensure(*, verbosity: int = 0) -> Tenant:
         call_command(
             "migrate_schemas", schema_name=schema_name, tenant=True, interactive=False, verbosity=verbosity
         )
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
     return tenant
 
 
@@ -134,7 +137,7 @@ def brand_create(
         except ValidationError as error:  # the clone found the schema already there
             raise _taken() from error
         finally:
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
     return tenant
 
 
@@ -165,5 +168,7 @@ def brand_update(
         if changes:
             locked.save(update_fields=[*changes, "updated_at"])
             audit_log(actor=actor, action="brand.updated", target=locked, changes=changes)
-            publish_on_commit(topic=BRAND_TOPIC, message_type=BRAND_UPDATED_EVENT, payload=brand_snapshot(locked))
+            publish_on_commit(
+                topic=BRAND_TOPIC, message_type=BRAND_UPDATED_EVENT, payload=brand_snapshot(locked)
+            )
     return locked

@@ -16,10 +16,40 @@ SUBDOMAIN_MIN_LENGTH = 3
 SUBDOMAIN_MAX_LENGTH = 30
 RESERVED_SUBDOMAINS = frozenset(
     {
-        "www", "api", "admin", "app", "apps", "assets", "auth", "billing", "blog", "cdn", "console",
-        "dashboard", "dev", "docs", "email", "ftp", "graphql", "help", "login", "mail", "media",
-        "operator", "public", "root", "smtp", "static", "staging", "status", "support", "template",
-        "test", "ws", "www1", "www2",
+        "www",
+        "api",
+        "admin",
+        "app",
+        "apps",
+        "assets",
+        "auth",
+        "billing",
+        "blog",
+        "cdn",
+        "console",
+        "dashboard",
+        "dev",
+        "docs",
+        "email",
+        "ftp",
+        "graphql",
+        "help",
+        "login",
+        "mail",
+        "media",
+        "operator",
+        "public",
+        "root",
+        "smtp",
+        "static",
+        "staging",
+        "status",
+        "support",
+        "template",
+        "test",
+        "ws",
+        "www1",
+        "www2",
     }
 )
 _SUBDOMAIN_SHAPE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -38,16 +68,16 @@ def validate_subdomain(value: str) -> str:
             f"Use at least {SUBDOMAIN_MIN_LENGTH} characters.", code=BrandErrorCode.TOO_SHORT
         )
     if len(value) > SUBDOMAIN_MAX_LENGTH:
-        raise ValidationError(
-            f"Use at most {SUBDOMAIN_MAX_LENGTH} characters.", code=BrandErrorCode.TOO_LONG
-        )
+        raise ValidationError(f"Use at most {SUBDOMAIN_MAX_LENGTH} characters.", code=BrandErrorCode.TOO_LONG)
     if not _SUBDOMAIN_SHAPE.match(value):
         raise ValidationError(
             "Use letters a-z, digits and hyphens, starting and ending with a letter or digit.",
             code=BrandErrorCode.INVALID,
         )
     if value in RESERVED_SUBDOMAINS or value.startswith("xn--"):
-        raise ValidationError(f"“{value}” is reserved. Choose another subdomain.", code=BrandErrorCode.RESERVED)
+        raise ValidationError(
+            f"“{value}” is reserved. Choose another subdomain.", code=BrandErrorCode.RESERVED
+        )
     return value
 
 

@@ -78,7 +78,9 @@ class TenantWebsocketMiddleware:
             return await self._refuse(scope, receive, send, CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         cookies = SimpleCookie(_header(scope, b"cookie"))
         session_cookie = cookies.get(settings.SESSION_COOKIE_NAME)
-        user = await run_in_tenant(tenant, user_for_session_key, session_cookie.value if session_cookie else None)
+        user = await run_in_tenant(
+            tenant, user_for_session_key, session_cookie.value if session_cookie else None
+        )
         return await self.inner(dict(scope, tenant=tenant, user=user), receive, send)
 
     @staticmethod

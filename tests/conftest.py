@@ -33,20 +33,50 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Always the test database, even in a run of live tests only: pytest-django would set up
+    only the databases that ``django_db``-marked tests ask for, and leave the connection on
+    the real database otherwise."""
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
         public_tenant_ensure()
         template_tenant_ensure()
         brand_create(actor=None, **ALPHA)
         brand_create(actor=None, **BETA)
     yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        # Threads of the live server and the Celery worker keep connections open; the test
-        # database cannot be dropped while they are there.
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            # Threads of the live server and the Celery worker keep connections open; the test
+            # database cannot be dropped while they are there.
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_server() -> Iterator[str]:
+    """S3 is moto in server mode on 127.0.0.1 (the port is chosen by the test settings)."""
+    import boto3
+    from django.conf import settings
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.TEST_S3_PORT, verbose=False)
+    server.start()
+    boto3.client(
+        "s3",
+        endpoint_url=settings.AWS_S3_ENDPOINT_URL,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    ).create_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+    yield settings.AWS_S3_ENDPOINT_URL
+    server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +104,9 @@ def public_tenant(db: None) -> Tenant:
 _emails = itertools.count(1)
 
 
-def make_user(tenant: Tenant, *, role: str = Role.AFFILIATE, email: str | None = None, password: str = PASSWORD) -> User:
+def make_user(
+    tenant: Tenant, *, role: str = Role.AFFILIATE, email: str | None = None, password: str = PASSWORD
+) -> User:
     """A user in ``tenant``'s schema (or an operator in the public one)."""
     with tenant_context(tenant):
         return User.objects.create_user(
@@ -124,7 +156,14 @@ def live_server_port(django_db_setup, django_db_blocker) -> Iterator[int]:  # ty
 
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets-sansio")
+        uvicorn.Config(
+            application,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            ws="websockets-sansio",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     with django_db_blocker.unblock():
@@ -146,7 +185,10 @@ def celery_worker_thread(django_db_setup, django_db_blocker) -> Iterator[None]: 
 
     from config.celery import app
 
-    with django_db_blocker.unblock(), start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+    with (
+        django_db_blocker.unblock(),
+        start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"),
+    ):
         yield
 
 
@@ -172,3 +214,48 @@ def live_brands(django_db_setup, django_db_blocker) -> Iterator[tuple[Tenant, Te
         )
         yield brands  # type: ignore[misc]
         connection.set_schema_to_public()
+
+
+class LiveBrandClient:
+    """HTTP to the live server on one brand's host, as a browser would: cookies and CSRF."""
+
+    def __init__(self, port: int, tenant: Tenant) -> None:
+        import httpx
+
+        self.port = port
+        self.host = domain_of(tenant)
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Host": self.host}, timeout=10)
+
+    def csrf_token(self) -> str:
+        self.http.get("/graphql/", headers={"Accept": "text/html"})
+        return str(self.http.cookies["csrftoken"])
+
+    def post(self, query: str, variables: dict | None = None, headers: dict | None = None):  # type: ignore[no-untyped-def,type-arg]
+        return self.http.post(
+            "/graphql/", json={"query": query, "variables": variables or {}}, headers=headers or {}
+        )
+
+    def login(self, email: str, password: str = PASSWORD) -> None:
+        response = self.post(
+            "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { errors { code } } }",
+            {"e": email, "p": password},
+            headers={"X-CSRFToken": self.csrf_token()},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["login"]["errors"] == [], response.text
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+
+
+@pytest.fixture
+def live_client(live_server_port):  # type: ignore[no-untyped-def]
+    clients: list[LiveBrandClient] = []
+
+    def make(tenant: Tenant) -> LiveBrandClient:
+        clients.append(LiveBrandClient(live_server_port, tenant))
+        return clients[-1]
+
+    yield make
+    for live in clients:
+        live.http.close()

@@ -27,14 +27,17 @@ def _http_request(info: Info) -> HttpRequest:
     """Session changes need an HTTP response to carry the cookie."""
     request = info.context.request
     if request is None:
-        raise GraphQLError("Sign in and out over HTTP, not over the websocket.", extensions={"code": "HTTP_ONLY"})
+        raise GraphQLError(
+            "Sign in and out over HTTP, not over the websocket.", extensions={"code": "HTTP_ONLY"}
+        )
     return request
 
 
 def _brand_host_only(info: Info) -> None:
     if info.context.is_root_host:
         raise GraphQLError(
-            "Accounts are created inside a brand, on the brand's host.", extensions={"code": "NOT_A_BRAND_HOST"}
+            "Accounts are created inside a brand, on the brand's host.",
+            extensions={"code": "NOT_A_BRAND_HOST"},
         )
 
 
@@ -58,7 +61,9 @@ class AccountMutation:
     @strawberry.mutation(description="Sign in with email and password (session cookie).")
     def login(self, info: Info, input: LoginInput) -> AuthPayload:
         try:
-            user = services.user_login(request=_http_request(info), email=input.email, password=input.password)
+            user = services.user_login(
+                request=_http_request(info), email=input.email, password=input.password
+            )
         except ValidationError as error:
             return AuthPayload(user=None, errors=user_errors(error))
         return AuthPayload(user=User.from_model(user), errors=[])

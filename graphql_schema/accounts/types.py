@@ -96,7 +96,9 @@ class LoginInput:
 class ApiTokenCreateInput:
     name: str
     scopes: list[ApiTokenScope]
-    expires_in_days: int | None = strawberry.field(default=None, description="Null for a token that never expires.")
+    expires_in_days: int | None = strawberry.field(
+        default=None, description="Null for a token that never expires."
+    )
 
 
 @strawberry.type
@@ -121,7 +123,9 @@ class MagicLinkRequestPayload:
 @strawberry.type
 class ApiTokenCreatePayload:
     api_token: ApiToken | None
-    token: str | None = strawberry.field(description="The full secret token. Store it now: it is never shown again.")
+    token: str | None = strawberry.field(
+        description="The full secret token. Store it now: it is never shown again."
+    )
     errors: list[UserError]
 
 

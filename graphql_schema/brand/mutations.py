@@ -28,6 +28,8 @@ class BrandMutation:
                 language=input.language.value if input.language else None,
             )
         except ValidationError as error:
-            return BrandUpdatePayload(brand=Brand.from_snapshot(brand_snapshot(tenant)), errors=user_errors(error))
+            return BrandUpdatePayload(
+                brand=Brand.from_snapshot(brand_snapshot(tenant)), errors=user_errors(error)
+            )
         info.context.tenant = tenant
         return BrandUpdatePayload(brand=Brand.from_snapshot(brand_snapshot(tenant)), errors=[])

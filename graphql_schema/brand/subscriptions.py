@@ -17,7 +17,9 @@ class BrandSubscription:
     async def brand_updated(self, info: Info) -> AsyncGenerator[Brand, None]:
         context = info.context
         if context.is_root_host:
-            raise GraphQLError("brandUpdated is served on a brand's host.", extensions={"code": "NOT_A_BRAND_HOST"})
+            raise GraphQLError(
+                "brandUpdated is served on a brand's host.", extensions={"code": "NOT_A_BRAND_HOST"}
+            )
         group = group_name(context.tenant.schema_name, BRAND_TOPIC)
         async with context.ws.listen_to_channel(BRAND_UPDATED_EVENT, groups=[group]) as messages:
             async for message in messages:

@@ -53,7 +53,7 @@ class Theme:
     radius: str
     spacing: str
     css_variables: strawberry.scalars.JSON = strawberry.field(
-        description="The light-mode tokens as CSS custom properties, e.g. {\"--color-primary\": \"#d4af37\"}."
+        description='The light-mode tokens as CSS custom properties, e.g. {"--color-primary": "#d4af37"}.'
     )
 
     @classmethod
@@ -71,7 +71,7 @@ class Theme:
             ),
             radius=tokens["radius"],
             spacing=tokens["spacing"],
-            css_variables=css_variables(tokens),
+            css_variables=strawberry.scalars.JSON(css_variables(tokens)),
         )
 
 

@@ -11,7 +11,9 @@ from tenants.selectors import brand_list, brand_snapshot
 
 @strawberry.type
 class ConsoleQuery:
-    @strawberry.field(permission_classes=[IsOperator], description="Every brand of the platform (operators only).")
+    @strawberry.field(
+        permission_classes=[IsOperator], description="Every brand of the platform (operators only)."
+    )
     def brands(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Brand]:
         return paginate(
             brand_list().prefetch_related("domains"),

@@ -9,7 +9,9 @@ from graphql_schema.errors import UserError
 @strawberry.input
 class BrandCreateInput:
     name: str
-    subdomain: str = strawberry.field(description="3-30 lowercase letters, digits or hyphens: <subdomain>.<root domain>.")
+    subdomain: str = strawberry.field(
+        description="3-30 lowercase letters, digits or hyphens: <subdomain>.<root domain>."
+    )
     theme: str = "default"
     currency: str = strawberry.field(default="USD", description="ISO 4217 code, e.g. EUR, USD, MAD.")
     language: LanguageCode = LanguageCode.EN

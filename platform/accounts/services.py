@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts.error_codes import AccountErrorCode
 from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User
 from accounts.selectors import user_by_email
-from accounts.tokens import new_api_token, secret_hash, secrets_match, split_api_token
+from accounts.tokens import new_api_token, new_magic_link_secret, secret_hash, secrets_match, split_api_token
 from core.audit import audit_log
 from core.ratelimit import rate_limit_hit, rate_limit_peek, rate_limit_reset
 from core.tasks import enqueue_on_commit
@@ -39,7 +40,9 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-def user_create(*, email: str, password: str | None, role: str, full_name: str = "", actor: Any = None) -> User:
+def user_create(
+    *, email: str, password: str | None, role: str, full_name: str = "", actor: Any = None
+) -> User:
     """Create a user of the current schema (a brand's, or public for operators)."""
     email = email.strip().lower()
     try:
@@ -51,13 +54,21 @@ def user_create(*, email: str, password: str | None, role: str, full_name: str =
             validate_password(password)
         except ValidationError as error:
             raise ValidationError(
-                {"password": ValidationError(" ".join(error.messages), code=AccountErrorCode.PASSWORD_TOO_WEAK)}
+                {
+                    "password": ValidationError(
+                        " ".join(error.messages), code=AccountErrorCode.PASSWORD_TOO_WEAK
+                    )
+                }
             ) from error
     if user_by_email(email) is not None:
-        raise _field_error("email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN)
+        raise _field_error(
+            "email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN
+        )
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, role=role, full_name=full_name.strip())
+            user = User.objects.create_user(
+                email=email, password=password, role=role, full_name=full_name.strip()
+            )
             audit_log(actor=actor or user, action="user.created", target=user, role=role)
     except IntegrityError as error:  # a concurrent signup with the same email
         raise _field_error(
@@ -84,7 +95,9 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
     window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
     account_bucket, ip_bucket = _login_buckets(email, client_ip(request))
     ip_state = rate_limit_hit(ip_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_IP + 1, window_seconds=window)
-    account_state = rate_limit_peek(account_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, window_seconds=window)
+    account_state = rate_limit_peek(
+        account_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, window_seconds=window
+    )
     for state in (ip_state, account_state):
         if state.is_exceeded:
             raise _field_error(
@@ -134,16 +147,23 @@ def magic_link_request(*, request: HttpRequest, email: str) -> MagicLink | None:
     return link
 
 
-def magic_link_issue_secret(*, link_id: int, secret: str) -> MagicLink | None:
-    """Attach a fresh secret to an unsent, unexpired link, exactly once (idempotent task)."""
+def magic_link_send(*, link_id: int, deliver: Callable[[MagicLink, str], None]) -> bool:
+    """Give an unsent, unexpired link its secret and ``deliver`` it, exactly once.
+
+    The row stays locked while delivering: if delivery fails, the secret is rolled back with
+    it and a retry starts afresh; a second run after success finds the link sent and does
+    nothing. Returns whether this call delivered.
+    """
     with transaction.atomic():
-        link = MagicLink.objects.select_for_update().filter(pk=link_id).first()
+        link = MagicLink.objects.select_for_update().select_related("user").filter(pk=link_id).first()
         if link is None or link.sent_at is not None or link.expires_at <= timezone.now():
-            return None
+            return False
+        secret = new_magic_link_secret()
         link.token_hash = secret_hash(secret)
         link.sent_at = timezone.now()
         link.save(update_fields=["token_hash", "sent_at"])
-    return link
+        deliver(link, secret)
+    return True
 
 
 def magic_link_login(*, request: HttpRequest, token: str) -> User:
@@ -175,7 +195,9 @@ def api_token_create(
     errors: dict[str, ValidationError] = {}
     name = name.strip()
     if not name:
-        errors["name"] = ValidationError("Name the token after what will use it.", code=AccountErrorCode.REQUIRED)
+        errors["name"] = ValidationError(
+            "Name the token after what will use it.", code=AccountErrorCode.REQUIRED
+        )
     if not scopes or any(scope not in ApiTokenScope.values for scope in scopes):
         errors["scopes"] = ValidationError(
             "Choose at least one of the scopes read and write.", code=AccountErrorCode.INVALID_SCOPE

@@ -10,15 +10,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.mail import send_mail
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import MagicLink
-from accounts.services import magic_link_issue_secret
-from accounts.tokens import new_magic_link_secret
+from accounts.services import magic_link_send
 from config.celery import app
+from core.tenancy import current_schema, tenant_connection
 from tenants.models import Tenant
-from tenants.selectors import brand_primary_domain, brand_list
+from tenants.selectors import brand_list, brand_primary_domain
 
 logger = logging.getLogger(__name__)
 
@@ -28,25 +27,26 @@ def brand_base_url(tenant: Tenant) -> str:
     return f"{settings.PUBLIC_URL_SCHEME}://{brand_primary_domain(tenant)}{port}"
 
 
-@app.task(bind=True, max_retries=5, default_retry_delay=10)
-def send_magic_link_task(self, magic_link_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Email a login link. Sent at most once per link, even if the task runs twice."""
-    secret = new_magic_link_secret()
-    link = magic_link_issue_secret(link_id=magic_link_id, secret=secret)
-    if link is None:
+@app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+def send_magic_link_task(magic_link_id: int) -> None:
+    """Email a login link. Sent at most once per link, even if the task runs twice; a failed
+    send (SMTP down) is retried with a fresh secret."""
+    tenant = tenant_connection().tenant
+
+    def deliver(link: MagicLink, secret: str) -> None:
+        url = f"{brand_base_url(tenant)}/login/magic?{urlencode({'token': secret})}"
+        send_mail(
+            subject=f"Your login link for {tenant.name}",
+            message=(
+                f"Hello,\n\nUse this link to log in to {tenant.name}. It works once, for 15 minutes:\n\n"
+                f"{url}\n\nIf you did not ask for it, ignore this email.\n"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[link.user.email],
+        )
+
+    if not magic_link_send(link_id=magic_link_id, deliver=deliver):
         logger.info("magic link %s already sent or expired; nothing to do", magic_link_id)
-        return
-    tenant = connection.tenant
-    url = f"{brand_base_url(tenant)}/login/magic?{urlencode({'token': secret})}"
-    send_mail(
-        subject=f"Your login link for {tenant.name}",
-        message=(
-            f"Hello,\n\nUse this link to log in to {tenant.name}. It works once, for 15 minutes:\n\n{url}\n\n"
-            "If you did not ask for it, ignore this email.\n"
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[link.user.email],
-    )
 
 
 @app.task
@@ -63,5 +63,5 @@ def purge_brand_auth_artifacts_task() -> None:
     deleted_links, _ = MagicLink.objects.filter(expires_at__lt=cutoff).delete()
     deleted_sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     logger.info(
-        "purged %s login links and %s sessions in %s", deleted_links, deleted_sessions, connection.schema_name
+        "purged %s login links and %s sessions in %s", deleted_links, deleted_sessions, current_schema()
     )

@@ -6,7 +6,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.db import transaction
+
+from core.tenancy import current_schema
 
 
 def group_name(schema_name: str, topic: str) -> str:
@@ -16,7 +18,7 @@ def group_name(schema_name: str, topic: str) -> str:
 
 def publish_on_commit(*, topic: str, message_type: str, payload: dict[str, Any]) -> None:
     """Send ``payload`` to the current brand's ``topic`` group once the transaction commits."""
-    schema_name = connection.schema_name
+    schema_name = current_schema()
     group = group_name(schema_name, topic)
     message = {"type": message_type, "payload": payload}
 

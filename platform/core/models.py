@@ -4,7 +4,10 @@ from django.db import models
 
 
 class AuditEvent(models.Model):
-    """Who did what, append-only. Lives in every schema: operators' actions in public, a brand's in its own."""
+    """Who did what, append-only.
+
+    Lives in every schema: operators' actions in public, a brand's in its own.
+    """
 
     action = models.CharField(max_length=80, db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True)

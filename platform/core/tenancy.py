@@ -11,14 +11,28 @@ thread on public.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from channels.db import database_sync_to_async
 from django.db import connection
+from django_tenants.postgresql_backend.base import DatabaseWrapper
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def tenant_connection() -> DatabaseWrapper:
+    """The default connection, typed as django-tenants' wrapper (it is one: see DATABASES).
+
+    Still the per-thread proxy: every attribute is read from the calling thread's connection.
+    """
+    return cast(DatabaseWrapper, connection)
+
+
+def current_schema() -> str:
+    """The schema the current thread's connection points at (``public`` or a brand's)."""
+    return str(tenant_connection().schema_name)
 
 
 def call_in_tenant(tenant: Any, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -27,7 +41,7 @@ def call_in_tenant(tenant: Any, function: Callable[P, R], *args: P.args, **kwarg
         with tenant_context(tenant):
             return function(*args, **kwargs)
     finally:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
 
 
 def call_in_public(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -35,7 +49,7 @@ def call_in_public(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) 
         with schema_context(get_public_schema_name()):
             return function(*args, **kwargs)
     finally:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
 
 
 async def run_in_tenant(tenant: Any, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

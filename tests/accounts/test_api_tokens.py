@@ -49,7 +49,9 @@ def test_bearer_requests_need_no_csrf_and_can_mutate_with_the_write_scope(gql, b
     client = gql(brand_a)
     client.client = client.client.__class__(enforce_csrf_checks=True)
 
-    data = client.data(CREATE, {"input": {"name": "second", "scopes": ["READ"]}}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    data = client.data(
+        CREATE, {"input": {"name": "second", "scopes": ["READ"]}}, HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
 
     assert data["apiTokenCreate"]["errors"] == []
 
@@ -58,7 +60,9 @@ def test_a_read_only_token_cannot_mutate(gql, brand_a):
     user = make_user(brand_a)
     raw = _create(gql, brand_a, user, scopes=("READ",))["token"]
 
-    body = gql(brand_a).execute(CREATE, {"input": {"name": "x", "scopes": ["READ"]}}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = gql(brand_a).execute(
+        CREATE, {"input": {"name": "x", "scopes": ["READ"]}}, HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
 
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     with tenant_context(brand_a):
@@ -82,7 +86,9 @@ def test_an_expired_token_is_refused(gql, brand_a):
     user = make_user(brand_a)
     payload = _create(gql, brand_a, user)
     with tenant_context(brand_a):
-        ApiToken.objects.filter(pk=payload["apiToken"]["id"]).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+        ApiToken.objects.filter(pk=payload["apiToken"]["id"]).update(
+            expires_at=timezone.now() - dt.timedelta(seconds=1)
+        )
 
     assert gql(brand_a).post(ME, HTTP_AUTHORIZATION=f"Bearer {payload['token']}").status_code == 401
 
@@ -117,7 +123,9 @@ def test_revoking_another_users_token_answers_like_a_missing_one(gql, brand_a):
 def test_token_input_errors(gql, brand_a):
     user = make_user(brand_a)
 
-    payload = gql(brand_a, user).data(CREATE, {"input": {"name": " ", "scopes": [], "expiresInDays": 0}})["apiTokenCreate"]
+    payload = gql(brand_a, user).data(CREATE, {"input": {"name": " ", "scopes": [], "expiresInDays": 0}})[
+        "apiTokenCreate"
+    ]
 
     assert {(error["field"], error["code"]) for error in payload["errors"]} == {
         ("name", "REQUIRED"),

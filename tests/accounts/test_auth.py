@@ -25,7 +25,8 @@ def test_signup_creates_a_user_in_this_brand_and_signs_in(gql, brand_a):
     client = gql(brand_a)
 
     payload = client.data(
-        SIGNUP, {"input": {"email": "New@Example.com", "password": PASSWORD, "fullName": "Nia", "role": "AFFILIATE"}}
+        SIGNUP,
+        {"input": {"email": "New@Example.com", "password": PASSWORD, "fullName": "Nia", "role": "AFFILIATE"}},
     )["signup"]
 
     assert payload == {"user": {"email": "new@example.com", "role": "AFFILIATE"}, "errors": []}
@@ -34,7 +35,9 @@ def test_signup_creates_a_user_in_this_brand_and_signs_in(gql, brand_a):
 
 def test_the_same_email_signs_up_independently_in_two_brands(gql, brand_a, brand_b):
     for brand in (brand_a, brand_b):
-        payload = gql(brand).data(SIGNUP, {"input": {"email": "twin@example.com", "password": PASSWORD}})["signup"]
+        payload = gql(brand).data(SIGNUP, {"input": {"email": "twin@example.com", "password": PASSWORD}})[
+            "signup"
+        ]
         assert payload["errors"] == []
     for brand in (brand_a, brand_b):
         with tenant_context(brand):
@@ -58,13 +61,17 @@ def test_signup_field_errors(gql, brand_a, variables, field, code):
 def test_signup_with_a_taken_email(gql, brand_a):
     make_user(brand_a, email="taken@example.com")
 
-    payload = gql(brand_a).data(SIGNUP, {"input": {"email": "TAKEN@example.com", "password": PASSWORD}})["signup"]
+    payload = gql(brand_a).data(SIGNUP, {"input": {"email": "TAKEN@example.com", "password": PASSWORD}})[
+        "signup"
+    ]
 
     assert [(error["field"], error["code"]) for error in payload["errors"]] == [("email", "EMAIL_TAKEN")]
 
 
 def test_signup_cannot_choose_brand_admin(gql, brand_a):
-    body = gql(brand_a).execute(SIGNUP, {"input": {"email": "boss@example.com", "password": PASSWORD, "role": "BRAND_ADMIN"}})
+    body = gql(brand_a).execute(
+        SIGNUP, {"input": {"email": "boss@example.com", "password": PASSWORD, "role": "BRAND_ADMIN"}}
+    )
 
     assert "errors" in body  # not a value of SignupRole: refused by the schema itself
     with tenant_context(brand_a):
@@ -95,7 +102,9 @@ def test_login_with_a_wrong_password(gql, brand_a):
     payload = gql(brand_a).data(LOGIN, {"email": "bo@example.com", "password": "wrong-password"})["login"]
 
     assert payload["user"] is None
-    assert [(error["field"], error["code"]) for error in payload["errors"]] == [("password", "INVALID_CREDENTIALS")]
+    assert [(error["field"], error["code"]) for error in payload["errors"]] == [
+        ("password", "INVALID_CREDENTIALS")
+    ]
 
 
 def test_a_user_of_brand_a_cannot_log_in_on_brand_b(gql, brand_a, brand_b):
@@ -122,7 +131,9 @@ def test_login_failures_are_limited_per_account(gql, brand_a):
         rate_limit_reset("login:account:locked@example.com", window_seconds=900)
 
     codes = [
-        client.data(LOGIN, {"email": "locked@example.com", "password": "wrong-password"})["login"]["errors"][0]["code"]
+        client.data(LOGIN, {"email": "locked@example.com", "password": "wrong-password"})["login"]["errors"][
+            0
+        ]["code"]
         for _ in range(3)
     ]
     # Even the right password is refused until the window passes.
@@ -156,7 +167,9 @@ def test_login_attempts_are_limited_per_ip(gql, brand_a):
         rate_limit_reset(f"login:ip:{ip}", window_seconds=900)
 
     codes = [
-        client.data(LOGIN, {"email": f"nobody{n}@example.com", "password": "x"}, REMOTE_ADDR=ip)["login"]["errors"][0]["code"]
+        client.data(LOGIN, {"email": f"nobody{n}@example.com", "password": "x"}, REMOTE_ADDR=ip)["login"][
+            "errors"
+        ][0]["code"]
         for n in range(5)
     ]
 

@@ -3,24 +3,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import MagicLink
-from accounts.services import magic_link_issue_secret
+from accounts.services import magic_link_send
 from tests.conftest import make_user
 
 REQUEST = 'mutation { magicLinkRequest(email: "%s") { ok errors { code } } }'
-LOGIN = 'mutation Login($token: String!) { magicLinkLogin(token: $token) { user { email } errors { field code } } }'
+LOGIN = "mutation Login($token: String!) { magicLinkLogin(token: $token) { user { email } errors { field code } } }"
 
 
 def _issue(brand, user, *, age=dt.timedelta(0)):
-    """A sent link, as the task leaves it; returns the secret."""
+    """A sent link, as the task leaves it; returns the secret it delivered."""
+    delivered = []
     with tenant_context(brand):
-        link = MagicLink.objects.create(user=user, expires_at=timezone.now() + dt.timedelta(minutes=15) - age)
-        magic_link_issue_secret(link_id=link.pk, secret=f"secret-{link.pk}")
-    return f"secret-{link.pk}"
+        link = MagicLink.objects.create(user=user, expires_at=timezone.now() + dt.timedelta(minutes=15))
+        assert magic_link_send(link_id=link.pk, deliver=lambda _link, secret: delivered.append(secret))
+        MagicLink.objects.filter(pk=link.pk).update(expires_at=link.expires_at - age)
+    return delivered[0]
 
 
 def test_a_link_logs_in_once(gql, brand_a):
@@ -52,16 +55,39 @@ def test_a_link_of_brand_a_does_not_work_on_brand_b(gql, brand_a, brand_b):
     assert payload["errors"][0]["code"] == "INVALID_OR_EXPIRED_LINK"
 
 
-def test_the_secret_is_issued_once_even_if_the_task_runs_twice(brand_a):
+def test_a_link_is_delivered_once_even_if_the_task_runs_twice(brand_a):
     user = make_user(brand_a)
+    delivered = []
     with tenant_context(brand_a):
         link = MagicLink.objects.create(user=user, expires_at=timezone.now() + dt.timedelta(minutes=15))
 
-        assert magic_link_issue_secret(link_id=link.pk, secret="first") is not None
-        assert magic_link_issue_secret(link_id=link.pk, secret="second") is None
+        assert magic_link_send(link_id=link.pk, deliver=lambda _link, secret: delivered.append(secret))
+        assert not magic_link_send(link_id=link.pk, deliver=lambda _link, secret: delivered.append(secret))
+
+    assert len(delivered) == 1
 
 
-def test_requesting_a_link_answers_the_same_for_unknown_emails(gql, brand_a, django_capture_on_commit_callbacks):
+def test_a_failed_delivery_leaves_the_link_unsent_for_the_retry(brand_a):
+    user = make_user(brand_a)
+    delivered = []
+
+    def smtp_down(_link, _secret):
+        raise ConnectionRefusedError("smtp down")
+
+    with tenant_context(brand_a):
+        link = MagicLink.objects.create(user=user, expires_at=timezone.now() + dt.timedelta(minutes=15))
+        with pytest.raises(ConnectionRefusedError):
+            magic_link_send(link_id=link.pk, deliver=smtp_down)
+        link.refresh_from_db()
+        assert (link.sent_at, link.token_hash) == (None, None)
+
+        assert magic_link_send(link_id=link.pk, deliver=lambda _link, secret: delivered.append(secret))
+    assert len(delivered) == 1
+
+
+def test_requesting_a_link_answers_the_same_for_unknown_emails(
+    gql, brand_a, django_capture_on_commit_callbacks
+):
     make_user(brand_a, email="known@example.com")
 
     with django_capture_on_commit_callbacks() as callbacks:

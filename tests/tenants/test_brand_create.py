@@ -23,7 +23,14 @@ mutation Create($input: BrandCreateInput!) {
 
 
 def _input(**overrides: str) -> dict[str, str]:
-    return {"name": "Gamma", "subdomain": "gamma", "theme": "vivid", "currency": "USD", "language": "FR", **overrides}
+    return {
+        "name": "Gamma",
+        "subdomain": "gamma",
+        "theme": "vivid",
+        "currency": "USD",
+        "language": "FR",
+        **overrides,
+    }
 
 
 def test_operator_creates_a_brand_served_on_its_subdomain(gql, public_tenant):
@@ -47,7 +54,9 @@ def test_operator_creates_a_brand_served_on_its_subdomain(gql, public_tenant):
 def test_cloned_brand_has_the_template_tables_but_no_rows_of_other_brands(brand_a):
     make_user(brand_a, email="only-in-alpha@example.com")
 
-    tenant = brand_create(actor=None, name="Delta", subdomain="delta", theme="default", currency="EUR", language="en")
+    tenant = brand_create(
+        actor=None, name="Delta", subdomain="delta", theme="default", currency="EUR", language="en"
+    )
 
     with tenant_context(tenant):
         assert User.objects.count() == 0
@@ -82,11 +91,15 @@ def test_template_schema_holds_no_business_rows(db):
         ("alpha", "TAKEN"),
     ],
 )
-def test_bad_subdomains_get_a_field_error_and_nothing_is_created(gql, public_tenant, brand_a, subdomain, code):
+def test_bad_subdomains_get_a_field_error_and_nothing_is_created(
+    gql, public_tenant, brand_a, subdomain, code
+):
     operator = make_user(public_tenant, role=Role.OPERATOR)
     brands_before = Tenant.objects.count()
 
-    payload = gql(public_tenant, operator).data(BRAND_CREATE, {"input": _input(subdomain=subdomain)})["brandCreate"]
+    payload = gql(public_tenant, operator).data(BRAND_CREATE, {"input": _input(subdomain=subdomain)})[
+        "brandCreate"
+    ]
 
     assert payload["brand"] is None
     assert len(payload["errors"]) == 1
@@ -138,11 +151,13 @@ def test_brand_create_command(capsys, db):
 
 
 def test_brand_create_command_reports_field_errors(db):
-    with pytest.raises(Exception, match="subdomain: .*reserved"):
+    with pytest.raises(Exception, match=r"subdomain: .*reserved"):
         call_command("brand_create", name="W", subdomain="www")
 
 
 def test_service_rejects_a_taken_subdomain(brand_a):
     with pytest.raises(ValidationError) as error:
-        brand_create(actor=None, name="Again", subdomain="alpha", theme="default", currency="EUR", language="en")
+        brand_create(
+            actor=None, name="Again", subdomain="alpha", theme="default", currency="EUR", language="en"
+        )
     assert error.value.error_dict["subdomain"][0].code == "TAKEN"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from celery.schedules import crontab
 
@@ -79,7 +80,7 @@ CACHES = {
     }
 }
 
-CHANNEL_LAYERS = {
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
@@ -154,6 +155,25 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every requ
 # The playground's JavaScript is installed from the npm registry and built into frontend/dist.
 STATICFILES_DIRS = [PROJECT_ROOT / "frontend" / "dist"]
 WHITENOISE_USE_FINDERS = True
+
+# Files (uploads, invoices): S3 when a bucket is configured, else local disk; keys are
+# prefixed with the brand's schema either way (core.storage).
+MEDIA_URL = "/media/"
+MEDIA_ROOT = PROJECT_ROOT / "var" / "media"
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "us-east-1")
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True  # private objects, reached through short-lived signed URLs
+AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "300"))
+STORAGES = {
+    "default": {
+        "BACKEND": "core.storage.TenantS3Storage"
+        if AWS_STORAGE_BUCKET_NAME
+        else "core.storage.TenantFileSystemStorage",
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@localhost")

@@ -1,9 +1,17 @@
 """Tests: real PostgreSQL and Redis (see tests/conftest.py), fast hashing, in-memory email."""
 
 import os
+import socket
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, CHANNEL_LAYERS
+from config.settings.base import CACHES, CHANNEL_LAYERS, STORAGES
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -14,3 +22,11 @@ _RUN = os.environ.get("TEST_RUN_ID", str(os.getpid()))
 CACHES["default"]["KEY_PREFIX"] = f"test{_RUN}"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test{_RUN}"
 CELERY_TASK_DEFAULT_QUEUE = f"test{_RUN}"
+
+# S3 is moto in server mode on 127.0.0.1, started by tests/conftest.py on this port.
+TEST_S3_PORT = int(os.environ.setdefault("TEST_S3_PORT", str(_free_port())))
+AWS_STORAGE_BUCKET_NAME = "test-media"
+AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{TEST_S3_PORT}"
+AWS_ACCESS_KEY_ID = "testing"
+AWS_SECRET_ACCESS_KEY = "testing"
+STORAGES["default"]["BACKEND"] = "core.storage.TenantS3Storage"

@@ -34,14 +34,18 @@ class Command(BaseCommand):
         with schema_context("public"):
             operator_email = f"operator@{settings.ROOT_DOMAIN}.test"
             if user_by_email(operator_email) is None:
-                user_create(email=operator_email, password="demo-operator", role=Role.OPERATOR, full_name="Operator")
+                user_create(
+                    email=operator_email, password="demo-operator", role=Role.OPERATOR, full_name="Operator"
+                )
         lines.append(f"  operator console  http://{settings.ROOT_DOMAIN}{port}/graphql/")
         lines.append(f"    {Role.OPERATOR.label:<12} {operator_email} / demo-operator")
         for spec in DEMO_BRANDS:
             tenant = Tenant.objects.filter(subdomain=spec["subdomain"]).first()
             if tenant is None:
                 tenant = brand_create(actor=None, **spec)
-            lines.append(f"  {tenant.name:<17} http://{spec['subdomain']}.{settings.ROOT_DOMAIN}{port}/graphql/")
+            lines.append(
+                f"  {tenant.name:<17} http://{spec['subdomain']}.{settings.ROOT_DOMAIN}{port}/graphql/"
+            )
             with tenant_context(tenant):
                 for role in DEMO_ROLES:
                     email = f"{role.value.replace('_', '-')}@{spec['subdomain']}.test"
