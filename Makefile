@@ -20,7 +20,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet ".[dev]"
 	@# platform/ is a source root (a package named `platform` would shadow the standard library).
 	@printf '%s\n%s\n' "$(CURDIR)/platform" "$(CURDIR)" > $(VENV)/lib/$(SITE)/site-packages/affiliate_platform.pth
 	@touch $(STAMP)

@@ -8,6 +8,9 @@ standard executor (one schema after the other) and its multiprocessing executor 
 The schemas migrated are the brands plus the template. Also prints what cloning costs as the
 brands pile up (the last brands created at each size).
 
+A last row times ``--check`` (the plan only: the same per-schema connection and migration
+graph, without the post_migrate handlers that recreate content types and permissions).
+
     python bench/migrate_schemas.py [--max 100] [--repeat 3] [--processes 2,4]
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 from functools import partial
 
 from _common import median, print_table, scratch_database, timed_ms
@@ -23,13 +27,28 @@ SIZES = (10, 100, 1000)
 LAST = 5  # clone times reported per size: the last LAST brands created
 
 
-def migrate_tenants(executor: str, processes: int) -> None:
-    """One ``migrate_schemas --tenant`` over every tenant schema, with the given executor."""
-    from django.core.management import call_command
-    from django.test import override_settings
+@dataclass(frozen=True)
+class Variant:
+    """One way of running ``migrate_schemas --tenant``."""
 
-    with override_settings(TENANT_MULTIPROCESSING_MAX_PROCESSES=processes):
-        call_command("migrate_schemas", tenant=True, executor=executor, interactive=False, verbosity=0)
+    label: str
+    executor: str = "standard"
+    processes: int = 1
+    check: bool = False  # --check: plan only, stops before the post_migrate handlers
+
+    def run(self) -> None:
+        from django.core.management import call_command
+        from django.test import override_settings
+
+        with override_settings(TENANT_MULTIPROCESSING_MAX_PROCESSES=self.processes):
+            call_command(
+                "migrate_schemas",
+                tenant=True,
+                executor=self.executor,
+                check_unapplied=self.check,
+                interactive=False,
+                verbosity=0,
+            )
 
 
 def clone_brand(number: int) -> None:
@@ -61,40 +80,42 @@ def main() -> None:
         help="comma-separated pool sizes for the multiprocessing executor (default 2, the setting)",
     )
     args = parser.parse_args()
-    pools = [int(value) for value in args.processes.split(",")]
-    executors = [("standard", 1)] + [("multiprocessing", processes) for processes in pools]
+    variants = [
+        Variant("standard"),
+        *(Variant(f"multiprocessing x{n}", "multiprocessing", int(n)) for n in args.processes.split(",")),
+        Variant("standard --check", check=True),
+    ]
 
     with scratch_database("migrate") as database:
         print(f"database {database}; no-op migrate_schemas --tenant, median of {args.repeat} runs")
         created = 0
         clones: list[list[object]] = []
-        results: dict[tuple[str, int], list[tuple[int, float]]] = {key: [] for key in executors}
+        results: dict[Variant, list[tuple[int, float]]] = {variant: [] for variant in variants}
         for size in (size for size in SIZES if size <= args.max):
             started = time.perf_counter()
             clone_ms = [timed_ms(partial(clone_brand, number)) for number in range(created, size)]
             elapsed = time.perf_counter() - started
             created = size
-            clones.append([f"{created} brands", len(clone_ms), elapsed, median(clone_ms[-LAST:])])
+            clones.append([str(created), len(clone_ms), elapsed, median(clone_ms[-LAST:])])
             print(f"  {created} brands ({elapsed:.1f} s to clone {len(clone_ms)} more)", flush=True)
             if size == SIZES[0]:
-                migrate_tenants("standard", 1)  # warm-up, not measured: migration modules imported
+                variants[0].run()  # warm-up, not measured: migration modules imported
             schemas = tenant_schema_count()
-            for executor, processes in executors:
-                runs = [timed_ms(partial(migrate_tenants, executor, processes)) for _ in range(args.repeat)]
-                results[executor, processes].append((schemas, median(runs)))
+            for variant in variants:
+                runs = [timed_ms(variant.run) for _ in range(args.repeat)]
+                results[variant].append((schemas, median(runs)))
 
         print("\ncloning as brands pile up (tenants.services.brand_create)")
-        print_table(["size", "cloned", "seconds", f"last {LAST} median ms"], clones)
+        print_table(["brands", "cloned", "seconds", f"last {LAST} median ms"], clones)
         print("\nno-op migrate_schemas --tenant (schemas = brands + template)")
         rows: list[list[object]] = []
-        for (executor, processes), points in results.items():
-            label = executor if executor == "standard" else f"{executor} x{processes}"
+        for variant, points in results.items():
             previous: tuple[int, float] | None = None
             for schemas, total in points:
                 marginal = "" if previous is None else (total - previous[1]) / (schemas - previous[0])
-                rows.append([label, schemas, total, total / schemas, marginal])
+                rows.append([variant.label, schemas, total, total / schemas, marginal])
                 previous = (schemas, total)
-        print_table(["executor", "schemas", "total ms", "ms/schema", "marginal ms/schema"], rows)
+        print_table(["run", "schemas", "total ms", "ms/schema", "marginal ms/schema"], rows)
 
 
 if __name__ == "__main__":

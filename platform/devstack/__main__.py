@@ -11,7 +11,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from devstack.services import ROOT, VAR, ensure_services, stop_services
 
@@ -20,13 +21,32 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
 
 
+def _runtime_dir() -> str:
+    """pgserver asks platformdirs for a runtime dir, which must be private (0700)."""
+    path = VAR / "run"
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return str(path)
+
+
 def _env(settings_module: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
-    env.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
-    (VAR / "run").mkdir(parents=True, exist_ok=True)
+    env.setdefault("XDG_RUNTIME_DIR", _runtime_dir())
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT), env.get("PYTHONPATH", "")])
     return env
+
+
+@contextmanager
+def _services() -> Iterator[None]:
+    """The configured services, or the embedded ones started for the duration (and stopped)."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", _runtime_dir())
+    services = ensure_services()
+    os.environ.update(services.as_env())
+    try:
+        yield
+    finally:
+        stop_services(services.started)
 
 
 def _manage(args: Sequence[str], env: dict[str, str]) -> None:
@@ -43,10 +63,11 @@ def _prepare_database(env: dict[str, str]) -> None:
 
 
 def run() -> int:
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
-    services = ensure_services()
-    os.environ.update(services.as_env())
-    env = _env("config.settings.local")
+    with _services():
+        return _serve(_env("config.settings.local"))
+
+
+def _serve(env: dict[str, str]) -> int:
     children: list[subprocess.Popen[bytes]] = []
     try:
         _prepare_database(env)
@@ -113,7 +134,6 @@ def run() -> int:
         return 0
     finally:
         _stop(children)
-        stop_services(services.started)
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
@@ -129,10 +149,11 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
 
 
 def test(pytest_args: Sequence[str]) -> int:
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
-    services = ensure_services()
-    os.environ.update(services.as_env())
-    env = _env("config.settings.test")
+    with _services():
+        return _check(_env("config.settings.test"), pytest_args)
+
+
+def _check(env: dict[str, str], pytest_args: Sequence[str]) -> int:
     venv_bin = os.path.dirname(PYTHON)
     steps: list[tuple[str, list[str]]] = [
         ("ruff check", [f"{venv_bin}/ruff", "check", "."]),
@@ -142,13 +163,10 @@ def test(pytest_args: Sequence[str]) -> int:
         ("pytest", [PYTHON, "-m", "pytest", *pytest_args]),
     ]
     failed: list[str] = []
-    try:
-        for name, command in steps:
-            print(f"\n=== {name} ===", flush=True)
-            if subprocess.run(command, env=env, cwd=ROOT).returncode != 0:
-                failed.append(name)
-    finally:
-        stop_services(services.started)
+    for name, command in steps:
+        print(f"\n=== {name} ===", flush=True)
+        if subprocess.run(command, env=env, cwd=ROOT).returncode != 0:
+            failed.append(name)
     if failed:
         print(f"\nFAILED: {', '.join(failed)}", flush=True)
         return 1
@@ -156,27 +174,17 @@ def test(pytest_args: Sequence[str]) -> int:
 
 
 def manage(args: Sequence[str]) -> int:
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
-    services = ensure_services()
-    os.environ.update(services.as_env())
-    env = _env("config.settings.local")
-    try:
+    with _services():
+        env = _env("config.settings.local")
         return subprocess.run([PYTHON, "manage.py", *args], env=env, cwd=ROOT).returncode
-    finally:
-        stop_services(services.started)
 
 
 def bench() -> int:
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
-    services = ensure_services()
-    os.environ.update(services.as_env())
-    env = _env("config.settings.local")
-    try:
-        for script in sorted((ROOT / "bench").glob("*.py")):
+    with _services():
+        env = _env("config.settings.local")
+        for script in sorted((ROOT / "bench").glob("[!_]*.py")):
             print(f"\n=== {script.name} ===", flush=True)
             subprocess.run([PYTHON, str(script)], env=env, cwd=ROOT, check=True)
-    finally:
-        stop_services(services.started)
     return 0
 
 
