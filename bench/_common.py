@@ -92,6 +92,36 @@ def scratch_database(label: str) -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+def brand_by_clone(subdomain: str) -> None:
+    """The product path: tenants.services.brand_create (a clone of ``tenant_template``)."""
+    from tenants.services import brand_create
+
+    brand_create(
+        actor=None, name=subdomain, subdomain=subdomain, theme="default", currency="USD", language="en"
+    )
+
+
+def brand_by_migrations(subdomain: str) -> None:
+    """What django-tenants does without a template: Tenant row, CREATE SCHEMA, every migration."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from tenants.models import Domain, Tenant, TenantKind
+    from tenants.services import domain_for_subdomain, schema_name_for_subdomain
+
+    schema_name = schema_name_for_subdomain(subdomain)
+    with schema_context(get_public_schema_name()):
+        tenant = Tenant.objects.create(
+            kind=TenantKind.BRAND, schema_name=schema_name, name=subdomain, subdomain=subdomain
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{schema_name}"')
+        call_command("migrate_schemas", tenant=True, schema_name=schema_name, interactive=False, verbosity=0)
+        Domain.objects.create(domain=domain_for_subdomain(subdomain), tenant=tenant, is_primary=True)
+    connection.set_schema_to_public()
+
+
 def timed_ms(function: Callable[[], object]) -> float:
     """Wall-clock milliseconds one call of ``function`` takes."""
     started = time.perf_counter()

@@ -1,17 +1,18 @@
 """The cost of a no-op ``migrate_schemas --tenant`` per schema, at 10, 100 (and 1,000) brands.
 
-A measurement, not a test. On a scratch database (see _common.py) brands are cloned from the
-template with tenants.services.brand_create up to each size; at each size a no-op
-``migrate_schemas --tenant`` (every migration already applied) is timed with django-tenants'
-standard executor (one schema after the other) and its multiprocessing executor (a pool of
-``TENANT_MULTIPROCESSING_MAX_PROCESSES`` forked workers), the median of ``--repeat`` runs.
-The schemas migrated are the brands plus the template. Also prints what cloning costs as the
-brands pile up (the last brands created at each size).
+A measurement, not a test, on a scratch database (see _common.py). Brands are provisioned up
+to each size: by clone (tenants.services.brand_create) up to 100; beyond, by migrations,
+because a clone's cost grows with the number of schemas (the first table shows it) and
+1,000 clones would take hours. The schemas are the same either way.
 
-A last row times ``--check`` (the plan only: the same per-schema connection and migration
-graph, without the post_migrate handlers that recreate content types and permissions).
+At each size a no-op ``migrate_schemas --tenant`` (the brands plus the template, every
+migration applied) is timed, median of ``--repeat`` runs, with django-tenants' standard
+executor (one schema after the other), its multiprocessing executor (a pool of forked
+workers, TENANT_MULTIPROCESSING_MAX_PROCESSES of them: 2 in settings) and ``--check`` (the
+plan only: the same connection and migration graph per schema, without the post_migrate
+handlers that re-check content types and permissions).
 
-    python bench/migrate_schemas.py [--max 100] [--repeat 3] [--processes 2,4]
+    python bench/migrate_schemas.py [--max 100|1000] [--repeat 3] [--processes 2,4]
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import time
 from dataclasses import dataclass
 from functools import partial
 
-from _common import median, print_table, scratch_database, timed_ms
+from _common import brand_by_clone, brand_by_migrations, median, print_table, scratch_database, timed_ms
 
 SIZES = (10, 100, 1000)
-LAST = 5  # clone times reported per size: the last LAST brands created
+CLONE_UP_TO = 100  # beyond, brands are provisioned by migrations: a clone then costs seconds
+LAST = 5  # provisioning times reported per size: the last LAST brands created
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,6 @@ class Variant:
             )
 
 
-def clone_brand(number: int) -> None:
-    from tenants.services import brand_create
-
-    subdomain = f"bench-{number:04d}"
-    brand_create(
-        actor=None, name=subdomain, subdomain=subdomain, theme="default", currency="USD", language="en"
-    )
-
-
 def tenant_schema_count() -> int:
     from django_tenants.utils import get_public_schema_name
 
@@ -76,8 +69,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per executor and size (default 3)")
     parser.add_argument(
         "--processes",
-        default="2",
-        help="comma-separated pool sizes for the multiprocessing executor (default 2, the setting)",
+        default="2,4",
+        help="comma-separated pool sizes for the multiprocessing executor (default 2,4)",
     )
     args = parser.parse_args()
     variants = [
@@ -89,15 +82,18 @@ def main() -> None:
     with scratch_database("migrate") as database:
         print(f"database {database}; no-op migrate_schemas --tenant, median of {args.repeat} runs")
         created = 0
-        clones: list[list[object]] = []
+        provisioned: list[list[object]] = []
         results: dict[Variant, list[tuple[int, float]]] = {variant: [] for variant in variants}
         for size in (size for size in SIZES if size <= args.max):
             started = time.perf_counter()
-            clone_ms = [timed_ms(partial(clone_brand, number)) for number in range(created, size)]
+            path, provision = (
+                ("clone", brand_by_clone) if size <= CLONE_UP_TO else ("migrations", brand_by_migrations)
+            )
+            brand_ms = [timed_ms(partial(provision, f"bench-{n:04d}")) for n in range(created, size)]
             elapsed = time.perf_counter() - started
             created = size
-            clones.append([str(created), len(clone_ms), elapsed, median(clone_ms[-LAST:])])
-            print(f"  {created} brands ({elapsed:.1f} s to clone {len(clone_ms)} more)", flush=True)
+            provisioned.append([created, path, len(brand_ms), elapsed, median(brand_ms[-LAST:])])
+            print(f"  {created} brands ({elapsed:.1f} s for {len(brand_ms)} more by {path})", flush=True)
             if size == SIZES[0]:
                 variants[0].run()  # warm-up, not measured: migration modules imported
             schemas = tenant_schema_count()
@@ -105,8 +101,8 @@ def main() -> None:
                 runs = [timed_ms(variant.run) for _ in range(args.repeat)]
                 results[variant].append((schemas, median(runs)))
 
-        print("\ncloning as brands pile up (tenants.services.brand_create)")
-        print_table(["brands", "cloned", "seconds", f"last {LAST} median ms"], clones)
+        print("\nprovisioning as brands pile up")
+        print_table(["brands", "path", "added", "seconds", f"last {LAST} median ms"], provisioned)
         print("\nno-op migrate_schemas --tenant (schemas = brands + template)")
         rows: list[list[object]] = []
         for variant, points in results.items():

@@ -15,45 +15,23 @@ import argparse
 from collections.abc import Callable
 from functools import partial
 
-from _common import median, percentile, print_table, scratch_database, timed_ms
+from _common import (
+    brand_by_clone,
+    brand_by_migrations,
+    median,
+    percentile,
+    print_table,
+    scratch_database,
+    timed_ms,
+)
 
 GOAL_CLONE_MS = 500.0
 GOAL_RATIO = 0.3
 
 
-def by_clone(subdomain: str) -> None:
-    """The product path: tenants.services.brand_create (a clone of ``tenant_template``)."""
-    from tenants.services import brand_create
-
-    brand_create(
-        actor=None, name=subdomain, subdomain=subdomain, theme="default", currency="USD", language="en"
-    )
-
-
-def by_migrations(subdomain: str) -> None:
-    """What django-tenants does without a template: Tenant row, CREATE SCHEMA, every migration."""
-    from django.core.management import call_command
-    from django.db import connection
-    from django_tenants.utils import get_public_schema_name, schema_context
-
-    from tenants.models import Domain, Tenant, TenantKind
-    from tenants.services import domain_for_subdomain, schema_name_for_subdomain
-
-    schema_name = schema_name_for_subdomain(subdomain)
-    with schema_context(get_public_schema_name()):
-        tenant = Tenant.objects.create(
-            kind=TenantKind.BRAND, schema_name=schema_name, name=subdomain, subdomain=subdomain
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE SCHEMA "{schema_name}"')
-        call_command("migrate_schemas", tenant=True, schema_name=schema_name, interactive=False, verbosity=0)
-        Domain.objects.create(domain=domain_for_subdomain(subdomain), tenant=tenant, is_primary=True)
-    connection.set_schema_to_public()
-
-
 PATHS: dict[str, tuple[str, Callable[[str], None]]] = {
-    "clone": ("c", by_clone),
-    "migrations": ("m", by_migrations),
+    "clone": ("c", brand_by_clone),
+    "migrations": ("m", brand_by_migrations),
 }
 
 
@@ -76,7 +54,7 @@ def main() -> None:
         from tenants.models import Tenant, TenantKind
 
         if args.existing:
-            fill_ms = sum(timed_ms(partial(by_clone, f"bench-e-{i:04d}")) for i in range(args.existing))
+            fill_ms = sum(timed_ms(partial(brand_by_clone, f"bench-e-{i:04d}")) for i in range(args.existing))
             print(f"{args.existing} existing brands cloned beforehand in {fill_ms / 1000:.1f} s")
         first: dict[str, float] = {}
         times: dict[str, list[float]] = {path: [] for path in PATHS}

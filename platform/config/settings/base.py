@@ -50,6 +50,10 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "core",
     "accounts",
+    "affiliation",
+    "tracking",
+    "ledger",
+    "payouts",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

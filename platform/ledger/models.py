@@ -1,0 +1,101 @@
+"""An append-only, double-entry ledger. Every movement of money is one transaction whose
+entries sum to zero; an account's balance is the sum of its entries. ``LedgerAccount.balance``
+is a cache of that sum kept in the same database transaction, rebuilt and checked by
+``manage.py ledger_reconcile``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from affiliation.models import Affiliate
+
+MONEY = {"max_digits": 20, "decimal_places": 4}
+
+
+class AccountKind(models.TextChoices):
+    # An affiliate's money, by stage.
+    PENDING = "pending", "Pending (in the hold period)"
+    AVAILABLE = "available", "Available"
+    RESERVED = "reserved", "Reserved for a withdrawal"
+    PAID = "paid", "Paid out"
+    # The brand's side of each movement.
+    COMMISSION_EXPENSE = "commission_expense", "Commissions (brand)"
+    PAYOUTS = "payouts", "Payouts sent (brand)"
+
+
+AFFILIATE_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.RESERVED, AccountKind.PAID)
+BRAND_KINDS = (AccountKind.COMMISSION_EXPENSE, AccountKind.PAYOUTS)
+
+
+class LedgerAccount(models.Model):
+    """One balance: an affiliate's (affiliate set) or the brand's (affiliate null), per currency."""
+
+    affiliate = models.ForeignKey(
+        Affiliate, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
+    )
+    kind = models.CharField(max_length=20, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)
+    balance = models.DecimalField(**MONEY, default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["affiliate", "kind", "currency"],
+                condition=Q(affiliate__isnull=False),
+                name="ledger_account_unique_affiliate",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency"], condition=Q(affiliate__isnull=True), name="ledger_account_unique_brand"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = f"affiliate {self.affiliate_id}" if self.affiliate_id else "brand"
+        return f"{owner} {self.kind} {self.currency}"
+
+
+class LedgerTransaction(models.Model):
+    """One movement of money. ``idempotency_key`` makes each business effect happen once."""
+
+    kind = models.CharField(max_length=40)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    memo = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("ledger transactions are append-only")
+        super().save(*args, **kwargs)
+
+
+class LedgerEntry(models.Model):
+    """A signed amount on one account: positive adds to the account's balance."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} on {self.account_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("ledger entries are append-only")
+        super().save(*args, **kwargs)
