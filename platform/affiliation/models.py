@@ -7,11 +7,10 @@ from decimal import Decimal
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from accounts.models import User
-
-MONEY = {"max_digits": 20, "decimal_places": 4}
-RATE = {"max_digits": 7, "decimal_places": 4}  # a percentage, e.g. 12.5000
+from core.fields import AmountField, RateField
 
 
 class CommissionKind(models.TextChoices):
@@ -49,21 +48,25 @@ class Program(models.Model):
     is_active = models.BooleanField(default=True)
     auto_approve = models.BooleanField(default=True)
 
-    commission_kind = models.CharField(max_length=12, choices=CommissionKind.choices, default=CommissionKind.PERCENTAGE)
-    flat_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    per_click_amount = models.DecimalField(**MONEY, default=Decimal("0.20"))
-    recurring_mode = models.CharField(max_length=10, choices=RecurringMode.choices, default=RecurringMode.NONE)
+    commission_kind = models.CharField(
+        max_length=12, choices=CommissionKind.choices, default=CommissionKind.PERCENTAGE
+    )
+    flat_amount = AmountField(default=Decimal("0"))
+    per_click_amount = AmountField(default=Decimal("0.20"))
+    recurring_mode = models.CharField(
+        max_length=10, choices=RecurringMode.choices, default=RecurringMode.NONE
+    )
     recurring_months = models.PositiveSmallIntegerField(default=12)
     # Rate of the sale paid to each upline level: [10, 5] pays the referrer 10 % and the
     # referrer's referrer 5 %. Its length is the cascade's maximum depth.
-    cascade_rates = ArrayField(models.DecimalField(**RATE), default=list, blank=True)
+    cascade_rates = ArrayField(RateField(), default=list, blank=True)
 
     hold_days = models.PositiveSmallIntegerField(default=30)
     cookie_window_days = models.PositiveSmallIntegerField(default=30)
     attribution_model = models.CharField(
         max_length=12, choices=AttributionModel.choices, default=AttributionModel.LAST_CLICK
     )
-    minimum_withdrawal = models.DecimalField(**MONEY, default=Decimal("10"))
+    minimum_withdrawal = AmountField(default=Decimal("10"))
     withdrawal_methods = ArrayField(
         models.CharField(max_length=20, choices=WithdrawalMethod.choices),
         default=list,
@@ -84,7 +87,7 @@ class CommissionTier(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tiers")
     code = models.SlugField(max_length=30)
     label = models.CharField(max_length=60)
-    rate = models.DecimalField(**RATE)
+    rate = RateField()
     is_default = models.BooleanField(default=False)
 
     class Meta:
@@ -106,11 +109,13 @@ class OfferRule(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="offer_rules")
     offer_ref = models.CharField(max_length=64)
     commission_kind = models.CharField(max_length=12, choices=CommissionKind.choices)
-    rate = models.DecimalField(**RATE, null=True, blank=True)
-    flat_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    rate = RateField(null=True, blank=True)
+    flat_amount = AmountField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "offer_ref"], name="affiliation_offer_rule_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "offer_ref"], name="affiliation_offer_rule_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id}:{self.offer_ref}"
@@ -131,7 +136,9 @@ class Affiliate(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="affiliates")
     status = models.CharField(max_length=10, choices=AffiliateStatus.choices, default=AffiliateStatus.PENDING)
     tier = models.ForeignKey(CommissionTier, on_delete=models.PROTECT, related_name="affiliates")
-    referred_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
+    referred_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
     referral_code = models.CharField(max_length=16, unique=True)
     leaderboard_opt_out = models.BooleanField(default=False)
     joined_at = models.DateTimeField(auto_now_add=True)
@@ -140,8 +147,12 @@ class Affiliate(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "program"], name="affiliation_affiliate_once_per_program"),
-            models.CheckConstraint(condition=~Q(referred_by=models.F("id")), name="affiliation_no_self_referral"),
+            models.UniqueConstraint(
+                fields=["user", "program"], name="affiliation_affiliate_once_per_program"
+            ),
+            models.CheckConstraint(
+                condition=~Q(referred_by=models.F("id")), name="affiliation_no_self_referral"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,7 +189,9 @@ class Coupon(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(models.functions.Upper("code"), name="affiliation_coupon_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Upper("code"), name="affiliation_coupon_unique_ci")
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -206,21 +219,27 @@ class Conversion(models.Model):
     affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="conversions")
     click_id = models.UUIDField(null=True, blank=True)
     coupon = models.ForeignKey(Coupon, on_delete=models.SET_NULL, null=True, blank=True)
-    link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversions")
+    link = models.ForeignKey(
+        Link, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversions"
+    )
     offer_ref = models.CharField(max_length=64, blank=True)
     # A subscription's payments share this reference; recurring commissions follow it.
     subscription_ref = models.CharField(max_length=120, blank=True, db_index=True)
-    amount = models.DecimalField(**MONEY)
-    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    amount = AmountField()
+    refunded_amount = AmountField(default=Decimal("0"))
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=20, choices=ConversionStatus.choices, default=ConversionStatus.APPROVED)
+    status = models.CharField(
+        max_length=20, choices=ConversionStatus.choices, default=ConversionStatus.APPROVED
+    )
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "order_id"], name="affiliation_conversion_once_per_order"),
+            models.UniqueConstraint(
+                fields=["source", "order_id"], name="affiliation_conversion_once_per_order"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="affiliation_conversion_amount_positive"),
         ]
 
@@ -250,12 +269,14 @@ class Commission(models.Model):
     # Per-click commissions: the idempotency key of the batch of clicks they pay for.
     click_batch_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     click_count = models.PositiveIntegerField(default=0)
-    base_amount = models.DecimalField(**MONEY)
-    rate = models.DecimalField(**RATE, null=True, blank=True)
-    amount = models.DecimalField(**MONEY)
-    reversed_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    base_amount = AmountField()
+    rate = RateField(null=True, blank=True)
+    amount = AmountField()
+    reversed_amount = AmountField(default=Decimal("0"))
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=CommissionStatus.choices, default=CommissionStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=CommissionStatus.choices, default=CommissionStatus.PENDING
+    )
     available_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -268,11 +289,38 @@ class Commission(models.Model):
                 condition=Q(conversion__isnull=False),
                 name="affiliation_commission_once_per_level",
             ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="affiliation_commission_amount_not_negative"),
             models.CheckConstraint(
-                condition=Q(reversed_amount__lte=models.F("amount")), name="affiliation_commission_reversal_bounded"
+                condition=Q(amount__gte=0), name="affiliation_commission_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(reversed_amount__lte=models.F("amount")),
+                name="affiliation_commission_reversal_bounded",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} to {self.beneficiary_id}"
+
+
+class RefundKind(models.TextChoices):
+    REFUND = "refund", "Refund"
+    CHARGEBACK = "chargeback", "Chargeback"
+
+
+class ConversionRefund(models.Model):
+    """One refund or chargeback of a conversion; ``refund_id`` makes a replayed one a no-op."""
+
+    conversion = models.ForeignKey(Conversion, on_delete=models.PROTECT, related_name="refunds")
+    refund_id = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=RefundKind.choices, default=RefundKind.REFUND)
+    amount = AmountField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversion", "refund_id"], name="affiliation_refund_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="affiliation_refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.refund_id} of {self.conversion_id}"

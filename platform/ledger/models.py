@@ -12,8 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from affiliation.models import Affiliate
-
-MONEY = {"max_digits": 20, "decimal_places": 4}
+from core.fields import AmountField
 
 
 class AccountKind(models.TextChoices):
@@ -39,7 +38,7 @@ class LedgerAccount(models.Model):
     )
     kind = models.CharField(max_length=20, choices=AccountKind.choices)
     currency = models.CharField(max_length=3)
-    balance = models.DecimalField(**MONEY, default=Decimal("0"))
+    balance = AmountField(default=Decimal("0"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -50,7 +49,9 @@ class LedgerAccount(models.Model):
                 name="ledger_account_unique_affiliate",
             ),
             models.UniqueConstraint(
-                fields=["kind", "currency"], condition=Q(affiliate__isnull=True), name="ledger_account_unique_brand"
+                fields=["kind", "currency"],
+                condition=Q(affiliate__isnull=True),
+                name="ledger_account_unique_brand",
             ),
         ]
 
@@ -84,7 +85,7 @@ class LedgerEntry(models.Model):
 
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
-    amount = models.DecimalField(**MONEY)
+    amount = AmountField()
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,8 +8,7 @@ from django.db.models import Q
 
 from accounts.models import User
 from affiliation.models import Affiliate, WithdrawalMethod
-
-MONEY = {"max_digits": 20, "decimal_places": 4}
+from core.fields import AmountField
 
 
 class WithdrawalStatus(models.TextChoices):
@@ -21,12 +20,14 @@ class WithdrawalStatus(models.TextChoices):
 
 class WithdrawalRequest(models.Model):
     affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="withdrawals")
-    amount = models.DecimalField(**MONEY)
+    amount = AmountField()
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=20, choices=WithdrawalMethod.choices)
     # PayPal: {"email"}; bank transfer: {"iban", "bic", "account_holder"}.
     details = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=WithdrawalStatus.choices, default=WithdrawalStatus.REQUESTED)
+    status = models.CharField(
+        max_length=10, choices=WithdrawalStatus.choices, default=WithdrawalStatus.REQUESTED
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -1,0 +1,304 @@
+"""Recording conversions (postbacks, the API, the marketplace, Stripe) and their refunds."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from affiliation.error_codes import AffiliationErrorCode as Code
+from affiliation.models import (
+    Affiliate,
+    Commission,
+    CommissionKind,
+    Conversion,
+    ConversionRefund,
+    ConversionSource,
+    ConversionStatus,
+    Coupon,
+    Link,
+    OfferRule,
+    Program,
+    RecurringMode,
+    RefundKind,
+)
+from affiliation.rules import Rule, commission_lines, reversal_amount
+from affiliation.services._errors import field_error
+from affiliation.services.affiliates import upline_ids
+from affiliation.services.commissions import commission_reverse, commissions_create
+from core.audit import audit_log
+from core.money import minor_unit_exponent
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    conversion: Conversion
+    created: bool  # False: this (source, order id) was already recorded; nothing changed
+    commissions: list[Commission]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    program: Program
+    affiliate: Affiliate
+    link: Link | None = None
+    click_id: uuid.UUID | None = None
+    coupon: Coupon | None = None
+    first_payment: Conversion | None = None  # set for a renewal of a subscription
+
+
+def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def parse_amount(value: Any, currency: str, field: str = "amount") -> Decimal:
+    """A positive amount with no more decimals than the currency has (no silent rounding)."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as error:
+        raise field_error(field, "Enter an amount like 49.90.", Code.INVALID) from error
+    if not amount.is_finite() or amount <= 0:
+        raise field_error(field, "Enter an amount above zero.", Code.INVALID)
+    if amount != amount.quantize(minor_unit_exponent(currency)):
+        raise field_error(
+            field, f"{currency} has no unit smaller than {minor_unit_exponent(currency)}.", Code.INVALID
+        )
+    return amount
+
+
+def _attribute(
+    *, click_id: str, coupon_code: str, subscription_ref: str, occurred_at: dt.datetime
+) -> Attribution:
+    """Who earns: the first payment's affiliate for a subscription renewal, else the click
+    (within the program's cookie window), else the coupon."""
+    if subscription_ref:
+        first = (
+            Conversion.objects.select_related("program", "affiliate__tier")
+            .filter(subscription_ref=subscription_ref)
+            .order_by("occurred_at", "pk")
+            .first()
+        )
+        if first is not None:
+            return Attribution(program=first.program, affiliate=first.affiliate, first_payment=first)
+    if click_id:
+        try:
+            click_uuid = uuid.UUID(click_id)
+        except ValueError as error:
+            raise field_error("clickId", "This is not a click id.", Code.INVALID) from error
+        from tracking.models import Click
+
+        click = (
+            Click.objects.select_related("link__program", "link__affiliate__tier")
+            .filter(pk=click_uuid)
+            .first()
+        )
+        if click is None:
+            raise field_error(
+                "clickId",
+                "Unknown click id. Clicks are recorded within seconds of the redirect: retry shortly.",
+                Code.NOT_ATTRIBUTED,
+            )
+        program = click.link.program
+        if click.created_at < occurred_at - dt.timedelta(days=program.cookie_window_days):
+            raise field_error(
+                "clickId",
+                f"The click is older than the {program.cookie_window_days}-day window.",
+                Code.OUTSIDE_WINDOW,
+            )
+        return Attribution(
+            program=program, affiliate=click.link.affiliate, link=click.link, click_id=click_uuid
+        )
+    if coupon_code:
+        coupon = (
+            Coupon.objects.select_related("affiliate__program", "affiliate__tier")
+            .filter(code__iexact=coupon_code.strip())
+            .first()
+        )
+        if coupon is None:
+            raise field_error("couponCode", "Unknown coupon code.", Code.NOT_ATTRIBUTED)
+        return Attribution(program=coupon.affiliate.program, affiliate=coupon.affiliate, coupon=coupon)
+    raise field_error("clickId", "Give a click id or a coupon code.", Code.REQUIRED)
+
+
+def _rule(program: Program, affiliate: Affiliate, offer_ref: str) -> Rule | None:
+    """The rule paying the converting affiliate; None when sales earn nothing (per-click)."""
+    offer_rule = OfferRule.objects.filter(program=program, offer_ref=offer_ref).first() if offer_ref else None
+    if offer_rule is not None:
+        if offer_rule.commission_kind == CommissionKind.PER_CLICK:
+            return None
+        return Rule(
+            kind=offer_rule.commission_kind,
+            rate=offer_rule.rate or Decimal(0),
+            flat_amount=offer_rule.flat_amount or Decimal(0),
+        )
+    if program.commission_kind == CommissionKind.PER_CLICK:
+        return None
+    if program.commission_kind == CommissionKind.FLAT:
+        return Rule(kind="flat", flat_amount=program.flat_amount)
+    return Rule(kind="percentage", rate=affiliate.tier.rate)
+
+
+def _earns_recurring(attribution: Attribution, occurred_at: dt.datetime) -> bool:
+    first = attribution.first_payment
+    if first is None:
+        return True
+    program = attribution.program
+    if program.recurring_mode == RecurringMode.LIFETIME:
+        return True
+    if program.recurring_mode == RecurringMode.MONTHS:
+        return occurred_at < _add_months(first.occurred_at, program.recurring_months)
+    return False
+
+
+def conversion_record(
+    *,
+    source: str,
+    order_id: str,
+    amount: Any,
+    currency: str,
+    click_id: str = "",
+    coupon_code: str = "",
+    offer_ref: str = "",
+    subscription_ref: str = "",
+    occurred_at: dt.datetime | None = None,
+    actor: Any = None,
+) -> ConversionResult:
+    """Record a sale and its commissions, once per (source, order id).
+
+    A replay of the same order returns the recorded conversion and changes nothing. Other
+    platform domains (marketplace orders, Stripe invoices) call this too.
+    """
+    order_id = str(order_id).strip()
+    if source not in ConversionSource.values:
+        raise field_error("source", "Unknown conversion source.", Code.INVALID)
+    if not order_id or len(order_id) > 120:
+        raise field_error("orderId", "Give the order id (at most 120 characters).", Code.REQUIRED)
+    existing = Conversion.objects.filter(source=source, order_id=order_id).first()
+    if existing is not None:
+        return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
+    occurred_at = occurred_at or timezone.now()
+    attribution = _attribute(
+        click_id=click_id.strip(),
+        coupon_code=coupon_code,
+        subscription_ref=subscription_ref.strip(),
+        occurred_at=occurred_at,
+    )
+    program = attribution.program
+    if currency != program.currency:
+        raise field_error("currency", f"This program pays in {program.currency}.", Code.CURRENCY_MISMATCH)
+    sale = parse_amount(amount, currency)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                conversion = Conversion.objects.create(
+                    source=source,
+                    order_id=order_id,
+                    program=program,
+                    affiliate=attribution.affiliate,
+                    click_id=attribution.click_id,
+                    coupon=attribution.coupon,
+                    link=attribution.link,
+                    offer_ref=offer_ref.strip(),
+                    subscription_ref=subscription_ref.strip(),
+                    amount=sale,
+                    currency=currency,
+                    occurred_at=occurred_at,
+                )
+        except IntegrityError:  # the same order recorded concurrently: it won
+            existing = Conversion.objects.get(source=source, order_id=order_id)
+            return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
+        commissions: list[Commission] = []
+        rule = _rule(program, attribution.affiliate, offer_ref.strip())
+        if rule is not None and _earns_recurring(attribution, occurred_at):
+            lines = commission_lines(
+                sale_amount=sale,
+                currency=currency,
+                rule=rule,
+                affiliate_id=attribution.affiliate.pk,
+                upline_ids=upline_ids(attribution.affiliate, len(program.cascade_rates)),
+                cascade_rates=program.cascade_rates,
+            )
+            commissions = commissions_create(
+                conversion=conversion,
+                lines=lines,
+                kind=rule.kind,
+                is_recurring=attribution.first_payment is not None,
+            )
+        audit_log(
+            actor=actor, action="conversion.recorded", target=conversion, source=source, amount=str(sale)
+        )
+    return ConversionResult(conversion, created=True, commissions=commissions)
+
+
+def conversion_refund(
+    *,
+    source: str,
+    order_id: str,
+    refund_id: str,
+    amount: Any = None,
+    kind: str = RefundKind.REFUND,
+    actor: Any = None,
+) -> Conversion:
+    """Refund (or charge back) all or part of a conversion, once per refund id. Every
+    commission loses the same share, by reversal entries; balances return to the cent."""
+    refund_id = str(refund_id).strip() or str(order_id)
+    with transaction.atomic():
+        conversion = (
+            Conversion.objects.select_for_update()
+            .filter(source=source, order_id=str(order_id).strip())
+            .first()
+        )
+        if conversion is None:
+            raise field_error("orderId", "No conversion has this order id.", Code.NOT_FOUND)
+        if ConversionRefund.objects.filter(conversion=conversion, refund_id=refund_id).exists():
+            return conversion
+        remaining = conversion.amount - conversion.refunded_amount
+        refund = remaining if amount is None else parse_amount(amount, conversion.currency)
+        if refund > remaining or remaining <= 0:
+            raise field_error(
+                "amount",
+                f"At most {remaining} {conversion.currency} is left to refund.",
+                Code.REFUND_TOO_LARGE,
+            )
+        refund_row = ConversionRefund.objects.create(
+            conversion=conversion, refund_id=refund_id, kind=kind, amount=refund
+        )
+        conversion.refunded_amount += refund
+        conversion.status = (
+            ConversionStatus.REVERSED
+            if conversion.refunded_amount == conversion.amount
+            else ConversionStatus.PARTIALLY_REFUNDED
+        )
+        conversion.save(update_fields=["refunded_amount", "status"])
+        for commission in (
+            conversion.commissions.select_for_update().select_related("beneficiary").order_by("pk")
+        ):
+            take = reversal_amount(
+                commission_amount=commission.amount,
+                sale_amount=conversion.amount,
+                refunded_total=conversion.refunded_amount,
+                already_reversed=commission.reversed_amount,
+                currency=conversion.currency,
+            )
+            if take > 0:
+                commission_reverse(
+                    commission=commission,
+                    amount=take,
+                    idempotency_key=f"commission:{commission.pk}:refund:{refund_row.pk}",
+                )
+        audit_log(
+            actor=actor,
+            action=f"conversion.{kind}",
+            target=conversion,
+            refund_id=refund_id,
+            amount=str(refund),
+        )
+    return conversion

@@ -1,0 +1,124 @@
+"""Tracked links and coupons."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+from urllib.parse import urlparse
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from affiliation.error_codes import AffiliationErrorCode as Code
+from affiliation.models import Affiliate, AffiliateStatus, Coupon, Link
+from affiliation.services._errors import field_error
+from core.audit import audit_log
+from core.tenancy import tenant_connection
+from tenants.models import Domain
+
+CODE_ALPHABET = string.ascii_letters + string.digits
+CODE_LENGTH = 7  # 62^7 ≈ 3.5e12 codes
+SUB_ID_KEYS = ("sub1", "sub2", "sub3", "sub4", "sub5")
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+MAX_PARAMETER_LENGTH = 100
+
+
+def allowed_hosts(affiliate: Affiliate) -> set[str]:
+    """Where a link may send people: the program's landing host, its allow-listed merchant
+    domains, and the brand's own domains. Anything else would be an open redirect."""
+    program = affiliate.program
+    hosts = {urlparse(program.landing_url).hostname or "", *program.allowed_domains}
+    tenant = tenant_connection().tenant
+    hosts.update(Domain.objects.filter(tenant_id=tenant.pk).values_list("domain", flat=True))
+    return {host.lower() for host in hosts if host}
+
+
+def _clean_parameters(values: dict[str, Any] | None, keys: tuple[str, ...], field: str) -> dict[str, str]:
+    values = values or {}
+    unknown = set(values) - set(keys)
+    if unknown:
+        raise field_error(field, f"Only {', '.join(keys)} are allowed.", Code.INVALID)
+    cleaned = {key: str(value).strip() for key, value in values.items() if str(value).strip()}
+    if any(len(value) > MAX_PARAMETER_LENGTH for value in cleaned.values()):
+        raise field_error(field, f"Keep each value under {MAX_PARAMETER_LENGTH} characters.", Code.INVALID)
+    return cleaned
+
+
+def _publish_route(link: Link) -> None:
+    """Tell the redirect lane (tracking.routing) about the link once the row is committed."""
+
+    def publish() -> None:
+        from tracking.routing import link_route_publish
+
+        link_route_publish(link)
+
+    transaction.on_commit(publish)
+
+
+def link_create(
+    *,
+    affiliate: Affiliate,
+    target_url: str = "",
+    title: str = "",
+    sub_ids: dict[str, Any] | None = None,
+    utm: dict[str, Any] | None = None,
+    offer_ref: str = "",
+) -> Link:
+    """A short link for an approved affiliate, to the program's landing page by default or to
+    a URL on an allowed host."""
+    if affiliate.status != AffiliateStatus.APPROVED:
+        raise field_error("affiliate", "Your membership is not approved yet.", Code.NOT_APPROVED)
+    target_url = target_url.strip() or affiliate.program.landing_url
+    parsed = urlparse(target_url)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise field_error("targetUrl", "Use a full http(s) URL.", Code.INVALID)
+    if parsed.hostname.lower() not in allowed_hosts(affiliate):
+        raise field_error(
+            "targetUrl", f"{parsed.hostname} is not one of this program's domains.", Code.DOMAIN_NOT_ALLOWED
+        )
+    cleaned_sub_ids = _clean_parameters(sub_ids, SUB_ID_KEYS, "subIds")
+    cleaned_utm = _clean_parameters(utm, UTM_KEYS, "utm")
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                link = Link.objects.create(
+                    affiliate=affiliate,
+                    program_id=affiliate.program_id,
+                    code="".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+                    title=title.strip()[:120],
+                    target_url=target_url,
+                    sub_ids=cleaned_sub_ids,
+                    utm=cleaned_utm,
+                    offer_ref=offer_ref,
+                )
+                audit_log(actor=affiliate.user, action="link.created", target=link)
+                _publish_route(link)
+                return link
+        except IntegrityError:
+            continue  # a code collision: draw another
+    raise RuntimeError("could not draw a free link code")
+
+
+def link_archive(*, actor: Any, link: Link) -> Link:
+    """Archived links answer the brand's 404 page; their clicks and earnings stay."""
+    if link.archived_at is None:
+        with transaction.atomic():
+            link.archived_at = timezone.now()
+            link.save(update_fields=["archived_at"])
+            audit_log(actor=actor, action="link.archived", target=link)
+            _publish_route(link)
+    return link
+
+
+def coupon_create(*, actor: Any, affiliate: Affiliate, code: str) -> Coupon:
+    code = code.strip().upper()
+    if not code or len(code) > 40 or not code.replace("-", "").replace("_", "").isalnum():
+        raise field_error("code", "Use letters, digits, - or _, up to 40 characters.", Code.INVALID)
+    try:
+        with transaction.atomic():
+            coupon = Coupon.objects.create(affiliate=affiliate, code=code)
+            audit_log(actor=actor, action="coupon.created", target=coupon)
+    except IntegrityError as error:
+        raise field_error("code", "This coupon code is taken.", Code.CODE_TAKEN) from error
+    return coupon

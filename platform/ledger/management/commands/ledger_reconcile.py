@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tenants.utils import tenant_context
+
+from ledger.selectors import ledger_differences
+from tenants.selectors import brand_list
+
+
+class Command(BaseCommand):
+    help = "Rebuild every brand's balances from the ledger entries and report differences (must be none)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--brand", help="Only this subdomain.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        brands = brand_list()
+        if options["brand"]:
+            brands = brands.filter(subdomain=options["brand"])
+        total = 0
+        for brand in brands:
+            with tenant_context(brand):
+                differences = ledger_differences()
+            for difference in differences:
+                self.stdout.write(
+                    f"{brand.subdomain}: {difference.description}: "
+                    f"entries say {difference.expected}, found {difference.found}"
+                )
+            total += len(differences)
+            self.stdout.write(f"{brand.subdomain}: {len(differences)} differences")
+        if total:
+            raise CommandError(f"{total} differences")
+        self.stdout.write("ledger consistent: 0 differences")
