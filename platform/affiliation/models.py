@@ -324,3 +324,19 @@ class ConversionRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.refund_id} of {self.conversion_id}"
+
+
+class PostbackKey(models.Model):
+    """The brand's secret for signing server-to-server postbacks (HMAC-SHA256). Several may be
+    active while a merchant rotates; a revoked key signs nothing any more."""
+
+    secret = models.CharField(max_length=64)
+    prefix = models.CharField(max_length=12, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"postback key {self.prefix}…"
