@@ -52,21 +52,31 @@ def paginate(
     *,
     first: int,
     after: str | None,
-    to_node: Callable[[Any], NodeType],
+    to_node: Callable[[Any], NodeType] | None = None,
+    to_nodes: Callable[[list[Any]], list[NodeType]] | None = None,
+    descending: bool = False,
 ) -> Connection[NodeType]:
-    """One page in ascending primary-key order: two queries (count and page) whatever the size."""
+    """One page in primary-key order (newest first with ``descending``): two queries (count
+    and page) whatever the size, plus what ``to_nodes`` needs for the whole page at once."""
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise GraphQLError(
             f"`first` must be between 1 and {MAX_PAGE_SIZE}.", extensions={"code": "INVALID_PAGE_SIZE"}
         )
     total_count = queryset.count()
-    page = queryset.order_by("pk")
+    page = queryset.order_by("-pk" if descending else "pk")
     if after is not None:
-        page = page.filter(pk__gt=decode_cursor(after))
+        cursor = decode_cursor(after)
+        page = page.filter(pk__lt=cursor) if descending else page.filter(pk__gt=cursor)
     rows = list(page[: first + 1])
     has_next_page = len(rows) > first
     rows = rows[:first]
-    edges = [Edge(cursor=encode_cursor(row.pk), node=to_node(row)) for row in rows]
+    if to_nodes is not None:
+        nodes = to_nodes(rows)
+    elif to_node is not None:
+        nodes = [to_node(row) for row in rows]
+    else:
+        raise TypeError("paginate needs to_node or to_nodes")
+    edges = [Edge(cursor=encode_cursor(row.pk), node=node) for row, node in zip(rows, nodes, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=has_next_page, end_cursor=edges[-1].cursor if edges else None),

@@ -26,30 +26,33 @@ class IsAuthenticated(BasePermission):
 
 
 class _HasRole(BasePermission):
-    role: Role
+    """Signed in with one of ``roles``, on the right kind of host (a brand's or the root)."""
+
+    roles: frozenset[Role]
+    on_root_host = False
     message = "You do not have permission to do this."
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         context = info.context
         return (
-            context.is_authenticated
-            and getattr(context.user, "role", None) == self.role
+            context.is_root_host == self.on_root_host
+            and context.is_authenticated
+            and getattr(context.user, "role", None) in self.roles
             and _context_allows(info)
         )
 
 
 class IsBrandAdmin(_HasRole):
-    role = Role.BRAND_ADMIN
+    roles = frozenset({Role.BRAND_ADMIN})
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return not info.context.is_root_host and super().has_permission(source, info, **kwargs)
+
+class IsMerchantOrBrandAdmin(_HasRole):
+    roles = frozenset({Role.MERCHANT, Role.BRAND_ADMIN})
 
 
 class IsOperator(_HasRole):
     """Platform staff, signed in on the root domain."""
 
-    role = Role.OPERATOR
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.is_root_host and super().has_permission(source, info, **kwargs)
+    roles = frozenset({Role.OPERATOR})
+    on_root_host = True

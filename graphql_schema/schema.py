@@ -24,16 +24,23 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from core.tenancy import run_in_tenant
 from graphql_schema.accounts.mutations import AccountMutation
 from graphql_schema.accounts.queries import AccountQuery
+from graphql_schema.affiliation.mutations import AffiliationMutation
+from graphql_schema.affiliation.queries import AffiliationQuery
+from graphql_schema.affiliation.subscriptions import AffiliationSubscription
 from graphql_schema.brand.mutations import BrandMutation
 from graphql_schema.brand.queries import BrandQuery
 from graphql_schema.brand.subscriptions import BrandSubscription
 from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
+from graphql_schema.payouts.mutations import PayoutMutation
+from graphql_schema.payouts.queries import PayoutQuery
 
-Query = merge_types("Query", (BrandQuery, AccountQuery, ConsoleQuery))
-Mutation = merge_types("Mutation", (AccountMutation, BrandMutation, ConsoleMutation))
-Subscription = merge_types("Subscription", (BrandSubscription,))
+Query = merge_types("Query", (BrandQuery, AccountQuery, AffiliationQuery, PayoutQuery, ConsoleQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, BrandMutation, AffiliationMutation, PayoutMutation, ConsoleMutation)
+)
+Subscription = merge_types("Subscription", (BrandSubscription, AffiliationSubscription))
 
 EXPOSED_ERROR_CODES_EXTENSION = "code"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from tenants.models import Domain, Tenant, TenantKind
@@ -41,6 +42,12 @@ def brand_primary_domain(tenant: Tenant) -> str:
     """Uses ``tenant.domains`` so that a prefetched list costs no query."""
     domains = sorted(tenant.domains.all(), key=lambda domain: (not domain.is_primary, domain.pk))
     return domains[0].domain if domains else ""
+
+
+def brand_base_url(tenant: Tenant) -> str:
+    """``<scheme>://<primary domain>[:port]``: how links in emails and QR codes reach a brand."""
+    port = f":{settings.PUBLIC_URL_PORT}" if settings.PUBLIC_URL_PORT else ""
+    return f"{settings.PUBLIC_URL_SCHEME}://{brand_primary_domain(tenant)}{port}"
 
 
 def brand_snapshot(tenant: Tenant) -> dict[str, Any]:

@@ -32,9 +32,13 @@ def make_program(**rules: Any) -> Program:
     )
 
 
-def make_affiliate(brand: Any, program: Program, *, referrer: Affiliate | None = None, tier: str = "default") -> Affiliate:
+def make_affiliate(
+    brand: Any, program: Program, *, referrer: Affiliate | None = None, tier: str = "default"
+) -> Affiliate:
     user = make_user(brand, role=Role.AFFILIATE)
-    affiliate = affiliate_join(user=user, program=program, referral_code=referrer.referral_code if referrer else "")
+    affiliate = affiliate_join(
+        user=user, program=program, referral_code=referrer.referral_code if referrer else ""
+    )
     if tier != "default":
         affiliate.tier = program.tiers.get(code=tier)
         affiliate.save(update_fields=["tier"])

@@ -16,15 +16,9 @@ from accounts.models import MagicLink
 from accounts.services import magic_link_send
 from config.celery import app
 from core.tenancy import current_schema, tenant_connection
-from tenants.models import Tenant
-from tenants.selectors import brand_list, brand_primary_domain
+from tenants.selectors import brand_base_url, brand_list
 
 logger = logging.getLogger(__name__)
-
-
-def brand_base_url(tenant: Tenant) -> str:
-    port = f":{settings.PUBLIC_URL_PORT}" if settings.PUBLIC_URL_PORT else ""
-    return f"{settings.PUBLIC_URL_SCHEME}://{brand_primary_domain(tenant)}{port}"
 
 
 @app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)

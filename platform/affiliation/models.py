@@ -189,9 +189,7 @@ class Coupon(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(Upper("code"), name="affiliation_coupon_unique_ci")
-        ]
+        constraints = [models.UniqueConstraint(Upper("code"), name="affiliation_coupon_unique_ci")]
 
     def __str__(self) -> str:
         return self.code

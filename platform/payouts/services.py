@@ -23,6 +23,7 @@ from payouts.lock_objects import available_account_for_update
 from payouts.models import WithdrawalRequest, WithdrawalStatus
 
 WITHDRAWAL_EVENT = "withdrawal.updated"
+ADMIN_QUEUE_TOPIC = "withdrawals"
 
 # Allowed moves of the status machine.
 TRANSITIONS = {
@@ -73,11 +74,12 @@ def _notify(withdrawal: WithdrawalRequest) -> None:
     """Live (the affiliate's withdrawal subscription) and by email, after commit."""
     from payouts.tasks import withdrawal_status_email_task
 
-    publish_on_commit(
-        topic=withdrawal_topic(withdrawal.affiliate_id),
-        message_type=WITHDRAWAL_EVENT,
-        payload={"id": withdrawal.pk, "status": withdrawal.status},
-    )
+    for topic in (withdrawal_topic(withdrawal.affiliate_id), ADMIN_QUEUE_TOPIC):
+        publish_on_commit(
+            topic=topic,
+            message_type=WITHDRAWAL_EVENT,
+            payload={"id": withdrawal.pk, "status": withdrawal.status},
+        )
     enqueue_on_commit(withdrawal_status_email_task, withdrawal.pk)
 
 

@@ -49,7 +49,7 @@ def _pending(affiliate):
 
 
 def test_a_sale_pays_the_seller_and_the_cascade_into_pending(tree):
-    program, seller, parent, grandparent = tree
+    _, seller, parent, grandparent = tree
 
     result = _sale(seller, amount="100.00")
 
@@ -59,7 +59,11 @@ def test_a_sale_pays_the_seller_and_the_cascade_into_pending(tree):
         (1, parent.pk, Decimal("10.00")),
         (2, grandparent.pk, Decimal("5.00")),
     ]
-    assert (_pending(seller), _pending(parent), _pending(grandparent)) == (Decimal(20), Decimal(10), Decimal(5))
+    assert (_pending(seller), _pending(parent), _pending(grandparent)) == (
+        Decimal(20),
+        Decimal(10),
+        Decimal(5),
+    )
     assert all(c.status == CommissionStatus.PENDING for c in result.commissions)
     assert ledger_differences() == []
 
@@ -77,7 +81,9 @@ def test_a_replayed_order_changes_nothing(tree):
     _, seller, *_ = tree
     first = _sale(seller, "dup-1")
 
-    again = conversion_record(source="postback", order_id="dup-1", amount="999.00", currency="EUR", coupon_code="X")
+    again = conversion_record(
+        source="postback", order_id="dup-1", amount="999.00", currency="EUR", coupon_code="X"
+    )
 
     assert not again.created
     assert again.conversion.pk == first.conversion.pk
@@ -89,7 +95,9 @@ def test_the_same_order_id_from_another_source_is_another_conversion(tree):
     _sale(seller, "shared-id")
     click = make_click(seller)
 
-    other = conversion_record(source="api", order_id="shared-id", amount="50.00", currency="EUR", click_id=str(click.id))
+    other = conversion_record(
+        source="api", order_id="shared-id", amount="50.00", currency="EUR", click_id=str(click.id)
+    )
 
     assert other.created
 
@@ -107,7 +115,13 @@ def test_the_same_order_id_from_another_source_is_another_conversion(tree):
 def test_bad_conversions_are_refused_and_record_nothing(tree, kwargs, field, code):
     _, seller, *_ = tree
     click = make_click(seller)
-    arguments = {"source": "postback", "order_id": "bad", "amount": "10.00", "currency": "EUR", "click_id": str(click.id)}
+    arguments = {
+        "source": "postback",
+        "order_id": "bad",
+        "amount": "10.00",
+        "currency": "EUR",
+        "click_id": str(click.id),
+    }
 
     with pytest.raises(ValidationError) as error:
         conversion_record(**{**arguments, **kwargs})
@@ -122,9 +136,17 @@ def test_an_unknown_click_and_a_click_outside_the_window_are_refused(tree):
     old = make_click(seller, age=dt.timedelta(days=program.cookie_window_days + 1))
 
     with pytest.raises(ValidationError) as unknown:
-        conversion_record(source="postback", order_id="u", amount="1.00", currency="EUR", click_id="0190a2b4-0000-7000-8000-000000000000")
+        conversion_record(
+            source="postback",
+            order_id="u",
+            amount="1.00",
+            currency="EUR",
+            click_id="0190a2b4-0000-7000-8000-000000000000",
+        )
     with pytest.raises(ValidationError) as outside:
-        conversion_record(source="postback", order_id="o", amount="1.00", currency="EUR", click_id=str(old.id))
+        conversion_record(
+            source="postback", order_id="o", amount="1.00", currency="EUR", click_id=str(old.id)
+        )
 
     assert unknown.value.error_dict["clickId"][0].code == "NOT_ATTRIBUTED"
     assert outside.value.error_dict["clickId"][0].code == "OUTSIDE_WINDOW"
@@ -134,7 +156,9 @@ def test_a_coupon_attributes_without_a_click(tree):
     _, seller, *_ = tree
     coupon_create(actor=None, affiliate=seller, code="spring-10")
 
-    result = conversion_record(source="postback", order_id="c1", amount="50.00", currency="EUR", coupon_code="SPRING-10")
+    result = conversion_record(
+        source="postback", order_id="c1", amount="50.00", currency="EUR", coupon_code="SPRING-10"
+    )
 
     assert result.conversion.affiliate_id == seller.pk
     assert result.commissions[0].amount == Decimal("10.00")
@@ -202,7 +226,9 @@ def test_an_unapproved_referrer_earns_nothing(tree):
 
 def test_an_offer_rule_overrides_the_program_rule(tree):
     program, seller, *_ = tree
-    OfferRule.objects.create(program=program, offer_ref="sku-9", commission_kind="flat", flat_amount=Decimal("7.50"))
+    OfferRule.objects.create(
+        program=program, offer_ref="sku-9", commission_kind="flat", flat_amount=Decimal("7.50")
+    )
 
     result = _sale(seller, "offer-1", "100.00", offer_ref="sku-9")
 
@@ -261,7 +287,9 @@ def test_per_click_earnings_accrue_once_per_batch(in_brand_a):
     first = click_commissions_accrue(batch_key="batch-1", unique_clicks=clicks)
     replay = click_commissions_accrue(batch_key="batch-1", unique_clicks=clicks)
 
-    assert [(c.beneficiary_id, c.click_count, c.amount) for c in first] == [(affiliate.pk, 7, Decimal("1.40"))]
+    assert [(c.beneficiary_id, c.click_count, c.amount) for c in first] == [
+        (affiliate.pk, 7, Decimal("1.40"))
+    ]
     assert replay == []
     assert _pending(affiliate) == Decimal("1.40")
     assert _pending(percentage_affiliate) == 0

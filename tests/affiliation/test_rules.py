@@ -30,15 +30,20 @@ def test_a_cascade_never_pays_more_than_its_configured_share(sale, own_rate, cas
     assert all(line.amount == line.amount.quantize(Decimal("0.01")) for line in lines)
     assert all(line.amount > 0 for line in lines)
     # rounding down loses less than one cent per line
-    assert configured_share(Rule(kind="percentage", rate=own_rate), cascade, sale) - total < Decimal("0.01") * (
-        len(cascade) + 1
-    )
+    assert configured_share(Rule(kind="percentage", rate=own_rate), cascade, sale) - total < Decimal(
+        "0.01"
+    ) * (len(cascade) + 1)
 
 
 @given(sale=amounts, flat=amounts)
 def test_a_flat_commission_never_exceeds_the_sale(sale, flat):
     lines = commission_lines(
-        sale_amount=sale, currency="EUR", rule=Rule(kind="flat", flat_amount=flat), affiliate_id=1, upline_ids=[], cascade_rates=[]
+        sale_amount=sale,
+        currency="EUR",
+        rule=Rule(kind="flat", flat_amount=flat),
+        affiliate_id=1,
+        upline_ids=[],
+        cascade_rates=[],
     )
 
     assert sum(line.amount for line in lines) <= sale

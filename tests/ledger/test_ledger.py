@@ -25,7 +25,9 @@ def accounts(brand_a):
 def test_a_transfer_moves_money_and_balances_follow_the_entries(accounts):
     expense, pending = accounts
 
-    ledger_transfer(kind="test", idempotency_key="t1", source=expense, destination=pending, amount=Decimal("12.34"))
+    ledger_transfer(
+        kind="test", idempotency_key="t1", source=expense, destination=pending, amount=Decimal("12.34")
+    )
 
     expense.refresh_from_db()
     pending.refresh_from_db()
@@ -36,8 +38,12 @@ def test_a_transfer_moves_money_and_balances_follow_the_entries(accounts):
 def test_posting_the_same_key_twice_is_a_no_op(accounts):
     expense, pending = accounts
 
-    first = ledger_transfer(kind="test", idempotency_key="same", source=expense, destination=pending, amount=Decimal(5))
-    second = ledger_transfer(kind="test", idempotency_key="same", source=expense, destination=pending, amount=Decimal(5))
+    first = ledger_transfer(
+        kind="test", idempotency_key="same", source=expense, destination=pending, amount=Decimal(5)
+    )
+    second = ledger_transfer(
+        kind="test", idempotency_key="same", source=expense, destination=pending, amount=Decimal(5)
+    )
 
     pending.refresh_from_db()
     assert first is not None
@@ -64,7 +70,9 @@ def test_invalid_postings_are_refused(accounts, postings):
 
 def test_entries_and_transactions_are_append_only(accounts):
     expense, pending = accounts
-    transaction = ledger_transfer(kind="test", idempotency_key="t2", source=expense, destination=pending, amount=Decimal(1))
+    transaction = ledger_transfer(
+        kind="test", idempotency_key="t2", source=expense, destination=pending, amount=Decimal(1)
+    )
     entry = LedgerEntry.objects.filter(transaction=transaction).first()
 
     entry.amount = Decimal(100)

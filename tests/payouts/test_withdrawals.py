@@ -26,7 +26,9 @@ def _earn(affiliate, amount: str, order_id: str) -> None:
     """A sale worth ``amount`` of commission (20 %), released from the hold."""
     click = make_click(affiliate)
     sale = (Decimal(amount) * 5).quantize(Decimal("0.01"))
-    conversion_record(source="postback", order_id=order_id, amount=str(sale), currency="EUR", click_id=str(click.id))
+    conversion_record(
+        source="postback", order_id=order_id, amount=str(sale), currency="EUR", click_id=str(click.id)
+    )
     commissions_release_due(now=timezone.now() + dt.timedelta(days=31))
 
 
@@ -74,7 +76,13 @@ def test_a_rejected_withdrawal_releases_the_reservation(funded):
         ("9.99", "paypal", PAYPAL, "amount", "BELOW_MINIMUM"),
         ("0", "paypal", PAYPAL, "amount", "INVALID"),
         ("20.00", "paypal", {"email": "nope"}, "details.email", "INVALID_EMAIL"),
-        ("20.00", "bank_transfer", {"iban": "FR00 1234", "account_holder": "A"}, "details.iban", "INVALID_IBAN"),
+        (
+            "20.00",
+            "bank_transfer",
+            {"iban": "FR00 1234", "account_holder": "A"},
+            "details.iban",
+            "INVALID_IBAN",
+        ),
         ("20.00", "bank_transfer", {"iban": BANK["iban"]}, "details.accountHolder", "INVALID"),
         ("20.00", "crypto", {}, "method", "METHOD_NOT_ALLOWED"),
     ],

@@ -112,6 +112,8 @@ def link_archive(*, actor: Any, link: Link) -> Link:
 
 
 def coupon_create(*, actor: Any, affiliate: Affiliate, code: str) -> Coupon:
+    if affiliate.status != AffiliateStatus.APPROVED:
+        raise field_error("affiliateId", "Approve the affiliate first.", Code.NOT_APPROVED)
     code = code.strip().upper()
     if not code or len(code) > 40 or not code.replace("-", "").replace("_", "").isalnum():
         raise field_error("code", "Use letters, digits, - or _, up to 40 characters.", Code.INVALID)

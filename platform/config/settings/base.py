@@ -66,6 +66,8 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# SET search_path once per schema change, not before every query (half the round trips).
+TENANT_LIMIT_SET_CALLS = True
 # migrate_schemas runs the schemas in parallel; see bench/migrate_schemas.py for the figures.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("TENANT_MIGRATION_PROCESSES", "2"))
 
@@ -219,3 +221,28 @@ LOGGING = {
 # How links in emails reach a brand: <scheme>://<brand domain>[:<port>].
 PUBLIC_URL_SCHEME = os.environ.get("PUBLIC_URL_SCHEME", "https")
 PUBLIC_URL_PORT = os.environ.get("PUBLIC_URL_PORT", "")
+
+# --- Click tracking (platform/tracking) ------------------------------------------------------
+# Routes (host → brand, link code → target) and the click stream live in their own Redis
+# database (0 cache, 1 channel layer, 2 Celery broker). Keys are prefixed with
+# TRACKING_KEY_PREFIX, or the cache's KEY_PREFIX when it is empty.
+TRACKING_REDIS_URL = os.environ.get("TRACKING_REDIS_URL") or redis_url_for_db(REDIS_URL, 3)
+TRACKING_KEY_PREFIX = os.environ.get("TRACKING_KEY_PREFIX", "")
+# A trusted proxy's header carrying the visitor's ISO country (e.g. cf-ipcountry); no lookup.
+CLICK_COUNTRY_HEADER = os.environ.get("CLICK_COUNTRY_HEADER", "")
+# Where the redirect lane writes clicks while Redis is unavailable (one file per process).
+CLICK_FALLBACK_DIR = Path(os.environ.get("CLICK_FALLBACK_DIR") or PROJECT_ROOT / "var" / "clicks-fallback")
+# In-process route caches of the lane: an archived link stops redirecting within this time.
+CLICK_LINK_CACHE_SECONDS = float(os.environ.get("CLICK_LINK_CACHE_SECONDS", "5"))
+CLICK_HOST_CACHE_SECONDS = float(os.environ.get("CLICK_HOST_CACHE_SECONDS", "30"))
+# After a Redis failure the lane goes straight to the fallback file for this long.
+CLICK_REDIS_RETRY_SECONDS = float(os.environ.get("CLICK_REDIS_RETRY_SECONDS", "1"))
+# The drain (manage.py tracking_drain): consumer name (default: the host name), batch size,
+# how long a read waits, when another consumer's unacknowledged entries are taken over, and
+# how often live counters go to each channel-layer group.
+CLICK_DRAIN_CONSUMER = os.environ.get("CLICK_DRAIN_CONSUMER", "")
+CLICK_DRAIN_BATCH_SIZE = int(os.environ.get("CLICK_DRAIN_BATCH_SIZE", "2000"))
+CLICK_DRAIN_BLOCK_MS = int(os.environ.get("CLICK_DRAIN_BLOCK_MS", "1000"))
+CLICK_DRAIN_CLAIM_IDLE_SECONDS = int(os.environ.get("CLICK_DRAIN_CLAIM_IDLE_SECONDS", "60"))
+CLICK_TICK_SECONDS = float(os.environ.get("CLICK_TICK_SECONDS", "1"))
+# --- end of click tracking -------------------------------------------------------------------
