@@ -4,7 +4,7 @@ import os
 import socket
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, CHANNEL_LAYERS, STORAGES
+from config.settings.base import CACHES, CHANNEL_LAYERS, DATABASES, STORAGES
 
 
 def _free_port() -> int:
@@ -22,6 +22,8 @@ _RUN = os.environ.get("TEST_RUN_ID", str(os.getpid()))
 CACHES["default"]["KEY_PREFIX"] = f"test{_RUN}"
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test{_RUN}"
 CELERY_TASK_DEFAULT_QUEUE = f"test{_RUN}"
+# A test database of its own too, so that two runs on one server never collide.
+DATABASES["default"]["TEST"] = {"NAME": f"test_afp_{_RUN}"}
 
 # S3 is moto in server mode on 127.0.0.1, started by tests/conftest.py on this port.
 TEST_S3_PORT = int(os.environ.setdefault("TEST_S3_PORT", str(_free_port())))
