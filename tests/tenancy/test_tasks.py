@@ -79,3 +79,29 @@ def test_the_beat_job_cleans_every_brand_in_its_own_schema(live_brands, celery_w
     for brand in live_brands:
         with tenant_context(brand):
             assert MagicLink.objects.get().expires_at == fresh
+
+
+def test_the_release_job_releases_due_commissions_in_every_brand(live_brands, celery_worker_thread):
+    from affiliation.models import Commission, CommissionStatus
+    from affiliation.services import conversion_record
+    from affiliation.tasks import release_due_commissions_task
+    from tests.engine import make_affiliate, make_click, make_program
+
+    for index, brand in enumerate(live_brands):
+        with tenant_context(brand):
+            affiliate = make_affiliate(brand, make_program(hold_days=0, cascade_rates=[]))
+            click = make_click(affiliate)
+            conversion_record(
+                source="api", order_id=f"rel-{index}", amount="10.00", currency="EUR", click_id=str(click.id)
+            )
+
+    release_due_commissions_task.delay()
+
+    def released() -> bool:
+        statuses = []
+        for brand in live_brands:
+            with tenant_context(brand):
+                statuses += list(Commission.objects.values_list("status", flat=True))
+        return bool(statuses) and all(status == CommissionStatus.AVAILABLE for status in statuses)
+
+    _wait_for(released)

@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_auth_artifacts_task",
         "schedule": crontab(minute=17),
     },
+    "release-due-commissions": {
+        "task": "affiliation.tasks.release_due_commissions_task",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 LOGGING = {

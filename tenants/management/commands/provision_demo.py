@@ -9,7 +9,9 @@ from django_tenants.utils import schema_context, tenant_context
 from accounts.models import Role
 from accounts.selectors import user_by_email
 from accounts.services import user_create
+from affiliation.demo import demo_program_ensure
 from tenants.models import Tenant
+from tenants.selectors import brand_base_url
 from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
 
 DEMO_BRANDS = [
@@ -47,10 +49,19 @@ class Command(BaseCommand):
                 f"  {tenant.name:<17} http://{spec['subdomain']}.{settings.ROOT_DOMAIN}{port}/graphql/"
             )
             with tenant_context(tenant):
+                users = {}
                 for role in DEMO_ROLES:
                     email = f"{role.value.replace('_', '-')}@{spec['subdomain']}.test"
                     password = _demo_password(spec["subdomain"], role.value)
-                    if user_by_email(email) is None:
-                        user_create(email=email, password=password, role=role, full_name=f"Demo {role.label}")
+                    users[role] = user_by_email(email) or user_create(
+                        email=email, password=password, role=role, full_name=f"Demo {role.label}"
+                    )
                     lines.append(f"    {role.label:<12} {email} / {password}")
+                demo_program_ensure(
+                    brand_name=tenant.name,
+                    brand_url=brand_base_url(tenant),
+                    subdomain=spec["subdomain"],
+                    currency=tenant.currency,
+                    affiliate_user=users[Role.AFFILIATE],
+                )
         self.stdout.write("Demo brands and users:\n" + "\n".join(lines))

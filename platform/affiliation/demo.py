@@ -1,0 +1,83 @@
+"""Demo data of the affiliate engine for `make run`: a program with the reference rules, an
+affiliate with a referred recruit, a link, a coupon and a few sales. Idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.selectors import user_by_email
+from accounts.services import user_create
+from affiliation.models import Affiliate, Program
+from affiliation.services import (
+    affiliate_join,
+    commissions_release_due,
+    conversion_record,
+    conversion_refund,
+    coupon_create,
+    link_create,
+    program_create,
+)
+
+DEMO_PROGRAM_SLUG = "partners"
+
+
+def demo_program_ensure(
+    *, brand_name: str, brand_url: str, subdomain: str, currency: str, affiliate_user: User
+) -> Program:
+    """Tiers 20/25/30 %, cascade 10 %/5 %, 30-day hold and cookie window, minimum withdrawal 10,
+    PayPal and bank transfer: the rules of the reference programs."""
+    program = Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first()
+    if program is not None:
+        return program
+    program = program_create(
+        actor=None,
+        name=f"{brand_name} partner program",
+        slug=DEMO_PROGRAM_SLUG,
+        landing_url=f"{brand_url}/",
+        currency=currency,
+        description="Earn on every sale you refer, and on the sales of the partners you invite.",
+        cascade_rates=[Decimal(10), Decimal(5)],
+        recurring_mode="months",
+        recurring_months=12,
+        allowed_domains=["shop.example.com"],
+    )
+    member = affiliate_join(user=affiliate_user, program=program)
+    recruit_email = f"recruit@{subdomain}.test"
+    recruit_user = user_by_email(recruit_email) or user_create(
+        email=recruit_email,
+        password=f"demo-{subdomain}-recruit",
+        role=Role.AFFILIATE,
+        full_name="Demo Recruit",
+    )
+    recruit = affiliate_join(user=recruit_user, program=program, referral_code=member.referral_code)
+    link_create(affiliate=member, title="Homepage", utm={"utm_source": "demo"})
+    _demo_sales(member, recruit, subdomain, currency)
+    return program
+
+
+def _demo_sales(member: Affiliate, recruit: Affiliate, subdomain: str, currency: str) -> None:
+    member_coupon = coupon_create(actor=None, affiliate=member, code=f"{subdomain.upper()}10")
+    recruit_coupon = coupon_create(actor=None, affiliate=recruit, code=f"{subdomain.upper()}FRIEND")
+    long_ago = timezone.now() - dt.timedelta(days=45)
+    sales = [
+        ("demo-1001", "120.00", member_coupon.code, long_ago),
+        ("demo-1002", "80.00", member_coupon.code, long_ago),
+        ("demo-1003", "200.00", recruit_coupon.code, timezone.now() - dt.timedelta(days=3)),
+        ("demo-1004", "60.00", member_coupon.code, timezone.now() - dt.timedelta(days=1)),
+    ]
+    for order_id, amount, coupon, occurred_at in sales:
+        conversion_record(
+            source="platform",
+            order_id=order_id,
+            amount=amount,
+            currency=currency,
+            coupon_code=coupon,
+            occurred_at=occurred_at,
+        )
+    conversion_refund(source="platform", order_id="demo-1002", refund_id="demo-refund")
+    # The first sales are past the hold period in the story; make them available.
+    commissions_release_due(now=timezone.now() + dt.timedelta(days=30) - dt.timedelta(days=3, hours=1))
