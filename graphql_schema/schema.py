@@ -24,7 +24,9 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from core.tenancy import run_in_tenant
 from graphql_schema.accounts.mutations import AccountMutation
 from graphql_schema.accounts.queries import AccountQuery
+from graphql_schema.affiliation.leaderboard import LeaderboardQuery
 from graphql_schema.affiliation.mutations import AffiliationMutation
+from graphql_schema.affiliation.postback_keys import PostbackMutation, PostbackQuery
 from graphql_schema.affiliation.queries import AffiliationQuery
 from graphql_schema.affiliation.subscriptions import AffiliationSubscription
 from graphql_schema.brand.mutations import BrandMutation
@@ -36,9 +38,13 @@ from graphql_schema.context import GraphQLContext
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
 
-Query = merge_types("Query", (BrandQuery, AccountQuery, AffiliationQuery, PayoutQuery, ConsoleQuery))
+Query = merge_types(
+    "Query",
+    (BrandQuery, AccountQuery, AffiliationQuery, LeaderboardQuery, PostbackQuery, PayoutQuery, ConsoleQuery),
+)
 Mutation = merge_types(
-    "Mutation", (AccountMutation, BrandMutation, AffiliationMutation, PayoutMutation, ConsoleMutation)
+    "Mutation",
+    (AccountMutation, BrandMutation, AffiliationMutation, PostbackMutation, PayoutMutation, ConsoleMutation),
 )
 Subscription = merge_types("Subscription", (BrandSubscription, AffiliationSubscription))
 

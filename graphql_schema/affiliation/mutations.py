@@ -235,7 +235,7 @@ class AffiliationMutation:
     )
     def conversion_refund(self, info: Info, input: ConversionRefundInput) -> ConversionPayload:
         try:
-            conversion = services.conversion_refund(
+            refund = services.conversion_refund(
                 source="api",
                 order_id=input.order_id,
                 refund_id=input.refund_id,
@@ -247,8 +247,9 @@ class AffiliationMutation:
             return ConversionPayload(
                 conversion=None, commissions=[], created=False, errors=user_errors(error)
             )
+        conversion = refund.conversion
         return _conversion_payload(
             services.ConversionResult(
-                conversion, created=False, commissions=list(conversion.commissions.all())
+                conversion, created=refund.created, commissions=list(conversion.commissions.all())
             )
         )

@@ -168,7 +168,7 @@ def test_a_full_refund_restores_every_balance_to_the_cent(tree):
     _, seller, parent, grandparent = tree
     _sale(seller, "r1", "123.45")
 
-    conversion = conversion_refund(source="postback", order_id="r1", refund_id="rf-1")
+    conversion = conversion_refund(source="postback", order_id="r1", refund_id="rf-1").conversion
 
     assert conversion.status == ConversionStatus.REVERSED
     assert [_pending(a) for a in (seller, parent, grandparent)] == [0, 0, 0]
@@ -182,7 +182,8 @@ def test_partial_refunds_then_the_rest(tree):
 
     conversion_refund(source="postback", order_id="p1", refund_id="a", amount="33.33")
     assert _pending(seller) == Decimal("13.34")  # 20.00 - 6.66 (rounded down on the cumulative refund)
-    conversion_refund(source="postback", order_id="p1", refund_id="a", amount="33.33")  # replay: no-op
+    replay = conversion_refund(source="postback", order_id="p1", refund_id="a", amount="33.33")
+    assert replay.created is False
     assert _pending(seller) == Decimal("13.34")
     conversion_refund(source="postback", order_id="p1", refund_id="b")
 

@@ -298,3 +298,61 @@ def test_commissions_are_listed_newest_first_and_filtered(gql, brand_a, program)
     assert reversed_only["myCommissions"]["totalCount"] == 1
     assert connection.schema_name  # the request left a schema on the connection; the fixture resets it
     assert Decimal(everything["myCommissions"]["edges"][0]["node"]["amount"]["amount"]) == Decimal("6.00")
+
+
+def test_the_leaderboard_over_graphql_is_masked_and_marks_me(gql, brand_a, program):
+    from affiliation.services import conversion_record
+
+    with tenant_context(brand_a):
+        top = make_affiliate(brand_a, program)
+        me = make_affiliate(brand_a, program)
+        for affiliate, amount, order in ((top, "300.00", "lb-1"), (me, "100.00", "lb-2")):
+            click = make_click(affiliate)
+            conversion_record(
+                source="api", order_id=order, amount=amount, currency="EUR", click_id=str(click.id)
+            )
+
+    rows = gql(brand_a, me.user).data(
+        f'{{ leaderboard(programId: "{program.pk}", metric: EARNINGS, period: LAST_7_DAYS) {{ rank maskedEmail value isMe }} }}'
+    )["leaderboard"]
+
+    assert [(row["rank"], row["value"], row["isMe"]) for row in rows] == [
+        (1, "60.00", False),
+        (2, "20.00", True),
+    ]
+    assert all(top.user.email.split("@")[0] not in row["maskedEmail"] for row in rows)
+    assert rows[0]["maskedEmail"].count("***") == 2
+
+
+def test_a_brand_admin_creates_a_postback_key_that_signs_postbacks(gql, client, brand_a, program):
+    import json
+    import time
+
+    from affiliation.postbacks import sign_postback
+
+    admin = make_user(brand_a, role=Role.BRAND_ADMIN)
+    created = gql(brand_a, admin).data("mutation { postbackKeyCreate { secret key { prefix } } }")[
+        "postbackKeyCreate"
+    ]
+    settings = gql(brand_a, admin).data(
+        "{ postbackSettings { endpointUrl signatureHeader keys { prefix revokedAt } } }"
+    )
+    with tenant_context(brand_a):
+        affiliate = make_affiliate(brand_a, program)
+        click = make_click(affiliate)
+    body = json.dumps(
+        {"event": "sale", "order_id": "pb-1", "amount": "10.00", "currency": "EUR", "click_id": str(click.id)}
+    ).encode()
+
+    response = client.post(
+        "/postback/",
+        data=body,
+        content_type="application/json",
+        HTTP_HOST="alpha.localhost",
+        HTTP_X_SIGNATURE=sign_postback(created["secret"], body, int(time.time())),
+    )
+
+    assert settings["postbackSettings"]["endpointUrl"] == "https://alpha.localhost/postback/"
+    assert settings["postbackSettings"]["keys"] == [{"prefix": created["key"]["prefix"], "revokedAt": None}]
+    assert response.status_code == 201
+    assert created["secret"] not in json.dumps(settings)

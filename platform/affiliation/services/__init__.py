@@ -8,12 +8,18 @@ from affiliation.services.affiliates import (
     upline_ids,
 )
 from affiliation.services.commissions import click_commissions_accrue, commissions_release_due
-from affiliation.services.conversions import ConversionResult, conversion_record, conversion_refund
+from affiliation.services.conversions import (
+    ConversionResult,
+    RefundResult,
+    conversion_record,
+    conversion_refund,
+)
 from affiliation.services.links import coupon_create, link_archive, link_create
 from affiliation.services.programs import program_create, program_update, tiers_set
 
 __all__ = [
     "ConversionResult",
+    "RefundResult",
     "affiliate_decide",
     "affiliate_join",
     "affiliate_set_leaderboard_opt_out",

@@ -35,12 +35,21 @@ from affiliation.services.commissions import commission_reverse, commissions_cre
 from core.audit import audit_log
 from core.money import minor_unit_exponent
 
+# Amount columns hold 16 digits before the point; anything near that is a mistake, not a sale.
+MAX_AMOUNT = Decimal(10) ** 12
+
 
 @dataclass(frozen=True)
 class ConversionResult:
     conversion: Conversion
     created: bool  # False: this (source, order id) was already recorded; nothing changed
     commissions: list[Commission]
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    conversion: Conversion
+    created: bool  # False: this refund id was already applied; nothing changed
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,8 @@ def parse_amount(value: Any, currency: str, field: str = "amount") -> Decimal:
         raise field_error(field, "Enter an amount like 49.90.", Code.INVALID) from error
     if not amount.is_finite() or amount <= 0:
         raise field_error(field, "Enter an amount above zero.", Code.INVALID)
+    if amount >= MAX_AMOUNT:
+        raise field_error(field, f"Amounts stop below {MAX_AMOUNT:,}.", Code.INVALID)
     if amount != amount.quantize(minor_unit_exponent(currency)):
         raise field_error(
             field, f"{currency} has no unit smaller than {minor_unit_exponent(currency)}.", Code.INVALID
@@ -246,7 +257,7 @@ def conversion_refund(
     amount: Any = None,
     kind: str = RefundKind.REFUND,
     actor: Any = None,
-) -> Conversion:
+) -> RefundResult:
     """Refund (or charge back) all or part of a conversion, once per refund id. Every
     commission loses the same share, by reversal entries; balances return to the cent."""
     refund_id = str(refund_id).strip() or str(order_id)
@@ -259,7 +270,7 @@ def conversion_refund(
         if conversion is None:
             raise field_error("orderId", "No conversion has this order id.", Code.NOT_FOUND)
         if ConversionRefund.objects.filter(conversion=conversion, refund_id=refund_id).exists():
-            return conversion
+            return RefundResult(conversion, created=False)
         remaining = conversion.amount - conversion.refunded_amount
         refund = remaining if amount is None else parse_amount(amount, conversion.currency)
         if refund > remaining or remaining <= 0:
@@ -301,4 +312,4 @@ def conversion_refund(
             refund_id=refund_id,
             amount=str(refund),
         )
-    return conversion
+    return RefundResult(conversion, created=True)
