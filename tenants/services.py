@@ -8,13 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
-from django_tenants.clone import CloneSchema
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from core.audit import audit_log
 from core.events import publish_on_commit
 from core.tenancy import tenant_connection
+from tenants.clone import clone_schema
 from tenants.error_codes import BrandErrorCode
 from tenants.models import Domain, Tenant, TenantKind
 from tenants.selectors import brand_snapshot
@@ -127,14 +127,14 @@ def brand_create(
                     currency=cleaned["currency"],
                     language=cleaned["language"],
                 )
-                CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, schema_name, "DATA")
+                clone_schema(settings.TENANT_BASE_SCHEMA, schema_name)
                 Domain.objects.create(domain=domain, tenant=tenant, is_primary=True)
                 tenant.provisioning_ms = round((time.perf_counter() - started) * 1000)
                 tenant.save(update_fields=["provisioning_ms"])
                 audit_log(actor=actor, action="brand.created", target=tenant, subdomain=subdomain)
         except IntegrityError as error:  # a concurrent create of the same subdomain won the race
             raise _taken() from error
-        except ValidationError as error:  # the clone found the schema already there
+        except ProgrammingError as error:  # the schema appeared meanwhile (a concurrent create)
             raise _taken() from error
         finally:
             tenant_connection().set_schema_to_public()

@@ -161,3 +161,40 @@ def test_service_rejects_a_taken_subdomain(brand_a):
             actor=None, name="Again", subdomain="alpha", theme="default", currency="EUR", language="en"
         )
     assert error.value.error_dict["subdomain"][0].code == "TAKEN"
+
+
+def test_a_clone_is_the_migrated_template_to_the_last_index_name(db):
+    """Later migrations alter tables, constraints and indexes by name: a clone must be the
+    migrated schema exactly, or they would fail on cloned brands."""
+    from tenants.clone import schema_signature
+
+    clone = brand_create(
+        actor=None, name="Sig", subdomain="signature", theme="default", currency="EUR", language="en"
+    )
+
+    template = schema_signature("tenant_template")
+    cloned = schema_signature(clone.schema_name)
+    assert cloned == template
+    assert len(template["constraints"]) > 20
+    assert len(template["indexes"]) > 10
+    assert template["other_objects"] == []
+
+
+def test_a_clone_carries_the_migration_history_and_working_identities(db):
+    from django.db.migrations.recorder import MigrationRecorder
+
+    clone = brand_create(
+        actor=None, name="Hist", subdomain="history", theme="default", currency="EUR", language="en"
+    )
+    template = Tenant.objects.get(schema_name="tenant_template")
+
+    with tenant_context(template):
+        applied = set(MigrationRecorder.Migration.objects.values_list("app", "name"))
+    with tenant_context(clone):
+        assert set(MigrationRecorder.Migration.objects.values_list("app", "name")) == applied
+        first = AuditEvent.objects.create(action="x")
+        second = AuditEvent.objects.create(action="y")
+        assert second.pk == first.pk + 1
+        call_command(
+            "migrate_schemas", schema_name=clone.schema_name, tenant=True, interactive=False, verbosity=0
+        )
