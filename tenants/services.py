@@ -25,6 +25,7 @@ from tenants.validators import (
     validate_subdomain,
     validate_theme,
 )
+from tracking.routing import brand_routes_publish, host_route_publish
 
 BRAND_TOPIC = "brand"
 BRAND_UPDATED_EVENT = "brand.updated"
@@ -132,6 +133,7 @@ def brand_create(
                 tenant.provisioning_ms = round((time.perf_counter() - started) * 1000)
                 tenant.save(update_fields=["provisioning_ms"])
                 audit_log(actor=actor, action="brand.created", target=tenant, subdomain=subdomain)
+                transaction.on_commit(lambda: host_route_publish(domain, schema_name, tenant.name))
         except IntegrityError as error:  # a concurrent create of the same subdomain won the race
             raise _taken() from error
         except ProgrammingError as error:  # the schema appeared meanwhile (a concurrent create)
@@ -171,4 +173,6 @@ def brand_update(
             publish_on_commit(
                 topic=BRAND_TOPIC, message_type=BRAND_UPDATED_EVENT, payload=brand_snapshot(locked)
             )
+            if "name" in changes:  # the click lane's 404 page shows it
+                transaction.on_commit(lambda: brand_routes_publish(locked))
     return locked

@@ -79,6 +79,28 @@ def s3_server() -> Iterator[str]:
     server.stop()
 
 
+def delete_tracking_keys(pattern: str) -> None:
+    """Delete the click lane's Redis keys (routes, streams) matching ``pattern``."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.TRACKING_REDIS_URL)
+    stale = list(client.scan_iter(match=pattern, count=1000))
+    if stale:
+        client.delete(*stale)
+    client.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_routes_removed() -> Iterator[None]:
+    """Link routes published under this run's key prefix (link services publish them after
+    commit, in any test) are removed at the end of the run: Redis may be shared."""
+    from tracking import keys
+
+    yield
+    delete_tracking_keys(f"{keys.key_prefix()}:*")
+
+
 @pytest.fixture(autouse=True)
 def _back_to_public() -> Iterator[None]:
     """Requests and tenant_context blocks leave the connection on a brand; start each test clean."""

@@ -1,5 +1,8 @@
 """ASGI entry point: Django (with the tenant middleware) for HTTP, Channels for websockets.
 
+``/r/<code>`` (tracked links) skips Django: ``tracking.redirect`` answers it (see
+ARCHITECTURE.md, "The click path").
+
 Websockets skip Django's middleware, so ``TenantWebsocketMiddleware`` resolves the brand
 from the Host header, checks the Origin, loads the session user, and closes unknown hosts
 with 4404.
@@ -27,10 +30,12 @@ from django.urls import path  # noqa: E402
 
 from graphql_schema.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from tenants.websocket import TenantWebsocketMiddleware  # noqa: E402
+from tracking.redirect import ClickLaneRouter  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        # /r/<code> (the click path) is a lean ASGI app in front of Django; the rest is Django.
+        "http": ClickLaneRouter(django_application),
         "websocket": TenantWebsocketMiddleware(
             URLRouter([path("graphql/", GraphQLWebsocketConsumer.as_asgi())])
         ),

@@ -1,8 +1,14 @@
-"""Fixed-window rate limits in the Django cache (Redis). Keys carry the brand's schema
-through the cache's tenant-aware key function, so brands never share a bucket."""
+"""Rate limits in the Django cache (Redis): sliding-window counters.
+
+Each bucket counts events per fixed window; the estimate adds the previous window's count
+weighted by how much of it still overlaps the last ``window_seconds``, so a burst cannot
+slip through at a window's edge. Keys carry the brand's schema through the cache's
+tenant-aware key function: brands never share a bucket.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -11,7 +17,7 @@ from django.core.cache import cache
 
 @dataclass(frozen=True)
 class RateLimitState:
-    count: int
+    count: float
     limit: int
     retry_after_seconds: int
 
@@ -20,29 +26,45 @@ class RateLimitState:
         return self.count >= self.limit
 
 
-def _window_key(bucket: str, window_seconds: int) -> tuple[str, int]:
-    now = int(time.time())
-    window_start = now - now % window_seconds
-    return f"ratelimit:{bucket}:{window_start}", window_start + window_seconds - now
+def _windows(bucket: str, window_seconds: int) -> tuple[str, str, float, int]:
+    """(current key, previous key, weight of the previous window, seconds to the next window)."""
+    now = time.time()
+    index = int(now // window_seconds)
+    elapsed = now - index * window_seconds
+    weight = 1 - elapsed / window_seconds
+    return (
+        f"ratelimit:{bucket}:{index}",
+        f"ratelimit:{bucket}:{index - 1}",
+        weight,
+        max(1, math.ceil(window_seconds - elapsed)),
+    )
+
+
+def _state(current: int, previous: int, weight: float, limit: int, retry_after: int) -> RateLimitState:
+    return RateLimitState(count=current + previous * weight, limit=limit, retry_after_seconds=retry_after)
 
 
 def rate_limit_peek(bucket: str, *, limit: int, window_seconds: int) -> RateLimitState:
-    key, retry_after = _window_key(bucket, window_seconds)
-    return RateLimitState(count=int(cache.get(key, 0)), limit=limit, retry_after_seconds=retry_after)
+    current_key, previous_key, weight, retry_after = _windows(bucket, window_seconds)
+    counts = cache.get_many([current_key, previous_key])
+    return _state(
+        int(counts.get(current_key, 0)), int(counts.get(previous_key, 0)), weight, limit, retry_after
+    )
 
 
 def rate_limit_hit(bucket: str, *, limit: int, window_seconds: int) -> RateLimitState:
-    """Count one event in the bucket's current window (atomic INCR) and return the new state."""
-    key, retry_after = _window_key(bucket, window_seconds)
-    cache.add(key, 0, timeout=window_seconds + 1)
+    """Count one event (atomic INCR) and return the bucket's new state."""
+    current_key, previous_key, weight, retry_after = _windows(bucket, window_seconds)
+    cache.add(current_key, 0, timeout=2 * window_seconds + 1)
     try:
-        count = cache.incr(key)
+        current = cache.incr(current_key)
     except ValueError:  # the key expired between add and incr
-        cache.add(key, 1, timeout=window_seconds + 1)
-        count = 1
-    return RateLimitState(count=count, limit=limit, retry_after_seconds=retry_after)
+        cache.add(current_key, 1, timeout=2 * window_seconds + 1)
+        current = 1
+    previous = int(cache.get(previous_key, 0))
+    return _state(current, previous, weight, limit, retry_after)
 
 
 def rate_limit_reset(bucket: str, *, window_seconds: int) -> None:
-    key, _ = _window_key(bucket, window_seconds)
-    cache.delete(key)
+    current_key, previous_key, _, _ = _windows(bucket, window_seconds)
+    cache.delete_many([current_key, previous_key])

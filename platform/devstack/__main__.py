@@ -59,6 +59,7 @@ def _prepare_database(env: dict[str, str]) -> None:
     _manage(["platform_init", "-v", "0"], env)
     _manage(["migrate_schemas", "--tenant", "-v", "0"], env)
     _manage(["provision_demo"], env)
+    _manage(["tracking_warm", "-v", "0"], env)  # the click lane's routes in Redis
     print(f"database ready in {time.perf_counter() - started:.1f} s", flush=True)
 
 
@@ -105,6 +106,8 @@ def _serve(env: dict[str, str]) -> int:
                 env=env,
                 cwd=ROOT,
             ),
+            # Clicks from the Redis stream into Postgres (see tracking.ingest).
+            subprocess.Popen([PYTHON, str(ROOT / "manage.py"), "tracking_drain"], env=env, cwd=ROOT),
             subprocess.Popen(
                 [
                     PYTHON,

@@ -13,6 +13,8 @@ from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import Affiliate, AffiliateStatus, CommissionTier, Program
 from affiliation.services._errors import field_error
 from core.audit import audit_log
+from core.tenancy import current_schema
+from tracking.routing import affiliate_routes_publish
 
 REFERRAL_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes are read aloud
 MAX_TREE_WALK = 50
@@ -90,6 +92,9 @@ def affiliate_decide(*, actor: Any, affiliate: Affiliate, approve: bool) -> Affi
             locked.decided_at = timezone.now()
             locked.save(update_fields=["status", "decided_at"])
             audit_log(actor=actor, action=f"affiliate.{new_status}", target=locked)
+            # Links of an affiliate who is not approved stop redirecting (and come back).
+            schema_name = current_schema()
+            transaction.on_commit(lambda: affiliate_routes_publish(locked, schema_name=schema_name))
     return locked
 
 

@@ -14,8 +14,9 @@ from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import Affiliate, AffiliateStatus, Coupon, Link
 from affiliation.services._errors import field_error
 from core.audit import audit_log
-from core.tenancy import tenant_connection
+from core.tenancy import current_schema, tenant_connection
 from tenants.models import Domain
+from tracking.routing import link_route_publish
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 7  # 62^7 ≈ 3.5e12 codes
@@ -46,14 +47,10 @@ def _clean_parameters(values: dict[str, Any] | None, keys: tuple[str, ...], fiel
 
 
 def _publish_route(link: Link) -> None:
-    """Tell the redirect lane (tracking.routing) about the link once the row is committed."""
-
-    def publish() -> None:
-        from tracking.routing import link_route_publish
-
-        link_route_publish(link)
-
-    transaction.on_commit(publish)
+    """Tell the redirect lane (tracking.routing) about the link once the row is committed.
+    The schema is read now: by commit time a tenant_context may have exited."""
+    schema_name = current_schema()
+    transaction.on_commit(lambda: link_route_publish(link, schema_name=schema_name))
 
 
 def link_create(

@@ -23,9 +23,13 @@ from affiliation.models import (
 from affiliation.services._errors import field_error
 from core.audit import audit_log
 from core.money import minor_unit_exponent
+from core.tenancy import current_schema
 from tenants.validators import validate_currency
+from tracking.routing import program_routes_publish
 
 MAX_CASCADE_DEPTH = 5
+# What the click lane's link routes carry of a program (tracking.routing).
+ROUTED_FIELDS = {"is_active", "cookie_window_days", "attribution_model"}
 EDITABLE_FIELDS = (
     "name",
     "description",
@@ -206,6 +210,9 @@ def program_update(*, actor: Any, program: Program, **changes: Any) -> Program:
                 target=locked,
                 changes={k: str(v) for k, v in changed.items()},
             )
+            if ROUTED_FIELDS & set(changed):
+                schema_name = current_schema()
+                transaction.on_commit(lambda: program_routes_publish(locked, schema_name=schema_name))
     return locked
 
 

@@ -1,0 +1,276 @@
+"""The drain: exactly once into Postgres across crashes, dead consumers, unknown brands and
+malformed entries; live ticks to the right brand's groups, at most once a second."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from channels.layers import get_channel_layer
+from django_tenants.utils import tenant_context
+
+from affiliation.models import Commission, CommissionKind
+from core.events import group_name
+from tests.tracking.conftest import brand_links, click_id_of, stream_length
+from tracking import keys
+from tracking.ingest import ClickDrain, DrainStats, _batch_key
+from tracking.models import Click, ClickRollup, UniqueClickKey
+
+pytestmark = pytest.mark.live
+
+
+class Crash(Exception):
+    """The drain process dying at a chosen point."""
+
+
+class CrashBeforeCommit(ClickDrain):
+    """Writes the whole batch in its transaction, then dies before the commit."""
+
+    def write_rows(self, rows, **options):  # type: ignore[no-untyped-def]
+        super().write_rows(rows, **options)
+        raise Crash
+
+
+class CrashBeforeAcknowledge(ClickDrain):
+    """Commits the batch, then dies before XACK."""
+
+    def acknowledge(self, stream_ids):  # type: ignore[no-untyped-def]
+        raise Crash
+
+
+def _click(lane, brand, n: int) -> str:
+    response = lane.get(brand.host, f"/r/{brand.link.code}", ip=f"198.51.100.{n % 3}")
+    assert response.status_code == 302
+    return click_id_of(response)
+
+
+def _counts(brand) -> tuple[int, int, int, int]:
+    """(clicks, unique clicks, rollup clicks, rollup unique clicks) of the brand's link."""
+    with tenant_context(brand.tenant):
+        clicks = Click.objects.filter(link=brand.link)
+        rollups = ClickRollup.objects.filter(link=brand.link)
+        return (
+            clicks.count(),
+            clicks.filter(is_unique=True).count(),
+            sum(r.clicks for r in rollups),
+            sum(r.unique_clicks for r in rollups),
+        )
+
+
+def _pending(tracking_redis, prefix) -> int:
+    return int(tracking_redis.xpending(keys.click_stream_key(prefix), keys.DRAIN_GROUP)["pending"])
+
+
+def test_a_crash_before_the_commit_loses_nothing_when_the_consumer_comes_back(
+    brands, lane, drain_factory, tracking_redis, prefix
+):
+    brand, _ = brands
+    for n in range(7):
+        _click(lane, brand, n)
+    crashing = drain_factory(CrashBeforeCommit, consumer="drain-1", batch_size=5)
+
+    with pytest.raises(Crash):
+        crashing.drain_available()
+
+    assert _counts(brand) == (0, 0, 0, 0)
+    assert _pending(tracking_redis, prefix) == 7  # the batch in hand and the one read ahead
+    restarted = drain_factory(consumer="drain-1", batch_size=5)  # same consumer: its pending first
+
+    stats = restarted.drain_available()
+
+    assert (stats.inserted, stats.duplicates) == (7, 0)
+    assert _counts(brand) == (7, 3, 7, 3)
+    assert stream_length(tracking_redis, prefix) == 0
+    assert _pending(tracking_redis, prefix) == 0
+
+
+def test_a_crash_between_commit_and_acknowledgement_duplicates_nothing(
+    brands, lane, drain_factory, tracking_redis, prefix
+):
+    brand, _ = brands
+    for n in range(7):
+        _click(lane, brand, n)
+    crashing = drain_factory(CrashBeforeAcknowledge, consumer="drain-1")
+
+    with pytest.raises(Crash):
+        crashing.drain_available()
+
+    assert _counts(brand) == (7, 3, 7, 3)
+    assert _pending(tracking_redis, prefix) == 7
+    # Another consumer takes the dead one's entries over (idle time 0 for the test).
+    survivor = drain_factory(consumer="drain-2", claim_idle_ms=0)
+
+    stats = survivor.drain_available()
+
+    assert (stats.entries, stats.inserted, stats.duplicates) == (7, 0, 7)
+    assert _counts(brand) == (7, 3, 7, 3)
+    with tenant_context(brand.tenant):
+        assert UniqueClickKey.objects.filter(link_id=brand.link.pk).count() == 3
+    assert stream_length(tracking_redis, prefix) == 0
+    assert _pending(tracking_redis, prefix) == 0
+
+
+def test_each_brand_is_written_in_its_own_schema(brands, lane, drain):
+    brand, other = brands
+    ids = [_click(lane, brand, n) for n in range(3)]
+    other_id = _click(lane, other, 0)
+
+    drain.drain_available()
+
+    with tenant_context(brand.tenant):
+        assert Click.objects.filter(id__in=ids).count() == 3
+        assert not Click.objects.filter(id=other_id).exists()
+    with tenant_context(other.tenant):
+        assert Click.objects.filter(id=other_id).exists()
+        assert not Click.objects.filter(id__in=ids).exists()
+
+
+def test_entries_of_an_unknown_brand_and_malformed_entries_are_acknowledged_not_written(
+    brands, lane, drain, tracking_redis, prefix
+):
+    brand, _ = brands
+    _click(lane, brand, 0)
+    [(_, entry)] = tracking_redis.xrange(keys.click_stream_key(prefix))
+    stream = keys.click_stream_key(prefix)
+    tracking_redis.xadd(
+        stream, dict(entry, **{keys.FIELD_SCHEMA: "brand_gone", keys.FIELD_CLICK_ID: entry["i"]})
+    )
+    tracking_redis.xadd(stream, dict(entry, **{keys.FIELD_CLICK_ID: "not-a-uuid"}))
+
+    stats = drain.drain_available()
+
+    assert (stats.entries, stats.inserted, stats.dropped) == (3, 1, 2)
+    assert stream_length(tracking_redis, prefix) == 0
+    [(_, dead)] = tracking_redis.xrange(keys.dead_letter_stream_key(prefix))
+    assert dead["reason"] == "malformed"
+    assert json.loads(dead["entry"])[keys.FIELD_CLICK_ID] == "not-a-uuid"
+
+
+def test_clicks_of_a_deleted_link_are_dropped(brands, lane, drain):
+    brand, _ = brands
+    doomed = brand.add_link()
+    assert lane.get(brand.host, f"/r/{doomed.code}").status_code == 302
+    with tenant_context(brand.tenant):
+        doomed.delete()
+
+    stats = drain.drain_available()
+
+    assert (stats.inserted, stats.duplicates) == (0, 1)
+
+
+def test_the_crawlers_the_lane_let_through_are_not_written(brands, lane, drain):
+    brand, _ = brands
+    lane.get(
+        brand.host, f"/r/{brand.link.code}", user_agent="Mozilla/5.0 (compatible; YandexAccessibilityBot/3.0)"
+    )
+    lane.get(brand.host, f"/r/{brand.link.code}", user_agent="Mozilla/5.0 (compatible; Yahoo! Slurp)")
+
+    stats = drain.drain_available()
+
+    assert stats.inserted == 0
+
+
+async def _receive(layer, channel: str, timeout: float):
+    try:
+        return await asyncio.wait_for(layer.receive(channel), timeout)
+    except TimeoutError:
+        return None
+
+
+async def test_live_ticks_reach_only_the_brands_groups_at_most_once_a_second(brands, lane, drain_factory):
+    brand, other = brands
+    layer = get_channel_layer()
+    affiliate_channel = await layer.new_channel()
+    program_channel = await layer.new_channel()
+    other_channel = await layer.new_channel()
+    schema, other_schema = brand.tenant.schema_name, other.tenant.schema_name
+    await layer.group_add(group_name(schema, f"affiliate.{brand.affiliate.pk}"), affiliate_channel)
+    await layer.group_add(group_name(schema, f"program.{brand.program.pk}"), program_channel)
+    # Brand B's groups, including one with A's affiliate id (ids repeat across schemas).
+    await layer.group_add(group_name(other_schema, f"affiliate.{other.affiliate.pk}"), other_channel)
+    await layer.group_add(group_name(other_schema, f"affiliate.{brand.affiliate.pk}"), other_channel)
+    drain = drain_factory(tick_seconds=1.0)
+
+    for n in range(3):
+        await asyncio.to_thread(_click, lane, brand, n)
+    await asyncio.to_thread(drain.drain_available)
+    first_sent = time.monotonic()  # no earlier than the drain's send
+    first = await _receive(layer, affiliate_channel, 2)
+    by_program = await _receive(layer, program_channel, 2)
+
+    assert first == {"type": "affiliate.stats", "payload": {"clicks": 3, "unique_clicks": 3}}
+    assert by_program == first
+
+    for n in range(2):
+        await asyncio.to_thread(_click, lane, brand, n)
+    await asyncio.to_thread(drain.drain_available)  # within the second: held back
+    assert await _receive(layer, affiliate_channel, 0.3) is None
+    await asyncio.sleep(max(0.0, first_sent + 1.05 - time.monotonic()))
+    await asyncio.to_thread(drain.flush_ticks)
+    second = await _receive(layer, affiliate_channel, 2)
+
+    assert second == {"type": "affiliate.stats", "payload": {"clicks": 2, "unique_clicks": 0}}
+    assert await _receive(layer, other_channel, 0.5) is None
+
+
+def test_drain_stats_add_up():
+    total = DrainStats(entries=1, inserted=1)
+    total.add(DrainStats(entries=2, duplicates=2))
+
+    assert (total.entries, total.inserted, total.duplicates) == (3, 1, 2)
+
+
+def test_unique_clicks_earn_per_click_commissions_once(brands, lane, drain_factory):
+    brand, _ = brands
+    paying = brand_links(
+        brand.tenant, commission_kind=CommissionKind.PER_CLICK, per_click_amount=Decimal("0.25")
+    )
+    for n in range(5):  # three IPs: three unique clicks
+        assert lane.get(brand.host, f"/r/{paying.link.code}", ip=f"198.51.100.{n % 3}").status_code == 302
+    crashing = drain_factory(CrashBeforeAcknowledge, consumer="drain-1")
+    with pytest.raises(Crash):
+        crashing.drain_available()
+
+    drain_factory(consumer="drain-2", claim_idle_ms=0).drain_available()
+
+    with tenant_context(brand.tenant):
+        [commission] = Commission.objects.filter(beneficiary=paying.affiliate)
+    assert commission.kind == CommissionKind.PER_CLICK
+    assert commission.click_count == 3
+    assert commission.amount == Decimal("0.75")
+
+
+def test_a_fresh_entry_whose_click_is_already_stored_is_recognised(
+    brands, lane, drain, tracking_redis, prefix
+):
+    """The lane may put a click both in the stream and in its fallback file (Redis failed
+    after taking part of a batch): the copy that comes second must not count."""
+    brand, _ = brands
+    _click(lane, brand, 0)
+    [(_, entry)] = tracking_redis.xrange(keys.click_stream_key(prefix))
+    drain.drain_available()
+
+    tracking_redis.xadd(keys.click_stream_key(prefix), entry)
+    stats = drain.drain_available()
+
+    assert (stats.entries, stats.inserted, stats.duplicates) == (1, 0, 1)
+    assert _counts(brand) == (1, 1, 1, 1)
+    assert stream_length(tracking_redis, prefix) == 0
+
+
+def test_batch_keys_stay_short_enough_for_commissions():
+    schema = "brand_" + "x" * 57  # the longest subdomain
+    stream_key = _batch_key(schema, "1763770000000-0", "1763770000999-12")
+    file_key = _batch_key(
+        schema, "clicks-host-12345-1763770000000000000-1#0", "clicks-host-12345-1763770000000000000-1#1999"
+    )
+
+    assert stream_key == f"{schema}:1763770000000-0:1763770000999-12"
+    assert file_key.startswith(f"{schema}:")
+    assert len(file_key) <= 96
+    assert file_key == _batch_key(
+        schema, "clicks-host-12345-1763770000000000000-1#0", "clicks-host-12345-1763770000000000000-1#1999"
+    )
