@@ -400,3 +400,27 @@ def test_click_ids_carry_the_server_time_even_thousands_a_millisecond():
     assert len(set(ids)) == 5000
     assert {click_id.version for click_id in ids} == {7}
     assert {click_id.int >> 80 for click_id in ids} == {now_ms}
+
+
+def test_links_of_a_suspended_affiliate_or_a_closed_program_stop_and_come_back(brands, lane_factory):
+    from affiliation.services import affiliate_decide, program_update
+
+    brand, _ = brands
+    path = f"/r/{brand.link.code}"
+
+    def status() -> int:
+        return lane_factory(link_cache_seconds=0).get(brand.host, path).status_code
+
+    with tenant_context(brand.tenant):
+        affiliate_decide(actor=None, affiliate=brand.affiliate, approve=False)
+    suspended = status()
+    with tenant_context(brand.tenant):
+        affiliate_decide(actor=None, affiliate=brand.affiliate, approve=True)
+    reinstated = status()
+    with tenant_context(brand.tenant):
+        program_update(actor=None, program=brand.program, is_active=False)
+    closed = status()
+    with tenant_context(brand.tenant):
+        program_update(actor=None, program=brand.program, is_active=True)
+
+    assert (suspended, reinstated, closed, status()) == (404, 302, 404, 302)
