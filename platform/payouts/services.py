@@ -150,25 +150,21 @@ def _transition(
         if to == WithdrawalStatus.PAID:
             locked.paid_at = now
         locked.save()
-        currency = locked.currency
-        reserved = ledger_account(affiliate=locked.affiliate, kind=AccountKind.RESERVED, currency=currency)
-        if to == WithdrawalStatus.PAID:
+        # Paid: the reservation becomes paid money; rejected: it is available again.
+        movement = {
+            WithdrawalStatus.PAID: ("paid", AccountKind.PAID),
+            WithdrawalStatus.REJECTED: ("released", AccountKind.AVAILABLE),
+        }.get(to)
+        if movement is not None:
+            name, destination = movement
             ledger_transfer(
-                kind="withdrawal.paid",
-                idempotency_key=f"withdrawal:{locked.pk}:paid",
-                source=reserved,
-                destination=ledger_account(
-                    affiliate=locked.affiliate, kind=AccountKind.PAID, currency=currency
+                kind=f"withdrawal.{name}",
+                idempotency_key=f"withdrawal:{locked.pk}:{name}",
+                source=ledger_account(
+                    affiliate=locked.affiliate, kind=AccountKind.RESERVED, currency=locked.currency
                 ),
-                amount=locked.amount,
-            )
-        elif to == WithdrawalStatus.REJECTED:
-            ledger_transfer(
-                kind="withdrawal.released",
-                idempotency_key=f"withdrawal:{locked.pk}:released",
-                source=reserved,
                 destination=ledger_account(
-                    affiliate=locked.affiliate, kind=AccountKind.AVAILABLE, currency=currency
+                    affiliate=locked.affiliate, kind=destination, currency=locked.currency
                 ),
                 amount=locked.amount,
             )

@@ -109,24 +109,23 @@ def link_route_unpublish(code: str, *, schema_name: str | None = None) -> None:
 
 
 def program_routes_publish(program: Program, *, schema_name: str | None = None) -> int:
-    """Republish every link of ``program`` (its cookie window or attribution model changed)."""
-    schema_name = _brand_schema(schema_name)
-    links = Link.objects.filter(program=program).select_related("program", "affiliate").order_by("id")
-    try:
-        return _publish_links(schema_name, links.iterator(chunk_size=WARM_CHUNK))
-    except redis.RedisError:
-        logger.exception("routes of program %s not published", program.pk)
-        return 0
+    """Republish every link of ``program`` (closed or reopened, its cookie window or
+    attribution model changed)."""
+    return _republish(schema_name, program=program)
 
 
 def affiliate_routes_publish(affiliate: Affiliate, *, schema_name: str | None = None) -> int:
     """Republish every link of ``affiliate`` (approved, suspended or rejected since)."""
+    return _republish(schema_name, affiliate=affiliate)
+
+
+def _republish(schema_name: str | None, **link_filter: Any) -> int:
     schema_name = _brand_schema(schema_name)
-    links = Link.objects.filter(affiliate=affiliate).select_related("program", "affiliate").order_by("id")
+    links = Link.objects.filter(**link_filter).select_related("program", "affiliate").order_by("id")
     try:
         return _publish_links(schema_name, links.iterator(chunk_size=WARM_CHUNK))
     except redis.RedisError:
-        logger.exception("routes of affiliate %s not published", affiliate.pk)
+        logger.exception("routes of %s not published", link_filter)
         return 0
 
 
