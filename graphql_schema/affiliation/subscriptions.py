@@ -5,6 +5,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
+from accounts.models import Role
 from affiliation.selectors import membership, memberships_of
 from affiliation.services.commissions import STATS_EVENT, stats_topic
 from core.events import group_name
@@ -49,7 +50,7 @@ class AffiliationSubscription:
     async def withdrawal_updated(self, info: Info) -> AsyncGenerator[Withdrawal, None]:
         context = info.context
         schema = context.tenant.schema_name
-        if getattr(context.user, "role", None) == "brand_admin":
+        if getattr(context.user, "role", None) == Role.BRAND_ADMIN:
             groups = [group_name(schema, ADMIN_QUEUE_TOPIC)]
         else:
             affiliate_ids = await run_in_tenant(
