@@ -178,3 +178,26 @@ def test_concurrent_withdrawals_never_overdraw(live_brands):
         assert (balance.available, balance.reserved) == (Decimal("10.00"), Decimal("90.00"))
         assert WithdrawalRequest.objects.filter(affiliate=affiliate).count() == 6
         assert ledger_differences() == []
+
+
+def test_the_affiliate_is_emailed_once_per_status(funded, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from payouts.tasks import withdrawal_status_email_task
+
+    admin = make_user(connection.tenant, role=Role.BRAND_ADMIN)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks() as callbacks:
+        withdrawal = withdrawal_request(affiliate=funded, amount="20.00", method="paypal", details=PAYPAL)
+        withdrawal_reject(actor=admin, withdrawal=withdrawal, reason="PayPal account closed")
+
+    withdrawal_status_email_task.run(withdrawal.pk)
+    withdrawal_status_email_task.run(withdrawal.pk)  # a redelivered task sends nothing more
+
+    assert (
+        len(callbacks) == 6
+    )  # per step, after commit: the affiliate's and the admin queue's events, the email
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [funded.user.email]
+    assert "rejected" in mail.outbox[0].body
+    assert "PayPal account closed" in mail.outbox[0].body
