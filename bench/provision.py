@@ -3,8 +3,8 @@
 A measurement, not a test: it prints both paths' per-brand times, their ratio and whether
 the goals hold (a new brand in <= 0.5 s, and <= 0.3 x the migration path), and exits 0
 either way. Runs on a scratch database (see _common.py); the two paths alternate so that
-a drift of the machine weighs on both alike, and each path's first brand (cold caches,
-the clone function compiled) is reported apart from the statistics.
+a drift of the machine weighs on both alike, and each path's first brand (cold caches) is
+reported apart from the statistics.
 
     python bench/provision.py [--count 5] [--existing 0]
 """
