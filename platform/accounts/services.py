@@ -20,15 +20,12 @@ from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User
 from accounts.selectors import user_by_email
 from accounts.tokens import new_api_token, new_magic_link_secret, secret_hash, secrets_match, split_api_token
 from core.audit import audit_log
+from core.errors import field_error
 from core.ratelimit import rate_limit_hit, rate_limit_peek, rate_limit_reset
 from core.tasks import enqueue_on_commit
 
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-
-
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -48,7 +45,7 @@ def user_create(
     try:
         validate_email(email)
     except ValidationError as error:
-        raise _field_error("email", "Enter a valid email address.", AccountErrorCode.INVALID) from error
+        raise field_error("email", "Enter a valid email address.", AccountErrorCode.INVALID) from error
     if password is not None:
         try:
             validate_password(password)
@@ -61,9 +58,7 @@ def user_create(
                 }
             ) from error
     if user_by_email(email) is not None:
-        raise _field_error(
-            "email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN
-        )
+        raise field_error("email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -71,7 +66,7 @@ def user_create(
             )
             audit_log(actor=actor or user, action="user.created", target=user, role=role)
     except IntegrityError as error:  # a concurrent signup with the same email
-        raise _field_error(
+        raise field_error(
             "email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN
         ) from error
     return user
@@ -80,7 +75,7 @@ def user_create(
 def user_signup(*, request: HttpRequest, email: str, password: str, role: str, full_name: str = "") -> User:
     """Self-service signup inside a brand; the new user is logged in."""
     if role not in SELF_SIGNUP_ROLES:
-        raise _field_error("role", "This role cannot be chosen at signup.", AccountErrorCode.ROLE_NOT_ALLOWED)
+        raise field_error("role", "This role cannot be chosen at signup.", AccountErrorCode.ROLE_NOT_ALLOWED)
     user = user_create(email=email, password=password, role=role, full_name=full_name)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return user
@@ -100,7 +95,7 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
     )
     for state in (ip_state, account_state):
         if state.is_exceeded:
-            raise _field_error(
+            raise field_error(
                 "email",
                 f"Too many login attempts. Try again in {state.retry_after_seconds} seconds.",
                 AccountErrorCode.RATE_LIMITED,
@@ -108,7 +103,7 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
     user = auth.authenticate(request, username=email.strip().lower(), password=password)
     if user is None:
         rate_limit_hit(account_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, window_seconds=window)
-        raise _field_error("password", "Wrong email or password.", AccountErrorCode.INVALID_CREDENTIALS)
+        raise field_error("password", "Wrong email or password.", AccountErrorCode.INVALID_CREDENTIALS)
     rate_limit_reset(account_bucket, window_seconds=window)
     auth.login(request, user)
     return user
@@ -127,7 +122,7 @@ def magic_link_request(*, request: HttpRequest, email: str) -> MagicLink | None:
         f"magic:{account_bucket}", limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT + 1, window_seconds=window
     )
     if state.is_exceeded:
-        raise _field_error(
+        raise field_error(
             "email",
             f"Too many login links requested. Try again in {state.retry_after_seconds} seconds.",
             AccountErrorCode.RATE_LIMITED,
@@ -177,7 +172,7 @@ def magic_link_login(*, request: HttpRequest, token: str) -> User:
             .first()
         )
         if link is None or not link.user.is_active:
-            raise _field_error(
+            raise field_error(
                 "token",
                 "This login link is invalid, expired or already used. Request a new one.",
                 AccountErrorCode.INVALID_OR_EXPIRED_LINK,
@@ -228,7 +223,7 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
         if token is None:
-            raise _field_error("id", "No such API token.", AccountErrorCode.NOT_FOUND)
+            raise field_error("id", "No such API token.", AccountErrorCode.NOT_FOUND)
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])

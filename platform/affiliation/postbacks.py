@@ -52,8 +52,8 @@ from affiliation.models import (
     RefundKind,
 )
 from affiliation.services import conversion_record, conversion_refund
-from affiliation.services._errors import field_error
 from core.audit import audit_log
+from core.errors import field_error
 from core.money import quantize
 
 SIGNATURE_HEADER = "X-Signature"

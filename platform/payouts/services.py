@@ -14,6 +14,7 @@ from schwifty.exceptions import SchwiftyException
 from affiliation.models import Affiliate, AffiliateStatus, WithdrawalMethod
 from affiliation.services.conversions import parse_amount
 from core.audit import audit_log
+from core.errors import field_error
 from core.events import publish_on_commit
 from core.tasks import enqueue_on_commit
 from ledger.models import AccountKind
@@ -38,17 +39,13 @@ def withdrawal_topic(affiliate_id: int) -> str:
     return f"affiliate.{affiliate_id}.withdrawals"
 
 
-def _error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
 def _clean_details(method: str, details: dict[str, Any]) -> dict[str, str]:
     if method == WithdrawalMethod.PAYPAL:
         email = str(details.get("email", "")).strip().lower()
         try:
             validate_email(email)
         except ValidationError as error:
-            raise _error(
+            raise field_error(
                 "details.email", "Enter the email of your PayPal account.", Code.INVALID_EMAIL
             ) from error
         return {"email": email}
@@ -56,17 +53,17 @@ def _clean_details(method: str, details: dict[str, Any]) -> dict[str, str]:
     try:
         iban = IBAN(str(details.get("iban", "")))
     except SchwiftyException as error:
-        raise _error(
+        raise field_error(
             "details.iban", "This IBAN is not valid: check the country code and digits.", Code.INVALID_IBAN
         ) from error
     cleaned = {"iban": iban.compact, "account_holder": holder}
     if not holder:
-        raise _error("details.accountHolder", "Give the account holder's name.", Code.INVALID)
+        raise field_error("details.accountHolder", "Give the account holder's name.", Code.INVALID)
     if details.get("bic"):
         try:
             cleaned["bic"] = str(BIC(str(details["bic"])))
         except SchwiftyException as error:
-            raise _error("details.bic", "This BIC is not valid.", Code.INVALID) from error
+            raise field_error("details.bic", "This BIC is not valid.", Code.INVALID) from error
     return cleaned
 
 
@@ -93,13 +90,13 @@ def withdrawal_request(
     """
     program = affiliate.program
     if affiliate.status != AffiliateStatus.APPROVED:
-        raise _error("affiliate", "Your membership is not approved.", Code.NOT_APPROVED)
+        raise field_error("affiliate", "Your membership is not approved.", Code.NOT_APPROVED)
     value = parse_amount(amount, program.currency)
     if method not in program.withdrawal_methods:
         allowed = ", ".join(program.withdrawal_methods)
-        raise _error("method", f"This program pays by {allowed}.", Code.METHOD_NOT_ALLOWED)
+        raise field_error("method", f"This program pays by {allowed}.", Code.METHOD_NOT_ALLOWED)
     if value < program.minimum_withdrawal:
-        raise _error(
+        raise field_error(
             "amount",
             f"The minimum withdrawal is {program.minimum_withdrawal} {program.currency}.",
             Code.BELOW_MINIMUM,
@@ -108,7 +105,7 @@ def withdrawal_request(
     with transaction.atomic():
         available = available_account_for_update(affiliate)
         if value > available.balance:
-            raise _error(
+            raise field_error(
                 "amount",
                 f"You have {available.balance} {program.currency} available.",
                 Code.INSUFFICIENT_BALANCE,
@@ -138,7 +135,7 @@ def _transition(
             WithdrawalRequest.objects.select_for_update().select_related("affiliate").get(pk=withdrawal.pk)
         )
         if to not in TRANSITIONS[WithdrawalStatus(locked.status)]:
-            raise _error(
+            raise field_error(
                 "status", f"A {locked.status} withdrawal cannot become {to}.", Code.ILLEGAL_TRANSITION
             )
         now = timezone.now()
@@ -192,7 +189,7 @@ def withdrawal_mark_paid(
 
 def withdrawal_reject(*, actor: Any, withdrawal: WithdrawalRequest, reason: str) -> WithdrawalRequest:
     if not reason.strip():
-        raise _error("reason", "Tell the affiliate why.", Code.INVALID)
+        raise field_error("reason", "Tell the affiliate why.", Code.INVALID)
     return _transition(
         actor=actor,
         withdrawal=withdrawal,

@@ -48,6 +48,7 @@ from django.db import DataError, IntegrityError, InterfaceError, OperationalErro
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from affiliation.services import click_commissions_accrue
+from affiliation.services.commissions import STATS_EVENT, stats_topic
 from core.events import group_name
 from core.tenancy import tenant_connection
 from tenants.models import Tenant, TenantKind
@@ -58,7 +59,6 @@ from tracking.models import DeviceType
 
 logger = logging.getLogger(__name__)
 
-STATS_EVENT = "affiliate.stats"
 _NO_AGENT = AgentDetails(False, DeviceType.OTHER, "", "")
 
 _LINKS = "SELECT id, affiliate_id, program_id FROM affiliation_link WHERE id = ANY(%s)"
@@ -493,7 +493,7 @@ class ClickDrain:
             if unique_clicks:
                 self.commissions_accrue(batch_key, unique_clicks)
         for affiliate_id, program_id, clicks, unique in counts:
-            self.ticks.add(group_name(schema_name, f"affiliate.{affiliate_id}"), clicks, unique)
+            self.ticks.add(group_name(schema_name, stats_topic(affiliate_id)), clicks, unique)
             self.ticks.add(group_name(schema_name, f"program.{program_id}"), clicks, unique)
         return stats
 

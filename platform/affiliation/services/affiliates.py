@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import Role, User
 from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import Affiliate, AffiliateStatus, CommissionTier, Program
-from affiliation.services._errors import field_error
 from core.audit import audit_log
+from core.errors import field_error
 from core.tenancy import current_schema
 from tracking.routing import affiliate_routes_publish
 

@@ -29,10 +29,10 @@ from affiliation.models import (
     RefundKind,
 )
 from affiliation.rules import Rule, commission_lines, reversal_amount
-from affiliation.services._errors import field_error
 from affiliation.services.affiliates import upline_ids
 from affiliation.services.commissions import commission_reverse, commissions_create
 from core.audit import audit_log
+from core.errors import field_error
 from core.money import minor_unit_exponent
 
 # Amount columns hold 16 digits before the point; anything near that is a mistake, not a sale.

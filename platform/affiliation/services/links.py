@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import Affiliate, AffiliateStatus, Coupon, Link
-from affiliation.services._errors import field_error
 from core.audit import audit_log
+from core.errors import field_error
 from core.tenancy import current_schema, tenant_connection
 from tenants.models import Domain
 from tracking.routing import link_route_publish

@@ -20,8 +20,8 @@ from affiliation.models import (
     RecurringMode,
     WithdrawalMethod,
 )
-from affiliation.services._errors import field_error
 from core.audit import audit_log
+from core.errors import field_error
 from core.money import minor_unit_exponent
 from core.tenancy import current_schema
 from tenants.validators import validate_currency

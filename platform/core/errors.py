@@ -1,3 +1,6 @@
+"""Validation errors as services raise them: on a field, with a code from the domain's
+``error_codes.py`` (the GraphQL layer turns them into ``UserError``s)."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
