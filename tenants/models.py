@@ -48,3 +48,19 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class StripeObjectRoute(models.Model):
+    """Which brand a Stripe object (customer, subscription, checkout session) belongs to.
+
+    The platform has one Stripe account and one webhook endpoint on the root domain; an event
+    is routed to its brand's schema by the id of the object it is about.
+    """
+
+    stripe_id = models.CharField(max_length=80, unique=True)
+    object_type = models.CharField(max_length=40)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="stripe_routes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} → {self.tenant_id}"

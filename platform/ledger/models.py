@@ -24,17 +24,34 @@ class AccountKind(models.TextChoices):
     # The brand's side of each movement.
     COMMISSION_EXPENSE = "commission_expense", "Commissions (brand)"
     PAYOUTS = "payouts", "Payouts sent (brand)"
+    # Money in: what customers paid the brand, split into each merchant's share of a sale and
+    # the brand's platform fee (the fee rate of the merchant's plan).
+    CUSTOMER_PAYMENTS = "customer_payments", "Customer payments received (brand)"
+    PLATFORM_FEES = "platform_fees", "Platform fees earned (brand)"
+    MERCHANT_SALES = "merchant_sales", "Sales owed to a merchant"
+    SUBSCRIPTION_REVENUE = "subscription_revenue", "Plans and memberships (brand)"
 
 
 AFFILIATE_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.RESERVED, AccountKind.PAID)
-BRAND_KINDS = (AccountKind.COMMISSION_EXPENSE, AccountKind.PAYOUTS)
+BRAND_KINDS = (
+    AccountKind.COMMISSION_EXPENSE,
+    AccountKind.PAYOUTS,
+    AccountKind.CUSTOMER_PAYMENTS,
+    AccountKind.PLATFORM_FEES,
+    AccountKind.SUBSCRIPTION_REVENUE,
+)
+MERCHANT_KINDS = (AccountKind.MERCHANT_SALES,)
 
 
 class LedgerAccount(models.Model):
-    """One balance: an affiliate's (affiliate set) or the brand's (affiliate null), per currency."""
+    """One balance per currency: an affiliate's (affiliate set), a merchant's (merchant set) or
+    the brand's (neither)."""
 
     affiliate = models.ForeignKey(
         Affiliate, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
+    )
+    merchant = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
     )
     kind = models.CharField(max_length=20, choices=AccountKind.choices)
     currency = models.CharField(max_length=3)
@@ -49,14 +66,28 @@ class LedgerAccount(models.Model):
                 name="ledger_account_unique_affiliate",
             ),
             models.UniqueConstraint(
+                fields=["merchant", "kind", "currency"],
+                condition=Q(merchant__isnull=False),
+                name="ledger_account_unique_merchant",
+            ),
+            models.UniqueConstraint(
                 fields=["kind", "currency"],
-                condition=Q(affiliate__isnull=True),
+                condition=Q(affiliate__isnull=True, merchant__isnull=True),
                 name="ledger_account_unique_brand",
+            ),
+            models.CheckConstraint(
+                condition=Q(affiliate__isnull=True) | Q(merchant__isnull=True),
+                name="ledger_account_one_owner",
             ),
         ]
 
     def __str__(self) -> str:
-        owner = f"affiliate {self.affiliate_id}" if self.affiliate_id else "brand"
+        if self.affiliate_id:
+            owner = f"affiliate {self.affiliate_id}"
+        elif self.merchant_id:
+            owner = f"merchant {self.merchant_id}"
+        else:
+            owner = "brand"
         return f"{owner} {self.kind} {self.currency}"
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from accounts.models import User
 from affiliation.models import Affiliate
 from ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -21,9 +22,11 @@ class LedgerError(Exception):
     """A posting that would break the ledger's invariants: a bug, never user input."""
 
 
-def ledger_account(*, affiliate: Affiliate | None, kind: AccountKind, currency: str) -> LedgerAccount:
+def ledger_account(
+    *, affiliate: Affiliate | None, kind: AccountKind, currency: str, merchant: User | None = None
+) -> LedgerAccount:
     """The account, created on first use (safe under concurrent first uses)."""
-    lookup = {"affiliate": affiliate, "kind": kind, "currency": currency}
+    lookup = {"affiliate": affiliate, "merchant": merchant, "kind": kind, "currency": currency}
     account = LedgerAccount.objects.filter(**lookup).first()
     if account is not None:
         return account

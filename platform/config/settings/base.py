@@ -54,6 +54,9 @@ TENANT_APPS = [
     "tracking",
     "ledger",
     "payouts",
+    "notifications",
+    "marketplace",
+    "billing",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -225,6 +228,20 @@ LOGGING = {
 # How links in emails reach a brand: <scheme>://<brand domain>[:<port>].
 PUBLIC_URL_SCHEME = os.environ.get("PUBLIC_URL_SCHEME", "https")
 PUBLIC_URL_PORT = os.environ.get("PUBLIC_URL_PORT", "")
+
+# --- Messaging connectors (platform/notifications) -------------------------------------------
+# The providers' API hosts; tests point them at local fakes.
+TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")
+DISCORD_API_BASE = os.environ.get("DISCORD_API_BASE", "https://discord.com")
+WHATSAPP_API_BASE = os.environ.get("WHATSAPP_API_BASE", "https://graph.facebook.com")
+WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v21.0")
+NOTIFICATIONS_HTTP_TIMEOUT = float(os.environ.get("NOTIFICATIONS_HTTP_TIMEOUT", "10"))
+# Retries of a delivery on 429/5xx: at most this many, waiting what the provider asks or
+# base * 2**attempt seconds (capped).
+NOTIFICATIONS_MAX_RETRIES = int(os.environ.get("NOTIFICATIONS_MAX_RETRIES", "5"))
+NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "5"))
+NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "600"))
+# --- end of messaging connectors -------------------------------------------------------------
 
 # --- Click tracking (platform/tracking) ------------------------------------------------------
 # Routes (host → brand, link code → target) and the click stream live in their own Redis
