@@ -17,6 +17,7 @@ from payouts.models import WithdrawalRequest, WithdrawalStatus
 from payouts.services import withdrawal_approve, withdrawal_mark_paid, withdrawal_reject, withdrawal_request
 from tests.conftest import make_user
 from tests.engine import make_affiliate, make_click, make_program
+from tests.notifications.conftest import providers as providers  # the fixture
 
 PAYPAL = {"email": "Me@Example.com"}
 BANK = {"iban": "FR14 2004 1010 0505 0001 3M02 606", "account_holder": "Ana Doe", "bic": "PSSTFRPPLIL"}
@@ -201,3 +202,29 @@ def test_the_affiliate_is_emailed_once_per_status(funded, django_capture_on_comm
     assert mail.outbox[0].to == [funded.user.email]
     assert "rejected" in mail.outbox[0].body
     assert "PayPal account closed" in mail.outbox[0].body
+
+
+def test_a_withdrawal_request_reaches_the_brand_channels_subscribed_to_it(
+    funded, providers, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The brand admin's Telegram channel hears about a new request, through the real task."""
+    from notifications.services import channel_configure
+    from notifications.tasks import deliver_notification_task
+    from tests.notifications.conftest import CHANNELS, TELEGRAM_CHAT
+
+    admin = make_user(connection.tenant, role=Role.BRAND_ADMIN)
+    channel_configure(actor=admin, kind="telegram", events=["withdrawal.requested"], **CHANNELS["telegram"])
+    channel_configure(actor=admin, kind="discord", events=["invoice.created"], **CHANNELS["discord"])
+    enqueued: list[tuple] = []
+    monkeypatch.setattr(
+        deliver_notification_task, "apply_async", lambda args, **options: enqueued.append(args)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawal_request(affiliate=funded, amount="25.00", method="paypal", details=PAYPAL)
+
+    (arguments,) = enqueued  # the Discord channel did not subscribe to withdrawals
+    deliver_notification_task.apply(args=arguments)
+    (message,) = providers.telegram.received
+    assert message.json["chat_id"] == TELEGRAM_CHAT
+    assert "25.00 EUR" in message.json["text"]
+    assert funded.user.email in message.json["text"]
