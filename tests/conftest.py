@@ -27,6 +27,8 @@ from tests.graphql_client import GraphQLClient
 
 os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))
 
+pytest_plugins = ["tests.stripe_fixtures"]
+
 ALPHA = {"name": "Alpha Brand", "subdomain": "alpha", "theme": "default", "currency": "EUR", "language": "en"}
 BETA = {"name": "Beta Brand", "subdomain": "beta", "theme": "aurum", "currency": "MAD", "language": "fr"}
 PASSWORD = "correct-horse-battery"

@@ -1,0 +1,272 @@
+"""Webhook endpoints and delivery, signed as Stripe signs them.
+
+``Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the endpoint's
+secret>``; ``stripe.Webhook.construct_event(body, header, secret)`` verifies it. The body is the event
+as JSON, indented like Stripe's. ``t`` is the wall-clock time of the delivery even when the fake's
+clock has been advanced (the SDK refuses signatures older than five minutes).
+
+Delivery is synchronous: the API request (or control call) that produced the events answers after
+every endpoint answered, one event after the other in the order they happened, so tests are
+deterministic. Each attempt is recorded with the endpoint's HTTP status. No automatic retries:
+tests redeliver explicitly (duplicates), or pause delivery and release the held events in an order
+of their choosing (out-of-order handling).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from stripe_fake.errors import StripeError
+from stripe_fake.params import as_bool, as_list, as_str, check_allowed, metadata_merge, required
+from stripe_fake.state import JSON, State
+
+SIGNATURE_MODES = ("valid", "invalid", "missing", "stale")
+STALE_SECONDS = 3600
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(24)
+
+
+def sign(body: str, secret: str, timestamp: int | None = None) -> str:
+    """The ``Stripe-Signature`` header of ``body``."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def event_body(event: JSON) -> str:
+    return json.dumps(event, indent=2)
+
+
+def _http_url(params: JSON) -> str:
+    url = str(required(params, "url"))
+    if not url.startswith(("http://", "https://")):
+        raise StripeError("Invalid URL: must start with http:// or https://", param="url")
+    return url
+
+
+def _matches(endpoint: JSON, event_type: str) -> bool:
+    if endpoint["status"] != "enabled":
+        return False
+    for pattern in endpoint["enabled_events"]:
+        if pattern == "*" or pattern == event_type:
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+class Webhooks:
+    def __init__(self, state: State, *, timeout: float = 30.0) -> None:
+        self.state = state
+        self.timeout = timeout
+        self.deliveries: list[JSON] = []
+        self.held: list[JSON] = []
+        self.paused = False
+        self._lock = threading.Lock()
+        state.endpoint_count = self._count
+
+    # -- endpoints (called under the state lock) -------------------------------------------------
+
+    def _endpoints(self) -> list[JSON]:
+        return [e for e in reversed(self.state.all("webhook_endpoint")) if not e.get("deleted")]
+
+    def _count(self, event_type: str) -> int:
+        return sum(1 for endpoint in self._endpoints() if _matches(endpoint, event_type))
+
+    def endpoint_create(self, params: JSON) -> JSON:
+        """``POST /v1/webhook_endpoints``. Fake extension: ``secret`` chooses the signing secret
+        (so a test can hand the platform a known one); Stripe always generates it."""
+        check_allowed(
+            params, {"url", "enabled_events", "description", "metadata", "api_version", "connect", "secret"}
+        )
+        url = _http_url(params)
+        events = [str(e) for e in as_list(params, "enabled_events")]
+        if not events:
+            raise StripeError(
+                "Missing required param: enabled_events.", code="parameter_missing", param="enabled_events"
+            )
+        endpoint = self.state.base(
+            "webhook_endpoint",
+            api_version=as_str(params, "api_version"),
+            application=None,
+            description=as_str(params, "description"),
+            enabled_events=events,
+            metadata=metadata_merge({}, params.get("metadata")),
+            status="enabled",
+            url=url,
+            _secret=as_str(params, "secret") or new_secret(),
+        )
+        self.state.add(endpoint)
+        return endpoint
+
+    def endpoint_update(self, endpoint: JSON, params: JSON) -> JSON:
+        check_allowed(params, {"url", "enabled_events", "description", "metadata", "disabled"})
+        if "url" in params:
+            endpoint["url"] = _http_url(params)
+        if "enabled_events" in params:
+            endpoint["enabled_events"] = [str(e) for e in as_list(params, "enabled_events")]
+        if "description" in params:
+            endpoint["description"] = as_str(params, "description")
+        disabled = as_bool(params, "disabled")
+        if disabled is not None:
+            endpoint["status"] = "disabled" if disabled else "enabled"
+        endpoint["metadata"] = metadata_merge(endpoint["metadata"], params.get("metadata"))
+        return endpoint
+
+    def endpoint_delete(self, endpoint: JSON) -> JSON:
+        endpoint["deleted"] = True
+        return {"id": endpoint["id"], "object": "webhook_endpoint", "deleted": True}
+
+    # -- delivery (called without the state lock) ------------------------------------------------
+
+    def dispatch(self, events: list[JSON]) -> list[JSON]:
+        """Deliver the events a request produced, or hold them while delivery is paused."""
+        with self._lock:
+            if self.paused:
+                self.held.extend(events)
+                return []
+        results = []
+        for event in events:
+            results += self.deliver(event)
+        return results
+
+    def deliver(
+        self,
+        event: JSON,
+        endpoint_ids: list[str] | None = None,
+        *,
+        signature: str = "valid",
+        body: str | None = None,
+    ) -> list[JSON]:
+        """POST ``event`` (or a raw ``body``) to each matching endpoint; returns the attempts."""
+        with self.state.lock:
+            endpoints = [
+                e
+                for e in self._endpoints()
+                if (endpoint_ids is None and _matches(e, event.get("type", "")))
+                or (endpoint_ids is not None and e["id"] in endpoint_ids)
+            ]
+        payload = body if body is not None else event_body(event)
+        return [self._post(endpoint, event, payload, signature) for endpoint in endpoints]
+
+    def _post(self, endpoint: JSON, event: JSON, payload: str, signature: str) -> JSON:
+        if signature not in SIGNATURE_MODES:
+            raise StripeError(f"signature must be one of {', '.join(SIGNATURE_MODES)}", param="signature")
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            "Cache-Control": "no-cache",
+            "Accept": "*/*; q=0.5, application/xml",
+        }
+        secret = endpoint["_secret"]
+        if signature == "valid":
+            headers["Stripe-Signature"] = sign(payload, secret)
+        elif signature == "invalid":
+            headers["Stripe-Signature"] = sign(payload, new_secret())
+        elif signature == "stale":
+            headers["Stripe-Signature"] = sign(payload, secret, int(time.time()) - STALE_SECONDS)
+        # Endpoint URLs are checked to be http(s) when registered.
+        request = urllib.request.Request(  # noqa: S310
+            endpoint["url"], data=payload.encode(), headers=headers, method="POST"
+        )
+        started = time.monotonic()
+        status: int | None = None
+        error: str | None = None
+        response_body = ""
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                status = response.status
+                response_body = response.read(2000).decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+            response_body = exc.read(2000).decode(errors="replace")
+        except (urllib.error.URLError, OSError) as exc:
+            error = str(exc)
+        delivery = {
+            "event": event.get("id"),
+            "type": event.get("type"),
+            "endpoint": endpoint["id"],
+            "url": endpoint["url"],
+            "signature": signature,
+            "status": status,
+            "error": error,
+            "response_body": response_body,
+            "delivered_at": time.time(),
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+        }
+        with self._lock:
+            delivery["id"] = f"dlv_{len(self.deliveries) + 1}"
+            self.deliveries.append(delivery)
+        return delivery
+
+    # -- test control ----------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        with self._lock:
+            self.paused = True
+
+    def release(
+        self,
+        *,
+        order: str = "recorded",
+        event_ids: list[str] | None = None,
+        resume: bool = True,
+        discard: bool = False,
+    ) -> list[JSON]:
+        """Deliver held events: all in ``order`` (``recorded`` or ``reversed``), or those of
+        ``event_ids`` in that order (the others stay held). ``discard`` drops them instead."""
+        if order not in ("recorded", "reversed"):
+            raise StripeError("order must be recorded or reversed", param="order")
+        with self._lock:
+            if event_ids:
+                by_id = {event["id"]: event for event in self.held}
+                unknown = [event_id for event_id in event_ids if event_id not in by_id]
+                if unknown:
+                    raise StripeError(
+                        f"No such held event: '{unknown[0]}'",
+                        status=404,
+                        code="resource_missing",
+                        param="event_ids",
+                    )
+                batch = [by_id[event_id] for event_id in event_ids]
+                self.held = [event for event in self.held if event["id"] not in event_ids]
+            else:
+                batch = self.held if order == "recorded" else list(reversed(self.held))
+                self.held = []
+            if resume:
+                self.paused = False
+        if discard:
+            return []
+        results = []
+        for event in batch:
+            results += self.deliver(event)
+        return results
+
+    def held_events(self) -> list[JSON]:
+        with self._lock:
+            return list(self.held)
+
+    def delivery_log(self, event_id: str | None = None) -> list[JSON]:
+        with self._lock:
+            return [d for d in self.deliveries if event_id is None or d["event"] == event_id]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.deliveries.clear()
+            self.held.clear()
+            self.paused = False
+
+
+def body_of(value: Any) -> str:
+    """A raw payload given as text or as JSON data."""
+    return value if isinstance(value, str) else json.dumps(value, indent=2)

@@ -1,0 +1,69 @@
+"""``python -m stripe_fake``: what ``make run`` starts when no Stripe key is configured."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+import stripe
+
+from tests.stripe_fixtures import WebhookReceiver, receiving_webhooks
+
+SECRET = "whsec_cli_test_secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with receiving_webhooks(SECRET) as receiver:
+        yield receiver
+
+
+def test_the_command_serves_the_api_and_signs_webhooks_with_the_given_secret(
+    receiver: WebhookReceiver,
+) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stripe_fake",
+            "--port",
+            str(port),
+            "--webhook-url",
+            receiver.url,
+            "--webhook-secret",
+            SECRET,
+        ],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_fake/health", timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "stripe_fake did not start"
+                time.sleep(0.1)
+        client = stripe.StripeClient("sk_test_dev", base_addresses={"api": url})
+
+        customer = client.v1.customers.create(params={"email": "dev@example.com"})
+
+        assert [(e.type, e.data.object.id) for e in receiver.events()] == [("customer.created", customer.id)]
+        assert receiver.rejected() == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode == 0
