@@ -1,0 +1,286 @@
+"""Demo catalog for `make run`: categories, the demo merchant's profile and eight deals in the
+brand's currency and language (a local one with coordinates, the deal of the day, featured
+ones, one ending soon), images drawn with Pillow and stored like uploads, and the demo
+affiliate's requests (one approved with a product link, one pending). Idempotent.
+
+It runs before the billing demo creates the merchant plans, so the demo merchant lists more
+products than the Free plan allows: creating one more shows the quota error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
+
+from accounts.models import User
+from affiliation.models import Affiliate, AffiliateStatus
+from marketplace.models import AffiliationRequest, Category, Product
+from marketplace.services import (
+    affiliation_request_create,
+    affiliation_request_decide,
+    category_create,
+    merchant_profile_update,
+    product_create,
+    product_image_upload,
+    product_link_create,
+    product_promotion_set,
+    product_status_set,
+)
+
+# Categories by slug: (English name, French name, parent slug).
+CATEGORIES: list[tuple[str, str, str, str | None]] = [
+    ("restaurants", "Restaurants", "Restaurants", None),
+    ("brunch", "Brunch", "Brunch", "restaurants"),
+    ("wellness", "Wellness & spa", "Bien-être & spa", None),
+    ("massage", "Massage", "Massage", "wellness"),
+    ("hammam", "Hammam", "Hammam", "wellness"),
+    ("activities", "Activities", "Activités", None),
+    ("travel", "Travel", "Voyages", None),
+    ("shopping", "Shopping", "Shopping", None),
+]
+
+
+@dataclass(frozen=True)
+class DemoDeal:
+    title: str
+    summary: str
+    category: str
+    original_price: str
+    price: str
+    color: tuple[int, int, int]
+    highlights: list[str] = field(default_factory=list)
+    address: str = ""
+    latitude: str | None = None
+    longitude: str | None = None
+    expires_in_hours: int | None = None
+    stock: int | None = None
+    featured: bool = False
+    deal_of_the_day: bool = False
+    auto_approve: bool = False
+
+
+def _deals(language: str, currency: str) -> list[DemoDeal]:
+    """Prices for EUR brands; MAD brands get about ten times the figure, rounded to the dirham."""
+    scale = Decimal(10) if currency == "MAD" else Decimal(1)
+
+    def price(value: str) -> str:
+        amount = Decimal(value) * scale
+        return str(amount.quantize(Decimal(1)) if scale != 1 else amount)
+
+    french = language == "fr"
+    return [
+        DemoDeal(
+            title="Hammam et gommage traditionnel pour deux"
+            if french
+            else "Traditional hammam and scrub for two",
+            summary="Vapeur, savon noir et thé à la menthe" if french else "Steam, black soap and mint tea",
+            category="hammam",
+            original_price=price("90.00"),
+            price=price("45.00"),
+            color=(190, 120, 70),
+            highlights=["90 minutes", "Thé offert" if french else "Tea included"],
+            address="27 rue Tata, Casablanca" if french else "12 rue des Thermes, 75005 Paris",
+            latitude="33.594000" if french else "48.849500",
+            longitude="-7.618000" if french else "2.343800",
+            deal_of_the_day=True,
+            featured=True,
+            stock=40,
+        ),
+        DemoDeal(
+            title="Massage relaxant d'une heure" if french else "One-hour relaxing massage",
+            summary="Huiles d'argan, cabine privée" if french else "Argan oils, private room",
+            category="massage",
+            original_price=price("80.00"),
+            price=price("49.00"),
+            color=(120, 90, 160),
+            expires_in_hours=30,
+            featured=True,
+        ),
+        DemoDeal(
+            title="Brunch du week-end avec jus frais" if french else "Weekend brunch with fresh juice",
+            summary="Buffet salé et sucré" if french else "Sweet and savoury buffet",
+            category="brunch",
+            original_price=price("35.00"),
+            price=price("24.50"),
+            color=(230, 170, 60),
+        ),
+        DemoDeal(
+            title="Dîner gastronomique, menu cinq plats" if french else "Five-course tasting dinner",
+            summary="Accord mets et vins en option" if french else "Optional wine pairing",
+            category="restaurants",
+            original_price=price("120.00"),
+            price=price("79.00"),
+            color=(150, 40, 60),
+            stock=12,
+        ),
+        DemoDeal(
+            title="Balade en quad dans la palmeraie" if french else "Sunset kayak tour",
+            summary="Deux heures avec guide" if french else "Two hours with a guide",
+            category="activities",
+            original_price=price("60.00"),
+            price=price("39.00"),
+            color=(40, 130, 170),
+            auto_approve=True,
+        ),
+        DemoDeal(
+            title="Week-end à Chefchaouen, demi-pension"
+            if french
+            else "City break, two nights with breakfast",
+            summary="Pour deux personnes" if french else "For two",
+            category="travel",
+            original_price=price("320.00"),
+            price=price("229.00"),
+            color=(60, 110, 190),
+            expires_in_hours=24 * 14,
+        ),
+        DemoDeal(
+            title="Bon d'achat pour l'artisanat local" if french else "Design store voucher",
+            summary="Valable sur toute la boutique" if french else "Valid on the whole store",
+            category="shopping",
+            original_price=price("100.00"),
+            price=price("70.00"),
+            color=(70, 150, 100),
+        ),
+        DemoDeal(
+            title="Cours de cuisine en petit groupe" if french else "Small-group cooking class",
+            summary="Tajine, pastilla et pâtisseries" if french else "Pasta from scratch",
+            category="activities",
+            original_price=price("75.00"),
+            price=price("55.00"),
+            color=(200, 80, 40),
+        ),
+    ]
+
+
+def demo_image(title: str, color: tuple[int, int, int], variant: int) -> bytes:
+    """A 1200 x 675 gradient with the deal's title: demo images made here, never downloaded."""
+    width, height = 1200, 675
+    image = Image.new("RGB", (width, height), color)
+    draw = ImageDraw.Draw(image)
+    shade = 0.55 if variant else 0.35
+    for y in range(height):
+        mix = y / height * shade
+        row = tuple(int(channel * (1 - mix)) for channel in color)
+        draw.line([(0, y), (width, y)], fill=row)
+    font = ImageFont.load_default(size=52)
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if draw.textlength(candidate, font=font) > width - 160:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    lines.append(line)
+    for number, text in enumerate(lines[:4]):
+        draw.text((80, 380 + number * 66), text, fill=(255, 255, 255), font=font)
+    output = io.BytesIO()
+    image.save(output, "JPEG", quality=85)
+    return output.getvalue()
+
+
+def _categories(language: str) -> dict[str, Category]:
+    result: dict[str, Category] = {}
+    for slug, english, french, parent in CATEGORIES:
+        category = Category.objects.filter(slug=slug).first() or category_create(
+            actor=None,
+            name=french if language == "fr" else english,
+            slug=slug,
+            parent=result.get(parent) if parent else None,
+            position=len(result),
+        )
+        result[slug] = category
+    return result
+
+
+def demo_marketplace_ensure(*, merchant: User, affiliate: User, currency: str, language: str) -> None:
+    """Called by provision_demo inside each demo brand, after its partner program exists."""
+    if Product.objects.filter(merchant=merchant).exists():
+        return
+    categories = _categories(language)
+    merchant_profile_update(
+        actor=None,
+        merchant=merchant,
+        display_name="Maison Aurum" if language == "fr" else "Nova Experiences",
+        description="Des expériences choisies avec soin."
+        if language == "fr"
+        else "Hand-picked local experiences.",
+    )
+    now = timezone.now()
+    products: list[tuple[Product, DemoDeal]] = []
+    for deal in _deals(language, currency):
+        values: dict[str, Any] = {
+            "title": deal.title,
+            "summary": deal.summary,
+            "description_html": f"<p>{deal.summary}.</p><ul>"
+            + "".join(f"<li>{item}</li>" for item in deal.highlights)
+            + "</ul>",
+            "original_price": deal.original_price,
+            "price": deal.price,
+            "highlights": deal.highlights,
+            "included": [deal.summary],
+            "how_it_works": ["Buy the voucher", "Book by phone", "Show the code on site"]
+            if language != "fr"
+            else ["Achetez le bon", "Réservez par téléphone", "Présentez le code sur place"],
+            "faq": [
+                {"question": "Can I offer it?", "answer": "Yes, the voucher is transferable."}
+                if language != "fr"
+                else {"question": "Puis-je l'offrir ?", "answer": "Oui, le bon est cessible."}
+            ],
+            "conditions": "Valid 3 months after purchase."
+            if language != "fr"
+            else "Valable 3 mois après l'achat.",
+            "category_ids": [categories[deal.category].pk],
+            "location_address": deal.address,
+            "latitude": deal.latitude,
+            "longitude": deal.longitude,
+            "stock": deal.stock,
+            "max_per_purchase": 4,
+            "affiliation_auto_approve": deal.auto_approve,
+        }
+        if deal.expires_in_hours:
+            values["expires_at"] = now + dt.timedelta(hours=deal.expires_in_hours)
+        product = product_create(actor=None, merchant=merchant, **values)
+        for variant in range(2):
+            product_image_upload(
+                actor=None,
+                product=product,
+                file=ContentFile(demo_image(deal.title, deal.color, variant), name="demo.jpg"),
+                alt_text=deal.title,
+            )
+        product = product_status_set(actor=None, product=product, status="active")
+        if deal.featured or deal.deal_of_the_day:
+            product = product_promotion_set(
+                actor=None, product=product, featured=deal.featured, deal_of_the_day=deal.deal_of_the_day
+            )
+        products.append((product, deal))
+    _demo_requests(affiliate, [product for product, _ in products])
+
+
+def _demo_requests(user: User, products: list[Product]) -> None:
+    """The demo affiliate promotes the auto-approving deal (with a link) and waits on another."""
+    member = Affiliate.objects.filter(user=user, status=AffiliateStatus.APPROVED).first()
+    if member is None:
+        return
+    for product in products:
+        if product.program_id != member.program_id:
+            continue
+        if product.affiliation_auto_approve:
+            affiliation_request_create(user=user, product=product, message="")
+            product_link_create(user=user, product=product, utm={"utm_source": "demo"})
+    pending, approved = products[0], products[1]
+    for product, message in (
+        (pending, "I write about spas in my city."),
+        (approved, "My readers love massages."),
+    ):
+        if not AffiliationRequest.objects.filter(product=product, affiliate=member).exists():
+            affiliation_request_create(user=user, product=product, message=message)
+    request = AffiliationRequest.objects.get(product=approved, affiliate=member)
+    affiliation_request_decide(actor=approved.merchant, request=request, approve=True, note="Welcome aboard!")

@@ -1,0 +1,239 @@
+"""Product galleries: uploads checked by their content, cleaned, thumbnailed and stored under
+the brand's prefix (``<schema>/products/<product id>/<uuid>.<ext>``, see core.storage).
+
+Nothing the client says about a file is trusted: not its name, not its Content-Type. Pillow
+reads the bytes; only JPEG, PNG and WebP pass. The size is capped before decoding and the
+pixel count is read from the header before any pixel is decoded (a small file can declare
+a huge canvas: a decompression bomb). The image is then re-encoded: the EXIF orientation is
+applied to the pixels and every metadata block (EXIF with its GPS position, XMP, comments)
+is dropped; only the colour profile stays, as it changes how the picture looks.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django_tenants.utils import schema_context
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from accounts.models import User
+from core.audit import audit_log
+from core.errors import field_error
+from core.tenancy import current_schema
+from marketplace.models import Product, ProductImage
+from marketplace.services.catalog import CatalogErrorCode as Code
+
+FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+THUMBNAIL_WIDTH = 480
+MAX_IMAGES_PER_PRODUCT = 20
+MAX_ALT_TEXT_LENGTH = 200
+
+
+def max_bytes() -> int:
+    return int(settings.MARKETPLACE_IMAGE_MAX_BYTES)
+
+
+def max_pixels() -> int:
+    return int(settings.MARKETPLACE_IMAGE_MAX_PIXELS)
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    content: bytes
+    extension: str
+    content_type: str
+    width: int
+    height: int
+    thumbnail: bytes
+
+
+def _unsupported() -> ValidationError:
+    return field_error("file", "Upload a JPEG, PNG or WebP image.", Code.UNSUPPORTED_IMAGE)
+
+
+def image_process(data: bytes) -> ProcessedImage:
+    """Check and clean one uploaded image; raise a field error on ``file`` if it is refused."""
+    if len(data) > max_bytes():
+        raise field_error(
+            "file", f"Images are limited to {max_bytes() // (1024 * 1024)} MB.", Code.IMAGE_TOO_LARGE
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in FORMATS:
+                raise _unsupported()
+            width, height = image.size
+            if width * height > max_pixels():
+                raise field_error(
+                    "file",
+                    f"Images are limited to {max_pixels() // 1_000_000} megapixels.",
+                    Code.IMAGE_TOO_MANY_PIXELS,
+                )
+            source_format = image.format
+            image.seek(0)  # animated WebP/PNG: the first frame
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise field_error(
+            "file",
+            f"Images are limited to {max_pixels() // 1_000_000} megapixels.",
+            Code.IMAGE_TOO_MANY_PIXELS,
+        ) from error
+    except UnidentifiedImageError as error:
+        raise _unsupported() from error
+    except (OSError, ValueError, SyntaxError, EOFError) as error:  # truncated or corrupt data
+        raise field_error("file", "This image is damaged.", Code.UNSUPPORTED_IMAGE) from error
+    icc_profile = image.info.get("icc_profile")
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode not in ("RGB", "RGBA", "L", "LA"):
+        has_alpha = "A" in upright.getbands() or "transparency" in upright.info
+        upright = upright.convert("RGBA" if has_alpha else "RGB")
+    upright.info = {}  # EXIF, XMP, comments: none of it is written back
+    extension, content_type = FORMATS[source_format]
+    content = _encode(upright, source_format, icc_profile)
+    thumbnail = upright.copy()
+    if thumbnail.width > THUMBNAIL_WIDTH:
+        height = max(1, round(thumbnail.height * THUMBNAIL_WIDTH / thumbnail.width))
+        thumbnail = thumbnail.resize((THUMBNAIL_WIDTH, height), Image.Resampling.LANCZOS)
+    return ProcessedImage(
+        content=content,
+        extension=extension,
+        content_type=content_type,
+        width=upright.width,
+        height=upright.height,
+        thumbnail=_encode(thumbnail, "WEBP", icc_profile, quality=80),
+    )
+
+
+def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None, *, quality: int = 88) -> bytes:
+    options: dict[str, Any] = {}
+    if icc_profile:
+        options["icc_profile"] = icc_profile
+    if image_format == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        options.update(quality=quality, optimize=True, progressive=True)
+    elif image_format == "WEBP":
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        options.update(quality=quality, method=4)
+    else:
+        options.update(optimize=True)
+    output = io.BytesIO()
+    image.save(output, image_format, **options)
+    return output.getvalue()
+
+
+def _read_capped(file: IO[bytes] | Any) -> bytes:
+    """At most one byte more than the cap: a bigger file is refused without reading it all."""
+    size = getattr(file, "size", None)
+    if size is not None and size > max_bytes():
+        raise field_error(
+            "file", f"Images are limited to {max_bytes() // (1024 * 1024)} MB.", Code.IMAGE_TOO_LARGE
+        )
+    data: bytes = file.read(max_bytes() + 1)
+    return data
+
+
+def _delete_files_on_commit(keys: list[str]) -> None:
+    """Remove stored files once the rows that named them are gone for good. The schema is read
+    now: by commit time a tenant_context may have exited."""
+    schema_name = current_schema()
+
+    def delete() -> None:
+        with schema_context(schema_name):
+            for key in keys:
+                default_storage.delete(key)
+
+    transaction.on_commit(delete)
+
+
+def product_image_upload(
+    *, actor: User | None, product: Product, file: Any, alt_text: str = ""
+) -> ProductImage:
+    """Add an image at the end of the product's gallery."""
+    alt_text = (alt_text or "").strip()
+    if len(alt_text) > MAX_ALT_TEXT_LENGTH:
+        raise field_error("altText", f"At most {MAX_ALT_TEXT_LENGTH} characters.", Code.TOO_LONG)
+    if ProductImage.objects.filter(product=product).count() >= MAX_IMAGES_PER_PRODUCT:
+        raise field_error(
+            "file", f"A gallery holds at most {MAX_IMAGES_PER_PRODUCT} images.", Code.TOO_MANY_IMAGES
+        )
+    processed = image_process(_read_capped(file))
+    stem = f"products/{product.pk}/{uuid.uuid4().hex}"
+    file_key = default_storage.save(f"{stem}.{processed.extension}", ContentFile(processed.content))
+    thumbnail_key = default_storage.save(f"{stem}_{THUMBNAIL_WIDTH}.webp", ContentFile(processed.thumbnail))
+    try:
+        with transaction.atomic():
+            Product.objects.select_for_update().filter(pk=product.pk).first()
+            images = ProductImage.objects.filter(product=product)
+            if images.count() >= MAX_IMAGES_PER_PRODUCT:
+                raise field_error(
+                    "file", f"A gallery holds at most {MAX_IMAGES_PER_PRODUCT} images.", Code.TOO_MANY_IMAGES
+                )
+            last = images.aggregate(last=Max("position"))["last"]
+            image = ProductImage.objects.create(
+                product=product,
+                position=0 if last is None else last + 1,
+                file_key=file_key,
+                thumbnail_key=thumbnail_key,
+                content_type=processed.content_type,
+                width=processed.width,
+                height=processed.height,
+                size_bytes=len(processed.content),
+                alt_text=alt_text,
+            )
+            audit_log(actor=actor, action="product.image_added", target=image, product=product.pk)
+    except BaseException:
+        # No row names the files: they go now (the row, had it been written, is rolled back).
+        for key in (file_key, thumbnail_key):
+            default_storage.delete(key)
+        raise
+    return image
+
+
+def product_image_update(*, actor: User | None, image: ProductImage, alt_text: str) -> ProductImage:
+    alt_text = (alt_text or "").strip()
+    if len(alt_text) > MAX_ALT_TEXT_LENGTH:
+        raise field_error("altText", f"At most {MAX_ALT_TEXT_LENGTH} characters.", Code.TOO_LONG)
+    with transaction.atomic():
+        image.alt_text = alt_text
+        image.save(update_fields=["alt_text"])
+        audit_log(actor=actor, action="product.image_updated", target=image)
+    return image
+
+
+def product_images_reorder(
+    *, actor: User | None, product: Product, image_ids: list[int]
+) -> list[ProductImage]:
+    """Put the gallery in the given order; every image of the product, each once."""
+    with transaction.atomic():
+        Product.objects.select_for_update().filter(pk=product.pk).first()
+        images = {image.pk: image for image in ProductImage.objects.filter(product=product)}
+        if len(image_ids) != len(set(image_ids)) or set(image_ids) != set(images):
+            raise field_error("imageIds", "List every image of the product exactly once.", Code.INVALID_ORDER)
+        ordered = [images[pk] for pk in image_ids]
+        for position, image in enumerate(ordered):
+            image.position = position
+        ProductImage.objects.bulk_update(ordered, ["position"])
+        audit_log(actor=actor, action="product.images_reordered", target=product, order=image_ids)
+    return ordered
+
+
+def product_image_delete(*, actor: User | None, image: ProductImage) -> None:
+    """Delete the row now and its files once that is committed (a rollback keeps both)."""
+    with transaction.atomic():
+        keys = [image.file_key, image.thumbnail_key]
+        audit_log(actor=actor, action="product.image_deleted", target=image, product=image.product_id)
+        image.delete()
+        _delete_files_on_commit(keys)
