@@ -1,0 +1,874 @@
+"""Merchant plans on Stripe Billing or by bank transfer.
+
+Stripe: a merchant subscribes through Stripe Checkout (``mode=subscription``, the plan's trial
+once per merchant), changes plan with prorations, cancels at the end of the period (and may
+resume before it ends) and manages cards and invoices in Stripe's customer portal. The row's
+state follows Stripe's events (see billing.webhooks); the answers of our own API calls are
+applied at once, so the merchant sees the change without waiting for the webhook.
+
+Stripe is never called while a row lock is held: a webhook about the same subscription may
+arrive during the call (Stripe's delivery is asynchronous, the local fake's synchronous) and
+must not wait for us.
+
+Bank transfer: the plan is paid period by period through the payments service (purpose
+MERCHANT_PLAN); ``subscription_payment_confirmed`` activates it once a brand admin confirms
+the transfer, and a later payment for the same plan extends the period.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import (
+    BillingInterval,
+    MembershipPlan,
+    MerchantPlan,
+    MerchantSubscription,
+    Payment,
+    PaymentProvider,
+    PaymentPurpose,
+    PaymentStatus,
+    SubscriptionStatus,
+)
+from billing.services.plans import (
+    ENTITLED_STATUSES,
+    free_plan,
+    subscription_is_entitled,
+)
+from billing.services.plans import (
+    BillingErrorCode as Code,
+)
+from billing.services.stripe_sync import (
+    JSON,
+    PURPOSE_MERCHANT_PLAN,
+    StripeSubscription,
+    SubscriptionRow,
+    customer_ensure,
+    known_customer_id,
+    plain,
+    plan_price_sync,
+    provider_error,
+    subscription_apply,
+    subscription_fetch_apply,
+    timestamp,
+)
+from billing.stripe_client import (
+    brand_metadata,
+    from_minor_units,
+    request_options,
+    stripe_client,
+    stripe_is_configured,
+    stripe_route_record,
+)
+from core.audit import audit_log
+from core.errors import field_error
+from core.tenancy import current_schema, tenant_connection
+
+if TYPE_CHECKING:
+    from billing.services.payments import BankTransferInstructions
+
+logger = logging.getLogger(__name__)
+
+OPEN_PAYMENT_STATUSES = (PaymentStatus.PENDING, PaymentStatus.TRANSACTION_SUBMITTED, PaymentStatus.VERIFIED)
+
+
+def add_interval(moment: dt.datetime, interval: str, times: int = 1) -> dt.datetime:
+    """``moment`` plus ``times`` months or years, on the same day (clamped to the month's end)."""
+    months = times * (12 if interval == BillingInterval.YEAR else 1)
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def monthly_price(plan: MerchantPlan | MembershipPlan) -> Decimal:
+    """A comparable price: a yearly plan counts a twelfth per month."""
+    return plan.price / 12 if plan.interval == BillingInterval.YEAR else plan.price
+
+
+def brand_url(path: str) -> str:
+    from tenants.selectors import brand_base_url
+
+    tenant = tenant_connection().tenant
+    return f"{brand_base_url(tenant)}{path}"
+
+
+def card_payments_check() -> None:
+    """A user error, not a crash, where no Stripe account is configured."""
+    if not stripe_is_configured():
+        raise field_error("provider", "Card payments are not available.", Code.PROVIDER_NOT_AVAILABLE)
+
+
+def _non_field(message: str, code: str) -> ValidationError:
+    return ValidationError({NON_FIELD_ERRORS: ValidationError(message, code=code)})
+
+
+# --- subscribing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    """Stripe: ``checkout_url`` to send the merchant to. Bank transfer: the instructions (the
+    payment, its reference and the brand's bank details). A free plan: active at once."""
+
+    subscription: MerchantSubscription
+    checkout_url: str = ""
+    bank_transfer: BankTransferInstructions | None = None
+
+
+@dataclass(frozen=True)
+class PayerDetails:
+    """Who pays a bank transfer, as the payer confirms it (checked by the payments service)."""
+
+    name: str = ""
+    email: str = ""
+    contact_channel: str = ""
+    contact: str = ""
+
+
+def plan_subscribe(
+    *, merchant: User, plan: MerchantPlan, provider: str, payer: PayerDetails | None = None
+) -> SubscribeResult:
+    """Start a subscription to ``plan``, paid by card through Stripe Checkout or by bank transfer.
+
+    A merchant already on a live paid subscription changes plan with ``plan_change`` instead.
+    """
+    if not plan.is_active:
+        raise field_error("planCode", "This plan is not offered any more.", Code.PLAN_INACTIVE)
+    current = MerchantSubscription.objects.select_related("plan").filter(merchant=merchant).first()
+    entitled = current is not None and subscription_is_entitled(current)
+    if plan.price == 0:
+        return _subscribe_free(merchant=merchant, plan=plan, current=current, entitled=entitled)
+    if provider == PaymentProvider.STRIPE:
+        return _subscribe_stripe(merchant=merchant, plan=plan, current=current, entitled=entitled)
+    if provider == PaymentProvider.BANK_TRANSFER:
+        return _subscribe_bank_transfer(
+            merchant=merchant, plan=plan, current=current, entitled=entitled, payer=payer or PayerDetails()
+        )
+    raise field_error("provider", "Pay by card (Stripe) or by bank transfer.", Code.PROVIDER_NOT_AVAILABLE)
+
+
+def _subscribe_free(
+    *, merchant: User, plan: MerchantPlan, current: MerchantSubscription | None, entitled: bool
+) -> SubscribeResult:
+    if entitled and current is not None and current.plan.price > 0:
+        raise field_error(
+            "planCode",
+            "Cancel your paid plan instead: you move to this plan when the period you paid ends.",
+            Code.ALREADY_SUBSCRIBED,
+        )
+    if plan.pk == free_plan().pk and not entitled:
+        raise field_error("planCode", "You are already on this plan.", Code.ALREADY_ON_PLAN)
+    with transaction.atomic():
+        subscription = _row_reset(
+            merchant=merchant, plan=plan, provider=PaymentProvider.FREE, status=SubscriptionStatus.ACTIVE
+        )
+        subscription.current_period_start = timezone.now()
+        subscription.save(update_fields=["current_period_start"])
+        audit_log(actor=merchant, action="billing.plan.subscribed", target=subscription, plan=plan.code)
+    return SubscribeResult(subscription=subscription)
+
+
+def _row_reset(*, merchant: User, plan: MerchantPlan, provider: str, status: str) -> MerchantSubscription:
+    """The merchant's subscription row, made to start over on ``plan`` (one row per merchant;
+    a trial already used stays recorded in ``trial_end``)."""
+    fields = {
+        "plan": plan,
+        "provider": provider,
+        "status": status,
+        "stripe_subscription_id": None,
+        "current_period_start": None,
+        "current_period_end": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "stripe_updated_at": None,
+    }
+    subscription = MerchantSubscription.objects.select_for_update().filter(merchant=merchant).first()
+    if subscription is None:
+        try:
+            with transaction.atomic():
+                return MerchantSubscription.objects.create(merchant=merchant, **fields)
+        except IntegrityError:
+            subscription = MerchantSubscription.objects.select_for_update().get(merchant=merchant)
+    for name, value in fields.items():
+        setattr(subscription, name, value)
+    subscription.save()
+    return subscription
+
+
+def _subscribe_stripe(
+    *, merchant: User, plan: MerchantPlan, current: MerchantSubscription | None, entitled: bool
+) -> SubscribeResult:
+    if entitled and current is not None and current.provider == PaymentProvider.STRIPE:
+        raise field_error("planCode", "You already have a plan: change it instead.", Code.ALREADY_SUBSCRIBED)
+    if entitled and current is not None and current.provider == PaymentProvider.BANK_TRANSFER:
+        raise field_error(
+            "provider",
+            "Your plan is paid by bank transfer until "
+            f"{current.current_period_end:%Y-%m-%d}; switch to card payments after that date.",
+            Code.ALREADY_SUBSCRIBED,
+        )
+    card_payments_check()
+    price_id = plan_price_sync(plan)
+    customer_id = customer_ensure(merchant)
+    with transaction.atomic():
+        subscription = _row_reset(
+            merchant=merchant,
+            plan=plan,
+            provider=PaymentProvider.STRIPE,
+            status=SubscriptionStatus.INCOMPLETE,
+        )
+        subscription.stripe_customer_id = customer_id
+        subscription.save(update_fields=["stripe_customer_id"])
+    trial_days = plan.trial_days if subscription.trial_end is None else 0  # one trial per merchant
+    metadata = brand_metadata(purpose=PURPOSE_MERCHANT_PLAN, merchant_id=merchant.pk, plan_code=plan.code)
+    subscription_data: JSON = {"metadata": metadata, "description": plan.name}
+    if trial_days:
+        subscription_data["trial_period_days"] = trial_days
+    try:
+        session = stripe_client().v1.checkout.sessions.create(
+            params={  # type: ignore[arg-type]
+                "mode": "subscription",
+                "customer": customer_id,
+                "client_reference_id": f"{current_schema()}-merchant-{merchant.pk}",
+                "line_items": [{"price": price_id, "quantity": 1}],
+                "subscription_data": subscription_data,
+                "metadata": metadata,
+                "success_url": brand_url(settings.STRIPE_CHECKOUT_SUCCESS_PATH)
+                + "?session_id={CHECKOUT_SESSION_ID}",
+                "cancel_url": brand_url(settings.STRIPE_CHECKOUT_CANCEL_PATH),
+            },
+            options=request_options(
+                "plan-checkout", subscription.pk, plan.pk, subscription.updated_at.timestamp()
+            ),
+        )
+    except stripe.StripeError as error:
+        raise provider_error(error) from error
+    stripe_route_record(session.id, "checkout.session")
+    audit_log(
+        actor=merchant,
+        action="billing.plan.checkout_started",
+        target=subscription,
+        plan=plan.code,
+        checkout_session=session.id,
+        trial_days=trial_days,
+    )
+    return SubscribeResult(subscription=subscription, checkout_url=str(session.url or ""))
+
+
+def _subscribe_bank_transfer(
+    *,
+    merchant: User,
+    plan: MerchantPlan,
+    current: MerchantSubscription | None,
+    entitled: bool,
+    payer: PayerDetails,
+) -> SubscribeResult:
+    from billing.services.payments import bank_transfer_instructions, payment_start_bank_transfer
+
+    if entitled and current is not None and current.provider == PaymentProvider.STRIPE:
+        raise field_error(
+            "provider",
+            "Your plan is paid by card: cancel it first, then pay the next period by transfer.",
+            Code.ALREADY_SUBSCRIBED,
+        )
+    with transaction.atomic():
+        if entitled and current is not None:
+            subscription = MerchantSubscription.objects.select_for_update().get(pk=current.pk)
+        else:
+            subscription = _row_reset(
+                merchant=merchant,
+                plan=plan,
+                provider=PaymentProvider.BANK_TRANSFER,
+                status=SubscriptionStatus.INCOMPLETE,
+            )
+        pending = Payment.objects.filter(
+            merchant_subscription=subscription, status__in=OPEN_PAYMENT_STATUSES
+        ).first()
+        if pending is not None:
+            if pending.merchant_plan_id == plan.pk:
+                return SubscribeResult(
+                    subscription=subscription, bank_transfer=bank_transfer_instructions(pending)
+                )
+            raise field_error(
+                "planCode",
+                f"A transfer for another plan is waiting ({pending.reference}): wait for it or cancel it.",
+                Code.PAYMENT_PENDING,
+            )
+        now = timezone.now()
+        amount = plan.price
+        if entitled and subscription.plan_id != plan.pk:
+            amount = _upgrade_amount(subscription, plan, now)
+        start, end = _next_period(subscription, plan, now)
+        instructions = payment_start_bank_transfer(
+            payer=merchant,
+            payer_name=payer.name or merchant.full_name,
+            payer_email=payer.email or merchant.email,
+            contact_channel=payer.contact_channel,
+            contact=payer.contact,
+            merchant_subscription=subscription,
+            amount=amount,
+            currency=plan.currency,
+            period_start=start,
+            period_end=end,
+        )
+        payment = instructions.payment
+        if payment.merchant_plan_id != plan.pk:  # a switch of plans, paid before it happens
+            Payment.objects.filter(pk=payment.pk).update(merchant_plan=plan)
+            payment.merchant_plan = plan
+        audit_log(
+            actor=merchant,
+            action="billing.plan.bank_transfer_started",
+            target=subscription,
+            plan=plan.code,
+            payment=payment.reference,
+        )
+    return SubscribeResult(subscription=subscription, bank_transfer=instructions)
+
+
+def _upgrade_amount(subscription: MerchantSubscription, plan: MerchantPlan, now: dt.datetime) -> Decimal:
+    """What a bank-transfer upgrade costs while a paid period runs: the new plan's price less the
+    unused time already paid on the current plan (as Stripe prorates a card upgrade). The new
+    plan starts a fresh period at confirmation. A downgrade waits for the paid time to run out."""
+    from core.money import quantize
+
+    current = subscription.plan
+    if current.currency != plan.currency:
+        raise field_error("planCode", f"Your plan is billed in {current.currency}.", Code.CURRENCY_MISMATCH)
+    if monthly_price(plan) <= monthly_price(current):
+        raise field_error(
+            "planCode",
+            f"Your {current.name} plan is paid until {subscription.current_period_end:%Y-%m-%d}: "
+            "pay for the smaller plan once that period has ended.",
+            Code.PLAN_CHANGE_AT_RENEWAL,
+        )
+    end = subscription.current_period_end or now
+    period_seconds = Decimal((add_interval(now, current.interval) - now).total_seconds())
+    remaining_seconds = Decimal(max((end - now).total_seconds(), 0))
+    credit = min(current.price * remaining_seconds / period_seconds, plan.price)
+    return quantize(plan.price - credit, plan.currency)
+
+
+def _next_period(
+    subscription: MerchantSubscription, plan: MerchantPlan, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """The period a bank-transfer payment for ``plan`` buys: a renewal of the same plan follows
+    the current period; anything else starts now."""
+    end = subscription.current_period_end
+    renewing = (
+        subscription.provider == PaymentProvider.BANK_TRANSFER
+        and subscription.plan_id == plan.pk
+        and subscription.status in ENTITLED_STATUSES
+        and end is not None
+        and end > now
+    )
+    start = end if renewing and end is not None else now
+    return start, add_interval(start, plan.interval)
+
+
+# --- changing, canceling, resuming ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanChangeResult:
+    """``amount_due_now``: what the upgrade's proration invoice charged (0 for a downgrade or
+    during a trial); ``next_invoice_credit``: the unused time a downgrade credits on the next
+    invoice (0 for an upgrade)."""
+
+    subscription: MerchantSubscription
+    is_upgrade: bool
+    amount_due_now: Decimal
+    next_invoice_credit: Decimal
+    currency: str
+
+
+def _live_stripe_subscription(merchant: User) -> MerchantSubscription:
+    subscription = MerchantSubscription.objects.select_related("plan").filter(merchant=merchant).first()
+    if subscription is None or not subscription_is_entitled(subscription):
+        raise _non_field("You are on the Free plan: subscribe to a plan first.", Code.NOT_SUBSCRIBED)
+    return subscription
+
+
+def plan_change(*, merchant: User, plan: MerchantPlan) -> PlanChangeResult:
+    """Move a live Stripe subscription to another plan, with prorations.
+
+    An upgrade is invoiced at once (``proration_behavior=always_invoice``): the merchant gets
+    the bigger quota now, so they pay the difference for the rest of the period now, as Stripe
+    Billing merchants expect. A downgrade only creates the prorations
+    (``create_prorations``): the unused time on the dearer plan becomes a credit on the next
+    invoice, never a refund to a card. Moving to a free plan is a cancellation at period end.
+    """
+    if not plan.is_active:
+        raise field_error("planCode", "This plan is not offered any more.", Code.PLAN_INACTIVE)
+    subscription = _live_stripe_subscription(merchant)
+    if subscription.plan_id == plan.pk:
+        raise field_error("planCode", "You are already on this plan.", Code.ALREADY_ON_PLAN)
+    if subscription.provider != PaymentProvider.STRIPE or not subscription.stripe_subscription_id:
+        raise field_error(
+            "planCode",
+            "Plans paid by bank transfer change at renewal: pay the next period for the new plan.",
+            Code.PROVIDER_NOT_AVAILABLE,
+        )
+    if plan.price == 0:
+        cancelled = plan_cancel(merchant=merchant)
+        return PlanChangeResult(
+            subscription=cancelled,
+            is_upgrade=False,
+            amount_due_now=Decimal(0),
+            next_invoice_credit=Decimal(0),
+            currency=subscription.plan.currency,
+        )
+    if plan.currency != subscription.plan.currency:
+        raise field_error(
+            "planCode",
+            f"Your subscription is billed in {subscription.plan.currency}.",
+            Code.CURRENCY_MISMATCH,
+        )
+    is_upgrade = monthly_price(plan) > monthly_price(subscription.plan)
+    price_id = plan_price_sync(plan)
+    client = stripe_client()
+    try:
+        current = StripeSubscription.parse(
+            plain(client.v1.subscriptions.retrieve(subscription.stripe_subscription_id))
+        )
+        updated = plain(
+            client.v1.subscriptions.update(
+                subscription.stripe_subscription_id,
+                params={
+                    "items": [{"id": current.item_id, "price": price_id}],
+                    "proration_behavior": "always_invoice" if is_upgrade else "create_prorations",
+                    "metadata": {"plan_code": plan.code},
+                    "expand": ["latest_invoice"],
+                },
+                options=request_options(
+                    "plan-change",
+                    subscription.pk,
+                    current.price_id,
+                    price_id,
+                    subscription.updated_at.timestamp(),
+                ),
+            )
+        )
+    except stripe.StripeError as error:
+        raise provider_error(error) from error
+    amount_due_now = Decimal(0)
+    latest: Any = updated.get("latest_invoice")
+    currency = plan.currency
+    if is_upgrade and isinstance(latest, Mapping) and latest.get("billing_reason") == "subscription_update":
+        amount_due_now = from_minor_units(
+            int(latest.get("amount_paid") or latest.get("amount_due") or 0), currency
+        )
+    credit = Decimal(0)
+    if not is_upgrade:
+        credit = _pending_proration_credit(
+            subscription.stripe_customer_id, subscription.stripe_subscription_id, currency
+        )
+    with transaction.atomic():
+        locked = MerchantSubscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription_apply(locked, StripeSubscription.parse(updated), stamp=timezone.now())
+        audit_log(
+            actor=merchant,
+            action="billing.plan.changed",
+            target=locked,
+            from_plan=subscription.plan.code,
+            to_plan=plan.code,
+            upgrade=is_upgrade,
+            amount_due_now=str(amount_due_now),
+        )
+    return PlanChangeResult(
+        subscription=locked,
+        is_upgrade=is_upgrade,
+        amount_due_now=amount_due_now,
+        next_invoice_credit=credit,
+        currency=currency,
+    )
+
+
+def _pending_proration_credit(customer_id: str, subscription_id: str, currency: str) -> Decimal:
+    """The net credit waiting for the next invoice: the pending proration items of the
+    subscription (unused time on the old price, less the remaining time on the new one)."""
+    try:
+        items = stripe_client().v1.invoice_items.list(
+            params={"customer": customer_id, "pending": True, "limit": 100}
+        )
+    except stripe.StripeError as error:
+        raise provider_error(error) from error
+    total = 0
+    for item in plain(items).get("data", []):
+        parent = (item.get("parent") or {}).get("subscription_details") or {}
+        if parent.get("subscription", subscription_id) == subscription_id and item.get("proration", True):
+            total += int(item.get("amount") or 0)
+    return -from_minor_units(total, currency) if total < 0 else Decimal(0)
+
+
+def _set_cancel_at_period_end(*, merchant: User, cancel: bool) -> MerchantSubscription:
+    subscription = _live_stripe_subscription(merchant)
+    if subscription.plan.price == 0 and subscription.provider == PaymentProvider.FREE:
+        if not cancel:
+            raise _non_field("Your plan is not being canceled.", Code.NOT_CANCELED)
+        with transaction.atomic():
+            locked = MerchantSubscription.objects.select_for_update().get(pk=subscription.pk)
+            locked.status = SubscriptionStatus.CANCELED
+            locked.canceled_at = timezone.now()
+            locked.save(update_fields=["status", "canceled_at", "updated_at"])
+            audit_log(actor=merchant, action="billing.plan.canceled", target=locked)
+        return locked
+    if not cancel and not subscription.cancel_at_period_end:
+        raise _non_field("Your plan is not being canceled.", Code.NOT_CANCELED)
+    updated: JSON | None = None
+    if subscription.provider == PaymentProvider.STRIPE and subscription.stripe_subscription_id:
+        try:
+            updated = plain(
+                stripe_client().v1.subscriptions.update(
+                    subscription.stripe_subscription_id,
+                    params={"cancel_at_period_end": cancel},
+                    options=request_options(
+                        "plan-cancel" if cancel else "plan-resume",
+                        subscription.pk,
+                        subscription.updated_at.timestamp(),
+                    ),
+                )
+            )
+        except stripe.StripeError as error:
+            raise provider_error(error) from error
+    with transaction.atomic():
+        locked = MerchantSubscription.objects.select_for_update().get(pk=subscription.pk)
+        if updated is not None:
+            subscription_apply(locked, StripeSubscription.parse(updated), stamp=timezone.now())
+        else:  # bank transfer: the period simply is not renewed
+            locked.cancel_at_period_end = cancel
+            locked.canceled_at = timezone.now() if cancel else None
+            locked.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
+        audit_log(
+            actor=merchant,
+            action="billing.plan.canceled" if cancel else "billing.plan.resumed",
+            target=locked,
+        )
+    return locked
+
+
+def plan_cancel(*, merchant: User) -> MerchantSubscription:
+    """Cancel at the end of the period: the plan stays until then, then the merchant is on Free."""
+    return _set_cancel_at_period_end(merchant=merchant, cancel=True)
+
+
+def plan_resume(*, merchant: User) -> MerchantSubscription:
+    """Undo a cancellation before the period ends."""
+    return _set_cancel_at_period_end(merchant=merchant, cancel=False)
+
+
+def billing_portal_url(*, user: User) -> str:
+    """A link to Stripe's customer portal (cards, invoices, cancellation) for the user's
+    Stripe customer. Portal sessions take no metadata; they are short-lived and not routed."""
+    card_payments_check()
+    customer_id = known_customer_id(user)
+    if not customer_id:
+        raise _non_field("You have no card subscription to manage.", Code.NOT_SUBSCRIBED)
+    try:
+        session = stripe_client().v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_url": brand_url(settings.STRIPE_PORTAL_RETURN_PATH)},
+            # A double click within the same second gets the same session.
+            options=request_options("portal", user.pk, int(timezone.now().timestamp())),
+        )
+    except stripe.StripeError as error:
+        raise provider_error(error) from error
+    return str(session.url)
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+def subscription_payment_confirmed(payment: Payment) -> None:
+    """What a confirmed MERCHANT_PLAN or MEMBERSHIP payment does (the payments service calls it
+    once per payment, in its transaction): a bank-transfer period activates or extends the
+    subscription; the revenue is posted to the ledger (once per payment); a membership's
+    payment earns its referrer the recurring commission."""
+    if payment.purpose == PaymentPurpose.MERCHANT_PLAN:
+        _merchant_plan_paid(payment)
+    elif payment.purpose == PaymentPurpose.MEMBERSHIP:
+        from billing.services.memberships import membership_payment_confirmed
+
+        membership_payment_confirmed(payment)
+    else:
+        raise ValueError(f"payment {payment.reference} is not a subscription payment")
+    subscription_revenue_post(payment)
+
+
+def _merchant_plan_paid(payment: Payment) -> None:
+    subscription = (
+        MerchantSubscription.objects.select_for_update(of=("self",))
+        .select_related("plan")
+        .get(pk=int(payment.merchant_subscription_id or 0))
+    )
+    if payment.provider != PaymentProvider.BANK_TRANSFER:
+        return  # Stripe states the subscription's periods itself (customer.subscription.* events)
+    plan = payment.merchant_plan or subscription.plan
+    now = timezone.now()
+    start, end = _next_period(subscription, plan, now)
+    extending = start != now
+    subscription.plan = plan
+    subscription.provider = PaymentProvider.BANK_TRANSFER
+    subscription.status = SubscriptionStatus.ACTIVE
+    if not extending:
+        subscription.current_period_start = start
+    subscription.current_period_end = end
+    subscription.cancel_at_period_end = False
+    subscription.canceled_at = None
+    subscription.save()
+    payment.period_start, payment.period_end = start, end
+    payment.save(update_fields=["period_start", "period_end", "updated_at"])
+    audit_log(
+        actor=payment.confirmed_by,
+        action="billing.plan.period_paid",
+        target=subscription,
+        payment=payment.reference,
+        plan=plan.code,
+        period_end=end.isoformat(),
+    )
+
+
+def subscription_revenue_post(payment: Payment) -> None:
+    """Customer payments (brand) → subscription revenue (brand), once per payment (a Stripe
+    invoice has one payment)."""
+    from ledger.models import AccountKind
+    from ledger.services import ledger_account, ledger_transfer
+
+    if payment.amount <= 0:
+        return
+    key = payment.stripe_invoice_id or payment.reference
+    ledger_transfer(
+        kind="subscription.paid",
+        idempotency_key=f"subscription-revenue:{key}",
+        source=ledger_account(affiliate=None, kind=AccountKind.CUSTOMER_PAYMENTS, currency=payment.currency),
+        destination=ledger_account(
+            affiliate=None, kind=AccountKind.SUBSCRIPTION_REVENUE, currency=payment.currency
+        ),
+        amount=payment.amount,
+        memo=payment.reference,
+    )
+
+
+# --- Stripe events -------------------------------------------------------------------------------
+
+
+def invoice_subscription_id(invoice: Mapping[str, Any]) -> str:
+    parent = (invoice.get("parent") or {}).get("subscription_details") or {}
+    value = parent.get("subscription") or invoice.get("subscription")
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def _invoice_period(invoice: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The service period an invoice pays: its subscription lines' period (a renewal invoice's
+    own ``period_*`` is the period that just ended)."""
+    starts, ends = [], []
+    for line in ((invoice.get("lines") or {}).get("data")) or []:
+        period = line.get("period") or {}
+        if period.get("start") and period.get("end"):
+            starts.append(int(period["start"]))
+            ends.append(int(period["end"]))
+    if not starts:
+        return timestamp(invoice.get("period_start")), timestamp(invoice.get("period_end"))
+    return timestamp(min(starts)), timestamp(max(ends))
+
+
+def _row_linked(subscription_id: str, metadata: Mapping[str, Any]) -> SubscriptionRow | None:
+    """The (locked) row of a Stripe subscription, linking it if the row named in its metadata
+    is waiting for one. Linking always reads the subscription's current state, and an ended
+    subscription never takes the place of the one awaited (a late event of the merchant's
+    previous subscription, after they started over)."""
+    from billing.services.stripe_sync import subscription_row_for
+
+    probe = StripeSubscription.parse({"id": subscription_id, "metadata": dict(metadata)})
+    row = subscription_row_for(probe, lock=True)
+    if row is None or row.stripe_subscription_id == subscription_id:
+        return row
+    try:
+        raw = plain(stripe_client().v1.subscriptions.retrieve(subscription_id))
+    except stripe.StripeError as error:
+        raise provider_error(error) from error
+    current = StripeSubscription.parse(raw)
+    if current.status == SubscriptionStatus.CANCELED:
+        return None
+    subscription_apply(row, current, stamp=timezone.now())
+    return row
+
+
+def stripe_subscription_event(subscription_object: Mapping[str, Any], *, created: dt.datetime) -> str:
+    """Apply a ``customer.subscription.*`` event.
+
+    In order (the event is newer than what the row holds): its snapshot is applied. Late (as
+    old as or older than the row's state; Stripe does not guarantee order): the subscription is
+    fetched again and the row reconciled against its current state, never rolled back.
+    """
+    incoming = StripeSubscription.parse(subscription_object)
+    row = _row_linked(incoming.id, incoming.metadata)
+    if row is None:
+        return "not a live subscription of this brand's plans or memberships"
+    if row.stripe_updated_at is not None and created <= row.stripe_updated_at:
+        current = subscription_fetch_apply(row, incoming.id)
+        return f"late event: reconciled with the current state ({current.stripe_status})"
+    subscription_apply(row, incoming, stamp=created)
+    return f"applied ({incoming.stripe_status})"
+
+
+def stripe_checkout_subscription_completed(session: Mapping[str, Any]) -> str:
+    """A subscription Checkout finished: link its subscription (if no event did yet)."""
+    subscription_id = object_id_of(session.get("subscription"))
+    if not subscription_id:
+        return "no subscription on the session"
+    stripe_route_record(subscription_id, "subscription")
+    row = _row_linked(subscription_id, session.get("metadata") or {})
+    if row is None:
+        return "no subscription waiting for this session"
+    return f"linked ({row.status})"
+
+
+def stripe_invoice_paid(invoice: Mapping[str, Any], *, created: dt.datetime) -> str:
+    """``invoice.paid`` of a plan or membership: a confirmed Stripe payment (once per invoice),
+    which issues the brand's invoice, posts the revenue and, for a referred member, records the
+    conversion of this payment."""
+    from billing.models import Membership
+
+    invoice_id = str(invoice["id"])
+    subscription_id = invoice_subscription_id(invoice)
+    if not subscription_id:
+        return "not a subscription invoice"
+    amount_units = int(invoice.get("amount_paid") or 0)
+    if amount_units <= 0:
+        return "nothing paid (trial or credit)"
+    if Payment.objects.filter(stripe_invoice_id=invoice_id).exists():
+        return "payment already recorded"
+    parent = (invoice.get("parent") or {}).get("subscription_details") or {}
+    metadata = parent.get("metadata") or (invoice.get("subscription_details") or {}).get("metadata") or {}
+    row = _row_linked(subscription_id, metadata)
+    if row is None:
+        return "not a live subscription of this brand's plans or memberships"
+    currency = str(invoice.get("currency") or "").upper()
+    period_start, period_end = _invoice_period(invoice)
+    membership = row if isinstance(row, Membership) else None
+    merchant_subscription = row if isinstance(row, MerchantSubscription) else None
+    member = membership.member if membership is not None else row.merchant  # type: ignore[union-attr]
+    payment = stripe_payment_record(
+        purpose=PaymentPurpose.MEMBERSHIP if membership is not None else PaymentPurpose.MERCHANT_PLAN,
+        merchant_subscription=merchant_subscription,
+        membership=membership,
+        merchant_plan=merchant_subscription.plan if merchant_subscription is not None else None,
+        amount=from_minor_units(amount_units, currency),
+        currency=currency,
+        payer=member,
+        payer_name=str(invoice.get("customer_name") or member.full_name or ""),
+        payer_email=str(invoice.get("customer_email") or member.email),
+        stripe_invoice_id=invoice_id,
+        transaction_id=_invoice_payment_intent(invoice),
+        period_start=period_start,
+        period_end=period_end,
+        paid_at=timestamp((invoice.get("status_transitions") or {}).get("paid_at")) or created,
+    )
+    return f"payment {payment.reference} confirmed"
+
+
+def _invoice_payment_intent(invoice: Mapping[str, Any]) -> str:
+    value = invoice.get("payment_intent")
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "")
+    if value:
+        return str(value)
+    for payment in ((invoice.get("payments") or {}).get("data")) or []:
+        intent = (payment.get("payment") or {}).get("payment_intent")
+        if intent:
+            return object_id_of(intent)
+    return ""
+
+
+def object_id_of(value: Any) -> str:
+    return str(value.get("id") or "") if isinstance(value, Mapping) else str(value or "")
+
+
+def stripe_payment_record(
+    *,
+    purpose: str,
+    amount: Decimal,
+    currency: str,
+    payer: User,
+    stripe_invoice_id: str,
+    paid_at: dt.datetime,
+    merchant_subscription: MerchantSubscription | None = None,
+    membership: Any = None,
+    merchant_plan: MerchantPlan | None = None,
+    payer_name: str = "",
+    payer_email: str = "",
+    transaction_id: str = "",
+    period_start: dt.datetime | None = None,
+    period_end: dt.datetime | None = None,
+) -> Payment:
+    """A subscription invoice Stripe collected, recorded as a Stripe payment and confirmed
+    through the payments service (which calls ``subscription_payment_confirmed`` and issues the
+    brand's invoice). Once per Stripe invoice (``stripe_invoice_id`` is unique)."""
+    from billing.services.payments import new_payment_reference, payment_confirm
+
+    with transaction.atomic():
+        existing = Payment.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    reference=new_payment_reference(),
+                    provider=PaymentProvider.STRIPE,
+                    purpose=purpose,
+                    merchant_subscription=merchant_subscription,
+                    membership=membership,
+                    merchant_plan=merchant_plan,
+                    amount=amount,
+                    currency=currency,
+                    payer=payer,
+                    payer_name=payer_name[:120],
+                    payer_email=payer_email,
+                    transaction_id=transaction_id[:120],
+                    stripe_invoice_id=stripe_invoice_id,
+                    period_start=period_start,
+                    period_end=period_end,
+                )
+        except IntegrityError:  # recorded concurrently (a redelivery racing this one)
+            return Payment.objects.get(stripe_invoice_id=stripe_invoice_id)
+        audit_log(
+            actor=None,
+            action="payment.started",
+            target=payment,
+            provider=payment.provider,
+            purpose=purpose,
+            stripe_invoice=stripe_invoice_id,
+            paid_at=paid_at.isoformat(),
+        )
+        return payment_confirm(payment=payment, actor=None, transaction_id=transaction_id)
+
+
+def stripe_invoice_payment_failed(invoice: Mapping[str, Any]) -> str:
+    """A renewal (or upgrade) was declined: past due while Stripe retries."""
+    from billing.models import Membership
+
+    subscription_id = invoice_subscription_id(invoice)
+    if not subscription_id:
+        return "not a subscription invoice"
+    for model in (MerchantSubscription, Membership):
+        updated = model.objects.filter(
+            stripe_subscription_id=subscription_id,
+            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING],
+        ).update(status=SubscriptionStatus.PAST_DUE, updated_at=timezone.now())
+        if updated:
+            return "past due"
+    return "no live subscription to mark past due"

@@ -1,0 +1,210 @@
+"""Stripe webhooks: verified, routed to their brand, stored and applied exactly once.
+
+1. The signature is checked with ``stripe.Webhook.construct_event`` (HMAC-SHA256 of
+   ``"{t}.{payload}"`` with STRIPE_WEBHOOK_SECRET, five minutes of tolerance). A bad one is a
+   400, logged with the reason; nothing is stored.
+2. The brand is found in the public ``StripeObjectRoute`` table by the id of the event's object,
+   then by its subscription, its customer, its payment intent, and last by ``metadata.brand``
+   (every object the platform creates carries it). An event no brand claims is acknowledged
+   (200) and logged as unrouted: it is about an object the platform did not create (another
+   integration on the same account, a brand since deleted), no retry can route it, and Stripe
+   would otherwise retry it for three days and then disable the endpoint for everyone.
+3. Inside the brand's schema, in one transaction: the event is stored in ``StripeEvent``
+   (``event_id`` is unique, so a redelivery, or two concurrent deliveries, finds it there and is
+   acknowledged without effect) and applied. If applying fails the transaction rolls back,
+   nothing is stored, and the 5xx makes Stripe deliver it again later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.services.plans import BillingErrorCode
+from billing.services.stripe_sync import object_id, timestamp
+
+logger = logging.getLogger(__name__)
+
+# What the platform listens to (configure the Stripe endpoint with these).
+HANDLED_EVENTS = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.expired",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "charge.refunded",
+)
+
+
+class WebhookRejectedError(Exception):
+    """The request is not a genuine Stripe event (bad signature, not JSON, no secret set)."""
+
+
+class RetryLaterError(Exception):
+    """Applying the event needs Stripe (or something else) that is unavailable right now."""
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    status: str  # applied, duplicate, unrouted
+    outcome: str = ""
+    brand: str = ""
+
+
+def event_verify(payload: bytes, signature: str) -> dict[str, Any]:
+    """The event as plain JSON, once its signature is proven (raises WebhookRejectedError)."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise WebhookRejectedError("STRIPE_WEBHOOK_SECRET is not set")
+    try:
+        stripe.Webhook.construct_event(
+            payload, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+        )
+        event = json.loads(payload)
+    except stripe.SignatureVerificationError as error:
+        raise WebhookRejectedError(f"bad signature: {error.user_message or error}") from error
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise WebhookRejectedError(f"not a JSON event: {error}") from error
+    if not isinstance(event, dict) or not isinstance((event.get("data") or {}).get("object"), dict):
+        raise WebhookRejectedError("not an event")
+    return event
+
+
+def _metadata_brands(obj: Mapping[str, Any]) -> list[str]:
+    places = [
+        obj.get("metadata"),
+        ((obj.get("parent") or {}).get("subscription_details") or {}).get("metadata"),
+        (obj.get("subscription_details") or {}).get("metadata"),
+    ]
+    return [str(place["brand"]) for place in places if isinstance(place, Mapping) and place.get("brand")]
+
+
+def event_route(event: Mapping[str, Any]) -> Any:
+    """The brand (Tenant) an event belongs to, or None. Runs in the public schema."""
+    from billing.services.subscriptions import invoice_subscription_id
+    from tenants.models import StripeObjectRoute, Tenant, TenantKind
+
+    obj = event["data"]["object"]
+    candidates = [
+        str(obj.get("id") or ""),
+        invoice_subscription_id(obj)
+        if obj.get("object") == "invoice"
+        else object_id(obj.get("subscription")),
+        object_id(obj.get("customer")),
+        object_id(obj.get("payment_intent")),
+    ]
+    candidates = [candidate for candidate in candidates if candidate]
+    routes = {
+        route.stripe_id: route.tenant
+        for route in StripeObjectRoute.objects.select_related("tenant").filter(
+            stripe_id__in=candidates, tenant__kind=TenantKind.BRAND
+        )
+    }
+    for candidate in candidates:
+        if candidate in routes:
+            return routes[candidate]
+    for schema_name in _metadata_brands(obj):
+        tenant = Tenant.objects.filter(schema_name=schema_name, kind=TenantKind.BRAND).first()
+        if tenant is not None:
+            return tenant
+    return None
+
+
+def event_process(event: Mapping[str, Any]) -> WebhookResult:
+    """Store and apply the event in the current brand's schema, exactly once."""
+    from billing.models import StripeEvent
+    from core.tenancy import current_schema
+
+    obj = event["data"]["object"]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                stored = StripeEvent.objects.create(
+                    event_id=str(event["id"]),
+                    type=str(event.get("type") or ""),
+                    object_id=str(obj.get("id") or "")[:80],
+                    created=timestamp(event.get("created")) or timezone.now(),
+                    payload=dict(event),
+                )
+        except IntegrityError:
+            return WebhookResult(status="duplicate", outcome="already received", brand=current_schema())
+        outcome = _apply(stored.type, obj, stored.created)
+        stored.processed_at = timezone.now()
+        stored.outcome = outcome[:200]
+        stored.save(update_fields=["processed_at", "outcome"])
+    return WebhookResult(status="applied", outcome=outcome, brand=current_schema())
+
+
+def _apply(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
+    try:
+        return _dispatch(event_type, obj, created)
+    except ValidationError as error:
+        codes = (
+            [str(item.code) for items in error.error_dict.values() for item in items]
+            if hasattr(error, "error_dict")
+            else [str(item.code) for item in error.error_list]
+        )
+        if BillingErrorCode.PAYMENT_PROVIDER_ERROR in codes:
+            raise RetryLaterError(str(error)) from error
+        # A business rule refused it (a payment already settled another way…): retrying cannot help.
+        logger.warning("stripe event %s on %s refused: %s", event_type, obj.get("id"), codes)
+        return f"refused: {','.join(codes)}"
+
+
+def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
+    from billing.services import payments, subscriptions
+
+    if event_type == "checkout.session.completed" or event_type == "checkout.session.async_payment_succeeded":
+        if obj.get("mode") == "subscription":
+            return subscriptions.stripe_checkout_subscription_completed(obj)
+        if (obj.get("metadata") or {}).get("purpose") == "order":
+            payment = payments.payment_checkout_completed(obj)
+            return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
+        return "not an order or subscription session"
+    if event_type == "checkout.session.expired":
+        if (obj.get("metadata") or {}).get("purpose") == "order":
+            payment = payments.payment_checkout_expired(obj)
+            return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
+        return "subscription checkout abandoned"
+    if event_type.startswith("customer.subscription."):
+        return subscriptions.stripe_subscription_event(obj, created=created)
+    if event_type == "invoice.paid":
+        return subscriptions.stripe_invoice_paid(obj, created=created)
+    if event_type == "invoice.payment_failed":
+        return subscriptions.stripe_invoice_payment_failed(obj)
+    if event_type == "charge.refunded":
+        results = payments.payment_stripe_charge_refunded(obj)
+        return (
+            f"{sum(1 for result in results if result.created)} refunds applied" if results else "not an order"
+        )
+    return "ignored"
+
+
+def webhook_receive(payload: bytes, signature: str) -> WebhookResult:
+    """Verify, route and apply one delivery (sync code, e.g. a Django view). Raises
+    WebhookRejectedError (answer 400) or RetryLaterError (answer 503)."""
+    from core.tenancy import call_in_public, call_in_tenant
+
+    event = event_verify(payload, signature)
+    tenant = call_in_public(event_route, event)
+    if tenant is None:
+        logger.warning(
+            "stripe webhook unrouted: event %s (%s) about %s belongs to no brand",
+            event.get("id"),
+            event.get("type"),
+            event["data"]["object"].get("id"),
+        )
+        return WebhookResult(status="unrouted")
+    return call_in_tenant(tenant, event_process, event)
