@@ -113,6 +113,12 @@ class Product(models.Model):
                 condition=Q(min_per_purchase__gte=1) & Q(max_per_purchase__gte=models.F("min_per_purchase")),
                 name="marketplace_product_quantity_bounds",
             ),
+            # One deal of the day per brand at a time (the catalog service moves the flag).
+            models.UniqueConstraint(
+                fields=["is_deal_of_the_day"],
+                condition=Q(is_deal_of_the_day=True),
+                name="marketplace_one_deal_of_the_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,12 +228,50 @@ class OrderLine(models.Model):
     line_total = AmountField()
     platform_fee_rate = RateField(default=0)  # the merchant's plan fee at the time of sale
     platform_fee = AmountField(default=0)
+    # Refunds of this line so far: its share of the order's refunds, and the units they cover.
+    refunded_amount = AmountField(default=0)
+    refunded_quantity = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=models.F("line_total")), name="marketplace_line_refund_bounded"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_quantity__lte=models.F("quantity")),
+                name="marketplace_line_refund_units_bounded",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.title}"
+
+
+class OrderRefund(models.Model):
+    """One refund of an order (full or partial); ``refund_id`` makes a replayed one a no-op.
+
+    For a card payment ``refund_id`` is Stripe's refund id, so the refund created through the API
+    and the ``charge.refunded`` webhook that reports it are the same refund."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    refund_id = models.CharField(max_length=120)
+    amount = AmountField()
+    # {line id: units} refunded by this refund, as applied.
+    lines = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "refund_id"], name="marketplace_refund_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="marketplace_refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.refund_id} of {self.order_id}"
 
 
 class VoucherStatus(models.TextChoices):

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from billing.services import payments as services
+from billing.services.invoices import billing_settings
+from graphql_schema.affiliation.access import parse_id
+from graphql_schema.orders.access import IsBrandMember
+from graphql_schema.pagination import Connection, paginate
+from graphql_schema.payments.types import BillingSettings, Invoice, Payment, PaymentStatusEnum
+from graphql_schema.permissions import IsBrandAdmin
+
+
+@strawberry.type
+class PaymentQuery:
+    @strawberry.field(
+        permission_classes=[IsBrandMember],
+        description="A payment by reference: mine, or any for brand admins.",
+    )
+    def payment(self, info: Info, reference: str) -> Payment | None:
+        payment = services.payment_visible_to(info.context.user, reference)
+        return Payment.from_model(payment) if payment is not None else None
+
+    @strawberry.field(
+        permission_classes=[IsBrandAdmin],
+        description="Bank transfers to check, oldest first (filter TRANSACTION_SUBMITTED for the queue).",
+    )
+    def manual_payments(
+        self, info: Info, status: PaymentStatusEnum | None = None, first: int = 50, after: str | None = None
+    ) -> Connection[Payment]:
+        payments = services.manual_payments(status.value if status else None)
+        return paginate(payments, first=first, after=after, to_nodes=Payment.from_models)
+
+    @strawberry.field(
+        permission_classes=[IsBrandMember],
+        description="My invoices (orders, plans, memberships), newest first; every invoice for brand admins.",
+    )
+    def invoices(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Invoice]:
+        invoices = services.invoices_visible_to(info.context.user)
+        return paginate(invoices, first=first, after=after, to_nodes=Invoice.from_models, descending=True)
+
+    @strawberry.field(permission_classes=[IsBrandMember], description="One of my invoices, by number or id.")
+    def invoice(self, info: Info, number: str = "", id: strawberry.ID | None = None) -> Invoice | None:
+        invoice = services.invoice_visible_to(
+            info.context.user, number=number, invoice_id=parse_id(id) if id is not None else 0
+        )
+        return Invoice.from_models([invoice])[0] if invoice is not None else None
+
+    @strawberry.field(
+        permission_classes=[IsBrandAdmin],
+        description="Seller identity, VAT, invoice numbering, bank details.",
+    )
+    def billing_settings(self, info: Info) -> BillingSettings:
+        return BillingSettings.from_model(billing_settings())

@@ -1,0 +1,73 @@
+"""Billing tasks: each runs in the schema of the brand that enqueued it and is safe to redeliver."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone
+
+from billing.models import Invoice
+from billing.services.invoices import invoice_pdf_store
+from config.celery import app
+from core.money import quantize
+from core.tenancy import tenant_connection
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS = {"en": "Your invoice {number} from {brand}", "fr": "Votre facture {number} de {brand}"}
+BODIES = {
+    "en": "Hello {name},\n\nThank you for your payment of {total} {currency}."
+    " Your invoice {number} is attached.\n\n{brand}\n",
+    "fr": "Bonjour {name},\n\nMerci pour votre paiement de {total} {currency}."
+    " Votre facture {number} est jointe.\n\n{brand}\n",
+}
+
+
+@app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+def invoice_deliver_task(invoice_id: int) -> None:
+    """Render the invoice PDF in the brand's theme, store it at ``<schema>/invoices/<number>.pdf``,
+    email it to the customer with the PDF attached, and tell the brand's messaging channels.
+
+    The email is claimed by setting ``emailed_at`` with a conditional UPDATE before sending, so a
+    redelivered task (or two workers) sends it once; a failed send gives the claim back and retries.
+    """
+    from notifications.services import notify_brand
+
+    invoice = Invoice.objects.select_related("payment").filter(pk=invoice_id).first()
+    if invoice is None:
+        return
+    pdf = invoice_pdf_store(invoice)
+    if not invoice.customer_email:
+        return
+    claimed = Invoice.objects.filter(pk=invoice.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    if not claimed:
+        return
+    tenant = tenant_connection().tenant
+    language = tenant.language if tenant.language in SUBJECTS else "en"
+    values = {
+        "name": invoice.customer_name or invoice.customer_email,
+        "number": invoice.number,
+        "brand": tenant.name,
+        "total": quantize(invoice.total, invoice.currency),
+        "currency": invoice.currency,
+    }
+    message = EmailMessage(
+        subject=SUBJECTS[language].format(**values),
+        body=BODIES[language].format(**values),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.customer_email],
+    )
+    filename = f"{invoice.number}.pdf"
+    message.attach(filename, pdf, "application/pdf")
+    try:
+        message.send()
+    except OSError:
+        Invoice.objects.filter(pk=invoice.pk).update(emailed_at=None)
+        raise
+    notify_brand(
+        "invoice.created",
+        f"Invoice {invoice.number}: {values['total']} {invoice.currency} to {values['name']}.",
+        document=(filename, pdf, "application/pdf"),
+    )
