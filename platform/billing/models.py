@@ -197,6 +197,11 @@ class Payment(models.Model):
     membership = models.ForeignKey(
         Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    # A merchant-plan payment: the plan this period is paid for (a bank transfer for another plan
+    # than the current one switches plans only once it is confirmed).
+    merchant_plan = models.ForeignKey(
+        MerchantPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     amount = AmountField()
     currency = models.CharField(max_length=3)
     payer = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
