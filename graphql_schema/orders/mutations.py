@@ -4,7 +4,7 @@ import strawberry
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
-from billing.services.payments import order_cancel_unpaid, order_checkout
+from billing.services.checkout import order_cancel_unpaid, order_checkout
 from graphql_schema.affiliation.access import not_found, parse_id
 from graphql_schema.errors import user_errors
 from graphql_schema.orders.access import IsBrandMember

@@ -7,6 +7,7 @@ import strawberry
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
+from billing import selectors
 from billing.models import Payment as PaymentModel
 from billing.services import payments as services
 from billing.services.invoices import billing_settings_update
@@ -24,7 +25,7 @@ from graphql_schema.permissions import IsBrandAdmin
 
 
 def _act(info: Info, reference: str, action: Callable[[PaymentModel], PaymentModel]) -> PaymentPayload:
-    payment = services.payment_visible_to(info.context.user, reference)
+    payment = selectors.payment_visible_to(info.context.user, reference)
     if payment is None:
         raise not_found("Payment")
     try:
@@ -42,7 +43,7 @@ class PaymentMutation:
         description="I made the bank transfer: here is the bank's transaction id.",
     )
     def payment_submit_transaction(self, info: Info, reference: str, transaction_id: str) -> PaymentPayload:
-        payment = services.payment_visible_to(info.context.user, reference)
+        payment = selectors.payment_visible_to(info.context.user, reference)
         if payment is None or payment.payer_id != info.context.user.pk:
             raise not_found("Payment")
         return _act(

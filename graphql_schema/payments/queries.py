@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from billing.services import payments as services
+from billing import selectors
 from billing.services.invoices import billing_settings
 from graphql_schema.affiliation.access import parse_id
 from graphql_schema.orders.access import IsBrandMember
@@ -19,7 +19,7 @@ class PaymentQuery:
         description="A payment by reference: mine, or any for brand admins.",
     )
     def payment(self, info: Info, reference: str) -> Payment | None:
-        payment = services.payment_visible_to(info.context.user, reference)
+        payment = selectors.payment_visible_to(info.context.user, reference)
         return Payment.from_model(payment) if payment is not None else None
 
     @strawberry.field(
@@ -29,7 +29,7 @@ class PaymentQuery:
     def manual_payments(
         self, info: Info, status: PaymentStatusEnum | None = None, first: int = 50, after: str | None = None
     ) -> Connection[Payment]:
-        payments = services.manual_payments(status.value if status else None)
+        payments = selectors.manual_payments(status.value if status else None)
         return paginate(payments, first=first, after=after, to_nodes=Payment.from_models)
 
     @strawberry.field(
@@ -37,12 +37,12 @@ class PaymentQuery:
         description="My invoices (orders, plans, memberships), newest first; every invoice for brand admins.",
     )
     def invoices(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Invoice]:
-        invoices = services.invoices_visible_to(info.context.user)
+        invoices = selectors.invoices_visible_to(info.context.user)
         return paginate(invoices, first=first, after=after, to_nodes=Invoice.from_models, descending=True)
 
     @strawberry.field(permission_classes=[IsBrandMember], description="One of my invoices, by number or id.")
     def invoice(self, info: Info, number: str = "", id: strawberry.ID | None = None) -> Invoice | None:
-        invoice = services.invoice_visible_to(
+        invoice = selectors.invoice_visible_to(
             info.context.user, number=number, invoice_id=parse_id(id) if id is not None else 0
         )
         return Invoice.from_models([invoice])[0] if invoice is not None else None

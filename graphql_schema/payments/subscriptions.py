@@ -8,7 +8,8 @@ from strawberry.types import Info
 
 from accounts.models import Role
 from billing.models import Payment as PaymentModel
-from billing.services.payments import ADMIN_QUEUE_TOPIC, PAYMENT_EVENT, payment_topic, payment_visible_to
+from billing.selectors import payment_visible_to
+from billing.services.payments import ADMIN_QUEUE_TOPIC, PAYMENT_EVENT, payment_topic
 from core.events import group_name
 from core.tenancy import run_in_tenant
 from graphql_schema.affiliation.access import not_found

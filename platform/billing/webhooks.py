@@ -164,18 +164,18 @@ def _apply(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
 
 
 def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
-    from billing.services import payments, subscriptions
+    from billing.services import checkout, subscriptions
 
     if event_type == "checkout.session.completed" or event_type == "checkout.session.async_payment_succeeded":
         if obj.get("mode") == "subscription":
             return subscriptions.stripe_checkout_subscription_completed(obj)
         if (obj.get("metadata") or {}).get("purpose") == "order":
-            payment = payments.payment_checkout_completed(obj)
+            payment = checkout.payment_checkout_completed(obj)
             return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
         return "not an order or subscription session"
     if event_type == "checkout.session.expired":
         if (obj.get("metadata") or {}).get("purpose") == "order":
-            payment = payments.payment_checkout_expired(obj)
+            payment = checkout.payment_checkout_expired(obj)
             return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
         return "subscription checkout abandoned"
     if event_type.startswith("customer.subscription."):
@@ -185,7 +185,7 @@ def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
     if event_type == "invoice.payment_failed":
         return subscriptions.stripe_invoice_payment_failed(obj)
     if event_type == "charge.refunded":
-        results = payments.payment_stripe_charge_refunded(obj)
+        results = checkout.payment_stripe_charge_refunded(obj)
         return (
             f"{sum(1 for result in results if result.created)} refunds applied" if results else "not an order"
         )

@@ -236,7 +236,8 @@ class OrderLine(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(refunded_amount__lte=models.F("line_total")), name="marketplace_line_refund_bounded"
+                condition=Q(refunded_amount__lte=models.F("line_total")),
+                name="marketplace_line_refund_bounded",
             ),
             models.CheckConstraint(
                 condition=Q(refunded_quantity__lte=models.F("quantity")),

@@ -8,13 +8,8 @@ from typing import Any
 
 from accounts.models import Role, User
 from billing.models import BillingSettings, MerchantPlan, Payment
-from billing.services.payments import (
-    CheckoutResult,
-    order_checkout,
-    payment_confirm,
-    payment_submit_transaction,
-    payment_verify,
-)
+from billing.services.checkout import CheckoutResult, order_checkout
+from billing.services.payments import payment_confirm, payment_submit_transaction, payment_verify
 from marketplace.models import Product, ProductStatus
 from tests.conftest import make_user
 

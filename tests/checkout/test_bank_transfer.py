@@ -297,7 +297,7 @@ def test_only_the_payer_submits_and_the_transaction_id_is_checked(shop):
 
 
 def test_a_reported_transfer_cannot_be_cancelled_by_the_customer(shop):
-    from billing.services.payments import order_cancel_unpaid
+    from billing.services.checkout import order_cancel_unpaid
 
     merchant, customer, _ = shop
     result = bank_checkout(customer, [(make_product(merchant), 1)])
@@ -325,7 +325,9 @@ def test_a_click_still_on_its_way_is_attributed_when_the_drain_has_stored_it(sho
     affiliate = make_affiliate(connection.tenant, make_program(cascade_rates=[]))
     link = make_click(affiliate).link
     click_id = new_time_ordered_id()
-    result = bank_checkout(customer, [(make_product(merchant, price=Decimal("10.00")), 1)], click_id=str(click_id))
+    result = bank_checkout(
+        customer, [(make_product(merchant, price=Decimal("10.00")), 1)], click_id=str(click_id)
+    )
 
     pay_by_bank(result, admin)
 

@@ -13,7 +13,8 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from billing.models import Payment, PaymentStatus
-from billing.services.payments import order_reservations_expire, payment_submit_transaction
+from billing.services.checkout import order_reservations_expire
+from billing.services.payments import payment_submit_transaction
 from core.models import AuditEvent
 from marketplace.models import Order, OrderLine, OrderStatus, Product, ProductStatus
 from marketplace.services.orders import order_cancel, order_place

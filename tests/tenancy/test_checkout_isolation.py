@@ -20,7 +20,7 @@ from django_tenants.utils import schema_context, tenant_context
 from accounts.models import ApiTokenScope, Role
 from accounts.services import api_token_create
 from billing.models import Invoice, Payment, PaymentStatus
-from billing.services.payments import order_checkout
+from billing.services.checkout import order_checkout
 from billing.tasks import invoice_deliver_task
 from marketplace.models import Order, OrderStatus, Product, Voucher
 from marketplace.tasks import expire_reservations_task

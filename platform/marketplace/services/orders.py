@@ -768,7 +768,7 @@ def order_refund(
     if existing is not None:
         return RefundResult(order=existing.order, refund=existing, created=False)
     if order.payment_provider == PaymentProvider.STRIPE and refund_id:
-        from billing.services.payments import payment_stripe_refund_create
+        from billing.services.checkout import payment_stripe_refund_create
 
         allocation = refund_allocation(order, list(order.lines.order_by("pk")), amount=amount, units=lines)
         payment_stripe_refund_create(
