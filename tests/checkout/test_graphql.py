@@ -380,3 +380,15 @@ def test_billing_settings_are_validated(gql, brand_a, shop):
     assert good["billingSettings"]["invoicePrefix"] == "NOVA"
     assert good["billingSettings"]["vatRate"] == "20.00"
     assert good["billingSettings"]["bankIban"] == "MA64011519000001205000534921"
+
+
+def test_a_brand_that_never_saved_its_billing_settings_reads_the_defaults(gql, brand_a):
+    from billing.models import BillingSettings
+
+    with tenant_context(brand_a):
+        BillingSettings.objects.all().delete()
+    admin = make_user(brand_a, role=Role.BRAND_ADMIN)
+
+    settings_ = gql(brand_a, admin).data("{ billingSettings { vatRate invoicePrefix } }")["billingSettings"]
+
+    assert settings_ == {"vatRate": "0.00", "invoicePrefix": "INV"}

@@ -71,7 +71,9 @@ def billing_settings() -> BillingSettings:
     row = BillingSettings.objects.order_by("pk").first()
     if row is not None:
         return row
-    row, _ = BillingSettings.objects.get_or_create(pk=1)
+    row, created = BillingSettings.objects.get_or_create(pk=1)
+    if created:
+        row.refresh_from_db()  # the defaults as the database stores them (Decimals, not ints)
     return row
 
 
