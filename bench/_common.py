@@ -21,9 +21,12 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 # platform/ is a source root (see README): its packages import as `config`, `core`, `devstack`.
+# It goes first, ahead of bench/ (the script's folder): bench/analytics.py must not shadow the
+# analytics app (the venv's .pth lists platform/ last, so "already on the path" is not enough).
 for _path in (str(ROOT), str(ROOT / "platform")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+    if _path in sys.path:
+        sys.path.remove(_path)
+    sys.path.insert(0, _path)
 
 
 def _maintenance_connect(settings_entry: dict[str, Any]) -> Any:

@@ -78,6 +78,9 @@ def user_signup(*, request: HttpRequest, email: str, password: str, role: str, f
         raise field_error("role", "This role cannot be chosen at signup.", AccountErrorCode.ROLE_NOT_ALLOWED)
     user = user_create(email=email, password=password, role=role, full_name=full_name)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    from analytics.hooks import signup_recorded  # analytics reads accounts: import here, not at top
+
+    signup_recorded(request=request, user=user)  # the click -> signup step of the funnel
     return user
 
 

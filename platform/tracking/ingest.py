@@ -8,9 +8,14 @@ of that brand's schema:
 2. the first click of each (link, IP hash, hour) claims ``tracking_uniqueclickkey`` with
    ``INSERT … ON CONFLICT DO NOTHING RETURNING``: the keys returned are the unique clicks;
 3. the clicks go into ``tracking_click`` by COPY (the fastest way in, see ARCHITECTURE.md;
-   the UUIDv7 key appends to the index), and their counts into ``tracking_clickrollup``;
+   the UUIDv7 key appends to the index), and their counts into ``tracking_clickrollup`` and
+   the dashboards' ``analytics_rollup`` (per hour and day, per dimension: ``analytics.rollups``);
 4. per-click commissions for the unique clicks (``affiliation.services``), in the same
-   transaction, keyed by the batch (``<schema>:<first id>:<last id>``).
+   transaction, keyed by the batch (``<schema>:<first id>:<last id>``), and their amounts
+   into ``analytics_rollup``.
+
+Only the clicks inserted by this transaction are counted anywhere, so a redelivered batch
+adds nothing to either rollup.
 
 Entries are acknowledged (XACK) after the commit, then trimmed from the stream (XTRIM
 MINID, about every second: the stream holds only what is not yet in Postgres). A crash
@@ -47,8 +52,10 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from affiliation.models import Commission
 from affiliation.services import click_commissions_accrue
 from affiliation.services.commissions import STATS_EVENT, stats_topic
+from analytics.rollups import ClickAnalytics, LinkFacts
 from core.events import group_name
 from core.tenancy import tenant_connection
 from tenants.models import Tenant, TenantKind
@@ -61,7 +68,10 @@ logger = logging.getLogger(__name__)
 
 _NO_AGENT = AgentDetails(False, DeviceType.OTHER, "", "")
 
-_LINKS = "SELECT id, affiliate_id, program_id FROM affiliation_link WHERE id = ANY(%s)"
+_LINKS = (
+    "SELECT l.id, l.affiliate_id, l.program_id, l.offer_ref, p.currency FROM affiliation_link l"
+    " JOIN affiliation_program p ON p.id = l.program_id WHERE l.id = ANY(%s)"
+)
 _STORED = "SELECT id::text FROM tracking_click WHERE id = ANY(%s::uuid[])"
 # The first click of each (link, IP hash, hour) of the batch claims its key; the keys
 # returned are those no earlier batch had claimed: their clicks are the unique ones.
@@ -109,6 +119,15 @@ class DrainStats:
     def add(self, other: DrainStats) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class WrittenRows:
+    """What ``write_rows`` inserted: (affiliate id, program id, clicks, unique clicks) per
+    affiliate and program, and the clicks' values for the analytics rollups."""
+
+    counts: list[tuple[int, int, int, int]]
+    analytics: ClickAnalytics
 
 
 @dataclass
@@ -483,7 +502,8 @@ class ClickDrain:
         if not rows:
             return stats
         with schema_context(schema_name), transaction.atomic():
-            counts = self.write_rows(rows, check_stored=check_stored)
+            written = self.write_rows(rows, check_stored=check_stored)
+            counts = written.counts
             stats.inserted = sum(clicks for _, _, clicks, _ in counts)
             stats.unique = sum(unique for _, _, _, unique in counts)
             stats.duplicates = len(rows) - stats.inserted  # redelivered, or of a deleted link
@@ -491,17 +511,19 @@ class ClickDrain:
                 (affiliate, program): unique for affiliate, program, _, unique in counts if unique
             }
             if unique_clicks:
-                self.commissions_accrue(batch_key, unique_clicks)
+                paid = self.commissions_accrue(batch_key, unique_clicks)
+                if paid:
+                    with tenant_connection().cursor() as cursor:
+                        written.analytics.commission_rows(paid).write(cursor)
         for affiliate_id, program_id, clicks, unique in counts:
             self.ticks.add(group_name(schema_name, stats_topic(affiliate_id)), clicks, unique)
             self.ticks.add(group_name(schema_name, f"program.{program_id}"), clicks, unique)
         return stats
 
-    def write_rows(
-        self, rows: list[tuple[Any, ...]], *, check_stored: bool = True
-    ) -> list[tuple[int, int, int, int]]:
+    def write_rows(self, rows: list[tuple[Any, ...]], *, check_stored: bool = True) -> WrittenRows:
         """Write prepared rows in the current schema and transaction. Returns (affiliate id,
-        program id, clicks inserted, unique clicks) of the rows actually inserted.
+        program id, clicks inserted, unique clicks) of the rows actually inserted, and their
+        values for the analytics rollups (written here too, for the counts).
 
         Clicks already stored (``check_stored``: a redelivery) and clicks of deleted links
         are filtered out first, so the rows go straight into ``tracking_click`` by COPY (no
@@ -517,9 +539,13 @@ class ClickDrain:
             # arrays instead of being quoted into the SQL, element by element, in Python.
             cursor = psycopg.Cursor(django_cursor.connection.connection)
             cursor.execute(_LINKS, [sorted({row[1] for row in rows})], binary=True)
-            links = {
-                link_id: (affiliate_id, program_id) for link_id, affiliate_id, program_id in cursor.fetchall()
+            facts = {
+                link_id: LinkFacts(affiliate_id, program_id, offer_ref, currency)
+                for link_id, affiliate_id, program_id, offer_ref, currency in cursor.fetchall()
             }
+            links = {link_id: (fact.affiliate_id, fact.program_id) for link_id, fact in facts.items()}
+            analytics = ClickAnalytics(facts)
+            combos = analytics.combos
             stored: set[str] = set()
             if check_stored:
                 cursor.execute(_STORED, [[row[0] for row in rows]], binary=True)
@@ -560,9 +586,14 @@ class ClickDrain:
                             *row[4:],
                         )
                     )
-                    rollup = rollups.setdefault((link_id, time_ms // _HOUR_MS * 3600), [0, 0])
+                    hour_s = time_ms // _HOUR_MS * 3600
+                    rollup = rollups.setdefault((link_id, hour_s), [0, 0])
                     rollup[0] += 1
                     rollup[1] += is_unique
+                    # (hour, link, country, device, browser, referrer host): see ClickAnalytics
+                    combo = combos.setdefault((hour_s, link_id, row[7], row[8], row[9], row[6]), [0, 0])
+                    combo[0] += 1
+                    combo[1] += is_unique
                     count = counts.setdefault((affiliate_id, program_id), [0, 0])
                     count[0] += 1
                     count[1] += is_unique
@@ -580,14 +611,21 @@ class ClickDrain:
                     ],
                     binary=True,
                 )
-        return [
-            (affiliate, program, clicks, unique) for (affiliate, program), (clicks, unique) in counts.items()
-        ]
+            analytics.click_rows().write(cursor, binary=True)
+        return WrittenRows(
+            counts=[
+                (affiliate, program, clicks, unique)
+                for (affiliate, program), (clicks, unique) in counts.items()
+            ],
+            analytics=analytics,
+        )
 
-    def commissions_accrue(self, batch_key: str, unique_clicks: dict[tuple[int, int], int]) -> None:
+    def commissions_accrue(
+        self, batch_key: str, unique_clicks: dict[tuple[int, int], int]
+    ) -> list[Commission]:
         """Per-click (EPC) commissions of the unique clicks, in this batch's transaction
-        (``affiliation.services``; idempotent by ``batch_key``)."""
-        click_commissions_accrue(batch_key=batch_key, unique_clicks=unique_clicks)
+        (``affiliation.services``; idempotent by ``batch_key``): those created now."""
+        return click_commissions_accrue(batch_key=batch_key, unique_clicks=unique_clicks)
 
     def _is_brand(self, schema_name: str) -> bool:
         """Whether the schema is a brand's. A schema not among those known is looked up every

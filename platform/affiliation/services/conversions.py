@@ -31,6 +31,7 @@ from affiliation.models import (
 from affiliation.rules import Rule, commission_lines, reversal_amount
 from affiliation.services.affiliates import upline_ids
 from affiliation.services.commissions import commission_reverse, commissions_create
+from analytics.hooks import conversion_rollup_changed
 from core.audit import audit_log
 from core.errors import field_error
 from core.money import minor_unit_exponent
@@ -226,6 +227,7 @@ def conversion_record(
         except IntegrityError:  # the same order recorded concurrently: it won
             existing = Conversion.objects.get(source=source, order_id=order_id)
             return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
+        conversion_rollup_changed(conversion)
         commissions: list[Commission] = []
         rule = _rule(program, attribution.affiliate, offer_ref.strip())
         if rule is not None and _earns_recurring(attribution, occurred_at):
@@ -289,6 +291,7 @@ def conversion_refund(
             else ConversionStatus.PARTIALLY_REFUNDED
         )
         conversion.save(update_fields=["refunded_amount", "status"])
+        conversion_rollup_changed(conversion)
         for commission in (
             conversion.commissions.select_for_update().select_related("beneficiary").order_by("pk")
         ):
