@@ -29,24 +29,62 @@ from graphql_schema.affiliation.mutations import AffiliationMutation
 from graphql_schema.affiliation.postback_keys import PostbackMutation, PostbackQuery
 from graphql_schema.affiliation.queries import AffiliationQuery
 from graphql_schema.affiliation.subscriptions import AffiliationSubscription
+from graphql_schema.analytics.queries import AnalyticsQuery
+from graphql_schema.billing.mutations import BillingMutation
+from graphql_schema.billing.queries import BillingQuery
 from graphql_schema.brand.mutations import BrandMutation
 from graphql_schema.brand.queries import BrandQuery
 from graphql_schema.brand.subscriptions import BrandSubscription
 from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
+from graphql_schema.marketplace.mutations import MarketplaceMutation
+from graphql_schema.marketplace.queries import MarketplaceQuery
+from graphql_schema.notifications.mutations import NotificationMutation
+from graphql_schema.notifications.queries import NotificationQuery
+from graphql_schema.orders.mutations import OrderMutation
+from graphql_schema.orders.queries import OrderQuery
+from graphql_schema.payments.mutations import PaymentMutation
+from graphql_schema.payments.queries import PaymentQuery
+from graphql_schema.payments.subscriptions import PaymentSubscription
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
 
 Query = merge_types(
     "Query",
-    (BrandQuery, AccountQuery, AffiliationQuery, LeaderboardQuery, PostbackQuery, PayoutQuery, ConsoleQuery),
+    (
+        BrandQuery,
+        AccountQuery,
+        AffiliationQuery,
+        LeaderboardQuery,
+        PostbackQuery,
+        PayoutQuery,
+        MarketplaceQuery,
+        OrderQuery,
+        PaymentQuery,
+        BillingQuery,
+        NotificationQuery,
+        AnalyticsQuery,
+        ConsoleQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountMutation, BrandMutation, AffiliationMutation, PostbackMutation, PayoutMutation, ConsoleMutation),
+    (
+        AccountMutation,
+        BrandMutation,
+        AffiliationMutation,
+        PostbackMutation,
+        PayoutMutation,
+        MarketplaceMutation,
+        OrderMutation,
+        PaymentMutation,
+        BillingMutation,
+        NotificationMutation,
+        ConsoleMutation,
+    ),
 )
-Subscription = merge_types("Subscription", (BrandSubscription, AffiliationSubscription))
+Subscription = merge_types("Subscription", (BrandSubscription, AffiliationSubscription, PaymentSubscription))
 
 EXPOSED_ERROR_CODES_EXTENSION = "code"
 

@@ -5,6 +5,8 @@ from strawberry.types import Info
 
 from billing import selectors
 from billing.services.invoices import billing_settings
+from billing.services.payments import bank_transfer_available
+from billing.stripe_client import stripe_is_configured
 from graphql_schema.affiliation.access import parse_id
 from graphql_schema.orders.access import IsBrandMember
 from graphql_schema.pagination import Connection, paginate
@@ -12,8 +14,18 @@ from graphql_schema.payments.types import BillingSettings, Invoice, Payment, Pay
 from graphql_schema.permissions import IsBrandAdmin
 
 
+@strawberry.type(description="How customers of this brand can pay.")
+class PaymentMethods:
+    card: bool = strawberry.field(description="Card payments through Stripe Checkout.")
+    bank_transfer: bool = strawberry.field(description="Manual bank transfer (the brand has bank details).")
+
+
 @strawberry.type
 class PaymentQuery:
+    @strawberry.field(description="The payment methods a checkout can offer on this brand.")
+    def payment_methods(self) -> PaymentMethods:
+        return PaymentMethods(card=stripe_is_configured(), bank_transfer=bank_transfer_available())
+
     @strawberry.field(
         permission_classes=[IsBrandMember],
         description="A payment by reference: mine, or any for brand admins.",

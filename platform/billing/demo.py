@@ -6,8 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+
 from affiliation.models import Program
-from billing.models import MembershipPlan, MerchantPlan
+from billing.models import BillingSettings, MembershipPlan, MerchantPlan
+from billing.services.invoices import billing_settings, billing_settings_update
 from billing.services.memberships import membership_plan_create
 from billing.services.plans import merchant_plan_create
 
@@ -68,9 +71,40 @@ def demo_membership_plan_ensure(*, program: Program | None) -> MembershipPlan | 
     )
 
 
+def demo_billing_settings_ensure() -> BillingSettings:
+    """The brand's seller identity and bank details, so invoices read right and customers can pay
+    by bank transfer (left alone once set)."""
+    row = billing_settings()
+    if row.bank_account_holder:
+        return row
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    moroccan = tenant.currency == "MAD"
+    return billing_settings_update(
+        actor=None,
+        legal_name=f"{tenant.name} SARL" if moroccan else f"{tenant.name} SAS",
+        address="12 boulevard d'Anfa\n20000 Casablanca" if moroccan else "1 rue de la Paix\n75002 Paris",
+        vat_id="ICE 001524683000027" if moroccan else "FR40303265045",
+        vat_rate=Decimal("20"),
+        invoice_prefix=tenant.schema_name.removeprefix("brand_")[:8].upper() or "INV",
+        legal_mentions=(
+            "SARL au capital de 100 000 MAD. RC Casablanca 412345."
+            if moroccan
+            else "SAS au capital de 10 000 EUR. RCS Paris 303 265 045."
+        ),
+        bank_account_holder=f"{tenant.name} SARL" if moroccan else f"{tenant.name} SAS",
+        bank_name="Attijariwafa bank" if moroccan else "La Banque Postale",
+        bank_iban="MA64011519000001205000534921" if moroccan else "FR1420041010050500013M02606",
+        bank_bic="BCMAMAMC" if moroccan else "PSSTFRPPLIL",
+        bank_instructions=(
+            "Quote the payment reference in the transfer's label; we confirm within one business day."
+        ),
+    )
+
+
 def demo_billing_ensure() -> None:
     """Called by provision_demo inside each demo brand, after the partner program exists."""
     from affiliation.demo import DEMO_PROGRAM_SLUG
 
+    demo_billing_settings_ensure()
     demo_merchant_plans_ensure()
     demo_membership_plan_ensure(program=Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first())
