@@ -6,13 +6,18 @@ PY := $(VENV)/bin/python
 SITE := $(shell $(PYTHON) -c 'import sys; print(f"python{sys.version_info[0]}.{sys.version_info[1]}")')
 STAMP := $(VENV)/.installed
 PLAYGROUND := frontend/dist/playground/.built
+NODE_MODULES := frontend/node_modules/.installed
+# The web app is rebuilt when any of its sources changed.
+APP := frontend/dist/app/index.html
+APP_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install assets lint typecheck schema bench clean
+.PHONY: run test install assets browser screenshots codegen lint typecheck schema bench clean
 
 run: install assets  ## Set up and serve the platform with demo brands on 127.0.0.1:8000
 	$(PY) -m devstack run
 
-test: install assets  ## Set up and run every test, lint and type check
+test: install assets browser  ## Set up and run every test, lint and type check
 	$(PY) -m devstack test
 
 install: $(STAMP)
@@ -25,10 +30,26 @@ $(STAMP): pyproject.toml
 	@printf '%s\n%s\n' "$(CURDIR)/platform" "$(CURDIR)" > $(VENV)/lib/$(SITE)/site-packages/affiliate_platform.pth
 	@touch $(STAMP)
 
-assets: $(PLAYGROUND)
+assets: $(PLAYGROUND) $(APP)
 
-$(PLAYGROUND): frontend/package.json frontend/package-lock.json frontend/scripts/build-playground.mjs
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build:playground
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(PLAYGROUND): $(NODE_MODULES) frontend/scripts/build-playground.mjs
+	cd frontend && npm run --silent build:playground
+
+$(APP): $(NODE_MODULES) $(APP_SOURCES)
+	cd frontend && npm run --silent build
+
+browser:  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded)
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+screenshots: install assets browser  ## Photograph the demo brands' main pages into var/screenshots/
+	$(PY) -m devstack screenshots
+
+codegen:  ## Regenerate the web app's GraphQL types after changing schema.graphql or a query
+	cd frontend && npm run --silent codegen
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -1,9 +1,13 @@
 """URLs of the root domain: the operator console API."""
 
-from django.urls import path
+from django.urls import include, path
 
+from billing.views import stripe_webhook_view
 from graphql_schema.views import graphql_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
+    path("stripe/webhook/", stripe_webhook_view, name="stripe-webhook"),
+    # The web app: every other path (keep it last).
+    path("", include("webapp.urls")),
 ]

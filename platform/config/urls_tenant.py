@@ -1,13 +1,20 @@
 """URLs of a brand's host."""
 
-from django.urls import path
+from django.urls import include, path
 
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from graphql_schema.views import graphql_view
+from marketplace.views import product_image_view, robots_view, sitemap_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
     path("postback/", postback_view, name="postback"),
     path("links/<str:code>/qr.svg", link_qr_svg_view, name="link-qr-svg"),
     path("links/<str:code>/qr.png", link_qr_png_view, name="link-qr-png"),
+    path("sitemap.xml", sitemap_view, name="sitemap"),
+    path("robots.txt", robots_view, name="robots"),
+    path("media/<path:key>", product_image_view, name="product-image"),
+    path("", include("analytics.urls")),
+    # The web app: every other path (keep it last).
+    path("", include("webapp.urls")),
 ]

@@ -1,4 +1,4 @@
-"""``python -m devstack run|test|manage|bench``: what ``make run`` and ``make test`` execute.
+"""``python -m devstack run|test|manage|bench|screenshots``: what ``make run`` and ``make test`` execute.
 
 Starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are unset, prepares
 the database, then serves (run) or checks (test), and stops what it started on exit.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -63,8 +64,63 @@ def _prepare_database(env: dict[str, str]) -> None:
     print(f"database ready in {time.perf_counter() - started:.1f} s", flush=True)
 
 
+# The local fake Stripe API that `make run` starts when no STRIPE_API_KEY is configured.
+STRIPE_FAKE_PORT = os.environ.get("STRIPE_FAKE_PORT", "12111")
+STRIPE_FAKE_API_KEY = "sk_test_devstack_local"
+STRIPE_FAKE_WEBHOOK_SECRET = "whsec_devstack_local"
+
+
+@contextmanager
+def _stripe() -> Iterator[None]:
+    """Stripe as configured, or the fake (``python -m stripe_fake``) on 127.0.0.1 with its webhook
+    endpoint on the local platform's root domain, for the duration (and stopped)."""
+    if os.environ.get("STRIPE_API_KEY"):
+        yield
+        return
+    base = f"http://127.0.0.1:{STRIPE_FAKE_PORT}"
+    webhook_url = f"http://{os.environ.get('ROOT_DOMAIN', 'localhost')}:{PORT}/stripe/webhook/"
+    fake = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "stripe_fake",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            STRIPE_FAKE_PORT,
+            "--api-key",
+            STRIPE_FAKE_API_KEY,
+            "--webhook-url",
+            webhook_url,
+            "--webhook-secret",
+            STRIPE_FAKE_WEBHOOK_SECRET,
+        ],
+        env=_env("config.settings.local"),
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", int(STRIPE_FAKE_PORT)), timeout=0.5).close()
+                break
+            except OSError:
+                if fake.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the fake Stripe API did not start on {base}") from None
+                time.sleep(0.1)
+        os.environ.update(
+            STRIPE_API_KEY=STRIPE_FAKE_API_KEY,
+            STRIPE_API_BASE=base,
+            STRIPE_WEBHOOK_SECRET=STRIPE_FAKE_WEBHOOK_SECRET,
+        )
+        print(f"Stripe: the local fake on {base} (webhooks to {webhook_url})", flush=True)
+        yield
+    finally:
+        _stop([fake])
+
+
 def run() -> int:
-    with _services():
+    with _services(), _stripe():
         return _serve(_env("config.settings.local"))
 
 
@@ -162,6 +218,11 @@ def _check(env: dict[str, str], pytest_args: Sequence[str]) -> int:
         ("ruff check", [f"{venv_bin}/ruff", "check", "."]),
         ("ruff format", [f"{venv_bin}/ruff", "format", "--check", "."]),
         ("mypy", [f"{venv_bin}/mypy", "platform", "tenants", "graphql_schema", "themes"]),
+        # The web app: its types, its generated GraphQL types against schema.graphql, its
+        # component tests (Vitest). The browser tests run with pytest (tests/e2e).
+        ("frontend typecheck", ["npm", "--prefix", "frontend", "run", "--silent", "typecheck"]),
+        ("frontend codegen", ["npm", "--prefix", "frontend", "run", "--silent", "codegen:check"]),
+        ("vitest", ["npm", "--prefix", "frontend", "run", "--silent", "test"]),
         ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("pytest", [PYTHON, "-m", "pytest", *pytest_args]),
     ]
@@ -180,6 +241,16 @@ def manage(args: Sequence[str]) -> int:
     with _services():
         env = _env("config.settings.local")
         return subprocess.run([PYTHON, "manage.py", *args], env=env, cwd=ROOT).returncode
+
+
+def screenshots() -> int:
+    """The main pages of both demo brands into var/screenshots/ (in a scratch database)."""
+    from webapp.screenshots import run_screenshots
+
+    with _services():
+        return run_screenshots(
+            _env("config.settings.local"), prepare=_prepare_database, root=ROOT, out=VAR / "screenshots"
+        )
 
 
 def bench() -> int:
@@ -204,6 +275,8 @@ def main(argv: Sequence[str]) -> int:
         return manage(rest)
     if command == "bench":
         return bench()
+    if command == "screenshots":
+        return screenshots()
     print(f"unknown command {command!r}\n{__doc__}")
     return 2
 

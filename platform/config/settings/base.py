@@ -41,6 +41,8 @@ SHARED_APPS = [
     "core",
     "accounts",
     "graphql_schema",
+    # The web app's pages on every host (no models).
+    "webapp",
 ]
 # Everything a brand owns lives in its own schema. `accounts` is in both: operators in the
 # public schema, a brand's users (and their sessions and API tokens) in the brand's schema.
@@ -57,6 +59,7 @@ TENANT_APPS = [
     "notifications",
     "marketplace",
     "billing",
+    "analytics",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -93,7 +96,10 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [redis_url_for_db(REDIS_URL, 1)],
+            # redis-py times socket reads out after 5 s by default, as long as channels-redis's
+            # blocking receive (BZPOPMIN, 5 s): under load the reply lands after the deadline and
+            # the consumer dies (bench/live_latency.py). Reads get 15 s.
+            "hosts": [{"address": redis_url_for_db(REDIS_URL, 1), "socket_timeout": 15}],
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "afp"),
             "capacity": 1000,
             "expiry": 30,
@@ -161,8 +167,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = PROJECT_ROOT / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request otherwise
-# The playground's JavaScript is installed from the npm registry and built into frontend/dist.
+# The playground's JavaScript and the web app (frontend/dist/playground, frontend/dist/app) are
+# built from npm packages into frontend/dist, served under /static/.
 STATICFILES_DIRS = [PROJECT_ROOT / "frontend" / "dist"]
+# Where the web app's index.html and boot.graphql are (webapp.pages).
+WEBAPP_DIST_DIR = PROJECT_ROOT / "frontend" / "dist" / "app"
 WHITENOISE_USE_FINDERS = True
 
 # Files (uploads, invoices): S3 when a bucket is configured, else local disk; keys are
@@ -222,7 +231,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # The Stripe SDK logs every request at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }
 
 # How links in emails reach a brand: <scheme>://<brand domain>[:<port>].
@@ -242,6 +252,22 @@ NOTIFICATIONS_MAX_RETRIES = int(os.environ.get("NOTIFICATIONS_MAX_RETRIES", "5")
 NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "5"))
 NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "600"))
 # --- end of messaging connectors -------------------------------------------------------------
+
+# --- Stripe (platform/billing) ---------------------------------------------------------------
+# One Stripe account for the platform; objects carry metadata.brand and are routed back to their
+# brand by tenants.StripeObjectRoute. STRIPE_API_BASE empty means Stripe's own API; `make run`
+# and the tests point it at the local fake (platform/stripe_fake).
+STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# How old a signed webhook may be (Stripe's default tolerance: replays beyond it are refused).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# Where Checkout and the customer portal send the payer back, on the brand's own host.
+STRIPE_PORTAL_RETURN_PATH = os.environ.get("STRIPE_PORTAL_RETURN_PATH", "/billing")
+STRIPE_CHECKOUT_SUCCESS_PATH = os.environ.get("STRIPE_CHECKOUT_SUCCESS_PATH", "/billing/success")
+STRIPE_CHECKOUT_CANCEL_PATH = os.environ.get("STRIPE_CHECKOUT_CANCEL_PATH", "/billing/canceled")
+# --- end of Stripe ---------------------------------------------------------------------------
 
 # --- Click tracking (platform/tracking) ------------------------------------------------------
 # Routes (host → brand, link code → target) and the click stream live in their own Redis
@@ -267,3 +293,41 @@ CLICK_DRAIN_BLOCK_MS = int(os.environ.get("CLICK_DRAIN_BLOCK_MS", "1000"))
 CLICK_DRAIN_CLAIM_IDLE_SECONDS = int(os.environ.get("CLICK_DRAIN_CLAIM_IDLE_SECONDS", "60"))
 CLICK_TICK_SECONDS = float(os.environ.get("CLICK_TICK_SECONDS", "1"))
 # --- end of click tracking -------------------------------------------------------------------
+
+# --- Checkout, manual payments and invoices (marketplace orders, billing payments) ------------
+# Stock is reserved when an order is placed, until it is paid or the reservation runs out. A card
+# payment happens while the customer waits (Stripe refuses Checkout sessions shorter than 30
+# minutes, so a card reservation lasts at least 31, and its session expires with it); a bank
+# transfer takes one to three business days to reach the brand's account, so its reservation
+# spans a weekend. Orders whose payer has submitted the bank transaction id are not expired: they
+# wait for a brand admin to confirm or reject the payment.
+ORDER_RESERVATION_MINUTES = int(os.environ.get("ORDER_RESERVATION_MINUTES", "30"))
+ORDER_BANK_TRANSFER_RESERVATION_HOURS = int(os.environ.get("ORDER_BANK_TRANSFER_RESERVATION_HOURS", "72"))
+# Invoice downloads are presigned links valid this long, signed with Signature Version 4 (the
+# only one S3 accepts in regions opened since 2014, and whose X-Amz-Expires S3 enforces).
+INVOICE_LINK_SECONDS = int(os.environ.get("INVOICE_LINK_SECONDS", "300"))
+AWS_S3_SIGNATURE_VERSION = os.environ.get("AWS_S3_SIGNATURE_VERSION", "s3v4")
+CELERY_BEAT_SCHEDULE["expire-order-reservations"] = {
+    "task": "marketplace.tasks.expire_reservations_task",
+    "schedule": crontab(minute="*/5"),
+}
+# --- end of checkout -----------------------------------------------------------------------
+
+# --- Analytics (platform/analytics) ------------------------------------------------------------
+# Hourly rollups are kept this many days (daily ones for good); the beacon POST /a/collect
+# counts at most ANALYTICS_COLLECT_RATE_LIMIT page views per visitor per window.
+ANALYTICS_HOURLY_RETENTION_DAYS = int(os.environ.get("ANALYTICS_HOURLY_RETENTION_DAYS", "30"))
+ANALYTICS_COLLECT_RATE_LIMIT = int(os.environ.get("ANALYTICS_COLLECT_RATE_LIMIT", "60"))
+ANALYTICS_COLLECT_RATE_WINDOW_SECONDS = int(os.environ.get("ANALYTICS_COLLECT_RATE_WINDOW_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE["purge-analytics"] = {
+    "task": "analytics.tasks.analytics_purge_task",
+    "schedule": crontab(minute=41, hour=3),
+}
+# --- end of analytics --------------------------------------------------------------------------
+
+# --- Marketplace catalog (platform/marketplace) ----------------------------------------------
+# Product images: the upload cap in bytes, and the pixel count read from the header before any
+# decoding (a small file can declare a huge canvas: a decompression bomb).
+MARKETPLACE_IMAGE_MAX_BYTES = int(os.environ.get("MARKETPLACE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+MARKETPLACE_IMAGE_MAX_PIXELS = int(os.environ.get("MARKETPLACE_IMAGE_MAX_PIXELS", "40000000"))
+# --- end of marketplace catalog --------------------------------------------------------------

@@ -10,6 +10,8 @@ from accounts.models import Role
 from accounts.selectors import user_by_email
 from accounts.services import user_create
 from affiliation.demo import demo_program_ensure
+from billing.demo import demo_billing_ensure
+from marketplace.demo import demo_marketplace_ensure
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url
 from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
@@ -64,4 +66,11 @@ class Command(BaseCommand):
                     currency=tenant.currency,
                     affiliate_user=users[Role.AFFILIATE],
                 )
+                demo_marketplace_ensure(
+                    merchant=users[Role.MERCHANT],
+                    affiliate=users[Role.AFFILIATE],
+                    currency=tenant.currency,
+                    language=tenant.language,
+                )
+                demo_billing_ensure()
         self.stdout.write("Demo brands and users:\n" + "\n".join(lines))

@@ -1,0 +1,103 @@
+/**
+ * Every page of the app, in one table. A route says where it is served (a brand's host or the
+ * operator's root domain), who may open it, and whether (and where) it shows in the navigation.
+ * To add pages (marketplace, merchant, billing, ...), append entries here: the router, the
+ * access checks and the menus follow.
+ */
+import { lazy, type ComponentType, type LazyExoticComponent } from "react";
+
+import type { Role } from "../gql/graphql";
+import type { MessageKey } from "../i18n";
+
+export type Host = "brand" | "root";
+/** public: the site's menu; app: the signed-in user's work menu; account: the user menu. */
+export type NavSection = "public" | "app" | "account";
+
+export interface AppRoute {
+  path: string;
+  page: LazyExoticComponent<ComponentType>;
+  host: Host;
+  /** Page title (also the menu label unless `nav.label` says otherwise). */
+  title: MessageKey;
+  /** Absent: everyone. "signed-in": any signed-in user. Else: one of these roles. */
+  access?: "signed-in" | Role[];
+  nav?: { section: NavSection; label?: MessageKey };
+}
+
+const page = (load: () => Promise<{ default: ComponentType }>) => lazy(load);
+
+export const ROUTES: AppRoute[] = [
+  // Public pages of a brand.
+  { path: "/", host: "brand", title: "nav.home", page: page(() => import("../pages/public/Home")), nav: { section: "public" } },
+  { path: "/program", host: "brand", title: "nav.program", page: page(() => import("../pages/public/ProgramLanding")), nav: { section: "public" } },
+  { path: "/leaderboard", host: "brand", title: "nav.leaderboard", page: page(() => import("../pages/public/Leaderboard")), nav: { section: "public" } },
+  { path: "/faq", host: "brand", title: "nav.faq", page: page(() => import("../pages/public/Faq")), nav: { section: "public" } },
+  // Accounts.
+  { path: "/signup", host: "brand", title: "nav.signup", page: page(() => import("../pages/auth/Signup")) },
+  { path: "/login", host: "brand", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
+  { path: "/magic-link", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLinkRequest")) },
+  { path: "/login/magic", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLogin")) },
+  { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
+  // Affiliates.
+  { path: "/dashboard", host: "brand", title: "nav.dashboard", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Dashboard")), nav: { section: "app" } },
+  { path: "/links", host: "brand", title: "nav.links", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Links")), nav: { section: "app" } },
+  { path: "/links/:id", host: "brand", title: "links.statsTitle", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/LinkDetail")) },
+  { path: "/commissions", host: "brand", title: "nav.commissions", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Commissions")), nav: { section: "app" } },
+  { path: "/wallet", host: "brand", title: "nav.wallet", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Wallet")), nav: { section: "app" } },
+  // Analytics: the server scopes the figures to the viewer (brand, merchant's offers, own traffic).
+  { path: "/analytics", host: "brand", title: "nav.analytics", access: ["AFFILIATE", "MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/analytics/Analytics")), nav: { section: "app" } },
+  // Brand admins.
+  { path: "/admin/withdrawals", host: "brand", title: "nav.adminWithdrawals", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Withdrawals")), nav: { section: "app" } },
+  { path: "/admin/program", host: "brand", title: "nav.adminProgram", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ProgramSettings")), nav: { section: "app" } },
+  { path: "/admin/users", host: "brand", title: "nav.adminUsers", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Users")), nav: { section: "app" } },
+  { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app" } },
+  // The marketplace (public), buying and orders (signed in).
+  { path: "/deals", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")), nav: { section: "public" } },
+  { path: "/deals/category/:slug", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")) },
+  { path: "/deals/:slug", host: "brand", title: "nav.deal", page: page(() => import("../pages/marketplace/Deal")) },
+  { path: "/checkout/:slug", host: "brand", title: "nav.checkout", access: "signed-in", page: page(() => import("../pages/checkout/Checkout")) },
+  { path: "/orders", host: "brand", title: "nav.orders", access: "signed-in", page: page(() => import("../pages/checkout/MyOrders")), nav: { section: "account" } },
+  { path: "/orders/:number", host: "brand", title: "nav.order", access: "signed-in", page: page(() => import("../pages/checkout/Order")) },
+  // Merchants (brand admins see every merchant's products and requests).
+  { path: "/merchant/products", host: "brand", title: "nav.products", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/Products")), nav: { section: "app" } },
+  { path: "/merchant/products/new", host: "brand", title: "nav.productNew", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/ProductEditor")) },
+  { path: "/merchant/products/:id", host: "brand", title: "nav.productEdit", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/ProductEditor")) },
+  { path: "/merchant/requests", host: "brand", title: "nav.requests", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/Requests")), nav: { section: "app" } },
+  { path: "/merchant/sales", host: "brand", title: "nav.sales", access: ["MERCHANT"], page: page(() => import("../pages/merchant/Sales")), nav: { section: "app" } },
+  { path: "/billing", host: "brand", title: "nav.billing", access: ["MERCHANT"], page: page(() => import("../pages/billing/Billing")), nav: { section: "app" } },
+  { path: "/billing/success", host: "brand", title: "nav.billing", access: ["MERCHANT"], page: page(() => import("../pages/billing/Billing")) },
+  { path: "/billing/canceled", host: "brand", title: "nav.billing", access: ["MERCHANT"], page: page(() => import("../pages/billing/Billing")) },
+  // Brand admins: money in.
+  { path: "/admin/payments", host: "brand", title: "nav.adminPayments", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Payments")), nav: { section: "app" } },
+  { path: "/admin/billing", host: "brand", title: "nav.adminBilling", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/BillingSettings")), nav: { section: "app" } },
+  { path: "/admin/plans", host: "brand", title: "nav.adminPlans", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Plans")), nav: { section: "app" } },
+  // The operator console, on the root domain.
+  { path: "/", host: "root", title: "nav.console", page: page(() => import("../pages/operator/Console")) },
+  { path: "/login", host: "root", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
+];
+
+export function routesFor(host: Host): AppRoute[] {
+  return ROUTES.filter((route) => route.host === host);
+}
+
+export function canOpen(route: AppRoute, role: Role | null): boolean {
+  if (!route.access) return true;
+  if (role === null) return false;
+  return route.access === "signed-in" || route.access.includes(role);
+}
+
+/** Where a user lands after signing in. */
+export function homeFor(role: Role | null): string {
+  switch (role) {
+    case "AFFILIATE":
+      return "/dashboard";
+    case "BRAND_ADMIN":
+      return "/admin/withdrawals";
+    case "MERCHANT":
+      return "/merchant/products";
+    case "CUSTOMER":
+      return "/deals";
+    default:
+      return "/";
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * French and English, switchable at any time. The language is the visitor's choice (kept in
+ * localStorage) or else the brand's default `language`. Catalogs are plain objects: `fr` must
+ * have every key of `en` (the type checker says so), and `t("key", {name})` fills `{name}`.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+
+import type { LanguageCode } from "../gql/graphql";
+import { en, type MessageKey } from "./en";
+import { fr } from "./fr";
+
+export type Language = "en" | "fr";
+export type { MessageKey };
+export type Params = Record<string, string | number>;
+
+export const LANGUAGES: { code: Language; label: string }[] = [
+  { code: "en", label: "English" },
+  { code: "fr", label: "Français" },
+];
+
+const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, fr };
+const LANGUAGE_KEY = "afp.lang";
+
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(en, key);
+}
+
+export function translate(language: Language, key: MessageKey, params?: Params): string {
+  const text = CATALOGS[language][key] ?? en[key] ?? key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+}
+
+export function languageOf(code: LanguageCode | string | null | undefined): Language {
+  return String(code ?? "").toLowerCase() === "fr" ? "fr" : "en";
+}
+
+export function storedLanguage(): Language | null {
+  try {
+    const value = window.localStorage.getItem(LANGUAGE_KEY);
+    return value === "en" || value === "fr" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Money {
+  amount: string;
+  currency: string;
+}
+
+export interface I18n {
+  lang: Language;
+  /** The BCP 47 locale for Intl formats (fr-FR, en-GB). */
+  locale: string;
+  setLang: (language: Language) => void;
+  t: (key: MessageKey, params?: Params) => string;
+  /** A decimal string formatted exactly (no float on the way), e.g. "1 234,50 €". */
+  money: (value: Money | null | undefined) => string;
+  number: (value: number | string) => string;
+  percent: (value: number | string) => string;
+  date: (iso: string | null | undefined) => string;
+  dateTime: (iso: string | null | undefined) => string;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+function locale(language: Language): string {
+  return language === "fr" ? "fr-FR" : "en-GB";
+}
+
+export function makeI18n(lang: Language, setLang: (language: Language) => void): I18n {
+  const loc = locale(lang);
+  const dateFormat = new Intl.DateTimeFormat(loc, { dateStyle: "medium" });
+  const dateTimeFormat = new Intl.DateTimeFormat(loc, { dateStyle: "medium", timeStyle: "short" });
+  const numberFormat = new Intl.NumberFormat(loc);
+  return {
+    lang,
+    locale: loc,
+    setLang,
+    t: (key, params) => translate(lang, key, params),
+    money: (value) => {
+      if (!value) return "—";
+      // Intl formats a numeric string exactly (ES2023); amounts never become floats.
+      const format = new Intl.NumberFormat(loc, { style: "currency", currency: value.currency });
+      return format.format(value.amount as Intl.StringNumericLiteral);
+    },
+    number: (value) => numberFormat.format(value as number),
+    percent: (value) =>
+      `${new Intl.NumberFormat(loc, { maximumFractionDigits: 2 }).format(value as number)} %`,
+    date: (iso) => (iso ? dateFormat.format(new Date(iso)) : "—"),
+    dateTime: (iso) => (iso ? dateTimeFormat.format(new Date(iso)) : "—"),
+  };
+}
+
+export function I18nProvider({ defaultLanguage, children }: { defaultLanguage: Language; children: ReactNode }) {
+  const [chosen, setChosen] = useState<Language | null>(storedLanguage);
+  const lang = chosen ?? defaultLanguage;
+  const setLang = useCallback((language: Language) => {
+    setChosen(language);
+    try {
+      window.localStorage.setItem(LANGUAGE_KEY, language);
+    } catch {
+      /* the choice lasts for this page only */
+    }
+  }, []);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+  const value = useMemo(() => makeI18n(lang, setLang), [lang, setLang]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const value = useContext(I18nContext);
+  if (!value) throw new Error("useI18n outside <I18nProvider>");
+  return value;
+}

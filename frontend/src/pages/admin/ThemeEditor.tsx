@@ -1,0 +1,224 @@
+import { useLayoutEffect, useRef, useState } from "react";
+import { useQuery } from "urql";
+
+import { useFormMutation } from "../../api/mutation";
+import { useSession } from "../../app/session";
+import { Form, FormErrors, SelectField, SubmitButton, TextField } from "../../components/form";
+import { QueryState } from "../../components/states";
+import { Badge, Card, PageHeader, StatCard, Tabs } from "../../components/ui";
+import { graphql } from "../../gql";
+import type { LanguageCode, ThemeFieldsFragment } from "../../gql/graphql";
+import { useI18n } from "../../i18n";
+import { AA_TEXT, contrastRatio } from "../../theme/contrast";
+import { applyVariables, themeVariables, type ColorMode } from "../../theme/runtime";
+
+export const ThemesQuery = graphql(`
+  query Themes {
+    themes {
+      ...ThemeFields
+    }
+  }
+`);
+
+export const BrandUpdateMutation = graphql(`
+  mutation BrandUpdate($input: BrandUpdateInput!) {
+    brandUpdate(input: $input) {
+      brand {
+        ...BrandFields
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+const PAIRS = [
+  ["text", "background"],
+  ["text", "surface"],
+  ["mutedText", "background"],
+  ["mutedText", "surface"],
+  ["onPrimary", "primary"],
+] as const;
+
+/** The theme's text contrast (WCAG AA 4.5:1) in one mode. */
+export function contrastReport(theme: ThemeFieldsFragment, mode: ColorMode) {
+  const palette = mode === "dark" ? theme.darkColors : theme.colors;
+  return PAIRS.map(([text, background]) => {
+    const ratio = contrastRatio(palette[text], palette[background]);
+    return { text, background, ratio, passes: ratio >= AA_TEXT };
+  });
+}
+
+function Swatches({ theme }: { theme: ThemeFieldsFragment }) {
+  return (
+    <span className="swatches" aria-hidden="true">
+      {[theme.colors.primary, theme.colors.accent, theme.colors.background, theme.colors.text].map((colour, index) => (
+        <span key={index} className="swatch" style={{ background: colour }} />
+      ))}
+    </span>
+  );
+}
+
+/** A miniature page in ``theme``: the variables are set on this box only. */
+function Preview({ theme, mode, brandName }: { theme: ThemeFieldsFragment; mode: ColorMode; brandName: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (ref.current) applyVariables(ref.current, themeVariables(theme, mode));
+  }, [theme, mode]);
+  return (
+    <div ref={ref} className="theme-preview" data-testid="theme-preview" data-theme={theme.name}>
+      <div className="preview-header">
+        <span className="brand-logo" aria-hidden="true">
+          {brandName.slice(0, 1)}
+        </span>
+        <strong className="brand-name">{brandName}</strong>
+        <span className="preview-nav muted">{t("nav.home")} · {t("nav.program")} · {t("nav.leaderboard")}</span>
+      </div>
+      <div className="preview-body">
+        <h3>{t("home.title", { brand: brandName })}</h3>
+        <p className="muted">{t("home.lead")}</p>
+        <div className="button-row">
+          <button type="button" className="button button-primary" tabIndex={-1}>
+            {t("home.join")}
+          </button>
+          <button type="button" className="button button-secondary" tabIndex={-1}>
+            {t("home.learnMore")}
+          </button>
+        </div>
+        <div className="stat-grid stat-grid-compact">
+          <StatCard label={t("stats.clicks")} value={i18n.number(1284)} live />
+          <StatCard label={t("stats.earnings")} value={i18n.money({ amount: "742.50", currency: "EUR" })} />
+        </div>
+        <p>
+          <Badge tone="success">{t("withdrawal.PAID")}</Badge> <Badge tone="warning">{t("withdrawal.REQUESTED")}</Badge>{" "}
+          <a href="#preview" onClick={(event) => event.preventDefault()} tabIndex={-1}>
+            {t("nav.faq")}
+          </a>
+        </p>
+      </div>
+    </div>
+  );
+}
+
+export default function ThemeEditor() {
+  const { t } = useI18n();
+  const { brand, setBrand } = useSession();
+  const [result] = useQuery({ query: ThemesQuery });
+  const [themeName, setThemeName] = useState(brand?.theme.name ?? "default");
+  const [name, setName] = useState(brand?.name ?? "");
+  const [language, setLanguage] = useState<LanguageCode>(brand?.language ?? "EN");
+  const [mode, setMode] = useState<ColorMode>("light");
+  const [saved, setSaved] = useState(false);
+  const update = useFormMutation(BrandUpdateMutation, (data) => data.brandUpdate);
+
+  const submit = async () => {
+    const data = await update.run({ input: { name, theme: themeName, language } });
+    const updated = data?.brandUpdate.brand;
+    if (updated) {
+      setBrand(updated);
+      setSaved(true);
+    }
+  };
+
+  return (
+    <div className="stack">
+      <PageHeader title={t("theme.title")} subtitle={t("theme.subtitle")} />
+      <QueryState result={result}>
+        {(data) => {
+          const selected = data.themes.find((theme) => theme.name === themeName) ?? data.themes[0];
+          const report = contrastReport(selected, mode);
+          return (
+            <div className="grid grid-sidebar theme-editor">
+              <Card title={t("theme.settings")}>
+                <Form onSubmit={submit} errors={update.errors} busy={update.fetching} aria-label={t("theme.settings")}>
+                  <TextField name="name" label={t("theme.brandName")} value={name} onChange={(value) => { setName(value); setSaved(false); }} />
+                  <fieldset className="field theme-choices">
+                    <legend>{t("theme.theme")}</legend>
+                    {data.themes.map((theme) => (
+                      <label key={theme.name} className={`theme-choice${theme.name === themeName ? " selected" : ""}`}>
+                        <input
+                          type="radio"
+                          name="theme"
+                          value={theme.name}
+                          checked={theme.name === themeName}
+                          onChange={() => {
+                            setThemeName(theme.name);
+                            setSaved(false);
+                          }}
+                        />
+                        <Swatches theme={theme} />
+                        <span>
+                          <strong>{theme.label}</strong>
+                          <span className="muted small block">{theme.description}</span>
+                        </span>
+                      </label>
+                    ))}
+                  </fieldset>
+                  <SelectField
+                    name="language"
+                    label={t("theme.language")}
+                    hint={t("theme.languageHint")}
+                    value={language}
+                    onChange={(value) => {
+                      setLanguage(value as LanguageCode);
+                      setSaved(false);
+                    }}
+                    options={[
+                      { value: "EN", label: "English" },
+                      { value: "FR", label: "Français" },
+                    ]}
+                  />
+                  <FormErrors />
+                  <div className="button-row">
+                    <SubmitButton>{t("theme.save")}</SubmitButton>
+                    {saved ? (
+                      <span className="saved" role="status">
+                        {t("theme.saved")}
+                      </span>
+                    ) : null}
+                  </div>
+                </Form>
+              </Card>
+              <div className="stack">
+                <Card
+                  title={t("theme.preview")}
+                  actions={
+                    <Tabs
+                      label={t("theme.mode")}
+                      value={mode}
+                      onChange={setMode}
+                      options={[
+                        { value: "light", label: t("theme.light") },
+                        { value: "dark", label: t("theme.dark") },
+                      ]}
+                    />
+                  }
+                >
+                  <Preview theme={selected} mode={mode} brandName={name || brand?.name || ""} />
+                </Card>
+                <Card title={t("theme.contrast")}>
+                  <ul className="contrast-list">
+                    {report.map((row) => (
+                      <li key={`${row.text}-${row.background}`}>
+                        <span>{t("theme.pair", { text: row.text, background: row.background })}</span>
+                        <span>
+                          {row.ratio.toFixed(2)}:1{" "}
+                          <Badge tone={row.passes ? "success" : "danger"}>{row.passes ? "AA" : t("theme.fails")}</Badge>
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                </Card>
+              </div>
+            </div>
+          );
+        }}
+      </QueryState>
+    </div>
+  );
+}
