@@ -34,6 +34,7 @@ from graphql_schema.billing.mutations import BillingMutation
 from graphql_schema.billing.queries import BillingQuery
 from graphql_schema.brand.mutations import BrandMutation
 from graphql_schema.brand.queries import BrandQuery
+from graphql_schema.brand.stats import BrandStatsQuery, BrandStatsSubscription
 from graphql_schema.brand.subscriptions import BrandSubscription
 from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
@@ -54,6 +55,7 @@ Query = merge_types(
     "Query",
     (
         BrandQuery,
+        BrandStatsQuery,
         AccountQuery,
         AffiliationQuery,
         LeaderboardQuery,
@@ -84,7 +86,10 @@ Mutation = merge_types(
         ConsoleMutation,
     ),
 )
-Subscription = merge_types("Subscription", (BrandSubscription, AffiliationSubscription, PaymentSubscription))
+Subscription = merge_types(
+    "Subscription",
+    (BrandSubscription, BrandStatsSubscription, AffiliationSubscription, PaymentSubscription),
+)
 
 EXPOSED_ERROR_CODES_EXTENSION = "code"
 

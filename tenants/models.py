@@ -26,6 +26,8 @@ class Tenant(TenantMixin):
     name = models.CharField(max_length=120)
     subdomain = models.CharField(max_length=63, unique=True, null=True, blank=True)
     theme = models.CharField(max_length=40, default="default")
+    # A validated subset of the theme's tokens (themes.override_problems), merged at read time.
+    theme_overrides = models.JSONField(default=dict, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
     provisioning_ms = models.PositiveIntegerField(null=True, blank=True)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from tenants.models import Domain, Tenant, TenantKind
-from themes import get_theme
+from themes import brand_theme
 
 
 def normalize_host(host: str) -> str:
@@ -60,7 +60,8 @@ def brand_snapshot(tenant: Tenant) -> dict[str, Any]:
         "domain": brand_primary_domain(tenant),
         "currency": tenant.currency,
         "language": tenant.language,
-        "theme": get_theme(tenant.theme),
+        "theme": brand_theme(tenant),
+        "theme_overrides": tenant.theme_overrides or {},
         "provisioning_ms": tenant.provisioning_ms,
         "created_at": tenant.created_at.isoformat(),
         "updated_at": tenant.updated_at.isoformat(),

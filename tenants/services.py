@@ -25,6 +25,7 @@ from tenants.validators import (
     validate_subdomain,
     validate_theme,
 )
+from themes import get_theme, override_problems, prune_overrides
 from tracking.routing import brand_routes_publish, host_route_publish
 
 BRAND_TOPIC = "brand"
@@ -82,6 +83,21 @@ def _validated(**validators_and_values: tuple[Any, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _overrides_validated(
+    theme_name: str, overrides: Any, errors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The overrides, pruned, if they are valid on ``theme_name``; else a ValidationError naming
+    each token at fault (merged into ``errors`` when other fields failed too)."""
+    problems = override_problems(get_theme(theme_name), overrides)
+    found: dict[str, list[ValidationError]] = errors if errors is not None else {}
+    for problem in problems:
+        field = "themeOverrides" + (f".{problem.path}" if problem.path else "")
+        found.setdefault(field, []).append(ValidationError(problem.message, code=problem.code))
+    if errors is None and found:
+        raise ValidationError(found)
+    return prune_overrides(overrides) if not problems else {}
 
 
 def _taken(message: str = "This subdomain is taken.") -> ValidationError:
@@ -150,8 +166,13 @@ def brand_update(
     name: str | None = None,
     theme: str | None = None,
     language: str | None = None,
+    theme_overrides: dict[str, Any] | None = None,
 ) -> Tenant:
-    """Change what a brand admin may change, and tell every open page of the brand."""
+    """Change what a brand admin may change, and tell every open page of the brand.
+
+    ``theme_overrides`` replaces the brand's overrides as a whole (``{}`` resets to the named
+    theme); each mistake is a field error at ``themeOverrides.<token path>``.
+    """
     checks: dict[str, tuple[Any, Any]] = {}
     if name is not None:
         checks["name"] = (validate_name, name)
@@ -159,7 +180,16 @@ def brand_update(
         checks["theme"] = (validate_theme, theme)
     if language is not None:
         checks["language"] = (validate_language, language)
-    cleaned = _validated(**checks)
+    if theme_overrides is None and theme is not None and tenant.theme_overrides:
+        theme_overrides = tenant.theme_overrides  # kept, so re-checked against the new theme
+    try:
+        cleaned = _validated(**checks)
+    except ValidationError as error:
+        if theme_overrides is not None:
+            _overrides_validated(theme or tenant.theme, theme_overrides, error.error_dict)
+        raise
+    if theme_overrides is not None:
+        cleaned["theme_overrides"] = _overrides_validated(cleaned.get("theme", tenant.theme), theme_overrides)
     if not cleaned:
         return tenant
     with transaction.atomic():

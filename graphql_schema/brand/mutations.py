@@ -15,7 +15,9 @@ from tenants.services import brand_update
 class BrandMutation:
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
-        description="Change the brand's name, theme or default language. Open pages re-theme live.",
+        description=(
+            "Change the brand's name, theme, theme overrides or default language. Open pages re-theme live."
+        ),
     )
     def brand_update(self, info: Info, input: BrandUpdateInput) -> BrandUpdatePayload:
         tenant = info.context.tenant
@@ -26,6 +28,7 @@ class BrandMutation:
                 name=input.name,
                 theme=input.theme,
                 language=input.language.value if input.language else None,
+                theme_overrides=input.theme_overrides,  # type: ignore[arg-type]
             )
         except ValidationError as error:
             return BrandUpdatePayload(

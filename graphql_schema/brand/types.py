@@ -55,9 +55,16 @@ class Theme:
     css_variables: strawberry.scalars.JSON = strawberry.field(
         description='The light-mode tokens as CSS custom properties, e.g. {"--color-primary": "#d4af37"}.'
     )
+    dark_css_variables: strawberry.scalars.JSON = strawberry.field(
+        description="The dark-mode tokens as CSS custom properties."
+    )
+    overrides: strawberry.scalars.JSON = strawberry.field(
+        description="The brand's own overrides of the named theme's tokens, already merged into the"
+        ' other fields (e.g. {"colors": {"primary": "#112233"}, "radius": "4px"}); {} for none.'
+    )
 
     @classmethod
-    def from_tokens(cls, tokens: dict[str, Any]) -> Theme:
+    def from_tokens(cls, tokens: dict[str, Any], overrides: dict[str, Any] | None = None) -> Theme:
         return cls(
             name=tokens["name"],
             label=tokens["label"],
@@ -72,6 +79,8 @@ class Theme:
             radius=tokens["radius"],
             spacing=tokens["spacing"],
             css_variables=strawberry.scalars.JSON(css_variables(tokens)),
+            dark_css_variables=strawberry.scalars.JSON(css_variables(tokens, dark=True)),
+            overrides=strawberry.scalars.JSON(overrides or {}),
         )
 
 
@@ -105,7 +114,7 @@ class Brand:
             domain=snapshot["domain"],
             currency=snapshot["currency"],
             language=LanguageCode(snapshot["language"]),
-            theme=Theme.from_tokens(snapshot["theme"]),
+            theme=Theme.from_tokens(snapshot["theme"], snapshot.get("theme_overrides")),
             provisioning_ms=snapshot["provisioning_ms"],
             created_at=dt.datetime.fromisoformat(snapshot["created_at"]),
             updated_at=dt.datetime.fromisoformat(snapshot["updated_at"]),
@@ -117,6 +126,11 @@ class BrandUpdateInput:
     name: str | None = None
     theme: str | None = strawberry.field(default=None, description="Name of a theme from the `themes` query.")
     language: LanguageCode | None = None
+    theme_overrides: strawberry.scalars.JSON | None = strawberry.field(
+        default=None,
+        description="Replaces the brand's overrides of its theme's tokens: colors.*, darkColors.*,"
+        " typography.fontFamily / headingFontFamily, radius, spacing. {} resets to the named theme.",
+    )
 
 
 @strawberry.type

@@ -7,14 +7,13 @@ import datetime as dt
 import logging
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.mail import send_mail
 from django.utils import timezone
 
 from accounts.models import MagicLink
 from accounts.services import magic_link_send
 from config.celery import app
+from core.emails import send_brand_email
 from core.tenancy import current_schema, tenant_connection
 from tenants.selectors import brand_base_url, brand_list
 
@@ -29,14 +28,14 @@ def send_magic_link_task(magic_link_id: int) -> None:
 
     def deliver(link: MagicLink, secret: str) -> None:
         url = f"{brand_base_url(tenant)}/login/magic?{urlencode({'token': secret})}"
-        send_mail(
+        send_brand_email(
+            to=[link.user.email],
             subject=f"Your login link for {tenant.name}",
-            message=(
+            text=(
                 f"Hello,\n\nUse this link to log in to {tenant.name}. It works once, for 15 minutes:\n\n"
                 f"{url}\n\nIf you did not ask for it, ignore this email.\n"
             ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[link.user.email],
+            html_body_context={"action_url": url, "action_label": "Log in"},
         )
 
     if not magic_link_send(link_id=magic_link_id, deliver=deliver):

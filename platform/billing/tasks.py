@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from billing.models import Invoice
 from billing.services.invoices import invoice_pdf_store
 from config.celery import app
+from core.emails import send_brand_email
 from core.money import quantize
 from core.tenancy import tenant_connection
 
@@ -53,16 +52,14 @@ def invoice_deliver_task(invoice_id: int) -> None:
         "total": quantize(invoice.total, invoice.currency),
         "currency": invoice.currency,
     }
-    message = EmailMessage(
-        subject=SUBJECTS[language].format(**values),
-        body=BODIES[language].format(**values),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invoice.customer_email],
-    )
     filename = f"{invoice.number}.pdf"
-    message.attach(filename, pdf, "application/pdf")
     try:
-        message.send()
+        send_brand_email(
+            to=[invoice.customer_email],
+            subject=SUBJECTS[language].format(**values),
+            text=BODIES[language].format(**values),
+            attachments=[(filename, pdf, "application/pdf")],
+        )
     except OSError:
         Invoice.objects.filter(pk=invoice.pk).update(emailed_at=None)
         raise

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 
 from config.celery import app
+from core.emails import send_brand_email
 from core.tenancy import tenant_connection
 from payouts.models import WithdrawalRequest
 
@@ -35,11 +34,10 @@ def withdrawal_status_email_task(withdrawal_id: int) -> None:
     if withdrawal.payment_reference:
         lines.append(f"Payment reference: {withdrawal.payment_reference}")
     try:
-        send_mail(
+        send_brand_email(
+            to=[withdrawal.affiliate.user.email],
             subject=f"{SUBJECTS.get(withdrawal.status, 'Withdrawal update')} ({brand})",
-            message="\n\n".join(lines) + "\n",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[withdrawal.affiliate.user.email],
+            text="\n\n".join(lines) + "\n",
         )
     except OSError:
         cache.delete(sent_key)  # let the retry send it

@@ -17,7 +17,7 @@ from django_tenants.utils import get_public_schema_name
 
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import schema
-from themes import DEFAULT_THEME, get_theme
+from themes import DEFAULT_THEME, brand_theme, get_theme
 from webapp.pages import PageContext, built_app, render_index
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def app_view(request: HttpRequest) -> HttpResponse:
         language=settings.LANGUAGE_CODE if is_root else tenant.language,
         host_kind="root" if is_root else "brand",
         title=tenant.name if not is_root and tenant.name else "Platform console",
-        tokens=get_theme(DEFAULT_THEME if is_root else tenant.theme),
+        tokens=get_theme(DEFAULT_THEME) if is_root else brand_theme(tenant),
         boot=_boot_data(request, app.boot_document),
     )
     get_token(request)  # the CSRF cookie, for the app's POSTs to /graphql/

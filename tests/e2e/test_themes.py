@@ -70,3 +70,35 @@ def test_a_new_theme_re_themes_open_pages_without_a_reload(live_brands, browsers
     )
     assert visitor.evaluate("window.__sameDocument") is True
     assert visitor.evaluate("document.documentElement.dataset.theme") == "aurum"
+
+
+def test_an_override_previews_in_the_editor_then_re_themes_open_pages(live_brands, browsers):
+    brand = live_brands[0]
+    admin = make_user(brand, role=Role.BRAND_ADMIN)
+    visitor = browsers.page(brand)
+    frames = FrameLog(visitor)
+    visitor.goto("/faq")
+    frames.wait_subscribed(visitor, "brandUpdated")
+
+    editor = browsers.page(brand)
+    ui_login(editor, admin.email)
+    editor.goto("/admin/theme")
+    editor.get_by_role("textbox", name="Primary", exact=True).fill("#7c2d12")
+    preview = editor.get_by_test_id("theme-preview")
+    expect(preview).to_have_attribute("style", re.compile("--color-primary: #7c2d12"))
+    assert css_variable(visitor, "--color-primary") == get_theme("default")["colors"]["primary"]  # a draft
+
+    editor.get_by_role("textbox", name="Text on primary", exact=True).fill(
+        "#7c2d13"
+    )  # unreadable on the new primary
+    editor.get_by_role("button", name="Save and publish").click()
+    expect(editor.get_by_role("textbox", name="Text on primary", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+
+    editor.get_by_role("textbox", name="Text on primary", exact=True).fill("")
+    editor.get_by_role("button", name="Save and publish").click()
+    expect(editor.get_by_role("status").filter(has_text="Published")).to_be_visible()
+    visitor.wait_for_function(
+        "getComputedStyle(document.documentElement).getPropertyValue('--color-primary').trim() === '#7c2d12'"
+    )

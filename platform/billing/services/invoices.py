@@ -355,10 +355,10 @@ def invoice_pdf_key(invoice: Invoice) -> str:
 
 def invoice_pdf_render(invoice: Invoice) -> bytes:
     from billing.invoice_pdf import render_invoice_pdf
-    from themes import get_theme
+    from themes import brand_theme
 
     tenant = connection.tenant  # type: ignore[attr-defined]
-    return render_invoice_pdf(invoice_document(invoice), get_theme(tenant.theme))
+    return render_invoice_pdf(invoice_document(invoice), brand_theme(tenant))
 
 
 def invoice_pdf_store(invoice: Invoice) -> bytes:

@@ -9,7 +9,20 @@ import { Badge, Card, PageHeader, StatCard, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { LanguageCode, ThemeFieldsFragment } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
+import type { MessageKey } from "../../i18n/en";
 import { AA_TEXT, contrastRatio } from "../../theme/contrast";
+import {
+  FONT_KEYS,
+  isHexColor,
+  LENGTH_KEYS,
+  mergeOverrides,
+  overrideAt,
+  PALETTE_KEYS,
+  parseOverrides,
+  withOverride,
+  type PaletteKey,
+  type ThemeOverrides,
+} from "../../theme/overrides";
 import { applyVariables, themeVariables, type ColorMode } from "../../theme/runtime";
 
 export const ThemesQuery = graphql(`
@@ -59,6 +72,118 @@ function Swatches({ theme }: { theme: ThemeFieldsFragment }) {
         <span key={index} className="swatch" style={{ background: colour }} />
       ))}
     </span>
+  );
+}
+
+/** One colour token: a native colour picker and the #rrggbb text (where its field error shows). */
+function ColorToken({
+  path,
+  token,
+  value,
+  effective,
+  onChange,
+}: {
+  path: string;
+  token: PaletteKey;
+  value: string;
+  effective: string;
+  onChange: (value: string) => void;
+}) {
+  const { t } = useI18n();
+  const label = t(`theme.token.${token}` as MessageKey);
+  return (
+    <div className="color-token" data-token={path} style={{ display: "flex", alignItems: "flex-end", gap: "0.5rem" }}>
+      <input
+        type="color"
+        className="color-swatch-input"
+        style={{ inlineSize: "2.5rem", blockSize: "2.5rem", padding: 0, border: "1px solid var(--color-border)", borderRadius: "var(--radius)", marginBlockEnd: "0.25rem" }}
+        aria-label={t("theme.pickColor", { token: label })}
+        value={isHexColor(value) ? value.toLowerCase() : effective}
+        onChange={(event) => onChange(event.target.value)}
+      />
+      <TextField
+        name={`themeOverrides.${path}`}
+        label={label}
+        value={value}
+        placeholder={effective}
+        maxLength={7}
+        spellCheck={false}
+        onChange={onChange}
+      />
+    </div>
+  );
+}
+
+/** The override fields: the palette of the previewed mode, fonts, radius and spacing. */
+export function OverrideFields({
+  theme,
+  overrides,
+  mode,
+  onChange,
+  onReset,
+}: {
+  theme: ThemeFieldsFragment;
+  overrides: ThemeOverrides;
+  mode: ColorMode;
+  onChange: (path: string, value: string) => void;
+  onReset: () => void;
+}) {
+  const { t } = useI18n();
+  const section = mode === "dark" ? "darkColors" : "colors";
+  const palette = mode === "dark" ? theme.darkColors : theme.colors;
+  const hasOverrides = Object.keys(overrides).length > 0;
+  return (
+    <fieldset className="field theme-overrides">
+      <legend>{t("theme.customize")}</legend>
+      <p className="muted small">{t("theme.customizeHint")}</p>
+      <fieldset className="field">
+        <legend>{t("theme.paletteFor", { mode: t(mode === "dark" ? "theme.dark" : "theme.light") })}</legend>
+        <div
+          className="color-tokens"
+          style={{ display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(13rem, 1fr))", columnGap: "1rem" }}
+        >
+          {PALETTE_KEYS.map((token) => (
+            <ColorToken
+              key={`${section}.${token}`}
+              path={`${section}.${token}`}
+              token={token}
+              value={overrideAt(overrides, `${section}.${token}`)}
+              effective={palette[token]}
+              onChange={(value) => onChange(`${section}.${token}`, value)}
+            />
+          ))}
+        </div>
+      </fieldset>
+      <fieldset className="field">
+        <legend>{t("theme.typography")}</legend>
+        {FONT_KEYS.map((token) => (
+          <TextField
+            key={token}
+            name={`themeOverrides.typography.${token}`}
+            label={t(`theme.token.${token}`)}
+            value={overrideAt(overrides, `typography.${token}`)}
+            placeholder={theme.typography[token]}
+            maxLength={200}
+            onChange={(value) => onChange(`typography.${token}`, value)}
+          />
+        ))}
+        {LENGTH_KEYS.map((token) => (
+          <TextField
+            key={token}
+            name={`themeOverrides.${token}`}
+            label={t(`theme.token.${token}`)}
+            hint={t("theme.lengthHint")}
+            value={overrideAt(overrides, token)}
+            placeholder={theme[token]}
+            maxLength={12}
+            onChange={(value) => onChange(token, value)}
+          />
+        ))}
+      </fieldset>
+      <button type="button" className="button button-ghost" onClick={onReset} disabled={!hasOverrides}>
+        {t("theme.reset")}
+      </button>
+    </fieldset>
   );
 }
 
@@ -112,12 +237,18 @@ export default function ThemeEditor() {
   const [themeName, setThemeName] = useState(brand?.theme.name ?? "default");
   const [name, setName] = useState(brand?.name ?? "");
   const [language, setLanguage] = useState<LanguageCode>(brand?.language ?? "EN");
+  const [overrides, setOverrides] = useState<ThemeOverrides>(() => parseOverrides(brand?.theme.overrides));
   const [mode, setMode] = useState<ColorMode>("light");
   const [saved, setSaved] = useState(false);
   const update = useFormMutation(BrandUpdateMutation, (data) => data.brandUpdate);
 
+  const changeOverride = (path: string, value: string) => {
+    setOverrides((current) => withOverride(current, path, value.trim() === "" ? "" : value));
+    setSaved(false);
+  };
+
   const submit = async () => {
-    const data = await update.run({ input: { name, theme: themeName, language } });
+    const data = await update.run({ input: { name, theme: themeName, language, themeOverrides: overrides } });
     const updated = data?.brandUpdate.brand;
     if (updated) {
       setBrand(updated);
@@ -130,7 +261,9 @@ export default function ThemeEditor() {
       <PageHeader title={t("theme.title")} subtitle={t("theme.subtitle")} />
       <QueryState result={result}>
         {(data) => {
-          const selected = data.themes.find((theme) => theme.name === themeName) ?? data.themes[0];
+          const named = data.themes.find((theme) => theme.name === themeName) ?? data.themes[0];
+          // The draft: what the preview shows and the contrast report checks, before saving.
+          const selected = mergeOverrides(named, overrides);
           const report = contrastReport(selected, mode);
           return (
             <div className="grid grid-sidebar theme-editor">
@@ -159,6 +292,16 @@ export default function ThemeEditor() {
                       </label>
                     ))}
                   </fieldset>
+                  <OverrideFields
+                    theme={named}
+                    overrides={overrides}
+                    mode={mode}
+                    onChange={changeOverride}
+                    onReset={() => {
+                      setOverrides({});
+                      setSaved(false);
+                    }}
+                  />
                   <SelectField
                     name="language"
                     label={t("theme.language")}

@@ -1,6 +1,6 @@
 import { useEffect } from "react";
 import { Link } from "react-router";
-import { useQuery } from "urql";
+import { useQuery, useSubscription } from "urql";
 
 import { homeFor } from "../../app/routes";
 import { useSession } from "../../app/session";
@@ -24,6 +24,79 @@ export const HomeLeaderboardQuery = graphql(`
 `);
 
 const REFRESH_MS = 30_000;
+
+export const BrandStatsFieldsFragment = graphql(`
+  fragment BrandStatsFields on BrandStats {
+    affiliates
+    activeDeals
+    salesLast30Days
+    commissionsPaid {
+      amount
+      currency
+    }
+  }
+`);
+
+export const HomeBrandStatsQuery = graphql(`
+  query HomeBrandStats {
+    brandStats {
+      ...BrandStatsFields
+    }
+  }
+`);
+
+export const HomeBrandStatsSubscription = graphql(`
+  subscription HomeBrandStatsUpdated {
+    brandStatsUpdated {
+      ...BrandStatsFields
+    }
+  }
+`);
+
+/** The brand's social proof: partners, live deals and commissions paid. The query paints the cards
+ * at once; the subscription then pushes new numbers (the server checks every 15 s) without reload. */
+export function BrandProof({ currency }: { currency: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [result, reexecute] = useQuery({ query: HomeBrandStatsQuery });
+  const [{ data: live }] = useSubscription({ query: HomeBrandStatsSubscription });
+  const shown = live ? { ...result, data: { brandStats: live.brandStatsUpdated } } : result;
+  return (
+    <section className="home-proof" aria-labelledby="stats-title">
+      <h2 id="stats-title">{t("home.statsTitle")}</h2>
+      <QueryState
+        result={shown}
+        retry={() => reexecute({ requestPolicy: "network-only" })}
+        loading={<SkeletonRows rows={1} />}
+        isEmpty={(data) => data.brandStats.affiliates === 0 && data.brandStats.activeDeals === 0 && data.brandStats.commissionsPaid.length === 0}
+        empty={<Empty title={t("home.statsEmpty")}>{t("home.statsEmptyHint")}</Empty>}
+      >
+        {({ brandStats: stats }) => {
+          const paid = stats.commissionsPaid.length ? stats.commissionsPaid : [{ amount: "0", currency }];
+          return (
+            <div className="stat-grid">
+              <StatCard live testId="stats-affiliates" label={t("home.statsAffiliates")} value={i18n.number(stats.affiliates)} hint={t("home.statsAffiliatesHint")} />
+              <StatCard
+                live
+                testId="stats-deals"
+                label={t("home.statsDeals")}
+                value={i18n.number(stats.activeDeals)}
+                hint={t("home.statsSales", { count: i18n.number(stats.salesLast30Days) })}
+              />
+              <StatCard
+                live
+                testId="stats-paid"
+                label={t("home.statsPaid")}
+                value={paid.map((money) => i18n.money(money)).join(" · ")}
+                hint={t("home.statsPaidHint")}
+              />
+            </div>
+          );
+        }}
+      </QueryState>
+    </section>
+  );
+}
 
 /** Live social proof: the program's top partners of the month, refreshed while the page is open. */
 function TopPartners({ program }: { program: ProgramInfo }) {
@@ -91,6 +164,7 @@ export default function Home() {
           )}
         </div>
       </section>
+      {brand ? <BrandProof currency={brand.currency} /> : null}
       <QueryState
         result={result}
         isEmpty={() => active.length === 0}
