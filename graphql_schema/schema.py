@@ -39,6 +39,7 @@ from graphql_schema.brand.subscriptions import BrandSubscription
 from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
+from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
 from graphql_schema.notifications.mutations import NotificationMutation
@@ -50,6 +51,8 @@ from graphql_schema.payments.queries import PaymentQuery
 from graphql_schema.payments.subscriptions import PaymentSubscription
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
+from graphql_schema.support.mutations import SupportMutation
+from graphql_schema.support.queries import SupportQuery
 
 Query = merge_types(
     "Query",
@@ -68,6 +71,7 @@ Query = merge_types(
         NotificationQuery,
         AnalyticsQuery,
         ConsoleQuery,
+        SupportQuery,
     ),
 )
 Mutation = merge_types(
@@ -84,11 +88,18 @@ Mutation = merge_types(
         BillingMutation,
         NotificationMutation,
         ConsoleMutation,
+        SupportMutation,
     ),
 )
 Subscription = merge_types(
     "Subscription",
-    (BrandSubscription, BrandStatsSubscription, AffiliationSubscription, PaymentSubscription),
+    (
+        BrandSubscription,
+        BrandStatsSubscription,
+        AffiliationSubscription,
+        PaymentSubscription,
+        MerchantLiveSubscription,
+    ),
 )
 
 EXPOSED_ERROR_CODES_EXTENSION = "code"

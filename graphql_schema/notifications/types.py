@@ -22,6 +22,7 @@ class NotificationEvent(Enum):
     INVOICE_CREATED = "invoice.created"
     WITHDRAWAL_REQUESTED = "withdrawal.requested"
     MANUAL_PAYMENT_SUBMITTED = "manual_payment.submitted"
+    CONTACT_RECEIVED = "contact.received"
 
 
 @strawberry.type(description="A Telegram chat, Discord webhook or WhatsApp number the brand is notified on.")

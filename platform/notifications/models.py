@@ -24,6 +24,7 @@ class NotificationEvent(models.TextChoices):
     INVOICE_CREATED = "invoice.created", "Invoice created"
     WITHDRAWAL_REQUESTED = "withdrawal.requested", "Withdrawal requested"
     MANUAL_PAYMENT_SUBMITTED = "manual_payment.submitted", "Manual payment submitted"
+    CONTACT_RECEIVED = "contact.received", "Contact message received"
 
 
 class NotificationChannel(models.Model):

@@ -54,7 +54,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from affiliation.models import Commission
 from affiliation.services import click_commissions_accrue
-from affiliation.services.commissions import STATS_EVENT, stats_topic
+from affiliation.services.commissions import STATS_EVENT, program_stats_topic, stats_topic
 from analytics.rollups import ClickAnalytics, LinkFacts
 from core.events import group_name
 from core.tenancy import tenant_connection
@@ -517,7 +517,7 @@ class ClickDrain:
                         written.analytics.commission_rows(paid).write(cursor)
         for affiliate_id, program_id, clicks, unique in counts:
             self.ticks.add(group_name(schema_name, stats_topic(affiliate_id)), clicks, unique)
-            self.ticks.add(group_name(schema_name, f"program.{program_id}"), clicks, unique)
+            self.ticks.add(group_name(schema_name, program_stats_topic(program_id)), clicks, unique)
         return stats
 
     def write_rows(self, rows: list[tuple[Any, ...]], *, check_stored: bool = True) -> WrittenRows:

@@ -51,6 +51,7 @@ BRAND_SHOTS = [
     Shot("program", "/program"),
     Shot("leaderboard", "/leaderboard"),
     Shot("faq", "/faq"),
+    Shot("contact", "/contact", wait_for="form"),
     Shot("signup", "/signup"),
     Shot("login", "/login"),
     Shot("affiliate-dashboard", "/dashboard", role="affiliate", wait_for="[data-testid=stat-clicks]"),
@@ -86,6 +87,7 @@ BRAND_SHOTS = [
     Shot("admin-payments", "/admin/payments", role="brand-admin"),
     Shot("admin-billing", "/admin/billing", role="brand-admin"),
     Shot("admin-plans", "/admin/plans", role="brand-admin", wait_for="[data-testid=merchant-plans]"),
+    Shot("admin-messages", "/admin/messages", role="brand-admin"),
 ]
 
 

@@ -24,7 +24,13 @@ from tests.notifications.conftest import (
     WHATSAPP_TOKEN,
 )
 
-ALL_EVENTS = ["payment.confirmed", "invoice.created", "withdrawal.requested", "manual_payment.submitted"]
+ALL_EVENTS = [
+    "payment.confirmed",
+    "invoice.created",
+    "withdrawal.requested",
+    "manual_payment.submitted",
+    "contact.received",
+]
 
 
 @pytest.fixture

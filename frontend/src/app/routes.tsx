@@ -32,6 +32,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/program", host: "brand", title: "nav.program", page: page(() => import("../pages/public/ProgramLanding")), nav: { section: "public" } },
   { path: "/leaderboard", host: "brand", title: "nav.leaderboard", page: page(() => import("../pages/public/Leaderboard")), nav: { section: "public" } },
   { path: "/faq", host: "brand", title: "nav.faq", page: page(() => import("../pages/public/Faq")), nav: { section: "public" } },
+  { path: "/contact", host: "brand", title: "nav.contact", page: page(() => import("../pages/public/Contact")) },
   // Accounts.
   { path: "/signup", host: "brand", title: "nav.signup", page: page(() => import("../pages/auth/Signup")) },
   { path: "/login", host: "brand", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
@@ -51,6 +52,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/admin/program", host: "brand", title: "nav.adminProgram", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ProgramSettings")), nav: { section: "app" } },
   { path: "/admin/users", host: "brand", title: "nav.adminUsers", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Users")), nav: { section: "app" } },
   { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app" } },
+  { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app" } },
   // The marketplace (public), buying and orders (signed in).
   { path: "/deals", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")), nav: { section: "public" } },
   { path: "/deals/category/:slug", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")) },

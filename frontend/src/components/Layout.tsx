@@ -212,6 +212,9 @@ export function Layout() {
                 <Link to="/faq">{t("nav.faq")}</Link>
               </li>
               <li>
+                <Link to="/contact">{t("nav.contact")}</Link>
+              </li>
+              <li>
                 <a href="/graphql/">{t("nav.api")}</a>
               </li>
             </ul>

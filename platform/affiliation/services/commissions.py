@@ -32,6 +32,12 @@ def stats_topic(affiliate_id: int) -> str:
     return f"affiliate.{affiliate_id}"
 
 
+def program_stats_topic(program_id: int) -> str:
+    """Channel-layer topic ticked when a program's traffic or sales change (merchant dashboards
+    listen to it and re-read their own, narrower, numbers)."""
+    return f"program.{program_id}"
+
+
 def _post_earned(commission: Commission) -> None:
     ledger_transfer(
         kind="commission.earned",

@@ -11,6 +11,7 @@ import { Card, PageHeader, StatCard, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n";
 import { settled } from "../../components/marketplace/query";
+import MerchantLiveStats from "./LiveStats";
 
 export const MerchantSalesQuery = graphql(`
   query MerchantSales($after: String) {
@@ -270,6 +271,7 @@ export default function Sales() {
   return (
     <div className="stack">
       <PageHeader title={t("sales.title")} subtitle={t("sales.subtitle")} />
+      <MerchantLiveStats />
       <Roi />
       <Card title={t("sales.lines")}>
         <div className="table-wrap">

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_schema.pagination import Connection, paginate
+from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.support.types import ContactMessage, ContactMessageStatus
+from support import selectors
+
+
+@strawberry.type
+class SupportQuery:
+    @strawberry.field(
+        permission_classes=[IsBrandAdmin], description="Messages from the contact form, newest first."
+    )
+    def contact_messages(
+        self,
+        info: Info,
+        status: ContactMessageStatus | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[ContactMessage]:
+        messages = selectors.contact_messages(status=status.value if status is not None else None)
+        return paginate(
+            messages, first=first, after=after, to_node=ContactMessage.from_model, descending=True
+        )
