@@ -84,7 +84,7 @@ type Documents = {
     "\n  mutation PlanResume {\n    planResume {\n      myPlan {\n        ...MyPlanFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.PlanResumeDocument,
     "\n  mutation BillingPortal {\n    billingPortalUrl {\n      url\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.BillingPortalDocument,
     "\n  query InvoiceDownload($id: ID!) {\n    invoice(id: $id) {\n      id\n      downloadUrl\n    }\n  }\n": typeof types.InvoiceDownloadDocument,
-    "\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n  }\n": typeof types.CheckoutDealDocument,
+    "\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n    paymentMethods {\n      card\n      bankTransfer\n    }\n  }\n": typeof types.CheckoutDealDocument,
     "\n  mutation OrderPlace($input: OrderPlaceInput!) {\n    orderPlace(input: $input) {\n      order {\n        ...OrderFields\n      }\n      checkoutUrl\n      bankTransfer {\n        ...BankTransferFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.OrderPlaceDocument,
     "\n  query MyOrders($status: OrderStatus, $after: String) {\n    myOrders(status: $status, first: 10, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...OrderFields\n        }\n      }\n    }\n  }\n": typeof types.MyOrdersDocument,
     "\n  query OrderDetail($number: String!) {\n    order(number: $number) {\n      ...OrderFields\n    }\n  }\n": typeof types.OrderDetailDocument,
@@ -201,7 +201,7 @@ const documents: Documents = {
     "\n  mutation PlanResume {\n    planResume {\n      myPlan {\n        ...MyPlanFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.PlanResumeDocument,
     "\n  mutation BillingPortal {\n    billingPortalUrl {\n      url\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.BillingPortalDocument,
     "\n  query InvoiceDownload($id: ID!) {\n    invoice(id: $id) {\n      id\n      downloadUrl\n    }\n  }\n": types.InvoiceDownloadDocument,
-    "\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n  }\n": types.CheckoutDealDocument,
+    "\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n    paymentMethods {\n      card\n      bankTransfer\n    }\n  }\n": types.CheckoutDealDocument,
     "\n  mutation OrderPlace($input: OrderPlaceInput!) {\n    orderPlace(input: $input) {\n      order {\n        ...OrderFields\n      }\n      checkoutUrl\n      bankTransfer {\n        ...BankTransferFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.OrderPlaceDocument,
     "\n  query MyOrders($status: OrderStatus, $after: String) {\n    myOrders(status: $status, first: 10, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...OrderFields\n        }\n      }\n    }\n  }\n": types.MyOrdersDocument,
     "\n  query OrderDetail($number: String!) {\n    order(number: $number) {\n      ...OrderFields\n    }\n  }\n": types.OrderDetailDocument,
@@ -545,7 +545,7 @@ export function graphql(source: "\n  query InvoiceDownload($id: ID!) {\n    invo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n  }\n"): (typeof documents)["\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n  }\n"];
+export function graphql(source: "\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n    paymentMethods {\n      card\n      bankTransfer\n    }\n  }\n"): (typeof documents)["\n  query CheckoutDeal($slug: String!) {\n    product(slug: $slug) {\n      ...DealCardFields\n      currency\n      minPerPurchase\n      maxPerPurchase\n    }\n    paymentMethods {\n      card\n      bankTransfer\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -133,6 +133,7 @@ export const marketplaceEn = {
   "checkout.more": "One more",
   "checkout.quantityRange": "From {min} to {max} per order.",
   "checkout.notEnoughStock": "Not enough units are left for this deal.",
+  "checkout.noPaymentMethod": "This brand does not take payments online yet. Please contact it.",
   "checkout.payWith": "Pay with",
   "checkout.card": "Card (secure Stripe page)",
   "checkout.bankTransfer": "Bank transfer",

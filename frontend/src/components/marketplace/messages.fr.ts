@@ -132,6 +132,7 @@ export const marketplaceFr: Record<MarketplaceMessageKey, string> = {
   "checkout.more": "Un de plus",
   "checkout.quantityRange": "De {min} à {max} par commande.",
   "checkout.notEnoughStock": "Il ne reste pas assez d'unités pour cette offre.",
+  "checkout.noPaymentMethod": "Cette marque ne prend pas encore de paiement en ligne. Contactez-la.",
   "checkout.payWith": "Payer par",
   "checkout.card": "Carte (page sécurisée Stripe)",
   "checkout.bankTransfer": "Virement bancaire",

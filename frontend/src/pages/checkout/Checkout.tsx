@@ -23,6 +23,10 @@ export const CheckoutDealQuery = graphql(`
       minPerPurchase
       maxPerPurchase
     }
+    paymentMethods {
+      card
+      bankTransfer
+    }
   }
 `);
 
@@ -57,7 +61,7 @@ export default function Checkout() {
           return (
             <div className="grid grid-sidebar-right checkout-layout">
               <Card title={t("checkout.yourOrder")}>
-                <CheckoutForm deal={deal} defaultEmail={me?.email ?? ""} defaultName={me?.fullName ?? ""} onPlaced={placed} />
+                <CheckoutForm deal={deal} methods={data.paymentMethods} defaultEmail={me?.email ?? ""} defaultName={me?.fullName ?? ""} onPlaced={placed} />
               </Card>
               <aside className="card checkout-summary" aria-label={t("checkout.summary")}>
                 {image ? <img src={localUrl(image.thumbnailUrl)} alt={image.altText} className="checkout-image" /> : <DealPlaceholder title={deal.title} />}

@@ -19,14 +19,18 @@ function answer(data: unknown) {
   return new Response(JSON.stringify({ data }), { headers: { "content-type": "application/json" } });
 }
 
-function setup({ language = "en", reply }: { language?: Language; reply?: () => Response } = {}) {
+function setup({
+  language = "en",
+  reply,
+  methods,
+}: { language?: Language; reply?: () => Response; methods?: { card: boolean; bankTransfer: boolean } } = {}) {
   const fetcher = vi.fn(async () => (reply ? reply() : answer({ orderPlace: { order: null, checkoutUrl: null, bankTransfer: null, errors: [] } })));
   const client = new Client({ url: "http://localhost/graphql/", exchanges: [fetchExchange], fetch: fetcher as unknown as typeof fetch });
   const onPlaced = vi.fn<(placed: Placed) => void>();
   render(
     <Provider value={client}>
       <I18nProvider defaultLanguage={language}>
-        <CheckoutForm deal={DEAL} defaultEmail="ada@example.com" defaultName="Ada Lovelace" onPlaced={onPlaced} />
+        <CheckoutForm deal={DEAL} methods={methods} defaultEmail="ada@example.com" defaultName="Ada Lovelace" onPlaced={onPlaced} />
       </I18nProvider>
     </Provider>,
   );
@@ -141,6 +145,18 @@ describe("the checkout form", () => {
 
     await waitFor(() => expect(onPlaced).toHaveBeenCalledWith(placed));
     expect(sentInput(fetcher)).toMatchObject({ provider: "STRIPE", items: [{ productId: "42", quantity: 2 }], payerName: "", contactChannel: null });
+  });
+
+  it("offers only the payment methods the brand takes", () => {
+    setup({ methods: { card: true, bankTransfer: false } });
+    expect(screen.queryByLabelText("Bank transfer")).toBeNull();
+    expect((screen.getByLabelText("Card (secure Stripe page)") as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByLabelText("Name on the bank account")).toBeNull();
+  });
+
+  it("says so when the brand takes no payment online", () => {
+    setup({ methods: { card: false, bankTransfer: false } });
+    expect(screen.getByRole("alert").textContent).toContain("does not take payments online");
   });
 
   it("validates without a DOM too", () => {

@@ -143,20 +143,27 @@ function QuantityField({ value, onChange, min, max }: { value: string; onChange:
 
 export function CheckoutForm({
   deal,
+  methods = { card: true, bankTransfer: true },
   defaultEmail = "",
   defaultName = "",
   onPlaced,
 }: {
   deal: CheckoutDeal;
+  /** What the brand takes (the `paymentMethods` query): only those are offered. */
+  methods?: { card: boolean; bankTransfer: boolean };
   defaultEmail?: string;
   defaultName?: string;
   onPlaced: (placed: Placed) => void;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
+  const providers: { value: PaymentProvider; label: string }[] = [
+    ...(methods.bankTransfer ? [{ value: "BANK_TRANSFER" as PaymentProvider, label: t("checkout.bankTransfer") }] : []),
+    ...(methods.card ? [{ value: "STRIPE" as PaymentProvider, label: t("checkout.card") }] : []),
+  ];
   const [values, setValues] = useState<CheckoutValues>({
     quantity: String(deal.minPerPurchase),
-    provider: "BANK_TRANSFER",
+    provider: providers[0]?.value ?? "BANK_TRANSFER",
     email: defaultEmail,
     couponCode: "",
     payerName: defaultName,
@@ -212,11 +219,9 @@ export function CheckoutForm({
         legend={t("checkout.payWith")}
         value={[values.provider]}
         onChange={(value) => set("provider")(value[0] as PaymentProvider)}
-        options={[
-          { value: "BANK_TRANSFER", label: t("checkout.bankTransfer") },
-          { value: "STRIPE", label: t("checkout.card") },
-        ]}
+        options={providers}
       />
+      {providers.length === 0 ? <p role="alert">{t("checkout.noPaymentMethod")}</p> : null}
       {values.provider === "BANK_TRANSFER" ? (
         <fieldset className="form-grid checkout-payer">
           <legend className="form-section-title">{t("checkout.payerTitle")}</legend>
