@@ -164,7 +164,7 @@ def _apply(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
 
 
 def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
-    from billing.services import checkout, subscriptions
+    from billing.services import checkout, memberships, subscriptions
 
     if event_type == "checkout.session.completed" or event_type == "checkout.session.async_payment_succeeded":
         if obj.get("mode") == "subscription":
@@ -186,9 +186,10 @@ def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
         return subscriptions.stripe_invoice_payment_failed(obj)
     if event_type == "charge.refunded":
         results = checkout.payment_stripe_charge_refunded(obj)
-        return (
-            f"{sum(1 for result in results if result.created)} refunds applied" if results else "not an order"
-        )
+        if results:
+            return f"{sum(1 for result in results if result.created)} refunds applied"
+        membership_refunds = memberships.membership_charge_refunded(obj)
+        return f"{membership_refunds} membership refunds applied"
     return "ignored"
 
 

@@ -138,6 +138,37 @@ def test_a_referred_members_invoices_earn_the_recurring_commission_for_n_months(
         assert Conversion.objects.filter(subscription_ref=membership.stripe_subscription_id).count() == 4
 
 
+def test_a_refunded_membership_period_takes_back_the_referrers_commissions(
+    brand_a, ambassadors, stripe_events
+):
+    """A member's first period refunded by half in Stripe: the cascade gives back half, once."""
+    fake = stripe_events.fake
+    referrer = ambassadors["referrer"]
+    with tenant_context(brand_a):
+        member = make_user(brand_a, role=Role.CUSTOMER)
+        joined = membership_join(
+            member=member, plan=ambassadors["plan"], provider="stripe", click_id=str(make_click(referrer).pk)
+        )
+    fake.complete_checkout(_session_id(joined.checkout_url))
+    stripe_events.deliver()
+    with tenant_context(brand_a):
+        payment = Payment.objects.get(membership_id=joined.membership.pk)
+        conversion = Conversion.objects.get(order_id=payment.stripe_invoice_id)
+
+    fake.client().v1.refunds.create(params={"payment_intent": payment.transaction_id, "amount": 5000})
+    stripe_events.deliver()
+    (refunded,) = fake.events(types=["charge.refunded"])[-1:]
+    assert stripe_events.post(refunded).json()["status"] == "duplicate"
+
+    with tenant_context(brand_a):
+        conversion.refresh_from_db()
+        assert conversion.refunded_amount == Decimal("50")
+        reversed_ = sorted(
+            (c.level, c.reversed_amount) for c in Commission.objects.filter(conversion=conversion)
+        )
+        assert reversed_ == [(0, Decimal("10")), (1, Decimal("5")), (2, Decimal("2.5"))]
+
+
 def test_a_membership_paid_by_bank_transfer_is_activated_by_an_admin_and_earns_per_period(
     brand_a, ambassadors, bank_details_a
 ):

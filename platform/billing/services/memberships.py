@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from billing.models import (
     MembershipPlan,
     Payment,
     PaymentProvider,
+    PaymentPurpose,
     SubscriptionStatus,
 )
 from billing.services.plans import (
@@ -488,3 +490,46 @@ def membership_conversion_record(membership: Membership, payment: Payment) -> st
         "membership %s payment %s earned no commission: %s", membership.pk, payment.reference, reasons
     )
     return f"not attributed ({'; '.join(reasons)})"
+
+
+def membership_charge_refunded(charge: Mapping[str, Any]) -> int:
+    """``charge.refunded`` of a membership period paid by card: each refund of the charge takes
+    back the referrer's commission on that period, through the engine (once per refund id, in
+    proportion to the amount refunded). Returns how many refunds were newly applied; a period
+    that earned nobody a commission has nothing to take back."""
+    from affiliation.services.conversions import conversion_refund
+    from billing.services.stripe_sync import object_id, plain
+    from billing.stripe_client import from_minor_units
+
+    payment_intent = object_id(charge.get("payment_intent"))
+    payment = Payment.objects.filter(
+        provider=PaymentProvider.STRIPE,
+        purpose=PaymentPurpose.MEMBERSHIP,
+        transaction_id=payment_intent,
+        stripe_invoice_id__isnull=False,
+    ).first()
+    if payment is None or not payment_intent:
+        return 0
+    refunds = (charge.get("refunds") or {}).get("data")
+    if refunds is None:  # not included in the charge since API version 2022-11-15
+        listed = stripe_client().v1.refunds.list(params={"payment_intent": payment_intent, "limit": 100})
+        refunds = [plain(refund) for refund in listed.data]
+    applied = 0
+    for refund in sorted(refunds, key=lambda item: item.get("created") or 0):
+        if refund.get("status") not in ("succeeded", "pending"):
+            continue
+        try:
+            result = conversion_refund(
+                source=ConversionSource.STRIPE,
+                order_id=str(payment.stripe_invoice_id),
+                refund_id=str(refund["id"]),
+                amount=from_minor_units(refund["amount"], payment.currency),
+            )
+        except ValidationError as error:
+            # Not referred (no conversion), or already fully refunded: nothing to take back.
+            logger.info("membership refund %s of %s: %s", refund.get("id"), payment.reference, error)
+            continue
+        applied += int(result.created)
+    if applied:
+        audit_log(actor=None, action="membership.refunded", target=payment, refunds=applied)
+    return applied

@@ -782,12 +782,23 @@ def stripe_invoice_paid(invoice: Mapping[str, Any], *, created: dt.datetime) -> 
 
 
 def _invoice_payment_intent(invoice: Mapping[str, Any]) -> str:
+    """The payment intent that paid ``invoice`` (the transaction id of its payment, and what a
+    later ``charge.refunded`` names). Current API versions no longer put it on the invoice:
+    it is in the invoice's payments, which events do not include, so they are listed."""
     value = invoice.get("payment_intent")
     if isinstance(value, Mapping):
         return str(value.get("id") or "")
     if value:
         return str(value)
-    for payment in ((invoice.get("payments") or {}).get("data")) or []:
+    payments = ((invoice.get("payments") or {}).get("data")) or []
+    if not payments and invoice.get("id") and (invoice.get("amount_paid") or 0) > 0:
+        try:
+            listed = stripe_client().v1.invoice_payments.list(params={"invoice": str(invoice["id"])})
+        except stripe.StripeError:
+            logger.warning("could not list the payments of invoice %s", invoice.get("id"))
+            return ""
+        payments = [plain(payment) for payment in listed.data]
+    for payment in payments:
         intent = (payment.get("payment") or {}).get("payment_intent")
         if intent:
             return object_id_of(intent)
