@@ -24,6 +24,7 @@ from graphql_schema.billing.access import (
 from graphql_schema.billing.types import (
     BillingPortalPayload,
     Membership,
+    MembershipCancelPayload,
     MembershipJoinInput,
     MembershipJoinPayload,
     MembershipPlan,
@@ -237,6 +238,21 @@ class BillingMutation:
         return BillingPortalPayload(url=url, errors=[])
 
     # --- members ---------------------------------------------------------------------------------
+
+    @strawberry.mutation(
+        permission_classes=[IsSignedInOnBrand],
+        description="Cancel my membership at the end of its paid period, or (cancel: false) undo that.",
+    )
+    def membership_cancel(
+        self, info: Info, membership_id: strawberry.ID, cancel: bool = True
+    ) -> MembershipCancelPayload:
+        try:
+            membership = membership_services.membership_cancel_set(
+                member=info.context.user, membership_id=parse_id(membership_id), cancel=cancel
+            )
+        except ValidationError as error:
+            return MembershipCancelPayload(membership=None, errors=user_errors(error))
+        return MembershipCancelPayload(membership=Membership.from_model(membership), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsSignedInOnBrand],

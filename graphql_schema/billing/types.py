@@ -349,3 +349,9 @@ class MembershipJoinPayload:
     checkout_url: str | None
     bank_transfer: BankTransferDetails | None
     errors: list[UserError]
+
+
+@strawberry.type
+class MembershipCancelPayload:
+    membership: Membership | None
+    errors: list[UserError]

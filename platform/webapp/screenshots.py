@@ -133,8 +133,9 @@ def scratch_database(env: dict[str, str]) -> Iterator[dict[str, str]]:
 
 @contextmanager
 def serving(env: dict[str, str], root: Path) -> Iterator[int]:
-    """uvicorn with the project's ASGI app on a free port of 127.0.0.1, and the click drain,
-    until the block ends."""
+    """uvicorn with the project's ASGI app on a free port of 127.0.0.1, the click drain and a
+    Celery worker (the demo's sales reach the analytics rollups through tasks), until the block
+    ends."""
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
     server = subprocess.Popen(
@@ -143,6 +144,11 @@ def serving(env: dict[str, str], root: Path) -> Iterator[int]:
         cwd=root,
     )
     drain = subprocess.Popen([sys.executable, str(root / "manage.py"), "tracking_drain"], env=env, cwd=root)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING", "--concurrency", "1"],
+        env=env,
+        cwd=root,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -158,9 +164,9 @@ def serving(env: dict[str, str], root: Path) -> Iterator[int]:
                 time.sleep(0.2)
         yield port
     finally:
-        for process in (server, drain):
+        for process in (server, drain, worker):
             process.terminate()
-        for process in (server, drain):
+        for process in (server, drain, worker):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -169,6 +169,54 @@ def test_a_refunded_membership_period_takes_back_the_referrers_commissions(
         assert reversed_ == [(0, Decimal("10")), (1, Decimal("5")), (2, Decimal("2.5"))]
 
 
+CANCEL = """
+mutation($id: ID!, $cancel: Boolean!) {
+  membershipCancel(membershipId: $id, cancel: $cancel) {
+    membership { status cancelAtPeriodEnd }
+    errors { field code }
+  }
+}
+"""
+
+
+def test_a_member_cancels_at_the_end_of_the_period_and_can_change_their_mind(
+    gql, brand_a, ambassadors, stripe_events
+):
+    fake = stripe_events.fake
+    with tenant_context(brand_a):
+        member = make_user(brand_a, role=Role.CUSTOMER)
+        joined = membership_join(member=member, plan=ambassadors["plan"], provider="stripe")
+    fake.complete_checkout(_session_id(joined.checkout_url))
+    stripe_events.deliver()
+    client = gql(brand_a, member)
+    variables = {"id": str(joined.membership.pk)}
+
+    not_yet = client.data(CANCEL, {**variables, "cancel": False})["membershipCancel"]
+    canceled = client.data(CANCEL, {**variables, "cancel": True})["membershipCancel"]
+    resumed = client.data(CANCEL, {**variables, "cancel": False})["membershipCancel"]
+    again = client.data(CANCEL, {**variables, "cancel": True})["membershipCancel"]
+    stranger = gql(brand_a, make_user(brand_a, role=Role.CUSTOMER)).data(
+        CANCEL, {**variables, "cancel": True}
+    )
+
+    assert not_yet["errors"] == [{"field": "membershipId", "code": "NOT_CANCELED"}]
+    assert canceled["membership"] == {"status": "ACTIVE", "cancelAtPeriodEnd": True}
+    assert resumed["membership"] == {"status": "ACTIVE", "cancelAtPeriodEnd": False}
+    assert again["errors"] == []
+    assert stranger["membershipCancel"]["errors"] == [{"field": "membershipId", "code": "NOT_FOUND"}]
+    with tenant_context(brand_a):
+        membership = Membership.objects.get(pk=joined.membership.pk)
+        stripe_state = fake.client().v1.subscriptions.retrieve(membership.stripe_subscription_id)
+        assert stripe_state.cancel_at_period_end is True
+
+    fake.advance_clock(days=32, customer=membership.stripe_customer_id)
+    stripe_events.deliver()
+    with tenant_context(brand_a):
+        membership.refresh_from_db()
+        assert membership.status == SubscriptionStatus.CANCELED
+        assert Payment.objects.filter(membership=membership).count() == 1  # no renewal charged
+
+
 def test_a_membership_paid_by_bank_transfer_is_activated_by_an_admin_and_earns_per_period(
     brand_a, ambassadors, bank_details_a
 ):

@@ -305,7 +305,7 @@ export default function Analytics() {
                 <SeriesChart series={analytics.series} granularity={analytics.granularity} />
               )}
             </Card>
-            <div className="grid grid-cards">
+            <div className="grid grid-breakdowns">
               <Card title={t("analytics.funnel")}>
                 <Funnel steps={analytics.funnel} />
               </Card>
