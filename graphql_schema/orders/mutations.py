@@ -20,6 +20,7 @@ from graphql_schema.orders.types import (
 from graphql_schema.payments.types import BankTransferDetails
 from graphql_schema.permissions import IsBrandAdmin, IsMerchantOrBrandAdmin
 from marketplace.services import orders as services
+from marketplace.services import refunds as refund_services
 from tracking.keys import CLICK_COOKIE
 
 
@@ -93,7 +94,7 @@ class OrderMutation:
             raise not_found("Order")
         units = {parse_id(line.line_id): line.quantity for line in input.lines} if input.lines else None
         try:
-            result = services.order_refund(
+            result = refund_services.order_refund(
                 order=order,
                 refund_id=input.refund_id,
                 actor=info.context.user,

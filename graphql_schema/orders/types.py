@@ -185,7 +185,7 @@ class Sale:
 
 
 def _net(line: models.OrderLine) -> Decimal:
-    from marketplace.services.orders import line_fee_refunded
+    from marketplace.services.refunds import line_fee_refunded
 
     return (
         line.line_total

@@ -93,7 +93,7 @@ def _metadata_brands(obj: Mapping[str, Any]) -> list[str]:
 
 def event_route(event: Mapping[str, Any]) -> Any:
     """The brand (Tenant) an event belongs to, or None. Runs in the public schema."""
-    from billing.services.subscriptions import invoice_subscription_id
+    from billing.services.stripe_events import invoice_subscription_id
     from tenants.models import StripeObjectRoute, Tenant, TenantKind
 
     obj = event["data"]["object"]
@@ -164,11 +164,11 @@ def _apply(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
 
 
 def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
-    from billing.services import checkout, memberships, subscriptions
+    from billing.services import checkout, memberships, stripe_events
 
     if event_type == "checkout.session.completed" or event_type == "checkout.session.async_payment_succeeded":
         if obj.get("mode") == "subscription":
-            return subscriptions.stripe_checkout_subscription_completed(obj)
+            return stripe_events.stripe_checkout_subscription_completed(obj)
         if (obj.get("metadata") or {}).get("purpose") == "order":
             payment = checkout.payment_checkout_completed(obj)
             return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
@@ -179,11 +179,11 @@ def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
             return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
         return "subscription checkout abandoned"
     if event_type.startswith("customer.subscription."):
-        return subscriptions.stripe_subscription_event(obj, created=created)
+        return stripe_events.stripe_subscription_event(obj, created=created)
     if event_type == "invoice.paid":
-        return subscriptions.stripe_invoice_paid(obj, created=created)
+        return stripe_events.stripe_invoice_paid(obj, created=created)
     if event_type == "invoice.payment_failed":
-        return subscriptions.stripe_invoice_payment_failed(obj)
+        return stripe_events.stripe_invoice_payment_failed(obj)
     if event_type == "charge.refunded":
         results = checkout.payment_stripe_charge_refunded(obj)
         if results:

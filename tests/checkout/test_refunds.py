@@ -17,7 +17,8 @@ from billing.models import Payment, PaymentStatus
 from ledger.models import AccountKind, LedgerAccount
 from ledger.selectors import affiliate_balance, ledger_differences
 from marketplace.models import OrderRefund, OrderStatus, Product, Voucher, VoucherStatus
-from marketplace.services.orders import order_refund, voucher_redeem
+from marketplace.services.orders import voucher_redeem
+from marketplace.services.refunds import order_refund
 from tests.checkout.builders import (
     bank_checkout,
     bank_details,

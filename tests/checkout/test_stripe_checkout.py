@@ -18,7 +18,7 @@ from billing.services.checkout import order_checkout, order_reservations_expire,
 from ledger.models import AccountKind, LedgerAccount
 from ledger.selectors import affiliate_balance, ledger_differences
 from marketplace.models import Order, OrderStatus, Product, Voucher, VoucherStatus
-from marketplace.services.orders import order_refund
+from marketplace.services.refunds import order_refund
 from tenants.models import StripeObjectRoute
 from tests.billing.conftest import StripeEvents
 from tests.checkout.builders import bank_details, fee_plan, make_merchant, make_product

@@ -50,13 +50,8 @@ from core.audit import audit_log
 from core.errors import field_error
 from core.tenancy import tenant_connection
 from marketplace.models import Order, OrderStatus, Product
-from marketplace.services.orders import (
-    RefundResult,
-    order_cancel,
-    order_place,
-    order_refund_apply,
-    orders_due_for_expiry,
-)
+from marketplace.services.orders import order_cancel, order_place, orders_due_for_expiry
+from marketplace.services.refunds import RefundResult, order_refund_apply
 
 logger = logging.getLogger(__name__)
 

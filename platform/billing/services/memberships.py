@@ -537,9 +537,8 @@ def membership_charge_refunded(charge: Mapping[str, Any]) -> int:
 
 def membership_cancel_set(*, member: User, membership_id: int, cancel: bool) -> Membership:
     """Cancel my membership at the end of the paid period (``cancel``), or undo that before the
-    period ends. Card memberships change in Stripe first (its webhook confirms the state later;
-    the answer is applied now); a bank-transfer membership is simply not renewed."""
-    from billing.services.stripe_sync import StripeSubscription, plain, subscription_apply
+    period ends (see ``cancel_at_period_end_set``)."""
+    from billing.services.stripe_sync import cancel_at_period_end_set
 
     membership = (
         Membership.objects.select_related("plan")
@@ -550,30 +549,8 @@ def membership_cancel_set(*, member: User, membership_id: int, cancel: bool) -> 
         raise field_error("membershipId", "You have no such membership running.", Code.NOT_FOUND)
     if not cancel and not membership.cancel_at_period_end:
         raise field_error("membershipId", "This membership is not being canceled.", Code.NOT_CANCELED)
-    updated: JSON | None = None
-    if membership.provider == PaymentProvider.STRIPE and membership.stripe_subscription_id:
-        try:
-            updated = plain(
-                stripe_client().v1.subscriptions.update(
-                    membership.stripe_subscription_id,
-                    params={"cancel_at_period_end": cancel},
-                    options=request_options(
-                        "membership-cancel" if cancel else "membership-resume",
-                        membership.pk,
-                        membership.updated_at.timestamp(),
-                    ),
-                )
-            )
-        except stripe.StripeError as error:
-            raise provider_error(error) from error
     with transaction.atomic():
-        locked = Membership.objects.select_for_update().get(pk=membership.pk)
-        if updated is not None:
-            subscription_apply(locked, StripeSubscription.parse(updated), stamp=timezone.now())
-        else:
-            locked.cancel_at_period_end = cancel
-            locked.canceled_at = timezone.now() if cancel else None
-            locked.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
+        locked = cancel_at_period_end_set(membership, cancel=cancel, key="membership")
         audit_log(
             actor=member,
             action="billing.membership.canceled" if cancel else "billing.membership.resumed",

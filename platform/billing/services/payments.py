@@ -42,11 +42,7 @@ from core.audit import audit_log
 from core.errors import field_error
 from core.events import publish_on_commit
 from marketplace.models import Order, OrderStatus
-from marketplace.services.orders import (
-    CODE_ALPHABET,
-    order_cancel,
-    order_paid,
-)
+from marketplace.services.orders import CODE_ALPHABET, order_cancel, order_paid
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import stripe
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -25,6 +25,7 @@ from billing.models import (
     MembershipPlan,
     MerchantPlan,
     MerchantSubscription,
+    PaymentProvider,
     SubscriptionStatus,
 )
 from billing.services.plans import BillingErrorCode as Code
@@ -267,6 +268,7 @@ class StripeSubscription:
 
 
 SubscriptionRow = MerchantSubscription | Membership
+RowT = TypeVar("RowT", MerchantSubscription, Membership)
 
 
 def subscription_row_for(subscription: StripeSubscription, *, lock: bool = False) -> SubscriptionRow | None:
@@ -348,3 +350,32 @@ def subscription_fetch_apply(row: SubscriptionRow, subscription_id: str) -> Stri
     current = StripeSubscription.parse(raw)
     subscription_apply(row, current, stamp=timezone.now())
     return current
+
+
+def cancel_at_period_end_set(row: RowT, *, cancel: bool, key: str) -> RowT:
+    """Cancel a subscription at the end of its paid period, or undo that. A card subscription
+    changes in Stripe first and its answer is applied now (the webhook that follows finds it
+    current); a bank-transfer one is simply not renewed. Returns the row, locked and saved in
+    the caller's transaction (the caller opens it and audits)."""
+    updated: JSON | None = None
+    if row.provider == PaymentProvider.STRIPE and row.stripe_subscription_id:
+        try:
+            updated = plain(
+                stripe_client().v1.subscriptions.update(
+                    row.stripe_subscription_id,
+                    params={"cancel_at_period_end": cancel},
+                    options=request_options(
+                        f"{key}-cancel" if cancel else f"{key}-resume", row.pk, row.updated_at.timestamp()
+                    ),
+                )
+            )
+        except stripe.StripeError as error:
+            raise provider_error(error) from error
+    locked = type(row).objects.select_for_update().get(pk=row.pk)
+    if updated is not None:
+        subscription_apply(locked, StripeSubscription.parse(updated), stamp=timezone.now())
+    else:
+        locked.cancel_at_period_end = cancel
+        locked.canceled_at = timezone.now() if cancel else None
+        locked.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
+    return locked
