@@ -1,5 +1,6 @@
 """Writes of the marketplace, by entity. The catalog's are re-exported here; checkout
-(``marketplace.services.orders``) is imported from its own module."""
+(``marketplace.services.orders``) and refunds (``marketplace.services.refunds``) are imported
+from their own modules."""
 
 from marketplace.services.catalog import (
     CatalogErrorCode,
