@@ -88,6 +88,7 @@ BRAND_SHOTS = [
     Shot("admin-billing", "/admin/billing", role="brand-admin"),
     Shot("admin-plans", "/admin/plans", role="brand-admin", wait_for="[data-testid=merchant-plans]"),
     Shot("admin-messages", "/admin/messages", role="brand-admin"),
+    Shot("admin-notifications", "/admin/notifications", role="brand-admin"),
 ]
 
 
