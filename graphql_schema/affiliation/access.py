@@ -7,7 +7,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from accounts.models import Role
+from accounts.selectors import is_brand_admin as accounts_is_brand_admin
 from affiliation.models import Affiliate, Link, Program
 from affiliation.selectors import membership
 
@@ -24,7 +24,7 @@ def not_found(what: str) -> GraphQLError:
 
 
 def is_brand_admin(info: Info) -> bool:
-    return getattr(info.context.user, "role", None) == Role.BRAND_ADMIN
+    return accounts_is_brand_admin(info.context.user)
 
 
 def program_or_error(program_id: Any) -> Program:

@@ -19,6 +19,7 @@ from graphql_schema.orders.types import (
 )
 from graphql_schema.payments.types import BankTransferDetails
 from graphql_schema.permissions import IsBrandAdmin, IsMerchantOrBrandAdmin
+from marketplace.selectors import order_visible_to
 from marketplace.services import orders as services
 from marketplace.services import refunds as refund_services
 from tracking.keys import CLICK_COOKIE
@@ -73,7 +74,7 @@ class OrderMutation:
         permission_classes=[IsBrandMember], description="Cancel my order while it awaits payment."
     )
     def order_cancel(self, info: Info, number: str) -> OrderPayload:
-        order = services.order_visible_to(info.context.user, number)
+        order = order_visible_to(info.context.user, number)
         if order is None or order.customer_id != info.context.user.pk:
             raise not_found("Order")
         try:
@@ -89,7 +90,7 @@ class OrderMutation:
         "refunded through Stripe; the affiliate's commission is reversed.",
     )
     def order_refund(self, info: Info, input: OrderRefundInput) -> OrderPayload:
-        order = services.order_visible_to(info.context.user, input.number)
+        order = order_visible_to(info.context.user, input.number)
         if order is None:
             raise not_found("Order")
         units = {parse_id(line.line_id): line.quantity for line in input.lines} if input.lines else None

@@ -8,7 +8,7 @@ from graphql_schema.orders.access import IsBrandMember
 from graphql_schema.orders.types import Order, OrderStatusEnum, Sale, Voucher, VoucherStatusEnum
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsBrandAdmin, IsMerchantOrBrandAdmin
-from marketplace.services.orders import order_visible_to, orders_visible_to, sales_of, vouchers_of
+from marketplace.selectors import order_visible_to, orders_visible_to, sales_of, vouchers_of
 
 
 @strawberry.type

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Role, User
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
@@ -11,3 +13,8 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
 
 def user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def is_brand_admin(user: Any) -> bool:
+    """Whether ``user`` (a user, or an anonymous one) is a brand admin of the current brand."""
+    return getattr(user, "role", None) == Role.BRAND_ADMIN

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.selectors import is_brand_admin
 from billing.models import (
     Invoice,
     Payment,
@@ -14,14 +13,10 @@ from billing.models import (
 )
 
 
-def _is_brand_admin(user: Any) -> bool:
-    return getattr(user, "role", None) == Role.BRAND_ADMIN
-
-
 def payment_visible_to(user: User, reference: str) -> Payment | None:
     """A payment by reference for its payer or a brand admin; None for anyone else."""
     payment = Payment.objects.select_related("order").filter(reference=str(reference).strip().upper()).first()
-    if payment is None or not (payment.payer_id == user.pk or _is_brand_admin(user)):
+    if payment is None or not (payment.payer_id == user.pk or is_brand_admin(user)):
         return None
     return payment
 
@@ -35,7 +30,7 @@ def manual_payments(status: str | None = None) -> QuerySet[Payment]:
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     """The user's own invoices (orders, plans, memberships); every invoice for brand admins."""
     invoices = Invoice.objects.select_related("payment")
-    return invoices if _is_brand_admin(user) else invoices.filter(customer=user)
+    return invoices if is_brand_admin(user) else invoices.filter(customer=user)
 
 
 def invoice_visible_to(user: User, *, number: str = "", invoice_id: int = 0) -> Invoice | None:

@@ -29,16 +29,20 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.selectors import is_brand_admin
 from marketplace.models import (
     AffiliationRequest,
     Category,
     MerchantProfile,
     Order,
+    OrderLine,
     OrderStatus,
     Product,
     ProductImage,
     ProductStatus,
     Review,
+    Voucher,
+    VoucherStatus,
 )
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url
@@ -350,3 +354,38 @@ def viewable_image(key: str, user: Any) -> ProductImage | None:
         ProductImage.objects.select_related("product").filter(Q(file_key=key) | Q(thumbnail_key=key)).first()
     )
     return image if image is not None and product_visible_to(image.product, user) else None
+
+
+# --- orders, vouchers, sales ---------------------------------------------------------------------
+
+
+def orders_visible_to(user: User, *, everyone: bool = False) -> QuerySet[Order]:
+    """The user's orders; every order for a brand admin asking for ``everyone``."""
+    orders = Order.objects.all()
+    if not (everyone and is_brand_admin(user)):
+        orders = orders.filter(customer=user)
+    return orders
+
+
+def order_visible_to(user: User, number: str) -> Order | None:
+    """An order by number for its customer or a brand admin; None for anyone else."""
+    order = Order.objects.filter(number=str(number).strip().upper()).first()
+    if order is None or not (order.customer_id == user.pk or is_brand_admin(user)):
+        return None
+    return order
+
+
+def vouchers_of(customer: User) -> QuerySet[Voucher]:
+    return Voucher.objects.select_related("line__order").filter(line__order__customer=customer)
+
+
+def sales_of(merchant: User, *, everyone: bool = False) -> QuerySet[OrderLine]:
+    """Paid lines of the merchant (of every merchant for a brand admin asking for ``everyone``),
+    with their voucher counts."""
+    lines = OrderLine.objects.select_related("order").filter(order__paid_at__isnull=False)
+    if not (everyone and is_brand_admin(merchant)):
+        lines = lines.filter(merchant=merchant)
+    return lines.annotate(
+        redeemed=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.REDEEMED)),
+        valid=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.VALID)),
+    )

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -562,44 +562,3 @@ def voucher_redeem(*, actor: User, code: str) -> Voucher:
             )
         audit_log(actor=actor, action="voucher.redeemed", target=voucher, order=voucher.line.order.number)
     return voucher
-
-
-# --- reads ---------------------------------------------------------------------------------------
-
-
-def _is_brand_admin(user: Any) -> bool:
-    from accounts.models import Role
-
-    return getattr(user, "role", None) == Role.BRAND_ADMIN
-
-
-def orders_visible_to(user: User, *, everyone: bool = False) -> QuerySet[Order]:
-    """The user's orders; every order for a brand admin asking for ``everyone``."""
-    orders = Order.objects.all()
-    if not (everyone and _is_brand_admin(user)):
-        orders = orders.filter(customer=user)
-    return orders
-
-
-def order_visible_to(user: User, number: str) -> Order | None:
-    """An order by number for its customer or a brand admin; None for anyone else."""
-    order = Order.objects.filter(number=str(number).strip().upper()).first()
-    if order is None or not (order.customer_id == user.pk or _is_brand_admin(user)):
-        return None
-    return order
-
-
-def vouchers_of(customer: User) -> QuerySet[Voucher]:
-    return Voucher.objects.select_related("line__order").filter(line__order__customer=customer)
-
-
-def sales_of(merchant: User, *, everyone: bool = False) -> QuerySet[OrderLine]:
-    """Paid lines of the merchant (of every merchant for a brand admin asking for ``everyone``),
-    with their voucher counts."""
-    lines = OrderLine.objects.select_related("order").filter(order__paid_at__isnull=False)
-    if not (everyone and _is_brand_admin(merchant)):
-        lines = lines.filter(merchant=merchant)
-    return lines.annotate(
-        redeemed=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.REDEEMED)),
-        valid=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.VALID)),
-    )
