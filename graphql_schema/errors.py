@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from core.ratelimit import RateLimited
 
 
 @strawberry.type(description="A problem the user can fix, attached to an input field when there is one.")
@@ -37,3 +41,13 @@ def user_errors(error: ValidationError) -> list[UserError]:
                 UserError(field=None, code=str(item.code or "INVALID"), message=" ".join(item.messages))
             )
     return result
+
+
+def rate_limited_errors(info: Any, error: RateLimited) -> list[UserError]:
+    """The user errors of a rate-limited mutation, answered over HTTP with status 429 and
+    ``Retry-After`` (the payload still carries the errors, for clients that read them)."""
+    response = getattr(info.context, "response", None)
+    if response is not None:  # None over the websocket
+        response.status_code = 429
+        response["Retry-After"] = str(error.retry_after_seconds)
+    return user_errors(error)

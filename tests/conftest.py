@@ -187,6 +187,9 @@ def live_server_port(django_db_setup, django_db_blocker) -> Iterator[int]:  # ty
             log_level="warning",
             lifespan="off",
             ws="websockets-sansio",
+            # As in production: the project resolves the client from TRUSTED_PROXIES itself
+            # (core.clientip); uvicorn's own X-Forwarded-For handling trusts 127.0.0.1.
+            proxy_headers=False,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from accounts import services
+from core.ratelimit import RateLimited
 from graphql_schema.accounts.types import (
     ApiToken,
     ApiTokenCreateInput,
@@ -19,7 +20,7 @@ from graphql_schema.accounts.types import (
     SignupInput,
     User,
 )
-from graphql_schema.errors import user_errors
+from graphql_schema.errors import rate_limited_errors, user_errors
 from graphql_schema.permissions import IsAuthenticated
 
 
@@ -64,6 +65,8 @@ class AccountMutation:
             user = services.user_login(
                 request=_http_request(info), email=input.email, password=input.password
             )
+        except RateLimited as error:
+            return AuthPayload(user=None, errors=rate_limited_errors(info, error))
         except ValidationError as error:
             return AuthPayload(user=None, errors=user_errors(error))
         return AuthPayload(user=User.from_model(user), errors=[])

@@ -20,21 +20,20 @@ from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User
 from accounts.selectors import user_by_email
 from accounts.tokens import new_api_token, new_magic_link_secret, secret_hash, secrets_match, split_api_token
 from core.audit import audit_log
+from core.clientip import client_ip  # also imported from here by other apps
 from core.errors import field_error
-from core.ratelimit import rate_limit_hit, rate_limit_peek, rate_limit_reset
+from core.ratelimit import (
+    RateLimited,
+    RateLimitSlot,
+    rate_limit_acquire,
+    rate_limit_hit,
+    rate_limit_release,
+    rate_limit_reset,
+)
 from core.tasks import enqueue_on_commit
 
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-
-
-def client_ip(request: HttpRequest) -> str:
-    header = settings.CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get(header, "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def user_create(
@@ -89,24 +88,37 @@ def _login_buckets(email: str, ip: str) -> tuple[str, str]:
 
 
 def user_login(*, request: HttpRequest, email: str, password: str) -> User:
-    """Password login, throttled per account (failures) and per client IP (attempts)."""
+    """Password login, throttled on failures: per account and per client IP, with limits of
+    their own. Each attempt takes a slot in both buckets before the password is checked (an
+    atomic count, so concurrent attempts cannot all slip under the limit); a success gives
+    them back (and clears the account's failures), so successful logins never lock anyone.
+    Over a limit: ``RateLimited`` (HTTP 429 with Retry-After in the API)."""
     window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
     account_bucket, ip_bucket = _login_buckets(email, client_ip(request))
-    ip_state = rate_limit_hit(ip_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_IP + 1, window_seconds=window)
-    account_state = rate_limit_peek(
-        account_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, window_seconds=window
-    )
-    for state in (ip_state, account_state):
-        if state.is_exceeded:
-            raise field_error(
-                "email",
-                f"Too many login attempts. Try again in {state.retry_after_seconds} seconds.",
-                AccountErrorCode.RATE_LIMITED,
+    slots: list[RateLimitSlot] = []
+    for bucket, limit in (
+        (ip_bucket, settings.LOGIN_RATE_LIMIT_PER_IP),
+        (account_bucket, settings.LOGIN_RATE_LIMIT_PER_ACCOUNT),
+    ):
+        slot = rate_limit_acquire(bucket, limit=limit, window_seconds=window)
+        slots.append(slot)
+        if not slot.allowed:
+            for taken in slots:  # a refused attempt counts as no failure
+                rate_limit_release(taken)
+            raise RateLimited(
+                {
+                    "email": ValidationError(
+                        f"Too many failed logins. Try again in {slot.retry_after_seconds} seconds.",
+                        code=AccountErrorCode.RATE_LIMITED,
+                    )
+                },
+                retry_after_seconds=slot.retry_after_seconds,
             )
     user = auth.authenticate(request, username=email.strip().lower(), password=password)
     if user is None:
-        rate_limit_hit(account_bucket, limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, window_seconds=window)
         raise field_error("password", "Wrong email or password.", AccountErrorCode.INVALID_CREDENTIALS)
+    ip_slot, _ = slots
+    rate_limit_release(ip_slot)
     rate_limit_reset(account_bucket, window_seconds=window)
     auth.login(request, user)
     return user

@@ -8,11 +8,14 @@ tenant-aware key function: brands never share a bucket.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,26 @@ class RateLimitState:
     @property
     def is_exceeded(self) -> bool:
         return self.count >= self.limit
+
+
+class RateLimited(ValidationError):
+    """A user error (``ValidationError``) that also says when to retry: the API answers it
+    with HTTP 429 and ``Retry-After``."""
+
+    def __init__(self, message: Any, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+@dataclass(frozen=True)
+class RateLimitSlot:
+    """One event counted by ``rate_limit_acquire``: ``allowed`` if it fits in the limit.
+    ``rate_limit_release`` takes it back (an attempt refused, or one that turned out not to
+    be what the limit counts, such as a successful login)."""
+
+    key: str
+    allowed: bool
+    retry_after_seconds: int
 
 
 def _windows(bucket: str, window_seconds: int) -> tuple[str, str, float, int]:
@@ -68,3 +91,24 @@ def rate_limit_hit(bucket: str, *, limit: int, window_seconds: int) -> RateLimit
 def rate_limit_reset(bucket: str, *, window_seconds: int) -> None:
     current_key, previous_key, _, _ = _windows(bucket, window_seconds)
     cache.delete_many([current_key, previous_key])
+
+
+def rate_limit_acquire(bucket: str, *, limit: int, window_seconds: int) -> RateLimitSlot:
+    """Count one event first, then check it (one atomic INCR, never a read then a write):
+    of any number of concurrent events, exactly those that fit in ``limit`` are allowed.
+    Release the slot of an event that must not count (refused, or successful)."""
+    current_key, previous_key, weight, retry_after = _windows(bucket, window_seconds)
+    cache.add(current_key, 0, timeout=2 * window_seconds + 1)
+    try:
+        current = int(cache.incr(current_key))
+    except ValueError:  # the key expired between add and incr
+        cache.add(current_key, 1, timeout=2 * window_seconds + 1)
+        current = 1
+    previous = int(cache.get(previous_key, 0))
+    allowed = current + previous * weight <= limit
+    return RateLimitSlot(key=current_key, allowed=allowed, retry_after_seconds=retry_after)
+
+
+def rate_limit_release(slot: RateLimitSlot) -> None:
+    with contextlib.suppress(ValueError):  # expired, or reset meanwhile: nothing to take back
+        cache.decr(slot.key)

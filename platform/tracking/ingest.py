@@ -190,6 +190,12 @@ def _batch_key(schema_name: str, first_id: str, last_id: str) -> str:
     return key
 
 
+def _is_lost_group(error: redis.ResponseError) -> bool:
+    """NOGROUP (the group, or the whole stream, is gone), or XINFO's "no such key"."""
+    message = str(error)
+    return message.startswith("NOGROUP") or "no such key" in message
+
+
 @lru_cache(maxsize=10_000)
 def _referrer_host(referrer: str) -> str:
     if not referrer:
@@ -250,6 +256,8 @@ class ClickDrain:
         self.redis.close()
 
     def setup(self) -> None:
+        """The stream and its group, created if missing. A new group starts at the stream's
+        first entry: entries already in Postgres are read again and dropped (by click id)."""
         try:
             self.redis.xgroup_create(self.stream, keys.DRAIN_GROUP, id="0", mkstream=True)
         except redis.ResponseError as error:
@@ -257,27 +265,43 @@ class ClickDrain:
                 raise
 
     def run(self, should_stop: Callable[[], bool]) -> None:
-        """Until ``should_stop()``: batches, stale entries of dead consumers, fallback files,
-        ticks. Redis or Postgres going away pauses the loop; it resumes with the pending entries."""
+        """Until ``should_stop()``: fallback files, batches, stale entries of dead consumers,
+        ticks. Redis or Postgres going away pauses the loop; it resumes with the pending
+        entries. A stream or group gone (a Redis restarted without its data, a key deleted:
+        NOGROUP) is created again. The fallback files do not wait for the stream: the lane
+        writes them precisely when Redis is out of reach."""
         claim_every = max(self.claim_idle_ms / 2000, 1.0)
         files_every = 5.0
         last_claim = last_files = last_trim = 0.0
-        self.setup()
+        needs_setup = True
         while not should_stop():
             try:
                 now = time.monotonic()
+                if now - last_files >= files_every:
+                    last_files = now
+                    self.ingest_fallback_files()
+                if needs_setup:
+                    self.setup()
+                    needs_setup = False
                 if now - last_claim >= claim_every:
                     self.claim_stale()
                     last_claim = now
-                if now - last_files >= files_every:
-                    self.ingest_fallback_files()
-                    last_files = now
                 self.step(self.block_ms)
                 self.flush_ticks()
                 if time.monotonic() - last_trim >= 1.0:
                     self.trim()
                     last_trim = time.monotonic()
+            except redis.ResponseError as error:
+                needs_setup = True
+                if _is_lost_group(error):
+                    logger.warning("click drain: the stream or its group is gone (%s), creating them", error)
+                    self._recovering = True
+                    time.sleep(0.1)
+                else:
+                    logger.warning("click drain: Redis refused a command (%s), retrying", error)
+                    self._pause()
             except (redis.RedisError, OSError) as error:
+                needs_setup = True  # a Redis restarted without its data has lost the group
                 logger.warning("click drain: Redis unavailable (%s), retrying", error)
                 self._pause()
             except (OperationalError, InterfaceError) as error:

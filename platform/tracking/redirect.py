@@ -42,6 +42,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 from redis.retry import Retry
 
+from core.clientip import ClientIpResolver
 from core.ids import uuid7_string
 from core.tenancy import run_in_public
 from tenants.selectors import normalize_host
@@ -229,7 +230,8 @@ class LaneConfig:
     key_prefix: str
     secret_key: bytes
     fallback_dir: Path
-    client_ip_header: bytes  # empty: the peer address
+    client_ip_header: bytes  # believed from the trusted proxies only
+    trusted_proxies: tuple[str, ...]  # empty: the peer address is the client
     country_header: bytes  # empty: no country
     link_cache_seconds: float
     host_cache_seconds: float
@@ -244,6 +246,7 @@ class LaneConfig:
             "secret_key": settings.SECRET_KEY.encode(),
             "fallback_dir": Path(settings.CLICK_FALLBACK_DIR),
             "client_ip_header": b"" if ip_header in ("", "REMOTE_ADDR") else _header_name(ip_header),
+            "trusted_proxies": tuple(settings.TRUSTED_PROXIES),
             "country_header": _header_name(settings.CLICK_COUNTRY_HEADER)
             if settings.CLICK_COUNTRY_HEADER
             else b"",
@@ -292,6 +295,7 @@ class ClickLane:
         self._links: dict[str, dict[str, tuple[float, LinkRoute | None]]] = {}
         self._redis_down_until = 0.0
         self._fallback: FallbackLog | None = None
+        self._client_ips = ClientIpResolver(self.config.trusted_proxies)
 
     @property
     def fallback(self) -> FallbackLog:
@@ -334,7 +338,7 @@ class ClickLane:
             elif name == b"x-forwarded-proto":
                 proto = value
             elif name == ip_header:
-                forwarded_ip = value
+                forwarded_ip = forwarded_ip + b", " + value if forwarded_ip else value
             elif name == country_header:
                 country = value
 
@@ -383,11 +387,10 @@ class ClickLane:
         recorded: asyncio.Future[None] | None = None
         if method == "GET" and is_counted_agent(user_agent):
             try:
-                if forwarded_ip:
-                    ip = forwarded_ip.split(b",", 1)[0].strip()
-                else:
-                    client = scope.get("client")
-                    ip = client[0].encode() if client else b""
+                client = scope.get("client")
+                ip = client[0].encode() if client else b""
+                if forwarded_ip and self._client_ips.networks:  # believed from our proxies only
+                    ip = self._client_ips.resolve(ip.decode(), forwarded_ip.decode("latin-1")).encode()
                 # Header values travel as the client sent them (the drain decodes UTF-8).
                 fields = {
                     _CLICK_ID: click_id.encode(),

@@ -137,9 +137,11 @@ def test_login_failures_are_limited_per_account(gql, brand_a):
         for _ in range(3)
     ]
     # Even the right password is refused until the window passes.
-    blocked = client.data(LOGIN, {"email": "locked@example.com", "password": PASSWORD})["login"]
+    response = client.post(LOGIN, {"email": "locked@example.com", "password": PASSWORD})
+    blocked = response.json()["data"]["login"]
 
     assert codes == ["INVALID_CREDENTIALS"] * 3
+    assert response.status_code == 429
     assert blocked["user"] is None
     assert blocked["errors"][0]["code"] == "RATE_LIMITED"
     assert "Try again in" in blocked["errors"][0]["message"]
@@ -166,11 +168,12 @@ def test_login_attempts_are_limited_per_ip(gql, brand_a):
     with tenant_context(brand_a):
         rate_limit_reset(f"login:ip:{ip}", window_seconds=900)
 
-    codes = [
-        client.data(LOGIN, {"email": f"nobody{n}@example.com", "password": "x"}, REMOTE_ADDR=ip)["login"][
-            "errors"
-        ][0]["code"]
+    responses = [
+        client.post(LOGIN, {"email": f"nobody{n}@example.com", "password": "x"}, REMOTE_ADDR=ip)
         for n in range(5)
     ]
 
-    assert codes == ["INVALID_CREDENTIALS"] * 4 + ["RATE_LIMITED"]
+    assert [r.json()["data"]["login"]["errors"][0]["code"] for r in responses] == [
+        "INVALID_CREDENTIALS"
+    ] * 4 + ["RATE_LIMITED"]
+    assert [r.status_code for r in responses] == [200] * 4 + [429]

@@ -80,7 +80,11 @@ def test_the_cookie_is_secure_behind_https_and_country_and_ip_come_from_the_prox
     brands, lane_factory, drain
 ):
     brand, _ = brands
-    lane = lane_factory(country_header=b"cf-ipcountry", client_ip_header=b"x-forwarded-for")
+    lane = lane_factory(
+        country_header=b"cf-ipcountry",
+        client_ip_header=b"x-forwarded-for",
+        trusted_proxies=("198.51.100.7", "10.0.0.0/8"),  # the lane client's address: our proxy
+    )
 
     response = lane.get(
         brand.host,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -151,13 +152,21 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 
-# Login throttling: failures per account, attempts per client IP, over a sliding window.
+# Login throttling: failed logins per account and per client IP, over a sliding window.
 LOGIN_RATE_LIMIT_PER_ACCOUNT = int(os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5"))
 LOGIN_RATE_LIMIT_PER_IP = int(os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20"))
 LOGIN_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("LOGIN_RATE_LIMIT_WINDOW_SECONDS", "900"))
 MAGIC_LINK_TTL_SECONDS = 15 * 60
-# The header a trusted proxy puts the client IP in; unset means REMOTE_ADDR.
-CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# The proxies (addresses or networks, comma-separated) whose CLIENT_IP_HEADER is believed
+# (core.clientip); from any other peer the header is ignored. None by default. A typo fails
+# here, at start-up, not on every request.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(value.strip(), strict=False))
+    for value in os.environ.get("TRUSTED_PROXIES", "").split(",")
+    if value.strip()
+]
+# The header (Django's META spelling) a trusted proxy appends the client IP to.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
