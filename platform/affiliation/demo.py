@@ -28,6 +28,11 @@ from affiliation.services import (
 DEMO_PROGRAM_SLUG = "partners"
 
 
+def demo_recruit_login(subdomain: str) -> tuple[str, str]:
+    """Email and password of the affiliate the demo affiliate referred."""
+    return f"recruit@{subdomain}.test", f"demo-{subdomain}-recruit"
+
+
 def demo_program_ensure(
     *, brand_name: str, brand_url: str, subdomain: str, currency: str, affiliate_user: User
 ) -> Program:
@@ -50,10 +55,10 @@ def demo_program_ensure(
         allowed_domains=["shop.example.com"],
     )
     member = affiliate_join(user=affiliate_user, program=program)
-    recruit_email = f"recruit@{subdomain}.test"
+    recruit_email, recruit_password = demo_recruit_login(subdomain)
     recruit_user = user_by_email(recruit_email) or user_create(
         email=recruit_email,
-        password=f"demo-{subdomain}-recruit",
+        password=recruit_password,
         role=Role.AFFILIATE,
         full_name="Demo Recruit",
     )
