@@ -69,7 +69,6 @@ def _prepare_database(env: dict[str, str]) -> str:
         stdout=subprocess.PIPE,
         text=True,
     ).stdout
-    print(demo, end="", flush=True)
     _manage(["tracking_warm", "-v", "0"], env)  # the click lane's routes in Redis
     print(f"database ready in {time.perf_counter() - started:.1f} s", flush=True)
     return demo
