@@ -63,6 +63,9 @@ def dev_stack(live_brands, tmp_path) -> Iterator[tuple[int, Path]]:  # type: ign
         "PORT": str(port),
         "DATABASE_URL": _database_url(),
         "CELERY_QUEUE": queue,
+        # Keys of their own in the shared Redis, as the test settings do for this process.
+        "CACHE_KEY_PREFIX": queue,
+        "CHANNEL_LAYER_PREFIX": queue,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
     }
     for name in ("PUBLIC_URL", "PUBLIC_URL_PORT", "PUBLIC_URL_SCHEME"):
