@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test install assets browser screenshots codegen lint typecheck schema bench clean
 
-run: install assets  ## Set up and serve the platform with demo brands on 127.0.0.1:8000
+run: install assets  ## Set up and serve the platform with demo brands on 127.0.0.1:$PORT (8000)
 	$(PY) -m devstack run
 
 test: install assets browser  ## Set up and run every test, lint and type check

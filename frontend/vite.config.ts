@@ -1,14 +1,15 @@
 /// <reference types="vitest/config" />
 // The web app. `npm run build` writes dist/app/ (Django serves it under /static/app/ and
 // renders index.html on every brand host); `npm run dev` serves it with hot reload and
-// proxies the API to Django (DJANGO_URL, default http://127.0.0.1:8000): open
+// proxies the API to Django (DJANGO_URL, default http://127.0.0.1:$PORT, the port `make run`
+// serves on, 8000 unless told): open
 // http://nova.localhost:5173/. The Host header is kept, so Django picks the brand.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
 
-const DJANGO_URL = process.env.DJANGO_URL ?? "http://127.0.0.1:8000";
+const DJANGO_URL = process.env.DJANGO_URL ?? `http://127.0.0.1:${process.env.PORT || "8000"}`;
 const BOOT_DOCUMENT = fileURLToPath(new URL("./src/api/boot.graphql", import.meta.url));
 
 /** The boot document ships beside index.html: Django runs it to inline the first data. */

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
@@ -20,15 +21,41 @@ def _error_response(status: int, message: str, code: str) -> JsonResponse:
     return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
 
 
+# What a cross-site HTML form (or a no-cors fetch) can send without a CORS preflight: the
+# "CORS-safelisted" content types, and no custom header.
+SIMPLE_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+# Any custom header forces a preflight; these are the ones GraphQL clients send for it
+# (GraphQL over HTTP, Apollo's CSRF prevention, jQuery and friends).
+PREFLIGHT_HEADERS = (
+    "HTTP_GRAPHQL_PREFLIGHT",
+    "HTTP_APOLLO_REQUIRE_PREFLIGHT",
+    "HTTP_X_APOLLO_OPERATION_NAME",
+    "HTTP_X_REQUESTED_WITH",
+)
+
+
+def _needs_preflight(request: HttpRequest) -> bool:
+    """True when a browser could only have sent ``request`` after a CORS preflight, which this
+    server never grants to another origin: so it comes from the brand's own pages or from a
+    non-browser client, and needs no CSRF token (Apollo Server's CSRF prevention)."""
+    if any(request.META.get(header) for header in PREFLIGHT_HEADERS):
+        return True
+    content_type, _ = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    return bool(content_type) and content_type not in SIMPLE_CONTENT_TYPES
+
+
 def _csrf_rejection(request: HttpRequest) -> HttpResponseBase | None:
     """Django's own CSRF check, run here because the view must let Bearer requests through."""
     return CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})  # type: ignore[arg-type]
 
 
 class PlatformGraphQLView(GraphQLView):
-    """Browsers authenticate with the session cookie and must send the CSRF token
-    (``X-CSRFToken`` header, value of the ``csrftoken`` cookie) on POST; integrations send
-    ``Authorization: Bearer <token>`` and are exempt."""
+    """CSRF, as Apollo Server prevents it: a POST a browser cannot send cross-site without a
+    CORS preflight (``Content-Type: application/json``, or a ``GraphQL-Preflight`` header) needs
+    no token, so public queries work from curl and server-side fetches; a "simple" POST (form,
+    text/plain, multipart without the header) needs the CSRF token (``X-CSRFToken`` header, value
+    of the ``csrftoken`` cookie), with or without a session (a forged login is refused too).
+    Integrations send ``Authorization: Bearer <token>`` and are exempt."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         authorization = request.META.get("HTTP_AUTHORIZATION", "")
@@ -40,10 +67,15 @@ class PlatformGraphQLView(GraphQLView):
                 return _error_response(401, "Invalid, expired or revoked API token.", "INVALID_TOKEN")
             request.user = token.user
             request.api_token = token  # type: ignore[attr-defined]
-        elif request.method == "POST" and _csrf_rejection(request) is not None:
+        elif (
+            request.method == "POST"
+            and not _needs_preflight(request)
+            and _csrf_rejection(request) is not None
+        ):
             return _error_response(
                 403,
-                "CSRF check failed. Browsers: send the csrftoken cookie's value in the X-CSRFToken header. "
+                "CSRF check failed. Send Content-Type: application/json, or a GraphQL-Preflight: 1 header "
+                "(multipart uploads), or the csrftoken cookie's value in the X-CSRFToken header. "
                 "Integrations: authenticate with Authorization: Bearer <API token>.",
                 "CSRF_FAILED",
             )

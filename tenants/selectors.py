@@ -44,10 +44,16 @@ def brand_primary_domain(tenant: Tenant) -> str:
     return domains[0].domain if domains else ""
 
 
-def brand_base_url(tenant: Tenant) -> str:
-    """``<scheme>://<primary domain>[:port]``: how links in emails and QR codes reach a brand."""
+def public_base_url(domain: str) -> str:
+    """``<scheme>://<domain>[:port]``, scheme and port from the settings (``PUBLIC_URL``, or
+    ``PORT`` in development): the one place where the product's absolute URLs are built."""
     port = f":{settings.PUBLIC_URL_PORT}" if settings.PUBLIC_URL_PORT else ""
-    return f"{settings.PUBLIC_URL_SCHEME}://{brand_primary_domain(tenant)}{port}"
+    return f"{settings.PUBLIC_URL_SCHEME}://{domain}{port}"
+
+
+def brand_base_url(tenant: Tenant) -> str:
+    """How links, QR codes, emails, the sitemap, image and Stripe return URLs reach a brand."""
+    return public_base_url(brand_primary_domain(tenant))
 
 
 def brand_snapshot(tenant: Tenant) -> dict[str, Any]:

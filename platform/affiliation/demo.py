@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlparse
 
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import user_by_email
 from accounts.services import user_create
-from affiliation.models import Affiliate, Program
+from affiliation.models import Affiliate, Link, Program
 from affiliation.services import (
     affiliate_join,
     commissions_release_due,
@@ -25,6 +28,11 @@ from affiliation.services import (
 DEMO_PROGRAM_SLUG = "partners"
 
 
+def demo_recruit_login(subdomain: str) -> tuple[str, str]:
+    """Email and password of the affiliate the demo affiliate referred."""
+    return f"recruit@{subdomain}.test", f"demo-{subdomain}-recruit"
+
+
 def demo_program_ensure(
     *, brand_name: str, brand_url: str, subdomain: str, currency: str, affiliate_user: User
 ) -> Program:
@@ -32,6 +40,7 @@ def demo_program_ensure(
     PayPal and bank transfer: the rules of the reference programs."""
     program = Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first()
     if program is not None:
+        _demo_urls_follow(program, brand_url=brand_url)
         return program
     program = program_create(
         actor=None,
@@ -46,10 +55,10 @@ def demo_program_ensure(
         allowed_domains=["shop.example.com"],
     )
     member = affiliate_join(user=affiliate_user, program=program)
-    recruit_email = f"recruit@{subdomain}.test"
+    recruit_email, recruit_password = demo_recruit_login(subdomain)
     recruit_user = user_by_email(recruit_email) or user_create(
         email=recruit_email,
-        password=f"demo-{subdomain}-recruit",
+        password=recruit_password,
         role=Role.AFFILIATE,
         full_name="Demo Recruit",
     )
@@ -57,6 +66,20 @@ def demo_program_ensure(
     link_create(affiliate=member, title="Homepage", utm={"utm_source": "demo"})
     _demo_sales(member, recruit, subdomain, currency)
     return program
+
+
+def _demo_urls_follow(program: Program, *, brand_url: str) -> None:
+    """A demo seeded by an earlier `make run` on another port (or scheme) points its landing page
+    and the link targets on the brand's own host at the current ``brand_url``."""
+    landing = urlparse(program.landing_url)
+    current = urlparse(brand_url)
+    old_base = f"{landing.scheme}://{landing.netloc}"
+    if landing.hostname != current.hostname or old_base == brand_url:
+        return
+    Program.objects.filter(pk=program.pk).update(landing_url=f"{brand_url}/")
+    Link.objects.filter(target_url__startswith=f"{old_base}/").update(
+        target_url=Concat(Value(brand_url), Substr("target_url", len(old_base) + 1))
+    )
 
 
 def _demo_sales(member: Affiliate, recruit: Affiliate, subdomain: str, currency: str) -> None:

@@ -23,6 +23,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def public_url_parts(*, default_scheme: str, default_port: str) -> tuple[str, str]:
+    """Scheme and port of every URL the product emits (``<scheme>://<brand domain>[:<port>]``).
+
+    ``PUBLIC_URL`` (production, e.g. ``https://partners.example.com``) gives both; else
+    ``PUBLIC_URL_SCHEME`` and ``PUBLIC_URL_PORT``; else the defaults (development: ``http`` and
+    the ``PORT`` the server listens on). A scheme's default port (80, 443) is left out.
+    """
+    public_url = os.environ.get("PUBLIC_URL", "").strip()
+    if public_url:
+        parsed = urlparse(public_url)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            raise ValueError(f"PUBLIC_URL must look like https://partners.example.com, not {public_url!r}")
+        scheme, port = parsed.scheme, str(parsed.port or "")
+    else:
+        scheme = os.environ.get("PUBLIC_URL_SCHEME") or default_scheme
+        port = os.environ.get("PUBLIC_URL_PORT", default_port).strip()
+    if (scheme, port) in {("http", "80"), ("https", "443")}:
+        port = ""
+    return scheme, port
+
+
 def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"postgresql://postgres:@/postgres?host={_postgres_data_dir()}"
 

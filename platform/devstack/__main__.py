@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from devstack.services import ROOT, VAR, ensure_services, stop_services
+from devstack.supervisor import Supervisor
 
 PYTHON = sys.executable
 HOST = os.environ.get("HOST", "127.0.0.1")
@@ -54,14 +55,23 @@ def _manage(args: Sequence[str], env: dict[str, str]) -> None:
     subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
 
 
-def _prepare_database(env: dict[str, str]) -> None:
+def _prepare_database(env: dict[str, str]) -> str:
+    """Migrate and provision the demo; returns what provision_demo printed (URLs and users)."""
     started = time.perf_counter()
     _manage(["migrate_schemas", "--shared", "-v", "0"], env)
     _manage(["platform_init", "-v", "0"], env)
     _manage(["migrate_schemas", "--tenant", "-v", "0"], env)
-    _manage(["provision_demo"], env)
+    demo = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), "provision_demo"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
     _manage(["tracking_warm", "-v", "0"], env)  # the click lane's routes in Redis
     print(f"database ready in {time.perf_counter() - started:.1f} s", flush=True)
+    return demo
 
 
 # The local fake Stripe API that `make run` starts when no STRIPE_API_KEY is configured.
@@ -125,74 +135,38 @@ def run() -> int:
 
 
 def _serve(env: dict[str, str]) -> int:
-    children: list[subprocess.Popen[bytes]] = []
     try:
-        _prepare_database(env)
-        children = [
-            subprocess.Popen(
-                [
-                    PYTHON,
-                    "-m",
-                    "uvicorn",
-                    "config.asgi:application",
-                    "--host",
-                    HOST,
-                    "--port",
-                    PORT,
-                    "--no-access-log",
-                    "--ws",
-                    "websockets",
-                ],
-                env=env,
-                cwd=ROOT,
-            ),
-            subprocess.Popen(
-                [
-                    PYTHON,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "2",
-                ],
-                env=env,
-                cwd=ROOT,
-            ),
-            # Clicks from the Redis stream into Postgres (see tracking.ingest).
-            subprocess.Popen([PYTHON, str(ROOT / "manage.py"), "tracking_drain"], env=env, cwd=ROOT),
-            subprocess.Popen(
-                [
-                    PYTHON,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "beat",
-                    "--loglevel",
-                    "INFO",
-                    "--schedule",
-                    str(VAR / "celerybeat-schedule"),
-                ],
-                env=env,
-                cwd=ROOT,
-            ),
-        ]
-        print(
-            f"\nServing on http://{HOST}:{PORT}  (brands: http://nova.localhost:{PORT}/graphql/ "
-            f"and http://aurum.localhost:{PORT}/graphql/). Ctrl-C stops everything.\n",
-            flush=True,
-        )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        return 1
+        demo = _prepare_database(env)
     except KeyboardInterrupt:
         return 0
-    finally:
-        _stop(children)
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    celery = [PYTHON, "-m", "celery", "-A", "config"]
+    uvicorn = [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", HOST, "--port", PORT]
+    supervisor = Supervisor(
+        [
+            ("web", [*uvicorn, "--no-access-log", "--ws", "websockets"]),
+            ("celery worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]),
+            # Clicks from the Redis stream into Postgres (see tracking.ingest).
+            ("click drain", [*manage, "tracking_drain"]),
+            (
+                "celery beat",
+                [*celery, "beat", "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")],
+            ),
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    return supervisor.run(on_started=lambda: print(_banner(demo), flush=True))
+
+
+def _banner(demo: str) -> str:
+    """What `make run` serves, on the port it serves it on, and who can sign in."""
+    return (
+        f"\nServing on http://{HOST}:{PORT} (PORT={PORT}); every URL below and every URL the platform "
+        "emits carries this port.\n"
+        f"{demo.strip()}\n"
+        "A process that exits is restarted (with a growing delay). Ctrl-C stops everything.\n"
+    )
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:

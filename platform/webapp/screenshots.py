@@ -288,7 +288,7 @@ def shoot(port: int, out: Path, *, log: Callable[[str], None] = print) -> list[P
 
 
 def run_screenshots(
-    env: dict[str, str], *, prepare: Callable[[dict[str, str]], None], root: Path, out: Path
+    env: dict[str, str], *, prepare: Callable[[dict[str, str]], object], root: Path, out: Path
 ) -> int:
     """Provision the demo in a scratch database, serve it, photograph it."""
     if not Path(CHROMIUM).exists():

@@ -7,7 +7,7 @@ import { createAppClient } from "../api/client";
 import { Layout } from "../components/Layout";
 import { ErrorState, Loading } from "../components/states";
 import type { BootQuery } from "../gql/graphql";
-import { I18nProvider, languageOf, useI18n } from "../i18n";
+import { browserLanguage, I18nProvider, languageOf, useI18n } from "../i18n";
 import NotFound from "../pages/NotFound";
 import { canOpen, routesFor, type AppRoute, type Host } from "./routes";
 import { SessionProvider, useSession } from "./session";
@@ -57,11 +57,15 @@ function Routed({ host }: { host: Host }) {
   return <RouterProvider router={router} />;
 }
 
+/** Shown before the session (and so the brand's language) has loaded, as in `npm run dev` where
+ * Django did not inline it: it has a provider of its own, in the visitor's stored or browser language. */
 function Splash(): ReactNode {
   return (
-    <div className="splash">
-      <Loading label="…" />
-    </div>
+    <I18nProvider defaultLanguage={browserLanguage()}>
+      <div className="splash">
+        <Loading />
+      </div>
+    </I18nProvider>
   );
 }
 

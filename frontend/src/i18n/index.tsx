@@ -35,6 +35,11 @@ export function languageOf(code: LanguageCode | string | null | undefined): Lang
   return String(code ?? "").toLowerCase() === "fr" ? "fr" : "en";
 }
 
+/** The browser's preferred language, where no brand says otherwise yet. */
+export function browserLanguage(): Language {
+  return languageOf(typeof navigator === "undefined" ? "" : navigator.language?.slice(0, 2));
+}
+
 export function storedLanguage(): Language | null {
   try {
     const value = window.localStorage.getItem(LANGUAGE_KEY);

@@ -15,6 +15,7 @@ from config.env import (
     database_url,
     env_bool,
     env_list,
+    public_url_parts,
     redis_url,
     redis_url_for_db,
 )
@@ -245,9 +246,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }
 
-# How links in emails reach a brand: <scheme>://<brand domain>[:<port>].
-PUBLIC_URL_SCHEME = os.environ.get("PUBLIC_URL_SCHEME", "https")
-PUBLIC_URL_PORT = os.environ.get("PUBLIC_URL_PORT", "")
+# How every URL the product emits (links, QR codes, emails, sitemap, Stripe return URLs) reaches a
+# brand: <scheme>://<brand domain>[:<port>], built by tenants.selectors.brand_base_url only.
+PUBLIC_URL_SCHEME, PUBLIC_URL_PORT = public_url_parts(default_scheme="https", default_port="")
 
 # --- Messaging connectors (platform/notifications) -------------------------------------------
 # The providers' API hosts; tests point them at local fakes.

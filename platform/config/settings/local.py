@@ -1,8 +1,13 @@
 """Development: `make run`."""
 
+import os
+
+from config.env import public_url_parts
 from config.settings.base import *  # noqa: F403
 
 DEBUG = True
 GRAPHQL_PLAYGROUND = "on"
-PUBLIC_URL_SCHEME = "http"
-PUBLIC_URL_PORT = "8000"
+# URLs carry the port the server listens on (`PORT=8123 make run` emits only :8123 URLs).
+PUBLIC_URL_SCHEME, PUBLIC_URL_PORT = public_url_parts(
+    default_scheme="http", default_port=os.environ.get("PORT", "8000")
+)

@@ -9,11 +9,11 @@ from django_tenants.utils import schema_context, tenant_context
 from accounts.models import Role
 from accounts.selectors import user_by_email
 from accounts.services import user_create
-from affiliation.demo import demo_program_ensure
+from affiliation.demo import demo_program_ensure, demo_recruit_login
 from billing.demo import demo_billing_ensure
 from marketplace.demo import demo_marketplace_ensure
 from tenants.models import Tenant
-from tenants.selectors import brand_base_url
+from tenants.selectors import brand_base_url, public_base_url
 from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
 
 DEMO_BRANDS = [
@@ -33,7 +33,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         public_tenant_ensure()
         template_tenant_ensure()
-        port = f":{settings.PUBLIC_URL_PORT}" if settings.PUBLIC_URL_PORT else ""
         lines = []
         with schema_context("public"):
             operator_email = f"operator@{settings.ROOT_DOMAIN}.test"
@@ -41,15 +40,15 @@ class Command(BaseCommand):
                 user_create(
                     email=operator_email, password="demo-operator", role=Role.OPERATOR, full_name="Operator"
                 )
-        lines.append(f"  operator console  http://{settings.ROOT_DOMAIN}{port}/graphql/")
+        root_url = public_base_url(settings.ROOT_DOMAIN)
+        lines.append(f"  operator console  {root_url}/  (API: {root_url}/graphql/)")
         lines.append(f"    {Role.OPERATOR.label:<12} {operator_email} / demo-operator")
         for spec in DEMO_BRANDS:
             tenant = Tenant.objects.filter(subdomain=spec["subdomain"]).first()
             if tenant is None:
                 tenant = brand_create(actor=None, **spec)
-            lines.append(
-                f"  {tenant.name:<17} http://{spec['subdomain']}.{settings.ROOT_DOMAIN}{port}/graphql/"
-            )
+            brand_url = brand_base_url(tenant)
+            lines.append(f"  {tenant.name:<17} {brand_url}/  (API: {brand_url}/graphql/)")
             with tenant_context(tenant):
                 users = {}
                 for role in DEMO_ROLES:
@@ -59,9 +58,13 @@ class Command(BaseCommand):
                         email=email, password=password, role=role, full_name=f"Demo {role.label}"
                     )
                     lines.append(f"    {role.label:<12} {email} / {password}")
+                recruit_email, recruit_password = demo_recruit_login(spec["subdomain"])
+                lines.append(
+                    f"    {'Recruit':<12} {recruit_email} / {recruit_password}  (referred by the affiliate)"
+                )
                 demo_program_ensure(
                     brand_name=tenant.name,
-                    brand_url=brand_base_url(tenant),
+                    brand_url=brand_url,
                     subdomain=spec["subdomain"],
                     currency=tenant.currency,
                     affiliate_user=users[Role.AFFILIATE],
