@@ -144,7 +144,9 @@ def _serve(env: dict[str, str]) -> int:
     uvicorn = [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", HOST, "--port", PORT]
     supervisor = Supervisor(
         [
-            ("web", [*uvicorn, "--no-access-log", "--ws", "websockets"]),
+            # --no-proxy-headers: the app decides which proxies to believe (TRUSTED_PROXIES, core.clientip);
+            # uvicorn would otherwise rewrite the client address from X-Forwarded-For sent from loopback.
+            ("web", [*uvicorn, "--no-access-log", "--no-proxy-headers", "--ws", "websockets"]),
             ("celery worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]),
             # Clicks from the Redis stream into Postgres (see tracking.ingest).
             ("click drain", [*manage, "tracking_drain"]),
