@@ -123,7 +123,7 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
     (tenants.websocket). A client without a session may authenticate in ``connection_init``
     with ``{"Authorization": "Bearer <token>"}``."""
 
-    graphql_transport_ws_handler_class = AuthorityCheckingHandler
+    graphql_transport_ws_handler_class = AuthorityCheckingHandler  # type: ignore[assignment]
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("schema", schema)

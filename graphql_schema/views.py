@@ -57,7 +57,7 @@ class PlatformGraphQLView(GraphQLView):
             )
         return super().dispatch(request, *args, **kwargs)
 
-    def run(self, request: HttpRequest, context: Any = UNSET, root_value: Any = UNSET) -> HttpResponse:
+    def run(self, request: HttpRequest, context: Any = UNSET, root_value: Any = UNSET) -> HttpResponseBase:
         try:
             return super().run(request, context, root_value)
         except SubscriptionOverHttp:
