@@ -219,6 +219,33 @@ async def test_an_expiring_token_ends_its_socket_when_it_expires(live_server_por
     assert 0 <= late < WITHIN, late
 
 
+async def test_an_expiring_session_ends_its_socket_when_it_expires(
+    live_server_port, live_brands, live_client
+):
+    from django.contrib.sessions.models import Session
+
+    brand, _ = live_brands
+    user = await sync_to_async(make_user)(brand, role=Role.AFFILIATE)
+    browser = await sync_to_async(_browser)(live_client, brand, user)
+    session_key = browser.http.cookies["sessionid"]
+
+    def expire_soon() -> dt.datetime:
+        expires_at = timezone.now() + dt.timedelta(seconds=2)
+        with tenant_context(brand):
+            assert Session.objects.filter(session_key=session_key).update(expire_date=expires_at) == 1
+        return expires_at
+
+    expires_at = await sync_to_async(expire_soon)()
+    socket = await GraphQLWebsocket.open(live_server_port, browser.host, cookie=browser.cookie_header())
+    await socket.subscribe(WITHDRAWAL_UPDATED)
+
+    closed = await socket.closed(timeout=5)
+
+    assert closed == (CLOSE_UNAUTHENTICATED, AUTHORITY_ENDED)
+    late = (timezone.now() - expires_at).total_seconds()
+    assert 0 <= late < WITHIN, late
+
+
 @pytest.mark.parametrize(
     ("authorization", "expected_reason"),
     [
