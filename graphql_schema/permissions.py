@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from accounts.models import ApiTokenScope, Role
 
 
-def _context_allows(info: Info) -> bool:
-    """Mutations need the write scope when the caller authenticated with a token."""
+def _token_scope_required(info: Info) -> None:
+    """Mutations need the write scope, queries and subscriptions the read scope, when the caller
+    authenticated with a token. A missing scope is named, so an integrator knows which token
+    to make."""
     needed = ApiTokenScope.WRITE if info.operation.operation == OperationType.MUTATION else ApiTokenScope.READ
-    return bool(info.context.token_allows(needed))
+    context = info.context
+    if context.token_allows(needed):
+        return
+    held = ", ".join(scope.upper() for scope in context.api_token.scopes)
+    raise GraphQLError(
+        f"This API token has the {held} scope; this operation needs {needed.value.upper()}.",
+        extensions={"code": "FORBIDDEN", "requiredScope": needed.value.upper()},
+    )
 
 
 class IsAuthenticated(BasePermission):
@@ -22,7 +31,10 @@ class IsAuthenticated(BasePermission):
     error_extensions = {"code": "UNAUTHENTICATED"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return bool(info.context.is_authenticated) and _context_allows(info)
+        if not info.context.is_authenticated:
+            return False
+        _token_scope_required(info)
+        return True
 
 
 class _HasRole(BasePermission):
@@ -35,12 +47,10 @@ class _HasRole(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         context = info.context
-        return (
-            context.is_root_host == self.on_root_host
-            and context.is_authenticated
-            and getattr(context.user, "role", None) in self.roles
-            and _context_allows(info)
-        )
+        if context.is_root_host != self.on_root_host or not context.is_authenticated:
+            return False
+        _token_scope_required(info)
+        return getattr(context.user, "role", None) in self.roles
 
 
 class IsBrandAdmin(_HasRole):

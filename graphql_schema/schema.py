@@ -113,7 +113,9 @@ def _should_mask(error: GraphQLError) -> bool:
     return not (error.extensions and EXPOSED_ERROR_CODES_EXTENSION in error.extensions)
 
 
-def _operation_type(query: str | None, operation_name: str | None) -> OperationType | None:
+def operation_type(query: str | None, operation_name: str | None) -> OperationType | None:
+    """The type of the operation a request runs, or None when the document does not parse or
+    name one (execution then reports that error itself)."""
     if not query:
         return None
     try:
@@ -143,7 +145,7 @@ class PlatformSchema(strawberry.Schema):
         allowed_operation_types: Iterable[StrawberryOperationType] | None = None,
     ) -> StreamResult:
         is_websocket = isinstance(context_value, GraphQLContext) and context_value.ws is not None
-        if is_websocket and _operation_type(query, operation_name) in (
+        if is_websocket and operation_type(query, operation_name) in (
             OperationType.QUERY,
             OperationType.MUTATION,
         ):

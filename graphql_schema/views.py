@@ -10,11 +10,19 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.utils.http import parse_header_parameters
 from django.views.decorators.csrf import csrf_exempt
+from graphql import OperationType
 from strawberry.django.views import GraphQLView
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from accounts.services import api_token_authenticate
 from graphql_schema.context import GraphQLContext
-from graphql_schema.schema import schema
+from graphql_schema.schema import operation_type, schema
+
+
+class SubscriptionOverHttp(Exception):
+    """A subscription arrived over HTTP, where it cannot stream."""
 
 
 def _error_response(status: int, message: str, code: str) -> JsonResponse:
@@ -80,6 +88,25 @@ class PlatformGraphQLView(GraphQLView):
                 "CSRF_FAILED",
             )
         return super().dispatch(request, *args, **kwargs)
+
+    def run(self, request: HttpRequest, context: Any = UNSET, root_value: Any = UNSET) -> HttpResponseBase:
+        try:
+            return super().run(request, context, root_value)
+        except SubscriptionOverHttp:
+            scheme = "wss" if request.is_secure() else "ws"
+            return _error_response(
+                400,
+                f"Subscriptions are served over the websocket: open {scheme}://{request.get_host()}"
+                f"{request.path} with the graphql-transport-ws protocol and send this operation there.",
+                "SUBSCRIPTION_OVER_HTTP",
+            )
+
+    def execute_single(self, *, request_data: GraphQLRequestData, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        """strawberry would run a subscription's resolver as a plain field over HTTP (and answer
+        "Cannot return null for non-nullable field"): refuse it with directions instead."""
+        if operation_type(request_data.query, request_data.operation_name) == OperationType.SUBSCRIPTION:
+            raise SubscriptionOverHttp
+        return super().execute_single(request_data=request_data, **kwargs)
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:  # type: ignore[override]
         return GraphQLContext(

@@ -62,7 +62,8 @@ def origin_allowed(origin: str, domains: list[str]) -> bool:
 
 
 class TenantWebsocketMiddleware:
-    """Puts ``tenant`` and ``user`` into the websocket scope, or closes the socket."""
+    """Puts ``tenant``, ``user`` and ``session_key`` into the websocket scope, or closes the
+    socket."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -78,10 +79,10 @@ class TenantWebsocketMiddleware:
             return await self._refuse(scope, receive, send, CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
         cookies = SimpleCookie(_header(scope, b"cookie"))
         session_cookie = cookies.get(settings.SESSION_COOKIE_NAME)
-        user = await run_in_tenant(
-            tenant, user_for_session_key, session_cookie.value if session_cookie else None
-        )
-        return await self.inner(dict(scope, tenant=tenant, user=user), receive, send)
+        session_key = session_cookie.value if session_cookie else None
+        user = await run_in_tenant(tenant, user_for_session_key, session_key)
+        # The key too: the consumer re-reads the session before each operation (logout ends it).
+        return await self.inner(dict(scope, tenant=tenant, user=user, session_key=session_key), receive, send)
 
     @staticmethod
     async def _refuse(scope: dict[str, Any], receive: Any, send: Any, code: int, reason: str) -> None:

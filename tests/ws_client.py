@@ -84,5 +84,10 @@ class GraphQLWebsocket:
             pass
         return self.connection.close_code
 
+    async def closed(self, timeout: float = 5) -> tuple[int | None, str | None]:
+        """Wait for the server to close the socket; return its close code and reason."""
+        code = await self.close_code(timeout)
+        return code, self.connection.close_reason
+
     async def close(self) -> None:
         await self.connection.close()

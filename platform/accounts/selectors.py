@@ -1,14 +1,35 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.contrib.sessions.models import Session
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import ApiToken, Role, User
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_token_active(*, token_id: int) -> ApiToken | None:
+    """The token with its user, if it still authenticates (not revoked or expired, user active)."""
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None or not token.is_active or not token.user.is_active:
+        return None
+    return token
+
+
+def session_expires_at(*, session_key: str) -> dt.datetime | None:
+    """When the stored session expires, or None when it is gone (logged out, expired)."""
+    expires_at: dt.datetime | None = (
+        Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
+        .values_list("expire_date", flat=True)
+        .first()
+    )
+    return expires_at
 
 
 def user_by_email(email: str) -> User | None:

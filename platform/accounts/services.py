@@ -1,4 +1,9 @@
-"""Writes on accounts: signup, password and magic-link login, logout, API tokens."""
+"""Writes on accounts: signup, password and magic-link login, logout, API tokens, deactivation
+and role changes.
+
+Whatever ends or changes a user's authority (logout, token revocation, deactivation, a role
+change) also tells the user's open websockets, on the brand's ``<schema>.user.<id>`` group, to
+re-check their credential (``credentials_changed_publish``)."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from accounts.tokens import new_api_token, new_magic_link_secret, secret_hash, s
 from core.audit import audit_log
 from core.clientip import client_ip  # also imported from here by other apps
 from core.errors import field_error
+from core.events import publish_on_commit
 from core.ratelimit import (
     RateLimited,
     RateLimitSlot,
@@ -33,6 +39,8 @@ from core.ratelimit import (
 from core.tasks import enqueue_on_commit
 
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
+BRAND_ROLES = frozenset({Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
+CREDENTIALS_EVENT = "credentials.changed"
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
@@ -124,8 +132,53 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
     return user
 
 
+def user_topic(user_id: int) -> str:
+    """The topic of one user's credentials: group ``<schema>.user.<id>`` (ids repeat across
+    brands, the schema tells them apart)."""
+    return f"user.{user_id}"
+
+
+def credentials_changed_publish(*, user_id: int) -> None:
+    """After commit, tell the user's open websockets to re-check their credential: they close
+    (4401) when it no longer authenticates, and end running subscriptions when the role changed.
+    The message carries no verdict; each socket re-reads its own session or token."""
+    publish_on_commit(topic=user_topic(user_id), message_type=CREDENTIALS_EVENT, payload={"user_id": user_id})
+
+
 def user_logout(*, request: HttpRequest) -> None:
+    """End this browser session (its websockets with it; the user's other sessions stay)."""
+    user_id = request.user.pk if request.user.is_authenticated else None
     auth.logout(request)
+    if user_id is not None:
+        credentials_changed_publish(user_id=user_id)
+
+
+def user_deactivate(*, actor: User | None, user: User) -> User:
+    """Stop ``user`` from signing in or using any session, token or open websocket."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active:
+            locked.is_active = False
+            locked.save(update_fields=["is_active"])
+            audit_log(actor=actor, action="user.deactivated", target=locked)
+            credentials_changed_publish(user_id=locked.pk)
+    return locked
+
+
+def user_role_change(*, actor: User | None, user: User, role: str) -> User:
+    """Give ``user`` another role inside the brand; open websockets end their running
+    subscriptions and continue with the new role's permissions."""
+    if role not in BRAND_ROLES:
+        raise field_error("role", "Choose a role of the brand.", AccountErrorCode.ROLE_NOT_ALLOWED)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.role != role:
+            previous = locked.role
+            locked.role = role
+            locked.save(update_fields=["role"])
+            audit_log(actor=actor, action="user.role_changed", target=locked, previous=previous, role=role)
+            credentials_changed_publish(user_id=locked.pk)
+    return locked
 
 
 def magic_link_request(*, request: HttpRequest, email: str) -> MagicLink | None:
@@ -243,6 +296,7 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
             audit_log(actor=user, action="api_token.revoked", target=token)
+            credentials_changed_publish(user_id=user.pk)
     return token
 
 

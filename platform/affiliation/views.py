@@ -1,5 +1,5 @@
 """Plain HTTP endpoints of the affiliate engine on a brand's host (everything else is GraphQL):
-the server-to-server postback, and the QR codes of a link for its owner."""
+the server-to-server postback, and the QR codes of a link for its owner (session or READ token)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from accounts.models import Role
+from accounts.authentication import TokenRefused, request_user
+from accounts.models import ApiTokenScope, Role
 from accounts.services import client_ip
 from affiliation.models import Link
 from affiliation.postbacks import (
@@ -132,10 +133,9 @@ def postback_view(request: HttpRequest) -> HttpResponse:
     return JsonResponse(postback_response_body(outcome), status=201 if outcome.created else 200)
 
 
-def _own_link(request: HttpRequest, code: str) -> Link:
+def _own_link(user: Any, code: str) -> Link:
     """The link, for its owner or a brand admin; anyone else gets the 404 of a missing link
     (archived links included: their short URL no longer redirects)."""
-    user: Any = request.user
     link = (
         Link.objects.select_related("affiliate").filter(code=code, archived_at__isnull=True).first()
         if user.is_authenticated
@@ -164,29 +164,32 @@ def _scale(request: HttpRequest) -> int:
 def _private(response: HttpResponse, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     patch_cache_control(response, private=True, max_age=QR_CACHE_SECONDS)
-    patch_vary_headers(response, ["Cookie"])
+    patch_vary_headers(response, ["Cookie", "Authorization"])
     return response
+
+
+def _link_qr(request: HttpRequest, code: str, image_format: str) -> HttpResponse:
+    """The QR code for the session's user or a READ token's (``Authorization: Bearer``)."""
+    try:
+        user = request_user(request, scope=ApiTokenScope.READ)
+    except TokenRefused as refusal:
+        return JsonResponse({"error": refusal.as_dict()}, status=refusal.status)
+    link = _own_link(user, code)
+    url = link_public_url(link, tenant=getattr(request, "tenant", None))
+    if image_format == "svg":
+        svg = link_qr_svg(url, dark=_dark_colour(request), scale=_scale(request))
+        return _private(HttpResponse(svg, content_type="image/svg+xml"), f"{link.code}.svg")
+    png = link_qr_png(url, scale=_scale(request), dark=_dark_colour(request))
+    return _private(HttpResponse(png, content_type="image/png"), f"{link.code}.png")
 
 
 @require_safe
 def link_qr_svg_view(request: HttpRequest, code: str) -> HttpResponse:
     """``GET /links/<code>/qr.svg[?color=brand][&scale=8]``: the link's QR code as SVG."""
-    link = _own_link(request, code)
-    svg = link_qr_svg(
-        link_public_url(link, tenant=getattr(request, "tenant", None)),
-        dark=_dark_colour(request),
-        scale=_scale(request),
-    )
-    return _private(HttpResponse(svg, content_type="image/svg+xml"), f"{link.code}.svg")
+    return _link_qr(request, code, "svg")
 
 
 @require_safe
 def link_qr_png_view(request: HttpRequest, code: str) -> HttpResponse:
     """``GET /links/<code>/qr.png[?color=brand][&scale=8]``: the link's QR code as PNG."""
-    link = _own_link(request, code)
-    png = link_qr_png(
-        link_public_url(link, tenant=getattr(request, "tenant", None)),
-        scale=_scale(request),
-        dark=_dark_colour(request),
-    )
-    return _private(HttpResponse(png, content_type="image/png"), f"{link.code}.png")
+    return _link_qr(request, code, "png")

@@ -56,7 +56,7 @@ def test_bearer_requests_need_no_csrf_and_can_mutate_with_the_write_scope(gql, b
     assert data["apiTokenCreate"]["errors"] == []
 
 
-def test_a_read_only_token_cannot_mutate(gql, brand_a):
+def test_a_read_only_token_cannot_mutate_and_is_told_which_scope_is_missing(gql, brand_a):
     user = make_user(brand_a)
     raw = _create(gql, brand_a, user, scopes=("READ",))["token"]
 
@@ -64,9 +64,40 @@ def test_a_read_only_token_cannot_mutate(gql, brand_a):
         CREATE, {"input": {"name": "x", "scopes": ["READ"]}}, HTTP_AUTHORIZATION=f"Bearer {raw}"
     )
 
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert [(error["message"], error["extensions"]) for error in body["errors"]] == [
+        (
+            "This API token has the READ scope; this operation needs WRITE.",
+            {"code": "FORBIDDEN", "requiredScope": "WRITE"},
+        )
+    ]
     with tenant_context(brand_a):
         assert ApiToken.objects.filter(user=user).count() == 1
+
+
+def test_a_role_gated_mutation_names_the_missing_scope_too(gql, brand_a):
+    admin = make_user(brand_a, role=Role.BRAND_ADMIN)
+    raw = _create(gql, brand_a, admin, scopes=("READ",))["token"]
+
+    body = gql(brand_a).execute(
+        'mutation { brandUpdate(input: {name: "Renamed"}) { errors { code } } }',
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "requiredScope": "WRITE"}
+
+
+def test_a_write_only_token_is_told_that_queries_need_read(gql, brand_a):
+    user = make_user(brand_a)
+    raw = _create(gql, brand_a, user, scopes=("WRITE",))["token"]
+
+    body = gql(brand_a).execute("{ apiTokens { name } }", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert [(error["message"], error["extensions"]) for error in body["errors"]] == [
+        (
+            "This API token has the WRITE scope; this operation needs READ.",
+            {"code": "FORBIDDEN", "requiredScope": "READ"},
+        )
+    ]
 
 
 def test_a_revoked_token_is_refused(gql, brand_a):

@@ -18,7 +18,8 @@ import segno
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.models import Role
+from accounts.models import ApiTokenScope, Role
+from accounts.services import api_token_create
 from affiliation.qr import (
     QUIET_ZONE_MODULES,
     brand_qr_colour,
@@ -288,6 +289,53 @@ def test_anyone_else_gets_the_404_of_a_missing_link(brand_a, owned_link):
 
     assert missing.status_code == 404
     assert [(r.status_code, r.content) for r in responses] == [(404, missing.content)] * 3
+
+
+def _bearer(tenant, user, scopes=(ApiTokenScope.READ,)) -> dict[str, str]:
+    with tenant_context(tenant):
+        _, raw = api_token_create(user=user, name="qr", scopes=list(scopes))
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.mark.parametrize("image_format", ["svg", "png"])
+def test_the_owner_gets_the_qr_with_an_api_token(brand_a, owned_link, image_format):
+    owner, link = owned_link
+
+    response = browser(brand_a).get(f"/links/{link.code}/qr.{image_format}", **_bearer(brand_a, owner.user))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == ("image/svg+xml" if image_format == "svg" else "image/png")
+    assert "Authorization" in response["Vary"]
+
+
+def test_a_token_gets_no_more_than_its_user_would(brand_a, brand_b, owned_link):
+    owner, link = owned_link
+    with tenant_context(brand_a):
+        other_affiliate = make_affiliate(brand_a, owner.program)
+    stranger_of_b = make_user(brand_b, role=Role.BRAND_ADMIN)
+
+    other = browser(brand_a).get(f"/links/{link.code}/qr.svg", **_bearer(brand_a, other_affiliate.user))
+    write_only = browser(brand_a).get(
+        f"/links/{link.code}/qr.svg", **_bearer(brand_a, owner.user, scopes=(ApiTokenScope.WRITE,))
+    )
+    foreign = browser(brand_a).get(f"/links/{link.code}/qr.svg", **_bearer(brand_b, stranger_of_b))
+    forged = browser(brand_a, owner.user).get(
+        f"/links/{link.code}/qr.svg", HTTP_AUTHORIZATION="Bearer afp_00000000_forged"
+    )
+
+    assert other.status_code == 404
+    assert (write_only.status_code, write_only.json()["error"]) == (
+        403,
+        {
+            "code": "INSUFFICIENT_SCOPE",
+            "message": "This API token has the WRITE scope; this needs READ.",
+            "requiredScope": "READ",
+        },
+    )
+    # A bad token is refused outright, never a fallback to the session.
+    assert [(r.status_code, r.json()["error"]["code"]) for r in (foreign, forged)] == [
+        (401, "INVALID_TOKEN")
+    ] * 2
 
 
 def test_an_archived_link_has_no_qr(brand_a, owned_link):

@@ -147,7 +147,66 @@ async def test_a_token_of_brand_a_is_refused_on_brand_b_websocket(live_server_po
 
     await socket.send({"type": "connection_init", "payload": {"Authorization": f"Bearer {token_a}"}})
 
-    assert await socket.close_code() == 4403
+    code, reason = await socket.closed()
+    assert code == 4401
+    assert reason == "UNAUTHENTICATED: invalid, expired or revoked API token"
+
+
+def _same_id_users_with_tokens(brand, other):
+    """A user in each brand with the same primary key, and a token for each."""
+    users = {}
+    for tenant in (brand, other):
+        users[tenant.pk] = make_user(tenant, role=Role.AFFILIATE)
+    while users[brand.pk].pk != users[other.pk].pk:
+        lower = brand if users[brand.pk].pk < users[other.pk].pk else other
+        users[lower.pk] = make_user(lower, role=Role.AFFILIATE)
+    tokens = {}
+    for tenant in (brand, other):
+        with tenant_context(tenant):
+            _, tokens[tenant.pk] = api_token_create(
+                user=users[tenant.pk], name="same-id", scopes=[ApiTokenScope.READ]
+            )
+    return users[brand.pk], tokens[brand.pk], tokens[other.pk]
+
+
+async def test_a_credentials_change_in_brand_a_leaves_brand_bs_user_with_the_same_id_alone(
+    live_server_port, live_brands
+):
+    """Credentials-changed messages go to ``<schema>.user.<id>``: deactivating user N of brand A
+    closes A's socket, never the socket of brand B's user N."""
+    from accounts.models import User
+    from accounts.services import user_deactivate
+
+    brand, other = live_brands
+    user_a, token_a, token_b = await sync_to_async(_same_id_users_with_tokens)(brand, other)
+    domain_a = await sync_to_async(lambda: brand.domains.get().domain)()
+    domain_b = await sync_to_async(lambda: other.domains.get().domain)()
+    socket_a = await GraphQLWebsocket.open(
+        live_server_port, domain_a, init_payload={"Authorization": f"Bearer {token_a}"}
+    )
+    socket_b = await GraphQLWebsocket.open(
+        live_server_port, domain_b, init_payload={"Authorization": f"Bearer {token_b}"}
+    )
+    subscription_b = await socket_b.subscribe("subscription { withdrawalUpdated { id } }")
+    await asyncio.sleep(0.3)
+
+    def change_quietly_in_b_then_deactivate_in_a() -> None:
+        # B's user changes role past the services (nothing published): a message leaking from
+        # A's group would make B's socket re-check now and end its subscription.
+        with tenant_context(other):
+            User.objects.filter(pk=user_a.pk).update(role=Role.CUSTOMER)
+        with tenant_context(brand):
+            user_deactivate(actor=None, user=User.objects.get(pk=user_a.pk))
+
+    await sync_to_async(change_quietly_in_b_then_deactivate_in_a)()
+
+    assert (await socket_a.closed())[0] == 4401
+    with pytest.raises(TimeoutError):  # B's subscription was neither ended nor disturbed
+        await socket_b.receive(timeout=1)
+    await socket_b.send({"id": subscription_b, "type": "complete"})
+    me_b = await socket_b.execute("{ me { role } }")  # B's own next operation sees B's change
+    assert me_b["data"] == {"me": {"role": "CUSTOMER"}}
+    await socket_b.close()
 
 
 async def test_a_session_cookie_of_brand_a_is_anonymous_on_brand_b(
