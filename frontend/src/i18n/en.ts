@@ -501,7 +501,7 @@ export const en = {
   "error.TOO_LONG": "Too long.",
   "error.INVALID_COLOR": "Use a colour like #1a2b3c.",
   "error.INVALID_LENGTH": "Use a length like 4px or 0.5rem.",
-  "error.INVALID_FONT": "Name fonts without ; { } < > or \\.",
+  "error.INVALID_FONT": "List fonts separated by commas, e.g. 'Helvetica Neue', Arial, sans-serif (letters, digits, spaces, - and _).",
   "error.UNKNOWN_TOKEN": "This token cannot be changed.",
   "error.LOW_CONTRAST": "Too little contrast: text must reach 4.5:1.",
   "error.UNKNOWN_THEME": "Unknown theme.",

@@ -502,7 +502,7 @@ export const fr: Record<MessageKey, string> = {
   "error.TOO_LONG": "Trop long.",
   "error.INVALID_COLOR": "Utilisez une couleur comme #1a2b3c.",
   "error.INVALID_LENGTH": "Utilisez une longueur comme 4px ou 0.5rem.",
-  "error.INVALID_FONT": "Nommez les polices sans ; { } < > ni \\.",
+  "error.INVALID_FONT": "Listez les polices séparées par des virgules, p. ex. 'Helvetica Neue', Arial, sans-serif (lettres, chiffres, espaces, - et _).",
   "error.UNKNOWN_TOKEN": "Ce jeton ne peut pas être modifié.",
   "error.LOW_CONTRAST": "Contraste insuffisant : le texte doit atteindre 4,5:1.",
   "error.UNKNOWN_THEME": "Thème inconnu.",
