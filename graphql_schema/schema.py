@@ -41,6 +41,7 @@ from graphql_schema.brand.subscriptions import BrandSubscription
 from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
+from graphql_schema.input_guard import NulCharacterGuard
 from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
@@ -201,6 +202,7 @@ def _extensions() -> list[Any]:
         lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        NulCharacterGuard,
         DjangoOptimizerExtension,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
