@@ -58,7 +58,7 @@ def _empty_payload(info: GraphQLResolveInfo, error: UserError) -> object | None:
     field has no such payload (or a field that cannot be empty)."""
     definition = (get_named_type(info.return_type).extensions or {}).get("strawberry-definition")
     fields = getattr(definition, "fields", None)
-    if not fields or "errors" not in {field.python_name for field in fields}:
+    if definition is None or not fields or "errors" not in {field.python_name for field in fields}:
         return None
     values: dict[str, Any] = {}
     for field in fields:
