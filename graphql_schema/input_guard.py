@@ -17,40 +17,20 @@ holding one, or a ``\\u`` escape in the document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, get_named_type
 from strawberry.extensions import SchemaExtension
 from strawberry.types.base import StrawberryList, StrawberryOptional
 
+from core.inputs import INVALID_CHARACTER, nul_path
+from core.inputs import NUL_MESSAGE as MESSAGE
 from graphql_schema.errors import UserError
 
-NUL = "\x00"
-INVALID_CHARACTER = "INVALID_CHARACTER"
 BAD_USER_INPUT = "BAD_USER_INPUT"
-MESSAGE = "This text contains a NUL character (U+0000), which cannot be stored. Remove it."
 # The argument that wraps a mutation's fields: UserError.field is relative to it.
 INPUT_ARGUMENT = "input"
-
-
-def nul_path(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """The path of the first string (or mapping key) holding a NUL in ``value``, else None."""
-    if isinstance(value, str):
-        return path if NUL in value else None
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(key, str) and NUL in key:
-                return (*path, key)
-            found = nul_path(item, (*path, str(key)))
-            if found is not None:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            found = nul_path(item, (*path, str(index)))
-            if found is not None:
-                return found
-    return None
 
 
 def _empty_payload(info: GraphQLResolveInfo, error: UserError) -> object | None:
