@@ -473,6 +473,8 @@ export const en = {
   "error.CSRF_FAILED": "Your session expired. Reload the page and try again.",
   "error.RATE_LIMITED": "Too many attempts. Wait a few minutes and try again.",
   "error.INVALID": "This value is not valid.",
+  "error.INVALID_CHARACTER": "Remove the NUL character (U+0000): it cannot be stored.",
+  "error.BAD_USER_INPUT": "A value sent is not valid.",
   "error.REQUIRED": "This field is required.",
   "error.EMAIL_TAKEN": "An account with this email already exists.",
   "error.PASSWORD_TOO_WEAK": "Choose a longer, less common password.",

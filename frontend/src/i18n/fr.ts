@@ -474,6 +474,8 @@ export const fr: Record<MessageKey, string> = {
   "error.CSRF_FAILED": "Votre session a expiré. Rechargez la page et réessayez.",
   "error.RATE_LIMITED": "Trop de tentatives. Patientez quelques minutes et réessayez.",
   "error.INVALID": "Cette valeur n'est pas valide.",
+  "error.INVALID_CHARACTER": "Retirez le caractère NUL (U+0000) : il ne peut pas être enregistré.",
+  "error.BAD_USER_INPUT": "Une valeur envoyée n'est pas valide.",
   "error.REQUIRED": "Ce champ est obligatoire.",
   "error.EMAIL_TAKEN": "Un compte existe déjà avec cet e-mail.",
   "error.PASSWORD_TOO_WEAK": "Choisissez un mot de passe plus long et moins courant.",
