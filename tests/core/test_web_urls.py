@@ -6,6 +6,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.web_urls import WebUrlError, normalise_host, normalise_web_url
 
@@ -104,3 +106,92 @@ def test_a_host_name_is_normalised_the_same_way(given, normalised):
 def test_a_host_name_with_anything_else_is_refused(given):
     with pytest.raises(WebUrlError):
         normalise_host(given)
+
+
+def _joined(pieces: list[str]) -> str:
+    return "".join(pieces)
+
+
+HOST_PIECES = [
+    "shop",
+    "example",
+    "com",
+    ".",
+    "-",
+    "_",
+    "\u00e9",
+    "\uff53",
+    "0x7f",
+    "127",
+    "1",
+    "xn--",
+    "%2e",
+    "\\",
+    "@",
+    "[::1]",
+    "evil",
+    " ",
+    ":",
+]
+TAIL_PIECES = [
+    "/",
+    "a",
+    "..",
+    ".",
+    "%2e",
+    "?",
+    "#",
+    "=",
+    "&",
+    "%",
+    "%41",
+    " ",
+    "\u00e9",
+    "\\",
+    "@",
+    "'",
+    '"',
+    "<",
+    ">",
+    "`",
+    "{",
+    "}",
+    "\t",
+    "\r\n",
+    "\x00",
+    "\x7f",
+]
+URLS = st.builds(
+    lambda scheme, separator, host, port, tail: scheme + separator + host + port + tail,
+    st.sampled_from(["http", "https", "HTTPS", "ftp", ""]),
+    st.sampled_from(["://", "://", "://", ":", ":/", ":///", "//"]),
+    st.one_of(
+        st.lists(st.sampled_from(HOST_PIECES), min_size=1, max_size=6).map(_joined),
+        st.lists(
+            st.sampled_from(["shop", "b\u00fccher", "\uff53hop", "127", "0", "my_shop", "a-b"]),
+            min_size=1,
+            max_size=4,
+        ).map(".".join),
+    ),
+    st.sampled_from(["", "", ":", ":80", ":443", ":8080", ":99999", ":0", ":8o"]),
+    st.lists(st.sampled_from(TAIL_PIECES), max_size=10).map(_joined),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(value=URLS)
+def test_any_input_is_refused_with_a_sentence_or_normalised_stably(value):
+    try:
+        result = normalise_web_url(value)
+    except WebUrlError as error:
+        result, message = None, str(error)
+    if result is None:
+        assert message  # a sentence for the user
+        return
+    parts = urlsplit(result)
+    assert parts.scheme in ("http", "https")
+    assert parts.hostname
+    assert parts.username is None
+    assert result.isascii()
+    assert not set(result) & set("\\\x00\t\r\n ")
+    assert normalise_web_url(result) == result  # idempotent: what is stored passes again
