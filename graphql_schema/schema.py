@@ -18,7 +18,9 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.schema import StreamResult
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType as StrawberryOperationType
+from strawberry.utils.logging import StrawberryLogger
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from core.tenancy import run_in_tenant
@@ -39,6 +41,7 @@ from graphql_schema.brand.subscriptions import BrandSubscription
 from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
+from graphql_schema.input_guard import NulCharacterGuard
 from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
@@ -105,12 +108,19 @@ Subscription = merge_types(
 EXPOSED_ERROR_CODES_EXTENSION = "code"
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    """Hide unexpected exceptions (bugs) from clients; keep errors we raise on purpose."""
+def is_expected_error(error: GraphQLError) -> bool:
+    """An error the client caused and can read: a syntax or validation error, a bad variable,
+    or one we raise on purpose (a GraphQLError, or an error with a ``code`` extension such as a
+    permission's FORBIDDEN). Anything else is an exception nobody planned for: a bug."""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
-        return False
-    return not (error.extensions and EXPOSED_ERROR_CODES_EXTENSION in error.extensions)
+        return True
+    return bool(error.extensions and EXPOSED_ERROR_CODES_EXTENSION in error.extensions)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Hide unexpected exceptions (bugs) from clients; keep errors we raise on purpose."""
+    return not is_expected_error(error)
 
 
 def operation_type(query: str | None, operation_name: str | None) -> OperationType | None:
@@ -132,7 +142,20 @@ class PlatformSchema(strawberry.Schema):
     mutations, whose resolvers are plain sync Django code, run whole in one call to
     ``run_in_tenant``, so they cannot see the schema another connection left on the shared
     ``database_sync_to_async`` thread (see core.tenancy).
+
+    Errors are logged by kind: what the client did wrong (not found, forbidden, a bad variable
+    or page size, a syntax error) at INFO without a traceback, so that the ERROR level and its
+    alerts keep to bugs, which are logged with their traceback.
     """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_expected_error(error):
+                StrawberryLogger.logger.info("%s", error)
+            else:
+                StrawberryLogger.error(error, execution_context)
 
     async def stream(
         self,
@@ -181,6 +204,7 @@ def _extensions() -> list[Any]:
         lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        NulCharacterGuard,
         DjangoOptimizerExtension,
     ]
     if not settings.GRAPHQL_INTROSPECTION:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+
+logger = logging.getLogger(__name__)
 
 THEMES_DIR = Path(__file__).resolve().parent
 DEFAULT_THEME = "default"
@@ -73,9 +76,18 @@ MINIMUM_TEXT_CONTRAST = 4.5
 # (foreground, background) pairs that carry text and must stay readable (WCAG AA, normal text).
 CONTRAST_PAIRS = (("text", "background"), ("text", "surface"), ("onPrimary", "primary"))
 
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-_LENGTH = re.compile(r"^(?:[0-9]{1,3}(?:\.[0-9]{1,3})?)(?:px|rem)$")
-_FONT_FORBIDDEN = re.compile(r"[;{}<>\\]")
+# The one rule for token values, at save (override_problems) and in every page that inlines
+# them (css_variable_is_valid): a #rrggbb colour, a px/rem length, or a font stack. A font stack is
+# comma-separated families, each either a quoted name ('Helvetica Neue', "Noto Sans JP") or
+# words of letters, digits, - and _ (Georgia, Source Sans 3, -apple-system, sans-serif). The
+# grammar keeps quotes balanced and leaves out every character that could end the declaration
+# or the <style> element (; { } < > \\ /* and the like), so a value that passes is safe as is.
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+_LENGTH = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{1,3})?)(?:px|rem)")
+_FONT_WORDS = r"[\w-]+(?: [\w-]+)*"
+_FONT_QUOTED_NAME = r"[\w.-]+(?: [\w.-]+)*"
+_FONT_FAMILY = rf"(?:{_FONT_WORDS}|'{_FONT_QUOTED_NAME}'|\"{_FONT_QUOTED_NAME}\")"
+_FONT_STACK = re.compile(rf"{_FONT_FAMILY}(?: ?, ?{_FONT_FAMILY})*")
 FONT_MAX_LENGTH = 200
 UNKNOWN_TOKEN_MESSAGE = "This token cannot be overridden."
 
@@ -134,10 +146,10 @@ def override_problems(tokens: dict[str, Any], overrides: Any) -> list[OverridePr
                     )
                 elif key == "typography":
                     problems.extend(_font_problems(path, sub_value))
-                elif not isinstance(sub_value, str) or not _HEX.match(sub_value):
+                elif not is_colour(sub_value):
                     problems.append(OverrideProblem(path, "INVALID_COLOR", "Use a colour like #1a2b3c."))
         elif key in LENGTH_KEYS:
-            if not isinstance(value, str) or not _LENGTH.match(value):
+            if not is_length(value):
                 problems.append(OverrideProblem(key, "INVALID_LENGTH", "Use a length like 4px or 0.5rem."))
         else:
             problems.append(OverrideProblem(key, "UNKNOWN_TOKEN", UNKNOWN_TOKEN_MESSAGE))
@@ -165,13 +177,44 @@ def override_problems(tokens: dict[str, Any], overrides: Any) -> list[OverridePr
     return problems
 
 
+def is_colour(value: Any) -> bool:
+    return isinstance(value, str) and _HEX.fullmatch(value) is not None
+
+
+def is_length(value: Any) -> bool:
+    return isinstance(value, str) and _LENGTH.fullmatch(value) is not None
+
+
+def is_font_stack(value: Any) -> bool:
+    return (
+        isinstance(value, str) and len(value) <= FONT_MAX_LENGTH and _FONT_STACK.fullmatch(value) is not None
+    )
+
+
+def css_variable_is_valid(name: str, value: str) -> bool:
+    """Whether a CSS variable of ``css_variables`` may be inlined in a page's <style>: the same
+    rule as at save, by the kind of token the variable carries."""
+    if name.startswith("--color-"):
+        return is_colour(value)
+    if name.startswith("--font-family"):
+        return is_font_stack(value)
+    return is_length(value)
+
+
 def _font_problems(path: str, value: Any) -> list[OverrideProblem]:
     if not isinstance(value, str) or not value.strip():
         return [OverrideProblem(path, "INVALID_FONT", "Name at least one font family.")]
     if len(value) > FONT_MAX_LENGTH:
         return [OverrideProblem(path, "TOO_LONG", f"Use at most {FONT_MAX_LENGTH} characters.")]
-    if _FONT_FORBIDDEN.search(value):
-        return [OverrideProblem(path, "INVALID_FONT", "A font stack cannot contain ; { } < > or \\.")]
+    if not is_font_stack(value):
+        return [
+            OverrideProblem(
+                path,
+                "INVALID_FONT",
+                "List font families separated by commas, e.g. 'Helvetica Neue', Arial, sans-serif"
+                " (letters, digits, spaces, - and _; quote names with other characters).",
+            )
+        ]
     return []
 
 
@@ -180,6 +223,31 @@ def prune_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in overrides.items() if value not in ({}, None, "")}
 
 
+def usable_overrides(tokens: dict[str, Any], overrides: Any) -> dict[str, Any]:
+    """The stored overrides without those that fail today's rules (saved under an older, looser
+    rule, or written around the service): each such token falls back to the named theme's
+    value, so one bad token never breaks a brand's pages, emails or PDFs."""
+    if not isinstance(overrides, dict):
+        return {}
+    kept = overrides
+    while problems := override_problems(tokens, kept):
+        paths = {problem.path for problem in problems}
+        logger.warning("theme overrides ignored (they break the rules): %s", ", ".join(sorted(paths)))
+        if "" in paths:
+            return {}
+        kept = {
+            key: (
+                {name: item for name, item in value.items() if f"{key}.{name}" not in paths}
+                if isinstance(value, dict)
+                else value
+            )
+            for key, value in kept.items()
+            if key not in paths
+        }
+    return kept
+
+
 def brand_theme(tenant: Any) -> dict[str, Any]:
     """A brand's effective tokens: its named theme plus its overrides (web app, emails, PDFs)."""
-    return merge_overrides(get_theme(tenant.theme), getattr(tenant, "theme_overrides", None))
+    tokens = get_theme(tenant.theme)
+    return merge_overrides(tokens, usable_overrides(tokens, getattr(tenant, "theme_overrides", None)))

@@ -54,6 +54,7 @@ from affiliation.models import (
 from affiliation.services import conversion_record, conversion_refund
 from core.audit import audit_log
 from core.errors import field_error
+from core.inputs import NUL_MESSAGE, nul_path
 from core.money import quantize
 
 SIGNATURE_HEADER = "X-Signature"
@@ -270,6 +271,9 @@ def postback_payload_parse(data: Any) -> PostbackPayload:
 
     ``data`` must be a dict (the view answers 400 for anything else).
     """
+    nul = nul_path(data)
+    if nul is not None:  # before any field is read: PostgreSQL text cannot hold it
+        raise field_error(".".join(nul), NUL_MESSAGE, Code.INVALID_CHARACTER)
     try:
         event = PostbackEvent(data.get("event"))
     except ValueError as error:

@@ -52,6 +52,7 @@ from analytics.services import (
     PageViewOutcome,
     page_view_record,
 )
+from core.inputs import nul_path
 
 BEACON_MAX_BYTES = 2048
 _SESSION_ID = re.compile(rf"[A-Za-z0-9_-]{{8,{SESSION_ID_MAX_LENGTH}}}")
@@ -79,7 +80,7 @@ def _beacon(request: HttpRequest) -> PageView | None:
         body = json.loads(request.body or b"{}")
     except ValueError:
         return None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or nul_path(body) is not None:  # PostgreSQL text cannot hold NUL
         return None
     path = body.get("path")
     session_id = body.get("sessionId")

@@ -8,6 +8,9 @@ from graphql_schema.views import graphql_view
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
     path("stripe/webhook/", stripe_webhook_view, name="stripe-webhook"),
+    # Machine endpoints answer without their trailing slash too: a POST cannot be redirected.
+    path("graphql", graphql_view),
+    path("stripe/webhook", stripe_webhook_view),
     # The web app: every other path (keep it last).
     path("", include("webapp.urls")),
 ]

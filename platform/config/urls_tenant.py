@@ -9,6 +9,9 @@ from marketplace.views import product_image_view, robots_view, sitemap_view
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
     path("postback/", postback_view, name="postback"),
+    # Machine endpoints answer without their trailing slash too: a POST cannot be redirected.
+    path("graphql", graphql_view),
+    path("postback", postback_view),
     path("links/<str:code>/qr.svg", link_qr_svg_view, name="link-qr-svg"),
     path("links/<str:code>/qr.png", link_qr_png_view, name="link-qr-png"),
     path("sitemap.xml", sitemap_view, name="sitemap"),

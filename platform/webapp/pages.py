@@ -19,12 +19,9 @@ from typing import Any
 
 from django.conf import settings
 
-from themes import css_variables
+from themes import css_variable_is_valid, css_variables, get_theme
 
 logger = logging.getLogger(__name__)
-
-# A token value ends up inside a <style> element: refuse anything that could leave it.
-_SAFE_CSS_VALUE = re.compile(r"^[#\w\s,.'\"%()+-]*$")
 
 
 @dataclass(frozen=True)
@@ -54,18 +51,28 @@ def _read_built_app(index: str, boot: str, stamp: tuple[int, int]) -> BuiltApp:
 
 
 def theme_style(tokens: dict[str, Any]) -> str:
-    """``:root{…}`` for the light palette, ``:root[data-mode="dark"]{…}`` for the dark one."""
+    """``:root{…}`` for the light palette, ``:root[data-mode="dark"]{…}`` for the dark one.
 
-    def block(selector: str, variables: dict[str, str]) -> str:
+    A token value ends up inside a <style> element, so each one must pass the rule that
+    ``brandUpdate`` applies at save (``themes.css_variable_is_valid``). One that does not (the
+    caller passed tokens that were never validated) is replaced by the named theme's value:
+    the page degrades, it never fails.
+    """
+
+    def block(selector: str, variables: dict[str, str], fallback: dict[str, str]) -> str:
         declarations = []
         for name, value in variables.items():
-            if not _SAFE_CSS_VALUE.match(value):
-                raise ValueError(f"unsafe CSS value for {name}: {value!r}")
+            if not css_variable_is_valid(name, value):
+                logger.error("unsafe CSS value for %s replaced by the theme's: %r", name, value)
+                value = fallback[name]
+                if not css_variable_is_valid(name, value):  # a shipped theme breaks the rule: a bug
+                    raise ValueError(f"unsafe CSS value for {name} in theme {tokens['name']}: {value!r}")
             declarations.append(f"{name}:{value}")
         return f"{selector}{{{';'.join(declarations)}}}"
 
-    return block(":root", css_variables(tokens)) + block(
-        ':root[data-mode="dark"]', css_variables(tokens, dark=True)
+    named = get_theme(tokens["name"])
+    return block(":root", css_variables(tokens), css_variables(named)) + block(
+        ':root[data-mode="dark"]', css_variables(tokens, dark=True), css_variables(named, dark=True)
     )
 
 

@@ -389,6 +389,22 @@ def test_a_signed_body_that_is_not_a_json_object_is_400(engine, ip, body):
     assert conversions(engine["brand"]) == 0
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"order_id": "order\u0000-1"}, "order_id"), ({"offer_ref": "spa\u0000"}, "offer_ref")],
+)
+def test_a_nul_character_in_a_field_is_422_on_that_field(engine, ip, extra, field):
+    # PostgreSQL text cannot hold U+0000: it used to reach the database and answer a 500.
+    payload = {**sale(engine["click"].id), **extra}
+
+    response = post_signed(engine["brand"], payload, secret=engine["key"].secret, ip=ip)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "INVALID_CHARACTER"
+    assert response.json()["error"]["field"] == field
+    assert conversions(engine["brand"]) == 0
+
+
 def test_a_body_over_64_kb_is_413(engine, ip):
     payload = sale(engine["click"].id, offer_ref="x" * (64 * 1024))
 

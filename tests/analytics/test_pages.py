@@ -215,3 +215,18 @@ def test_page_analytics_for_brand_admins_only(client, gql, brand_a):
         {"value": "/", "metrics": {"pageViews": 1, "sessions": 1}},
     ]
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"path": "/deals/\u0000spa", "sessionId": "session-nul1", "referrer": ""},
+        {"path": "/deals", "sessionId": "session-nul2", "referrer": "https://www.google.com/\u0000"},
+    ],
+)
+def test_a_beacon_with_a_nul_character_is_refused_not_a_crash(client, brand_a, body):
+    # PostgreSQL text cannot hold U+0000 (issue 9, finding 8).
+    response = _collect(client, brand_a, body, ip=_ip())
+
+    assert response.status_code == 400
+    assert _rollups(brand_a) == {}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from themes import available_themes, css_variables, get_theme
+from themes import available_themes, css_variable_is_valid, css_variables, get_theme
 
 
 def _luminance(hex_colour: str) -> float:
@@ -51,3 +51,10 @@ def test_css_variables():
 
 def test_an_unknown_theme_falls_back_to_default():
     assert get_theme("nope")["name"] == "default"
+
+
+def test_every_shipped_theme_passes_the_rule_its_brands_are_held_to():
+    for name, tokens in available_themes().items():
+        for dark in (False, True):
+            for variable, value in css_variables(tokens, dark=dark).items():
+                assert css_variable_is_valid(variable, value), (name, variable, value)

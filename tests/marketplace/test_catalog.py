@@ -505,7 +505,8 @@ def test_merchants_keep_a_public_profile(gql, brand_a):
     public = gql(brand_a).data('{ merchant(slug: "le-spa") { displayName } }')
 
     assert saved["merchantProfileUpdate"] == {
-        "merchant": {"displayName": "Le Spa", "slug": "le-spa", "website": "https://lespa.example"},
+        # Stored as browsers read it (core.web_urls): an empty path is "/".
+        "merchant": {"displayName": "Le Spa", "slug": "le-spa", "website": "https://lespa.example/"},
         "errors": [],
     }
     assert bad["merchantProfileUpdate"]["errors"] == [{"field": "website", "code": "INVALID"}]

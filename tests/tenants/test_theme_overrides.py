@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import MagicLink, Role
 from accounts.tasks import send_magic_link_task
+from tenants.models import Tenant
 from tests.conftest import domain_of, make_user
 from tests.webapp.conftest import built_app  # noqa: F401  (a fixture)
 from themes import contrast_ratio, get_theme, override_problems
@@ -199,4 +200,99 @@ def test_switching_theme_keeps_the_overrides_and_rechecks_their_contrast(gql, br
     assert client.data(switch, {"t": "vivid"})["brandUpdate"]["brand"]["theme"] == {
         "name": "vivid",
         "overrides": kept,
+    }
+
+
+# --- Fonts: one rule at save and in the page (issue 9, finding 4) --------------------------------
+
+FONT_UPDATE = """
+mutation($f: String!) {
+  brandUpdate(input: {themeOverrides: {typography: {fontFamily: $f}}}) { errors { field code } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "font",
+    [
+        "Segoe UI/Arial",
+        "Helvetica Neue!",
+        "Noto Sans: Display",
+        "Inter\nsans-serif",
+        "'Inter",  # an unclosed quote swallows the declarations after it
+        "Inter,,serif",
+        "url(x)",
+        "Inter, sans-serif /* */",
+    ],
+)
+def test_a_font_stack_the_page_could_not_render_is_a_field_error(gql, brand_a, font):
+    payload = gql(brand_a, _admin(brand_a)).data(FONT_UPDATE, {"f": font})["brandUpdate"]
+
+    assert [(error["field"], error["code"]) for error in payload["errors"]] == [
+        ("themeOverrides.typography.fontFamily", "INVALID_FONT")
+    ]
+    brand_a.refresh_from_db()
+    assert brand_a.theme_overrides == {}
+
+
+@pytest.mark.parametrize(
+    "font",
+    [
+        "Georgia, serif",
+        "'Helvetica Neue', Arial, sans-serif",
+        '"Noto Sans JP", system-ui',
+        "Source Sans 3, -apple-system, sans-serif",
+        "Montserrat Alternates",
+        "'Font Awesome 6.0'",
+    ],
+)
+def test_every_font_stack_accepted_at_save_is_served_on_the_brands_pages(
+    gql,
+    client,
+    brand_a,
+    font,
+    built_app,  # noqa: F811
+):
+    assert gql(brand_a, _admin(brand_a)).data(FONT_UPDATE, {"f": font})["brandUpdate"]["errors"] == []
+
+    response = client.get("/", HTTP_HOST=domain_of(brand_a))
+
+    assert response.status_code == 200
+    assert f"--font-family:{font};" in response.content.decode()
+
+
+def test_a_stored_override_that_breaks_the_rules_falls_back_to_the_named_theme(
+    gql,
+    client,
+    brand_a,
+    built_app,  # noqa: F811
+):
+    # Written around brandUpdate (an older, looser rule; a manual fix in the database).
+    Tenant.objects.filter(pk=brand_a.pk).update(
+        theme_overrides={
+            "typography": {"fontFamily": "Segoe UI/Arial", "headingFontFamily": "Georgia, serif"},
+            "colors": {"primary": "#7c2d12"},
+            "radius": "1px}body{display:none",
+        }
+    )
+    named = get_theme("default")
+
+    pages = [client.get(path, HTTP_HOST=domain_of(brand_a)) for path in ("/", "/dashboard", "/links/3")]
+    theme = gql(brand_a).data("{ brand { theme { typography { fontFamily headingFontFamily } radius } } }")
+
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert f"--font-family:{named['typography']['fontFamily']};" in html
+        assert f"--radius:{named['radius']};" in html
+        assert "Segoe UI/Arial" not in html.split("</style>")[0]
+        # The overrides that pass the rules still apply.
+        assert "--font-family-heading:Georgia, serif;" in html
+        assert "--color-primary:#7c2d12;" in html
+    assert theme["brand"]["theme"] == {
+        "typography": {
+            "fontFamily": named["typography"]["fontFamily"],
+            "headingFontFamily": "Georgia, serif",
+        },
+        "radius": named["radius"],
     }

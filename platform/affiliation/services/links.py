@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +15,7 @@ from affiliation.models import Affiliate, AffiliateStatus, Coupon, Link
 from core.audit import audit_log
 from core.errors import field_error
 from core.tenancy import current_schema, tenant_connection
+from core.web_urls import WebUrlError, normalise_web_url
 from tenants.models import Domain
 from tracking.routing import link_route_publish
 
@@ -29,10 +30,18 @@ def allowed_hosts(affiliate: Affiliate) -> set[str]:
     """Where a link may send people: the program's landing host, its allow-listed merchant
     domains, and the brand's own domains. Anything else would be an open redirect."""
     program = affiliate.program
-    hosts = {urlparse(program.landing_url).hostname or "", *program.allowed_domains}
+    hosts = {_host_of(program.landing_url), *program.allowed_domains}
     tenant = tenant_connection().tenant
     hosts.update(Domain.objects.filter(tenant_id=tenant.pk).values_list("domain", flat=True))
     return {host.lower() for host in hosts if host}
+
+
+def _host_of(url: str) -> str:
+    """The host browsers reach at ``url`` (normalised), or "" if the URL is not acceptable."""
+    try:
+        return urlsplit(normalise_web_url(url)).hostname or ""
+    except WebUrlError:
+        return ""
 
 
 def _clean_parameters(values: dict[str, Any] | None, keys: tuple[str, ...], field: str) -> dict[str, str]:
@@ -66,13 +75,19 @@ def link_create(
     a URL on an allowed host."""
     if affiliate.status != AffiliateStatus.APPROVED:
         raise field_error("affiliate", "Your membership is not approved yet.", Code.NOT_APPROVED)
-    target_url = target_url.strip() or affiliate.program.landing_url
-    parsed = urlparse(target_url)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise field_error("targetUrl", "Use a full http(s) URL.", Code.INVALID)
-    if parsed.hostname.lower() not in allowed_hosts(affiliate):
+    # Normalised as browsers read it (core.web_urls), so the host checked is the host reached;
+    # the normalised URL is what the link stores and redirects to.
+    try:
+        target_url = normalise_web_url(
+            target_url if target_url.strip() else affiliate.program.landing_url,
+            max_length=Link._meta.get_field("target_url").max_length or 2000,
+        )
+    except WebUrlError as error:
+        raise field_error("targetUrl", str(error), Code.INVALID) from error
+    host = urlsplit(target_url).hostname or ""
+    if host not in allowed_hosts(affiliate):
         raise field_error(
-            "targetUrl", f"{parsed.hostname} is not one of this program's domains.", Code.DOMAIN_NOT_ALLOWED
+            "targetUrl", f"{host} is not one of this program's domains.", Code.DOMAIN_NOT_ALLOWED
         )
     cleaned_sub_ids = _clean_parameters(sub_ids, SUB_ID_KEYS, "subIds")
     cleaned_utm = _clean_parameters(utm, UTM_KEYS, "utm")

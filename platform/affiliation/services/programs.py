@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import urlparse
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,6 +23,7 @@ from core.audit import audit_log
 from core.errors import field_error
 from core.money import minor_unit_exponent
 from core.tenancy import current_schema
+from core.web_urls import WebUrlError, normalise_host, normalise_web_url
 from tenants.validators import validate_currency
 from tracking.routing import program_routes_publish
 
@@ -101,13 +101,21 @@ def _validated_rules(values: dict[str, Any], currency: str, tiers: list[TierSpec
     cleaned = dict(values)
     if "name" in values and not str(values["name"]).strip():
         errors["name"] = ValidationError("Name the program.", code=Code.REQUIRED)
-    if "landing_url" in values and urlparse(str(values["landing_url"])).scheme not in {"http", "https"}:
-        errors["landing_url"] = ValidationError("Use an http(s) URL.", code=Code.INVALID)
+    # URLs and hosts as browsers read them (core.web_urls): links are checked against these.
+    if "landing_url" in values:
+        try:
+            cleaned["landing_url"] = normalise_web_url(
+                str(values["landing_url"]),
+                max_length=Program._meta.get_field("landing_url").max_length or 500,
+            )
+        except WebUrlError as error:
+            errors["landing_url"] = ValidationError(str(error), code=Code.INVALID)
     if "allowed_domains" in values:
-        cleaned["allowed_domains"] = sorted(
-            {str(domain).strip().lower() for domain in values["allowed_domains"] if str(domain).strip()}
-        )
-        if any("/" in domain or " " in domain for domain in cleaned["allowed_domains"]):
+        try:
+            cleaned["allowed_domains"] = sorted(
+                {normalise_host(str(domain)) for domain in values["allowed_domains"] if str(domain).strip()}
+            )
+        except WebUrlError:
             errors["allowed_domains"] = ValidationError(
                 "List host names only, like shop.example.com.", code=Code.INVALID
             )

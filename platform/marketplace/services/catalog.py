@@ -11,7 +11,6 @@ import datetime as dt
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlparse
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -27,6 +26,7 @@ from core.audit import audit_log
 from core.errors import field_error
 from core.money import minor_unit_exponent
 from core.tenancy import current_schema, tenant_connection
+from core.web_urls import WebUrlError, normalise_web_url
 from marketplace.models import Category, MerchantProfile, Product, ProductStatus
 from marketplace.sanitize import html_to_text, sanitize_html
 from marketplace.selectors import SEARCH_CONFIG
@@ -186,8 +186,13 @@ def merchant_profile_update(
         errors["slug"] = ValidationError("Use letters, digits and dashes (at most 80).", code=Code.INVALID)
     if description is not None and len(description) > 5000:
         errors["description"] = ValidationError("At most 5000 characters.", code=Code.TOO_LONG)
-    if website and (urlparse(website).scheme not in {"http", "https"} or not urlparse(website).hostname):
-        errors["website"] = ValidationError("Use a full http(s) URL.", code=Code.INVALID)
+    if website and website.strip():
+        try:  # as browsers read it (core.web_urls), and stored so
+            website = normalise_web_url(
+                website, max_length=MerchantProfile._meta.get_field("website").max_length or 300
+            )
+        except WebUrlError as error:
+            errors["website"] = ValidationError(str(error), code=Code.INVALID)
     if errors:
         raise ValidationError(errors)
     profile = merchant_profile_ensure(merchant)
