@@ -22,10 +22,13 @@ def test_a_publish_with_redis_away_logs_and_does_not_raise(
     django_capture_on_commit_callbacks, caplog: pytest.LogCaptureFixture
 ) -> None:
     # given a channel layer whose Redis cannot be reached
-    with override_settings(CHANNEL_LAYERS=DEAD_REDIS), caplog.at_level(logging.WARNING, "core.events"):
-        # when a committed change publishes its live event
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            publish_on_commit(topic="user.1", message_type="credentials.changed", payload={"user_id": 1})
+    # when a committed change publishes its live event
+    with (
+        override_settings(CHANNEL_LAYERS=DEAD_REDIS),
+        caplog.at_level(logging.WARNING, "core.events"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        publish_on_commit(topic="user.1", message_type="credentials.changed", payload={"user_id": 1})
     # then the callback ran, swallowed the connection error and said so
     assert len(callbacks) == 1
     assert "not sent" in caplog.text

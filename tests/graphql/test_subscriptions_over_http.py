@@ -34,7 +34,9 @@ def test_a_subscription_over_http_is_a_clear_400(live_client, live_brands, docum
 
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/json"
-    expected = dict(SUBSCRIPTION_OVER_HTTP, message=SUBSCRIPTION_OVER_HTTP["message"].format(host=browser.host))
+    expected = dict(
+        SUBSCRIPTION_OVER_HTTP, message=SUBSCRIPTION_OVER_HTTP["message"].format(host=browser.host)
+    )
     assert response.json() == {"errors": [expected]}
 
 
