@@ -5,7 +5,6 @@ brand-wide; idempotency is scoped per merchant."""
 from __future__ import annotations
 
 import threading
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
