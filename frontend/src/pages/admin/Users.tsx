@@ -88,6 +88,125 @@ export const AffiliateSetTierMutation = graphql(`
   }
 `);
 
+export const MerchantApplicationsQuery = graphql(`
+  query MerchantApplications {
+    merchantApplications {
+      id
+      email
+      fullName
+      dateJoined
+    }
+  }
+`);
+
+export const MerchantApproveMutation = graphql(`
+  mutation MerchantApprove($userId: ID!) {
+    merchantApprove(userId: $userId) {
+      user {
+        id
+        role
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const MerchantRefuseMutation = graphql(`
+  mutation MerchantRefuse($userId: ID!) {
+    merchantRefuse(userId: $userId) {
+      user {
+        id
+        role
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+/** People who signed up as merchants under the brand's approval policy: approve or refuse. */
+function MerchantApplications() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [result, reexecute] = useQuery({ query: MerchantApplicationsQuery, requestPolicy: "cache-and-network" });
+  const [approveState, approve] = useMutation(MerchantApproveMutation);
+  const [refuseState, refuse] = useMutation(MerchantRefuseMutation);
+  const busy = approveState.fetching || refuseState.fetching;
+  const errors = [...(approveState.data?.merchantApprove.errors ?? []), ...(refuseState.data?.merchantRefuse.errors ?? [])];
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  return (
+    <Card title={t("users.merchantApplications")}>
+      <p className="muted">{t("users.merchantApplicationsHint")}</p>
+      {errors.length ? (
+        <div className="alert alert-error" role="alert">
+          {errors.map((error, index) => (
+            <p key={index}>{error.message}</p>
+          ))}
+        </div>
+      ) : null}
+      <QueryState
+        result={result}
+        retry={refresh}
+        isEmpty={(data) => data.merchantApplications.length === 0}
+        empty={<p className="muted">{t("users.noMerchantApplications")}</p>}
+      >
+        {(data) => (
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="visually-hidden">{t("users.merchantApplications")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("role.MERCHANT")}</th>
+                  <th scope="col">{t("users.joined")}</th>
+                  <th scope="col">{t("common.actions")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.merchantApplications.map((user) => (
+                  <tr key={user.id} data-testid="merchant-application">
+                    <td>
+                      <strong>{user.fullName || user.email}</strong>
+                      <span className="muted small block">{user.email}</span>
+                    </td>
+                    <td>{i18n.date(user.dateJoined)}</td>
+                    <td className="actions">
+                      <button
+                        type="button"
+                        className="button button-primary button-small"
+                        disabled={busy}
+                        aria-label={t("users.approveMerchant", { email: user.email })}
+                        onClick={() => void approve({ userId: user.id }).then(refresh)}
+                      >
+                        {t("users.approve")}
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-danger button-small"
+                        disabled={busy}
+                        aria-label={t("users.refuseMerchant", { email: user.email })}
+                        onClick={() => void refuse({ userId: user.id }).then(refresh)}
+                      >
+                        {t("users.refuse")}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
+    </Card>
+  );
+}
+
 type Filter = AffiliateStatus | "ALL";
 const TONES = { PENDING: "warning", APPROVED: "success", REJECTED: "danger", SUSPENDED: "neutral" } as const;
 
@@ -135,6 +254,7 @@ export default function Users() {
           ) : null
         }
       />
+      <MerchantApplications />
       <div className="toolbar">
         <Tabs
           label={t("common.status")}
