@@ -225,55 +225,6 @@ def test_the_default_policy_is_approval(brand_a):
     assert Tenant._meta.get_field("merchant_signup").default == MerchantSignup.APPROVAL
 
 
-def test_the_merchant_signup_policy_is_per_brand(gql, brand_a, brand_b, policy):
-    """Brand A's admin sets INVITE_ONLY: brand B (still by approval) is unaffected, and an admin
-    of B cannot change A's setting (brandUpdate acts on the host's brand only)."""
-    policy(brand_a, MerchantSignup.APPROVAL)
-    policy(brand_b, MerchantSignup.APPROVAL)
-    admin_a = gql(brand_a, make_user(brand_a, role=Role.BRAND_ADMIN))
-
-    updated = admin_a.data(
-        "mutation { brandUpdate(input: {merchantSignup: INVITE_ONLY}) { brand { merchantSignup } errors { code } } }"
-    )["brandUpdate"]
-    on_a = gql(brand_a).data(
-        SIGNUP, {"input": {"email": "m@example.com", "password": PASSWORD, "role": "MERCHANT"}}
-    )["signup"]
-    on_b = gql(brand_b).data(
-        SIGNUP, {"input": {"email": "m@example.com", "password": PASSWORD, "role": "MERCHANT"}}
-    )["signup"]
-
-    assert updated == {"brand": {"merchantSignup": "INVITE_ONLY"}, "errors": []}
-    assert [e["code"] for e in on_a["errors"]] == ["MERCHANT_SIGNUP_BY_INVITATION"]
-    assert on_b == {"ok": True, "awaitingApproval": True, "errors": []}
-    assert gql(brand_b).data("{ brand { merchantSignup } }")["brand"]["merchantSignup"] == "APPROVAL"
-    # An admin of brand A is nobody on brand B.
-    body = gql(brand_b, None).execute(
-        "mutation { brandUpdate(input: {merchantSignup: OPEN}) { errors { code } } }"
-    )
-    assert body["errors"][0]["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}
-    assert Tenant.objects.get(pk=brand_b.pk).merchant_signup == MerchantSignup.APPROVAL
-
-
-def test_merchant_applications_are_per_brand(gql, brand_a, brand_b, policy):
-    policy(brand_b, MerchantSignup.APPROVAL)
-    gql(brand_b).data(
-        SIGNUP, {"input": {"email": "b-shop@example.com", "password": PASSWORD, "role": "MERCHANT"}}
-    )
-    with tenant_context(brand_b):
-        applicant = User.objects.get(email="b-shop@example.com")
-    admin_a = gql(brand_a, make_user(brand_a, role=Role.BRAND_ADMIN))
-
-    listed = admin_a.data("{ merchantApplications { email } }")["merchantApplications"]
-    approve = admin_a.data(
-        "mutation($id: ID!) { merchantApprove(userId: $id) { errors { code } } }", {"id": str(applicant.pk)}
-    )["merchantApprove"]
-
-    assert "b-shop@example.com" not in [row["email"] for row in listed]
-    assert approve == {"errors": [{"code": "NOT_FOUND"}]}
-    with tenant_context(brand_b):
-        assert User.objects.get(pk=applicant.pk).role == Role.CUSTOMER
-
-
 def test_an_unknown_policy_is_a_field_error(brand_a):
     from django.core.exceptions import ValidationError
 
