@@ -101,6 +101,19 @@ class AccountMutation:
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
+        description="Create a merchant account and email it a sign-in link (invite-only brands).",
+    )
+    def merchant_invite(self, info: Info, email: str, full_name: str = "") -> MerchantApplicationPayload:
+        try:
+            user = services.merchant_invite(
+                actor=info.context.user, request=_http_request(info), email=email, full_name=full_name
+            )
+        except ValidationError as error:
+            return MerchantApplicationPayload(user=None, errors=user_errors(error))
+        return MerchantApplicationPayload(user=User.from_model(user), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
         description="Grant the merchant role to a user who asked for it at signup.",
     )
     def merchant_approve(self, info: Info, user_id: strawberry.ID) -> MerchantApplicationPayload:

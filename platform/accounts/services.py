@@ -118,6 +118,18 @@ def user_signup(
     awaiting_approval = role == Role.MERCHANT and merchant_signup != MerchantSignup.OPEN
     email = _validated_email(email)
     _validated_password(password)
+    # Per address, new or not (so the limit tells nothing): caps the emails signup sends.
+    state = rate_limit_hit(
+        f"signup:{email}",
+        limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT + 1,
+        window_seconds=settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+    )
+    if state.is_exceeded:
+        raise field_error(
+            "email",
+            f"Too many signups with this address. Try again in {state.retry_after_seconds} seconds.",
+            AccountErrorCode.RATE_LIMITED,
+        )
     password_hash = make_password(password)  # hashed either way: both answers take as long
     existing = user_by_email(email)
     user = None
@@ -145,6 +157,14 @@ def user_signup(
     elif existing is not None:
         enqueue_on_commit(send_signup_attempt_task, existing.pk)
     return SignupResult(user=user, awaiting_approval=awaiting_approval)
+
+
+def merchant_invite(*, actor: User, request: HttpRequest, email: str, full_name: str = "") -> User:
+    """A brand admin creates a merchant (how merchants join an invite-only brand): the account
+    gets an emailed sign-in link; later links come from the magic-link page."""
+    user = user_create(email=email, password=None, role=Role.MERCHANT, full_name=full_name, actor=actor)
+    _magic_link_issue(user=user, request=request)
+    return user
 
 
 def merchant_approve(*, actor: User, user_id: int, approve: bool = True) -> User:

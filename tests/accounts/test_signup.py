@@ -3,7 +3,9 @@ gets an email either way, and merchants follow the brand's merchant signup polic
 
 from __future__ import annotations
 
+import os
 import re
+import time
 
 import pytest
 from django.core import mail
@@ -234,3 +236,49 @@ def test_an_unknown_policy_is_a_field_error(brand_a):
         brand_update(actor=None, tenant=brand_a, merchant_signup="everyone")
 
     assert caught.value.error_dict["merchant_signup"][0].code == "UNKNOWN_MERCHANT_SIGNUP"
+
+
+def test_a_brand_admin_invites_a_merchant_who_signs_in_with_the_emailed_link(gql, brand_a, policy):
+    policy(brand_a, MerchantSignup.INVITE_ONLY)
+    make_user(brand_a, email="taken-shop@example.com")
+    admin = gql(brand_a, make_user(brand_a, role=Role.BRAND_ADMIN))
+    invite = (
+        'mutation($e: String!) { merchantInvite(email: $e, fullName: "Shop") '
+        "{ user { email role } errors { field code } } }"
+    )
+
+    invited = admin.data(invite, {"e": "Invited@Example.com"})["merchantInvite"]
+    taken = admin.data(invite, {"e": "taken-shop@example.com"})["merchantInvite"]
+    _send_pending_emails(brand_a)
+    signed_in = gql(brand_a).data(MAGIC_LOGIN, {"token": _link_token(mail.outbox[-1])})["magicLinkLogin"]
+
+    assert invited == {"user": {"email": "invited@example.com", "role": "MERCHANT"}, "errors": []}
+    assert taken == {"user": None, "errors": [{"field": "email", "code": "EMAIL_TAKEN"}]}
+    assert signed_in["user"] == {"email": "invited@example.com", "role": "MERCHANT"}
+    body = gql(brand_a, make_user(brand_a, role=Role.MERCHANT)).execute(
+        'mutation { merchantInvite(email: "x@example.com") { errors { code } } }'
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_signups_per_address_are_throttled_alike_for_new_and_existing_emails(gql, brand_a, settings):
+    suffix = f"{os.getpid()}-{time.time_ns()}"
+    make_user(brand_a, email=f"old-{suffix}@example.com")
+    limit = settings.LOGIN_RATE_LIMIT_PER_ACCOUNT
+
+    def codes(email: str) -> list[list[str]]:
+        return [
+            [
+                e["code"]
+                for e in gql(brand_a).data(SIGNUP, {"input": {"email": email, "password": PASSWORD}})[
+                    "signup"
+                ]["errors"]
+            ]
+            for _ in range(limit + 1)
+        ]
+
+    assert (
+        codes(f"new-{suffix}@example.com")
+        == codes(f"old-{suffix}@example.com")
+        == [[]] * limit + [["RATE_LIMITED"]]
+    )

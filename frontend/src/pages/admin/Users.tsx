@@ -1,6 +1,8 @@
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 
+import { useFormMutation } from "../../api/mutation";
+import { Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
 import { Badge, Card, PageHeader, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
@@ -131,6 +133,58 @@ export const MerchantRefuseMutation = graphql(`
   }
 `);
 
+export const MerchantInviteMutation = graphql(`
+  mutation MerchantInvite($email: String!, $fullName: String!) {
+    merchantInvite(email: $email, fullName: $fullName) {
+      user {
+        id
+        email
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+/** A brand admin creates a merchant account; it gets a sign-in link by email. */
+function MerchantInvite() {
+  const { t } = useI18n();
+  const [email, setEmail] = useState("");
+  const [fullName, setFullName] = useState("");
+  const [invited, setInvited] = useState<string | null>(null);
+  const invite = useFormMutation(MerchantInviteMutation, (data) => data.merchantInvite);
+  const submit = async () => {
+    const data = await invite.run({ email, fullName });
+    if (data?.merchantInvite.user) {
+      setInvited(data.merchantInvite.user.email);
+      setEmail("");
+      setFullName("");
+    }
+  };
+  return (
+    <Form onSubmit={submit} errors={invite.errors} busy={invite.fetching} aria-label={t("users.inviteMerchant")}>
+      <h3 className="form-section">{t("users.inviteMerchant")}</h3>
+      <p className="muted">{t("users.inviteMerchantHint")}</p>
+      <div className="form-grid">
+        <TextField name="email" type="email" label={t("auth.email")} value={email} onChange={setEmail} required />
+        <TextField name="fullName" label={t("auth.fullName")} value={fullName} onChange={setFullName} />
+      </div>
+      <FormErrors />
+      <div className="button-row">
+        <SubmitButton>{t("users.inviteButton")}</SubmitButton>
+        {invited ? (
+          <span className="saved" role="status">
+            {t("users.invited", { email: invited })}
+          </span>
+        ) : null}
+      </div>
+    </Form>
+  );
+}
+
 /** People who signed up as merchants under the brand's approval policy: approve or refuse. */
 function MerchantApplications() {
   const i18n = useI18n();
@@ -203,6 +257,7 @@ function MerchantApplications() {
           </div>
         )}
       </QueryState>
+      <MerchantInvite />
     </Card>
   );
 }
