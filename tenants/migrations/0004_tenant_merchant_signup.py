@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0003_tenant_theme_overrides'),
+        ("tenants", "0003_tenant_theme_overrides"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='merchant_signup',
-            field=models.CharField(choices=[('open', 'Open: a merchant signs up and sells at once'), ('approval', 'By approval: a brand admin approves each new merchant'), ('invite_only', 'Invite only: merchants cannot sign up; a brand admin creates them')], default='approval', max_length=12),
+            model_name="tenant",
+            name="merchant_signup",
+            field=models.CharField(
+                choices=[
+                    ("open", "Open: a merchant signs up and sells at once"),
+                    ("approval", "By approval: a brand admin approves each new merchant"),
+                    ("invite_only", "Invite only: merchants cannot sign up; a brand admin creates them"),
+                ],
+                default="approval",
+                max_length=12,
+            ),
         ),
     ]

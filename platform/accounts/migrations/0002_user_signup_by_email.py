@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='requested_role',
-            field=models.CharField(blank=True, choices=[('operator', 'Operator'), ('brand_admin', 'Brand admin'), ('merchant', 'Merchant'), ('affiliate', 'Affiliate'), ('customer', 'Customer')], max_length=20),
+            model_name="user",
+            name="requested_role",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("operator", "Operator"),
+                    ("brand_admin", "Brand admin"),
+                    ("merchant", "Merchant"),
+                    ("affiliate", "Affiliate"),
+                    ("customer", "Customer"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='signup_password',
+            model_name="user",
+            name="signup_password",
             field=models.CharField(blank=True, max_length=128),
         ),
     ]
