@@ -89,3 +89,61 @@ def test_self_registered_merchants_cannot_mint_nor_erase_each_others_commissions
     }
     assert erased == {"conversion": None, "errors": [{"field": "orderId", "code": "NOT_FOUND"}]}
     assert _written(brand) == before
+
+
+def test_concurrent_conversion_records_of_one_order_over_http_make_one_conversion(
+    live_brands, live_server_port
+):
+    """Six conversionRecord requests for the same order, by the same merchant's API token, sent
+    at once: one conversion, one commission, five replays."""
+    import threading
+
+    import httpx
+
+    from accounts.models import ApiTokenScope, Role
+    from accounts.services import api_token_create
+    from tests.conftest import domain_of, make_user
+
+    brand, _ = live_brands
+    with tenant_context(brand):
+        program = make_program(cascade_rates=[])
+        merchant = make_user(brand, role=Role.MERCHANT)
+        product = make_product(merchant, program=program)
+        coupon_create(
+            actor=None,
+            affiliate=make_affiliate(brand, program),
+            code="RACE-HTTP",
+            offer_ref=product.offer_ref,
+        )
+        _, token = api_token_create(user=merchant, name="shop", scopes=[ApiTokenScope.WRITE])
+    count = 6
+    barrier = threading.Barrier(count)
+    answers: list[dict] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{live_server_port}",
+            headers={"Host": domain_of(brand), "Authorization": f"Bearer {token}"},
+            timeout=30,
+        ) as client:
+            barrier.wait()
+            response = client.post(
+                "/graphql/",
+                json={"query": RECORD, "variables": {"o": "RACE-HTTP-1", "a": "100.00", "c": "RACE-HTTP"}},
+            )
+        with lock:
+            answers.append(response.json()["data"]["conversionRecord"])
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(answers) == count
+    assert all(answer["errors"] == [] for answer in answers)
+    assert sorted(answer["created"] for answer in answers) == [False] * (count - 1) + [True]
+    with tenant_context(brand):
+        assert Conversion.objects.filter(order_id="RACE-HTTP-1").count() == 1
+        assert Commission.objects.filter(conversion__order_id="RACE-HTTP-1").count() == 1
