@@ -15,6 +15,14 @@ class Language(models.TextChoices):
     FRENCH = "fr", "Français"
 
 
+class MerchantSignup(models.TextChoices):
+    """Whether people may sign up as merchants of a brand on their own."""
+
+    OPEN = "open", "Open: a merchant signs up and sells at once"
+    APPROVAL = "approval", "By approval: a brand admin approves each new merchant"
+    INVITE_ONLY = "invite_only", "Invite only: merchants cannot sign up; a brand admin creates them"
+
+
 class Tenant(TenantMixin):
     """A brand: its own subdomain, theme and PostgreSQL schema.
 
@@ -30,6 +38,9 @@ class Tenant(TenantMixin):
     theme_overrides = models.JSONField(default=dict, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    merchant_signup = models.CharField(
+        max_length=12, choices=MerchantSignup.choices, default=MerchantSignup.APPROVAL
+    )
     provisioning_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -66,6 +66,7 @@ def brand_snapshot(tenant: Tenant) -> dict[str, Any]:
         "domain": brand_primary_domain(tenant),
         "currency": tenant.currency,
         "language": tenant.language,
+        "merchant_signup": tenant.merchant_signup,
         "theme": brand_theme(tenant),
         "theme_overrides": tenant.theme_overrides or {},
         "provisioning_ms": tenant.provisioning_ms,

@@ -21,6 +21,7 @@ from tenants.selectors import brand_snapshot
 from tenants.validators import (
     validate_currency,
     validate_language,
+    validate_merchant_signup,
     validate_name,
     validate_subdomain,
     validate_theme,
@@ -167,6 +168,7 @@ def brand_update(
     theme: str | None = None,
     language: str | None = None,
     theme_overrides: dict[str, Any] | None = None,
+    merchant_signup: str | None = None,
 ) -> Tenant:
     """Change what a brand admin may change, and tell every open page of the brand.
 
@@ -180,6 +182,8 @@ def brand_update(
         checks["theme"] = (validate_theme, theme)
     if language is not None:
         checks["language"] = (validate_language, language)
+    if merchant_signup is not None:
+        checks["merchant_signup"] = (validate_merchant_signup, merchant_signup)
     if theme_overrides is None and theme is not None and tenant.theme_overrides:
         theme_overrides = tenant.theme_overrides  # kept, so re-checked against the new theme
     try:

@@ -9,7 +9,7 @@ from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 
 from tenants.error_codes import BrandErrorCode
-from tenants.models import Language
+from tenants.models import Language, MerchantSignup
 from themes import available_themes
 
 SUBDOMAIN_MIN_LENGTH = 3
@@ -98,6 +98,14 @@ def validate_theme(value: str) -> str:
     if value not in available_themes():
         names = ", ".join(sorted(available_themes()))
         raise ValidationError(f"Unknown theme. Choose one of: {names}.", code=BrandErrorCode.UNKNOWN_THEME)
+    return value
+
+
+def validate_merchant_signup(value: str) -> str:
+    if value not in MerchantSignup.values:
+        raise ValidationError(
+            "Choose open, approval or invite_only.", code=BrandErrorCode.UNKNOWN_MERCHANT_SIGNUP
+        )
     return value
 
 

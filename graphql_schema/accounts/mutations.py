@@ -7,6 +7,9 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from accounts import services
+from accounts.models import User as UserModel
+from affiliation.models import Program
+from affiliation.services import affiliate_join
 from core.ratelimit import RateLimited
 from graphql_schema.accounts.types import (
     ApiToken,
@@ -17,11 +20,15 @@ from graphql_schema.accounts.types import (
     LoginInput,
     LogoutPayload,
     MagicLinkRequestPayload,
+    MerchantApplicationPayload,
     SignupInput,
+    SignupPayload,
+    SignupRole,
     User,
 )
+from graphql_schema.affiliation.access import parse_id
 from graphql_schema.errors import rate_limited_errors, user_errors
-from graphql_schema.permissions import IsAuthenticated
+from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 
 
 def _http_request(info: Info) -> HttpRequest:
@@ -34,6 +41,31 @@ def _http_request(info: Info) -> HttpRequest:
     return request
 
 
+def _join_at_signup(user: UserModel, program_id: strawberry.ID | None, referral_code: str) -> None:
+    """A new affiliate joins the program (the brand's only active one unless named), under the
+    referral code if it is valid; a bad code or program is not the signup's failure."""
+    programs = Program.objects.filter(is_active=True)
+    if program_id is not None:
+        programs = programs.filter(pk=parse_id(program_id))
+    candidates = list(programs[:2])
+    if len(candidates) != 1:
+        return
+    for code in dict.fromkeys([referral_code.strip(), ""]):
+        try:
+            affiliate_join(user=user, program=candidates[0], referral_code=code)
+            return
+        except ValidationError:
+            continue
+
+
+def _merchant_decide(info: Info, user_id: strawberry.ID, *, approve: bool) -> MerchantApplicationPayload:
+    try:
+        user = services.merchant_approve(actor=info.context.user, user_id=parse_id(user_id), approve=approve)
+    except ValidationError as error:
+        return MerchantApplicationPayload(user=None, errors=user_errors(error))
+    return MerchantApplicationPayload(user=User.from_model(user), errors=[])
+
+
 def _brand_host_only(info: Info) -> None:
     if info.context.is_root_host:
         raise GraphQLError(
@@ -44,20 +76,56 @@ def _brand_host_only(info: Info) -> None:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(description="Create an account in this brand and sign in.")
-    def signup(self, info: Info, input: SignupInput) -> AuthPayload:
+    @strawberry.mutation(
+        description=(
+            "Create an account in this brand. Answers the same whether or not the email has an "
+            "account: check the inbox for the sign-in link. Merchants follow the brand's "
+            "merchantSignup policy."
+        )
+    )
+    def signup(self, info: Info, input: SignupInput) -> SignupPayload:
         _brand_host_only(info)
         try:
-            user = services.user_signup(
+            result = services.user_signup(
                 request=_http_request(info),
                 email=input.email,
                 password=input.password,
                 role=input.role.value,
                 full_name=input.full_name,
+                merchant_signup=info.context.tenant.merchant_signup,
             )
         except ValidationError as error:
-            return AuthPayload(user=None, errors=user_errors(error))
-        return AuthPayload(user=User.from_model(user), errors=[])
+            return SignupPayload(ok=False, awaiting_approval=False, errors=user_errors(error))
+        if result.user is not None and input.role == SignupRole.AFFILIATE:
+            _join_at_signup(result.user, input.program_id, input.referral_code)
+        return SignupPayload(ok=True, awaiting_approval=result.awaiting_approval, errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Create a merchant account and email it a sign-in link (invite-only brands).",
+    )
+    def merchant_invite(self, info: Info, email: str, full_name: str = "") -> MerchantApplicationPayload:
+        try:
+            user = services.merchant_invite(
+                actor=info.context.user, request=_http_request(info), email=email, full_name=full_name
+            )
+        except ValidationError as error:
+            return MerchantApplicationPayload(user=None, errors=user_errors(error))
+        return MerchantApplicationPayload(user=User.from_model(user), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Grant the merchant role to a user who asked for it at signup.",
+    )
+    def merchant_approve(self, info: Info, user_id: strawberry.ID) -> MerchantApplicationPayload:
+        return _merchant_decide(info, user_id, approve=True)
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Refuse a merchant application: the user stays a customer.",
+    )
+    def merchant_refuse(self, info: Info, user_id: strawberry.ID) -> MerchantApplicationPayload:
+        return _merchant_decide(info, user_id, approve=False)
 
     @strawberry.mutation(description="Sign in with email and password (session cookie).")
     def login(self, info: Info, input: LoginInput) -> AuthPayload:

@@ -38,6 +38,9 @@ class User:
     email: str
     full_name: str
     role: Role
+    requested_role: Role | None = strawberry.field(
+        description="A role asked for at signup that awaits a brand admin (merchant signup by approval)."
+    )
     date_joined: dt.datetime
 
     @classmethod
@@ -47,6 +50,7 @@ class User:
             email=user.email,
             full_name=user.full_name,
             role=Role(user.role),
+            requested_role=Role(user.requested_role) if user.requested_role else None,
             date_joined=user.date_joined,
         )
 
@@ -84,6 +88,12 @@ class SignupInput:
     password: str
     full_name: str = ""
     role: SignupRole = SignupRole.AFFILIATE
+    referral_code: str = strawberry.field(
+        default="", description="Affiliates: the code of the affiliate who invited them."
+    )
+    program_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Affiliates: the program to join (default: the brand's only active one)."
+    )
 
 
 @strawberry.input
@@ -103,6 +113,26 @@ class ApiTokenCreateInput:
 
 @strawberry.type
 class AuthPayload:
+    user: User | None
+    errors: list[UserError]
+
+
+@strawberry.type(
+    description=(
+        "Signup answers the same whether or not the email has an account: nobody is signed in, "
+        "and the address receives an email (a sign-in link, or a notice to the existing owner)."
+    )
+)
+class SignupPayload:
+    ok: bool = strawberry.field(description="True when the signup was accepted: check your inbox.")
+    awaiting_approval: bool = strawberry.field(
+        description="True for a merchant signup that a brand admin must approve before selling."
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
+class MerchantApplicationPayload:
     user: User | None
     errors: list[UserError]
 

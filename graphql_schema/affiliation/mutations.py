@@ -14,8 +14,10 @@ from affiliation.models import RefundKind
 from affiliation.services.programs import TierSpec
 from graphql_schema.affiliation.access import (
     affiliate_for_admin,
+    is_brand_admin,
     my_link,
     my_membership,
+    parse_id,
     program_or_error,
 )
 from graphql_schema.affiliation.builders import links_with_stats
@@ -54,6 +56,11 @@ def _values(input_object: Any) -> dict[str, Any]:
             value = [item.value if isinstance(item, Enum) else item for item in value]
         values[field.name] = value
     return values
+
+
+def _merchant_caller(info: Info) -> Any:
+    """The merchant a conversion is bound to: the caller, unless a brand admin (brand-wide)."""
+    return None if is_brand_admin(info) else info.context.user
 
 
 def _conversion_payload(result: services.ConversionResult) -> ConversionPayload:
@@ -193,11 +200,22 @@ class AffiliationMutation:
         link = services.link_archive(actor=info.context.user, link=my_link(info, id))
         return LinkPayload(link=links_with_stats([link])[0], errors=[])
 
-    @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Give an affiliate a coupon code.")
-    def coupon_create(self, info: Info, affiliate_id: strawberry.ID, code: str) -> CouponPayload:
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description=(
+            "Give an affiliate a coupon code, program-wide or for one offer (product:<id>): "
+            "that offer's merchant may record sales with it."
+        ),
+    )
+    def coupon_create(
+        self, info: Info, affiliate_id: strawberry.ID, code: str, offer_ref: str = ""
+    ) -> CouponPayload:
         try:
             coupon = services.coupon_create(
-                actor=info.context.user, affiliate=affiliate_for_admin(affiliate_id), code=code
+                actor=info.context.user,
+                affiliate=affiliate_for_admin(affiliate_id),
+                code=code,
+                offer_ref=offer_ref,
             )
         except ValidationError as error:
             return CouponPayload(code=None, errors=user_errors(error))
@@ -206,7 +224,10 @@ class AffiliationMutation:
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin],
         description=(
-            "Record a sale, attributed by click id or coupon, once per order id: a replay changes nothing."
+            "Record a sale, attributed by click id or coupon, once per order id: a replay changes nothing. "
+            "A merchant records sales of its own offers only (the clicked link's or the coupon's "
+            "offer must be one of its products); brand admins record brand-wide. The amount is "
+            "capped by the program's maxOrderValue."
         ),
     )
     def conversion_record(self, info: Info, input: ConversionInput) -> ConversionPayload:
@@ -221,6 +242,7 @@ class AffiliationMutation:
                 offer_ref=input.offer_ref,
                 subscription_ref=input.subscription_ref,
                 occurred_at=input.occurred_at,
+                merchant=_merchant_caller(info),
                 actor=info.context.user,
             )
         except ValidationError as error:
@@ -231,7 +253,10 @@ class AffiliationMutation:
 
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin],
-        description="Refund or charge back a sale recorded through the API; its commissions are reversed.",
+        description=(
+            "Refund or charge back a sale recorded through the API; its commissions are reversed. "
+            "A merchant refunds only the sales it recorded."
+        ),
     )
     def conversion_refund(self, info: Info, input: ConversionRefundInput) -> ConversionPayload:
         try:
@@ -241,6 +266,8 @@ class AffiliationMutation:
                 refund_id=input.refund_id,
                 amount=input.amount,
                 kind=RefundKind.CHARGEBACK if input.chargeback else RefundKind.REFUND,
+                merchant=_merchant_caller(info),
+                recorded_by_merchant_id=parse_id(input.merchant_id) if input.merchant_id else None,
                 actor=info.context.user,
             )
         except ValidationError as error:

@@ -95,6 +95,9 @@ class Program:
     cookie_window_days: int
     attribution_model: AttributionModel
     minimum_withdrawal: Money
+    max_order_value: Money = strawberry.field(
+        description="The largest sale the API and postbacks may record; beyond it, a field error."
+    )
     withdrawal_methods: list[WithdrawalMethod]
     tiers: list[CommissionTier]
 
@@ -121,6 +124,7 @@ class Program:
             cookie_window_days=program.cookie_window_days,
             attribution_model=AttributionModel(program.attribution_model),
             minimum_withdrawal=money(program.minimum_withdrawal, currency),
+            max_order_value=money(program.max_order_value, currency),
             withdrawal_methods=[WithdrawalMethod(method) for method in program.withdrawal_methods],
             tiers=[CommissionTier.from_model(tier) for tier in program.tiers.all()],
         )
@@ -302,6 +306,7 @@ class ProgramInput:
     cookie_window_days: int | None = None
     attribution_model: AttributionModel | None = None
     minimum_withdrawal: Decimal | None = None
+    max_order_value: Decimal | None = None
     withdrawal_methods: list[WithdrawalMethod] | None = None
 
 
@@ -348,6 +353,13 @@ class ConversionRefundInput:
     refund_id: str
     amount: Decimal | None = strawberry.field(default=None, description="Null refunds what is left.")
     chargeback: bool = False
+    merchant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
+            "Brand admins: the merchant who recorded the sale (null: a sale recorded brand-wide). "
+            "Merchants refund their own sales only and leave it null."
+        ),
+    )
 
 
 @strawberry.type

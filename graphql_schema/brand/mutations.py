@@ -16,7 +16,8 @@ class BrandMutation:
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
         description=(
-            "Change the brand's name, theme, theme overrides or default language. Open pages re-theme live."
+            "Change the brand's name, theme, theme overrides, default language or merchant signup policy. "
+            "Open pages re-theme live."
         ),
     )
     def brand_update(self, info: Info, input: BrandUpdateInput) -> BrandUpdatePayload:
@@ -29,6 +30,7 @@ class BrandMutation:
                 theme=input.theme,
                 language=input.language.value if input.language else None,
                 theme_overrides=input.theme_overrides,  # type: ignore[arg-type]
+                merchant_signup=input.merchant_signup.value if input.merchant_signup else None,
             )
         except ValidationError as error:
             return BrandUpdatePayload(

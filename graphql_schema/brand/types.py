@@ -90,6 +90,13 @@ class LanguageCode(Enum):
     FR = "fr"
 
 
+@strawberry.enum(description="Whether people may sign up as merchants of the brand on their own.")
+class MerchantSignupPolicy(Enum):
+    OPEN = "open"
+    APPROVAL = "approval"
+    INVITE_ONLY = "invite_only"
+
+
 @strawberry.type(description="A brand: a white-label instance of the platform on its own subdomain.")
 class Brand:
     id: strawberry.ID
@@ -98,6 +105,12 @@ class Brand:
     domain: str = strawberry.field(description="The primary host name, e.g. nova.example.com.")
     currency: str = strawberry.field(description="Default ISO 4217 currency of the brand's programs.")
     language: LanguageCode
+    merchant_signup: MerchantSignupPolicy = strawberry.field(
+        description=(
+            "OPEN: merchants sign up and sell at once; APPROVAL: a brand admin approves each new "
+            "merchant; INVITE_ONLY: merchants cannot sign up."
+        )
+    )
     theme: Theme
     provisioning_ms: int | None = strawberry.field(description="How long provisioning took, in milliseconds.")
     created_at: dt.datetime
@@ -114,6 +127,7 @@ class Brand:
             domain=snapshot["domain"],
             currency=snapshot["currency"],
             language=LanguageCode(snapshot["language"]),
+            merchant_signup=MerchantSignupPolicy(snapshot.get("merchant_signup", "approval")),
             theme=Theme.from_tokens(snapshot["theme"], snapshot.get("theme_overrides")),
             provisioning_ms=snapshot["provisioning_ms"],
             created_at=dt.datetime.fromisoformat(snapshot["created_at"]),
@@ -126,6 +140,7 @@ class BrandUpdateInput:
     name: str | None = None
     theme: str | None = strawberry.field(default=None, description="Name of a theme from the `themes` query.")
     language: LanguageCode | None = None
+    merchant_signup: MerchantSignupPolicy | None = None
     theme_overrides: strawberry.scalars.JSON | None = strawberry.field(
         default=None,
         description="Replaces the brand's overrides of its theme's tokens: colors.*, darkColors.*,"

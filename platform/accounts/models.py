@@ -34,6 +34,12 @@ class User(AbstractBaseUser):
     email = models.EmailField(max_length=254, unique=True)  # stored lowercased
     full_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CUSTOMER)
+    # A role asked for at signup that a brand admin must grant first (a merchant, when the
+    # brand's merchant signup is by approval); ``role`` stays customer until then.
+    requested_role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    # The password hash chosen at signup. It becomes the password once the emailed sign-in link
+    # proves the address: signup cannot be used to learn who has an account (see user_signup).
+    signup_password = models.CharField(max_length=128, blank=True)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -39,3 +39,8 @@ def user_by_email(email: str) -> User | None:
 def is_brand_admin(user: Any) -> bool:
     """Whether ``user`` (a user, or an anonymous one) is a brand admin of the current brand."""
     return getattr(user, "role", None) == Role.BRAND_ADMIN
+
+
+def merchant_applications() -> QuerySet[User]:
+    """Users who asked for the merchant role at signup, oldest first."""
+    return User.objects.filter(requested_role=Role.MERCHANT, is_active=True).order_by("date_joined", "id")

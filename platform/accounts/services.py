@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -37,6 +39,7 @@ from core.ratelimit import (
     rate_limit_reset,
 )
 from core.tasks import enqueue_on_commit
+from tenants.models import MerchantSignup
 
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
 BRAND_ROLES = frozenset({Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
@@ -44,26 +47,31 @@ CREDENTIALS_EVENT = "credentials.changed"
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
-def user_create(
-    *, email: str, password: str | None, role: str, full_name: str = "", actor: Any = None
-) -> User:
-    """Create a user of the current schema (a brand's, or public for operators)."""
+def _validated_email(email: str) -> str:
     email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError as error:
         raise field_error("email", "Enter a valid email address.", AccountErrorCode.INVALID) from error
+    return email
+
+
+def _validated_password(password: str) -> None:
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise ValidationError(
+            {"password": ValidationError(" ".join(error.messages), code=AccountErrorCode.PASSWORD_TOO_WEAK)}
+        ) from error
+
+
+def user_create(
+    *, email: str, password: str | None, role: str, full_name: str = "", actor: Any = None
+) -> User:
+    """Create a user of the current schema (a brand's, or public for operators)."""
+    email = _validated_email(email)
     if password is not None:
-        try:
-            validate_password(password)
-        except ValidationError as error:
-            raise ValidationError(
-                {
-                    "password": ValidationError(
-                        " ".join(error.messages), code=AccountErrorCode.PASSWORD_TOO_WEAK
-                    )
-                }
-            ) from error
+        _validated_password(password)
     if user_by_email(email) is not None:
         raise field_error("email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN)
     try:
@@ -79,15 +87,111 @@ def user_create(
     return user
 
 
-def user_signup(*, request: HttpRequest, email: str, password: str, role: str, full_name: str = "") -> User:
-    """Self-service signup inside a brand; the new user is logged in."""
+@dataclass(frozen=True)
+class SignupResult:
+    """What signup did. Callers show the person only ``awaiting_approval`` (the same whether
+    or not the email had an account); ``user`` is for the server's own follow-ups."""
+
+    user: User | None  # the new account; None when the email already had one
+    awaiting_approval: bool
+
+
+def user_signup(
+    *,
+    request: HttpRequest,
+    email: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    merchant_signup: str = MerchantSignup.APPROVAL,
+) -> SignupResult:
+    """Self-service signup inside a brand, answering the same whether or not the email has an
+    account, like the magic-link request: nobody is signed in, and the address gets an email.
+    A new account gets a sign-in link (its password starts working once the link is used, so
+    signing up and then logging in cannot tell either); an existing owner is told that someone
+    tried to sign up with their address.
+
+    Merchants follow the brand's ``merchant_signup`` policy: OPEN signs them up as merchants,
+    APPROVAL as customers who asked for the merchant role (a brand admin grants it with
+    ``merchant_approve``), INVITE_ONLY refuses (a brand admin creates merchants)."""
     if role not in SELF_SIGNUP_ROLES:
         raise field_error("role", "This role cannot be chosen at signup.", AccountErrorCode.ROLE_NOT_ALLOWED)
-    user = user_create(email=email, password=password, role=role, full_name=full_name)
-    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    from analytics.hooks import signup_recorded  # analytics reads accounts: import here, not at top
+    if role == Role.MERCHANT and merchant_signup == MerchantSignup.INVITE_ONLY:
+        raise field_error(
+            "role",
+            "This brand invites its merchants: ask the brand for an invitation.",
+            AccountErrorCode.MERCHANT_SIGNUP_BY_INVITATION,
+        )
+    awaiting_approval = role == Role.MERCHANT and merchant_signup != MerchantSignup.OPEN
+    email = _validated_email(email)
+    _validated_password(password)
+    # Per address, new or not (so the limit tells nothing): caps the emails signup sends.
+    state = rate_limit_hit(
+        f"signup:{email}",
+        limit=settings.LOGIN_RATE_LIMIT_PER_ACCOUNT + 1,
+        window_seconds=settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+    )
+    if state.is_exceeded:
+        raise field_error(
+            "email",
+            f"Too many signups with this address. Try again in {state.retry_after_seconds} seconds.",
+            AccountErrorCode.RATE_LIMITED,
+        )
+    password_hash = make_password(password)  # hashed either way: both answers take as long
+    existing = user_by_email(email)
+    user = None
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=email,
+                    password=None,  # unusable until the emailed link proves the address
+                    role=Role.CUSTOMER if awaiting_approval else role,
+                    requested_role=role if awaiting_approval else "",
+                    signup_password=password_hash,
+                    full_name=full_name.strip(),
+                )
+                audit_log(actor=user, action="user.signed_up", target=user, role=role)
+        except IntegrityError:  # a concurrent signup with the same email won
+            existing = user_by_email(email)
+    from accounts.tasks import send_signup_attempt_task  # tasks import services: import here
 
-    signup_recorded(request=request, user=user)  # the click -> signup step of the funnel
+    if user is not None:
+        _magic_link_issue(user=user, request=request)
+        from analytics.hooks import signup_recorded  # analytics reads accounts: import here, not at top
+
+        signup_recorded(request=request, user=user)  # the click -> signup step of the funnel
+    elif existing is not None:
+        enqueue_on_commit(send_signup_attempt_task, existing.pk)
+    return SignupResult(user=user, awaiting_approval=awaiting_approval)
+
+
+def merchant_invite(*, actor: User, request: HttpRequest, email: str, full_name: str = "") -> User:
+    """A brand admin creates a merchant (how merchants join an invite-only brand): the account
+    gets an emailed sign-in link; later links come from the magic-link page."""
+    user = user_create(email=email, password=None, role=Role.MERCHANT, full_name=full_name, actor=actor)
+    _magic_link_issue(user=user, request=request)
+    return user
+
+
+def merchant_approve(*, actor: User, user_id: int, approve: bool = True) -> User:
+    """Grant (or refuse) the merchant role a user asked for at signup. A user who asked for
+    nothing answers like a missing one."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id, requested_role=Role.MERCHANT).first()
+        if user is None:
+            raise field_error("userId", "No merchant application has this id.", AccountErrorCode.NOT_FOUND)
+        if approve:
+            user.role = Role.MERCHANT
+        user.requested_role = ""
+        user.save(update_fields=["role", "requested_role"])
+        audit_log(
+            actor=actor,
+            action="merchant.approved" if approve else "merchant.refused",
+            target=user,
+        )
+        if approve:  # open websockets continue with the merchant's permissions
+            credentials_changed_publish(user_id=user.pk)
     return user
 
 
@@ -198,6 +302,10 @@ def magic_link_request(*, request: HttpRequest, email: str) -> MagicLink | None:
     user = user_by_email(email)
     if user is None or not user.is_active:
         return None
+    return _magic_link_issue(user=user, request=request)
+
+
+def _magic_link_issue(*, user: User, request: HttpRequest) -> MagicLink:
     from accounts.tasks import send_magic_link_task  # tasks import services: import here, not at top
 
     with transaction.atomic():
@@ -247,6 +355,10 @@ def magic_link_login(*, request: HttpRequest, token: str) -> User:
             )
         link.used_at = now
         link.save(update_fields=["used_at"])
+        user = link.user
+        if user.signup_password:  # the address is proven: the password chosen at signup works
+            user.password, user.signup_password = user.signup_password, ""
+            user.save(update_fields=["password", "signup_password"])
     auth.login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
     return link.user
 

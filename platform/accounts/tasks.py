@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts.models import MagicLink
+from accounts.models import MagicLink, User
 from accounts.services import magic_link_send
 from config.celery import app
 from core.emails import send_brand_email
@@ -40,6 +40,28 @@ def send_magic_link_task(magic_link_id: int) -> None:
 
     if not magic_link_send(link_id=magic_link_id, deliver=deliver):
         logger.info("magic link %s already sent or expired; nothing to do", magic_link_id)
+
+
+@app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+def send_signup_attempt_task(user_id: int) -> None:
+    """Tell an account's owner that someone tried to sign up with their address (signup answers
+    the same as for a new address, so this email is the only trace)."""
+    tenant = tenant_connection().tenant
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    login_url = f"{brand_base_url(tenant)}/login"
+    send_brand_email(
+        to=[user.email],
+        subject=f"Someone tried to sign up to {tenant.name} with your address",
+        text=(
+            f"Hello,\n\nSomeone just tried to create an account on {tenant.name} with this email "
+            "address, which already has one. Nothing was changed.\n\n"
+            f"If it was you, log in instead: {login_url} (a login link by email works too).\n\n"
+            "If it was not you, you can ignore this email.\n"
+        ),
+        html_body_context={"action_url": login_url, "action_label": "Log in"},
+    )
 
 
 @app.task

@@ -67,6 +67,9 @@ class Program(models.Model):
         max_length=12, choices=AttributionModel.choices, default=AttributionModel.LAST_CLICK
     )
     minimum_withdrawal = AmountField(default=Decimal("10"))
+    # The largest sale a caller may declare (the API, postbacks), in the program's currency: a
+    # typo or a forged amount beyond it is refused, not paid.
+    max_order_value = AmountField(default=Decimal("10000"))
     withdrawal_methods = ArrayField(
         models.CharField(max_length=20, choices=WithdrawalMethod.choices),
         default=list,
@@ -186,6 +189,9 @@ class Coupon(models.Model):
 
     affiliate = models.ForeignKey(Affiliate, on_delete=models.CASCADE, related_name="coupons")
     code = models.CharField(max_length=40)
+    # The offer it is for (``product:<id>``): its merchant may record sales with it. Blank: a
+    # program-wide coupon, which only brand-wide callers may use.
+    offer_ref = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -209,10 +215,15 @@ class ConversionStatus(models.TextChoices):
 
 
 class Conversion(models.Model):
-    """A sale (or a subscription payment) attributed to an affiliate. One per (source, order id)."""
+    """A sale (or a subscription payment) attributed to an affiliate. One per (source, merchant,
+    order id): a merchant's order ids are its own; ``merchant`` is null for sales recorded
+    brand-wide (brand admins, postback keys, the platform's own orders and invoices)."""
 
     source = models.CharField(max_length=10, choices=ConversionSource.choices)
     order_id = models.CharField(max_length=120)
+    merchant = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="recorded_conversions"
+    )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="conversions")
     affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="conversions")
     click_id = models.UUIDField(null=True, blank=True)
@@ -236,7 +247,9 @@ class Conversion(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "order_id"], name="affiliation_conversion_once_per_order"
+                fields=["source", "merchant", "order_id"],
+                nulls_distinct=False,
+                name="affiliation_conversion_once_per_merchant_order",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="affiliation_conversion_amount_positive"),
         ]

@@ -323,7 +323,9 @@ def _refund(payload: PostbackPayload) -> PostbackOutcome:
     source = ConversionSource.POSTBACK
     refund_id = payload.refund_id or payload.order_id  # what conversion_refund defaults to
     with transaction.atomic():
-        recorded = Conversion.objects.filter(source=source, order_id=payload.order_id).first()
+        recorded = Conversion.objects.filter(
+            source=source, merchant__isnull=True, order_id=payload.order_id
+        ).first()
         if recorded is not None and payload.currency and payload.currency != recorded.currency:
             raise field_error(
                 "currency", f"This order was recorded in {recorded.currency}.", Code.CURRENCY_MISMATCH

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import is_brand_admin
+from affiliation.offers import OfferOwner
 from marketplace.models import (
     AffiliationRequest,
     Category,
@@ -389,3 +390,11 @@ def sales_of(merchant: User, *, everyone: bool = False) -> QuerySet[OrderLine]:
         redeemed=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.REDEEMED)),
         valid=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.VALID)),
     )
+
+
+def product_offer_owner(product_id: str) -> OfferOwner | None:
+    """The engine's ``product:<id>`` offer: sold by the product's merchant, paid by its program."""
+    if not product_id.isdigit():
+        return None
+    row = Product.objects.filter(pk=int(product_id)).values_list("merchant_id", "program_id").first()
+    return OfferOwner(merchant_id=row[0], program_id=row[1]) if row is not None else None

@@ -14,6 +14,7 @@ from affiliation.models import Link
 from affiliation.services import link_create
 from tests.conftest import make_user
 from tests.engine import make_affiliate, make_click, make_program
+from tests.marketplace.builders import make_product
 from tracking.models import ClickRollup
 
 JOIN = """
@@ -180,11 +181,13 @@ def test_withdrawal_field_errors_then_success(gql, brand_a, program):
     assert balance["myBalance"] == {"available": {"amount": "30.00"}, "reserved": {"amount": "20.00"}}
 
 
-def test_a_merchant_token_records_a_conversion_once(gql, brand_a, program):
+def test_a_merchant_token_records_a_conversion_of_its_own_product_once(gql, brand_a, program):
     with tenant_context(brand_a):
         affiliate = make_affiliate(brand_a, program)
-        click = make_click(affiliate)
         merchant = make_user(brand_a, role=Role.MERCHANT)
+        product = make_product(merchant, program=program)
+        link_create(affiliate=affiliate, offer_ref=product.offer_ref)  # the link the click follows
+        click = make_click(affiliate)
         _, token = api_token_create(
             user=merchant, name="shop", scopes=[ApiTokenScope.READ, ApiTokenScope.WRITE]
         )

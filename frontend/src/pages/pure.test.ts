@@ -58,6 +58,7 @@ describe("helpers", () => {
       cookieWindowDays: "30",
       attributionModel: "LAST_CLICK" as const,
       minimumWithdrawal: "10,00",
+      maxOrderValue: "10000,00",
       withdrawalMethods: ["PAYPAL" as const],
     };
     expect(rulesInput(form, "whole")).toEqual({ errors: [{ field: "holdDays", code: "INVALID", message: "whole" }] });
@@ -67,6 +68,7 @@ describe("helpers", () => {
       cascadeRates: ["10", "5.5"],
       holdDays: 30,
       minimumWithdrawal: "10.00",
+      maxOrderValue: "10000.00",
     });
   });
 });

@@ -26,7 +26,7 @@ export const AURUM: ThemeFieldsFragment = {
 
 export function boot(theme: ThemeFieldsFragment = NEUTRAL, language: "EN" | "FR" = "EN"): BootQuery {
   return {
-    brand: { id: "1", name: "Nova Partners", subdomain: "nova", domain: "nova.localhost", currency: "EUR", language, theme },
+    brand: { id: "1", name: "Nova Partners", subdomain: "nova", domain: "nova.localhost", currency: "EUR", language, merchantSignup: "APPROVAL", theme },
     me: null,
   };
 }

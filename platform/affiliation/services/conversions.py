@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import (
     Affiliate,
@@ -28,6 +29,7 @@ from affiliation.models import (
     RecurringMode,
     RefundKind,
 )
+from affiliation.offers import offer_owner
 from affiliation.rules import Rule, commission_lines, reversal_amount
 from affiliation.services.affiliates import upline_ids
 from affiliation.services.commissions import commission_reverse, commissions_create
@@ -38,6 +40,10 @@ from core.money import minor_unit_exponent
 
 # Amount columns hold 16 digits before the point; anything near that is a mistake, not a sale.
 MAX_AMOUNT = Decimal(10) ** 12
+# Sources whose amount the caller declares: capped by the program's maximum order value. The
+# platform's own orders and Stripe invoices carry amounts that were actually paid.
+DECLARED_SOURCES = frozenset({ConversionSource.API, ConversionSource.POSTBACK})
+NOT_YOUR_OFFER_MESSAGE = "This sale is not for one of your offers."
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,49 @@ def _attribute(
     raise field_error("clickId", "Give a click id or a coupon code.", Code.REQUIRED)
 
 
+def _attributed_offer(attribution: Attribution) -> str:
+    """The offer the affiliate was promoting: the clicked link's, the coupon's, or the first
+    payment's for a subscription renewal ("" for program-wide links and coupons)."""
+    if attribution.first_payment is not None:
+        return attribution.first_payment.offer_ref
+    if attribution.link is not None:
+        return attribution.link.offer_ref
+    if attribution.coupon is not None:
+        return attribution.coupon.offer_ref
+    return ""
+
+
+def _merchant_offer(*, merchant: User, attribution: Attribution, offer_ref: str) -> str:
+    """The offer a merchant records a sale of, which must be its own: the attributed offer
+    (the clicked link's or the coupon's) must name a product it sells in the attributed program.
+    Another merchant's offer answers exactly like a program-wide or unknown one."""
+    field = "couponCode" if attribution.coupon is not None else "clickId"
+    if attribution.first_payment is not None:
+        field = "subscriptionRef"
+    attributed = _attributed_offer(attribution)
+    owner = offer_owner(attributed) if attributed else None
+    first = attribution.first_payment
+    if (
+        owner is None
+        or owner.merchant_id != merchant.pk
+        or owner.program_id != attribution.program.pk
+        or (offer_ref and offer_ref != attributed)
+        or (first is not None and first.merchant_id != merchant.pk)
+    ):
+        raise field_error(field, NOT_YOUR_OFFER_MESSAGE, Code.NOT_YOUR_OFFER)
+    return attributed
+
+
+def _within_maximum(program: Program, sale: Decimal) -> None:
+    if sale > program.max_order_value:
+        raise field_error(
+            "amount",
+            f"This program accepts sales up to {program.max_order_value} {program.currency}; "
+            "ask the brand to raise its maximum order value.",
+            Code.AMOUNT_ABOVE_MAXIMUM,
+        )
+
+
 def _rule(program: Program, affiliate: Affiliate, offer_ref: str) -> Rule | None:
     """The rule paying the converting affiliate; None when sales earn nothing (per-click)."""
     offer_rule = OfferRule.objects.filter(program=program, offer_ref=offer_ref).first() if offer_ref else None
@@ -181,19 +230,24 @@ def conversion_record(
     offer_ref: str = "",
     subscription_ref: str = "",
     occurred_at: dt.datetime | None = None,
+    merchant: User | None = None,
     actor: Any = None,
 ) -> ConversionResult:
-    """Record a sale and its commissions, once per (source, order id).
+    """Record a sale and its commissions, once per (source, merchant, order id).
 
-    A replay of the same order returns the recorded conversion and changes nothing. Other
-    platform domains (marketplace orders, Stripe invoices) call this too.
+    ``merchant``: the merchant recording it, who may only record sales of its own offers (see
+    ``_merchant_offer``); None for brand-wide callers (brand admins, postback keys, the
+    platform). A replay of the same order by the same caller returns the recorded conversion
+    and changes nothing. Other platform domains (marketplace orders, Stripe invoices) call
+    this too. Declared amounts (API, postbacks) are capped by the program's maximum.
     """
     order_id = str(order_id).strip()
     if source not in ConversionSource.values:
         raise field_error("source", "Unknown conversion source.", Code.INVALID)
     if not order_id or len(order_id) > 120:
         raise field_error("orderId", "Give the order id (at most 120 characters).", Code.REQUIRED)
-    existing = Conversion.objects.filter(source=source, order_id=order_id).first()
+    scope = {"source": source, "merchant_id": merchant.pk if merchant is not None else None}
+    existing = Conversion.objects.filter(**scope, order_id=order_id).first()
     if existing is not None:
         return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
     occurred_at = occurred_at or timezone.now()
@@ -204,32 +258,38 @@ def conversion_record(
         occurred_at=occurred_at,
     )
     program = attribution.program
+    offer_ref = offer_ref.strip()
+    if merchant is not None:
+        offer_ref = _merchant_offer(merchant=merchant, attribution=attribution, offer_ref=offer_ref)
     if currency != program.currency:
         raise field_error("currency", f"This program pays in {program.currency}.", Code.CURRENCY_MISMATCH)
     sale = parse_amount(amount, currency)
+    if source in DECLARED_SOURCES:
+        _within_maximum(program, sale)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 conversion = Conversion.objects.create(
                     source=source,
                     order_id=order_id,
+                    merchant=merchant,
                     program=program,
                     affiliate=attribution.affiliate,
                     click_id=attribution.click_id,
                     coupon=attribution.coupon,
                     link=attribution.link,
-                    offer_ref=offer_ref.strip(),
+                    offer_ref=offer_ref,
                     subscription_ref=subscription_ref.strip(),
                     amount=sale,
                     currency=currency,
                     occurred_at=occurred_at,
                 )
         except IntegrityError:  # the same order recorded concurrently: it won
-            existing = Conversion.objects.get(source=source, order_id=order_id)
+            existing = Conversion.objects.get(**scope, order_id=order_id)
             return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
         conversion_rollup_changed(conversion)
         commissions: list[Commission] = []
-        rule = _rule(program, attribution.affiliate, offer_ref.strip())
+        rule = _rule(program, attribution.affiliate, offer_ref)
         if rule is not None and _earns_recurring(attribution, occurred_at):
             lines = commission_lines(
                 sale_amount=sale,
@@ -258,15 +318,22 @@ def conversion_refund(
     refund_id: str,
     amount: Any = None,
     kind: str = RefundKind.REFUND,
+    merchant: User | None = None,
+    recorded_by_merchant_id: int | None = None,
     actor: Any = None,
 ) -> RefundResult:
     """Refund (or charge back) all or part of a conversion, once per refund id. Every
-    commission loses the same share, by reversal entries; balances return to the cent."""
+    commission loses the same share, by reversal entries; balances return to the cent.
+
+    ``merchant``: a merchant refunds only the conversions it recorded. Brand-wide callers
+    (``merchant`` None) refund the brand's own conversions, or a merchant's when they name it
+    with ``recorded_by_merchant_id``. Another merchant's order answers like a missing one."""
     refund_id = str(refund_id).strip() or str(order_id)
+    merchant_id = merchant.pk if merchant is not None else recorded_by_merchant_id
     with transaction.atomic():
         conversion = (
             Conversion.objects.select_for_update()
-            .filter(source=source, order_id=str(order_id).strip())
+            .filter(source=source, merchant_id=merchant_id, order_id=str(order_id).strip())
             .first()
         )
         if conversion is None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import Affiliate, AffiliateStatus, Coupon, Link
+from affiliation.offers import offer_owner
 from core.audit import audit_log
 from core.errors import field_error
 from core.tenancy import current_schema, tenant_connection
@@ -123,15 +124,22 @@ def link_archive(*, actor: Any, link: Link) -> Link:
     return link
 
 
-def coupon_create(*, actor: Any, affiliate: Affiliate, code: str) -> Coupon:
+def coupon_create(*, actor: Any, affiliate: Affiliate, code: str, offer_ref: str = "") -> Coupon:
+    """A coupon of the affiliate's, program-wide or for one offer (``product:<id>``) of its
+    program: the offer's merchant may then record sales with it."""
     if affiliate.status != AffiliateStatus.APPROVED:
         raise field_error("affiliateId", "Approve the affiliate first.", Code.NOT_APPROVED)
     code = code.strip().upper()
     if not code or len(code) > 40 or not code.replace("-", "").replace("_", "").isalnum():
         raise field_error("code", "Use letters, digits, - or _, up to 40 characters.", Code.INVALID)
+    offer_ref = offer_ref.strip()
+    if offer_ref:
+        owner = offer_owner(offer_ref)
+        if owner is None or owner.program_id != affiliate.program_id:
+            raise field_error("offerRef", "No offer of this program has this reference.", Code.INVALID)
     try:
         with transaction.atomic():
-            coupon = Coupon.objects.create(affiliate=affiliate, code=code)
+            coupon = Coupon.objects.create(affiliate=affiliate, code=code, offer_ref=offer_ref)
             audit_log(actor=actor, action="coupon.created", target=coupon)
     except IntegrityError as error:
         raise field_error("code", "This coupon code is taken.", Code.CODE_TAKEN) from error

@@ -47,6 +47,7 @@ EDITABLE_FIELDS = (
     "cookie_window_days",
     "attribution_model",
     "minimum_withdrawal",
+    "max_order_value",
     "withdrawal_methods",
 )
 
@@ -130,6 +131,13 @@ def _validated_rules(values: dict[str, Any], currency: str, tiers: list[TierSpec
     for field in ("flat_amount", "per_click_amount", "minimum_withdrawal"):
         if field in values:
             cleaned[field] = _check_money(values[field], currency, field, errors)
+    if "max_order_value" in values:
+        maximum = _check_money(values["max_order_value"], currency, "max_order_value", errors)
+        if maximum is not None and not Decimal(0) < maximum < Decimal(10) ** 12:
+            errors["max_order_value"] = ValidationError(
+                "Use an amount above zero and below 1,000,000,000,000.", code=Code.INVALID
+            )
+        cleaned["max_order_value"] = maximum
     if "cascade_rates" in values:
         rates = [_check_rate(rate, "cascade_rates", errors) for rate in values["cascade_rates"]]
         if len(rates) > MAX_CASCADE_DEPTH:

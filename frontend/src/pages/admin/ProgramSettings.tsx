@@ -73,6 +73,7 @@ interface RulesForm {
   cookieWindowDays: string;
   attributionModel: AttributionModel;
   minimumWithdrawal: string;
+  maxOrderValue: string;
   withdrawalMethods: WithdrawalMethod[];
 }
 
@@ -94,6 +95,7 @@ function formOf(program: ProgramInfo): RulesForm {
     cookieWindowDays: String(program.cookieWindowDays),
     attributionModel: program.attributionModel,
     minimumWithdrawal: program.minimumWithdrawal.amount,
+    maxOrderValue: program.maxOrderValue.amount,
     withdrawalMethods: [...program.withdrawalMethods],
   };
 }
@@ -131,6 +133,7 @@ export function rulesInput(form: RulesForm, message: string): { input: ProgramIn
       cookieWindowDays: Number(form.cookieWindowDays),
       attributionModel: form.attributionModel,
       minimumWithdrawal: form.minimumWithdrawal.trim().replace(",", "."),
+      maxOrderValue: form.maxOrderValue.trim().replace(",", "."),
       withdrawalMethods: form.withdrawalMethods,
     },
   };
@@ -216,6 +219,7 @@ function RulesEditor({ program, onSaved }: { program: ProgramInfo; onSaved: () =
             ]}
           />
           <TextField name="minimumWithdrawal" label={t("program.minimum")} inputMode="decimal" suffix={program.currency} value={form.minimumWithdrawal} onChange={set("minimumWithdrawal")} />
+          <TextField name="maxOrderValue" label={t("settings.maxOrderValue")} hint={t("settings.maxOrderValueHint")} inputMode="decimal" suffix={program.currency} value={form.maxOrderValue} onChange={set("maxOrderValue")} />
           <ChoiceGroup
             name="withdrawalMethods"
             type="checkbox"

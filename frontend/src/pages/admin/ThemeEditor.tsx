@@ -7,7 +7,7 @@ import { Form, FormErrors, SelectField, SubmitButton, TextField } from "../../co
 import { QueryState } from "../../components/states";
 import { Badge, Card, PageHeader, StatCard, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
-import type { LanguageCode, ThemeFieldsFragment } from "../../gql/graphql";
+import type { LanguageCode, MerchantSignupPolicy, ThemeFieldsFragment } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import type { MessageKey } from "../../i18n/en";
 import { AA_TEXT, contrastRatio } from "../../theme/contrast";
@@ -237,6 +237,7 @@ export default function ThemeEditor() {
   const [themeName, setThemeName] = useState(brand?.theme.name ?? "default");
   const [name, setName] = useState(brand?.name ?? "");
   const [language, setLanguage] = useState<LanguageCode>(brand?.language ?? "EN");
+  const [merchantSignup, setMerchantSignup] = useState<MerchantSignupPolicy>(brand?.merchantSignup ?? "APPROVAL");
   const [overrides, setOverrides] = useState<ThemeOverrides>(() => parseOverrides(brand?.theme.overrides));
   const [mode, setMode] = useState<ColorMode>("light");
   const [saved, setSaved] = useState(false);
@@ -248,7 +249,7 @@ export default function ThemeEditor() {
   };
 
   const submit = async () => {
-    const data = await update.run({ input: { name, theme: themeName, language, themeOverrides: overrides } });
+    const data = await update.run({ input: { name, theme: themeName, language, merchantSignup, themeOverrides: overrides } });
     const updated = data?.brandUpdate.brand;
     if (updated) {
       setBrand(updated);
@@ -314,6 +315,21 @@ export default function ThemeEditor() {
                     options={[
                       { value: "EN", label: "English" },
                       { value: "FR", label: "Français" },
+                    ]}
+                  />
+                  <SelectField
+                    name="merchantSignup"
+                    label={t("theme.merchantSignup")}
+                    hint={t("theme.merchantSignupHint")}
+                    value={merchantSignup}
+                    onChange={(value) => {
+                      setMerchantSignup(value as MerchantSignupPolicy);
+                      setSaved(false);
+                    }}
+                    options={[
+                      { value: "APPROVAL", label: t("merchantSignup.APPROVAL") },
+                      { value: "INVITE_ONLY", label: t("merchantSignup.INVITE_ONLY") },
+                      { value: "OPEN", label: t("merchantSignup.OPEN") },
                     ]}
                   />
                   <FormErrors />

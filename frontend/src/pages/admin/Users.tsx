@@ -1,6 +1,8 @@
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 
+import { useFormMutation } from "../../api/mutation";
+import { Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
 import { Badge, Card, PageHeader, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
@@ -88,6 +90,178 @@ export const AffiliateSetTierMutation = graphql(`
   }
 `);
 
+export const MerchantApplicationsQuery = graphql(`
+  query MerchantApplications {
+    merchantApplications {
+      id
+      email
+      fullName
+      dateJoined
+    }
+  }
+`);
+
+export const MerchantApproveMutation = graphql(`
+  mutation MerchantApprove($userId: ID!) {
+    merchantApprove(userId: $userId) {
+      user {
+        id
+        role
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const MerchantRefuseMutation = graphql(`
+  mutation MerchantRefuse($userId: ID!) {
+    merchantRefuse(userId: $userId) {
+      user {
+        id
+        role
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const MerchantInviteMutation = graphql(`
+  mutation MerchantInvite($email: String!, $fullName: String!) {
+    merchantInvite(email: $email, fullName: $fullName) {
+      user {
+        id
+        email
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+/** A brand admin creates a merchant account; it gets a sign-in link by email. */
+function MerchantInvite() {
+  const { t } = useI18n();
+  const [email, setEmail] = useState("");
+  const [fullName, setFullName] = useState("");
+  const [invited, setInvited] = useState<string | null>(null);
+  const invite = useFormMutation(MerchantInviteMutation, (data) => data.merchantInvite);
+  const submit = async () => {
+    const data = await invite.run({ email, fullName });
+    if (data?.merchantInvite.user) {
+      setInvited(data.merchantInvite.user.email);
+      setEmail("");
+      setFullName("");
+    }
+  };
+  return (
+    <Form onSubmit={submit} errors={invite.errors} busy={invite.fetching} aria-label={t("users.inviteMerchant")}>
+      <h3 className="form-section">{t("users.inviteMerchant")}</h3>
+      <p className="muted">{t("users.inviteMerchantHint")}</p>
+      <div className="form-grid">
+        <TextField name="email" type="email" label={t("auth.email")} value={email} onChange={setEmail} required />
+        <TextField name="fullName" label={t("auth.fullName")} value={fullName} onChange={setFullName} />
+      </div>
+      <FormErrors />
+      <div className="button-row">
+        <SubmitButton>{t("users.inviteButton")}</SubmitButton>
+        {invited ? (
+          <span className="saved" role="status">
+            {t("users.invited", { email: invited })}
+          </span>
+        ) : null}
+      </div>
+    </Form>
+  );
+}
+
+/** People who signed up as merchants under the brand's approval policy: approve or refuse. */
+function MerchantApplications() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [result, reexecute] = useQuery({ query: MerchantApplicationsQuery, requestPolicy: "cache-and-network" });
+  const [approveState, approve] = useMutation(MerchantApproveMutation);
+  const [refuseState, refuse] = useMutation(MerchantRefuseMutation);
+  const busy = approveState.fetching || refuseState.fetching;
+  const errors = [...(approveState.data?.merchantApprove.errors ?? []), ...(refuseState.data?.merchantRefuse.errors ?? [])];
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  return (
+    <Card title={t("users.merchantApplications")}>
+      <p className="muted">{t("users.merchantApplicationsHint")}</p>
+      {errors.length ? (
+        <div className="alert alert-error" role="alert">
+          {errors.map((error, index) => (
+            <p key={index}>{error.message}</p>
+          ))}
+        </div>
+      ) : null}
+      <QueryState
+        result={result}
+        retry={refresh}
+        isEmpty={(data) => data.merchantApplications.length === 0}
+        empty={<p className="muted">{t("users.noMerchantApplications")}</p>}
+      >
+        {(data) => (
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="visually-hidden">{t("users.merchantApplications")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("role.MERCHANT")}</th>
+                  <th scope="col">{t("users.joined")}</th>
+                  <th scope="col">{t("common.actions")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.merchantApplications.map((user) => (
+                  <tr key={user.id} data-testid="merchant-application">
+                    <td>
+                      <strong>{user.fullName || user.email}</strong>
+                      <span className="muted small block">{user.email}</span>
+                    </td>
+                    <td>{i18n.date(user.dateJoined)}</td>
+                    <td className="actions">
+                      <button
+                        type="button"
+                        className="button button-primary button-small"
+                        disabled={busy}
+                        aria-label={t("users.approveMerchant", { email: user.email })}
+                        onClick={() => void approve({ userId: user.id }).then(refresh)}
+                      >
+                        {t("users.approve")}
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-danger button-small"
+                        disabled={busy}
+                        aria-label={t("users.refuseMerchant", { email: user.email })}
+                        onClick={() => void refuse({ userId: user.id }).then(refresh)}
+                      >
+                        {t("users.refuse")}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
+      <MerchantInvite />
+    </Card>
+  );
+}
+
 type Filter = AffiliateStatus | "ALL";
 const TONES = { PENDING: "warning", APPROVED: "success", REJECTED: "danger", SUSPENDED: "neutral" } as const;
 
@@ -135,6 +309,7 @@ export default function Users() {
           ) : null
         }
       />
+      <MerchantApplications />
       <div className="toolbar">
         <Tabs
           label={t("common.status")}

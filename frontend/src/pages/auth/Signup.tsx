@@ -1,20 +1,17 @@
 import { useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
-import { useMutation } from "urql";
+import { Link, useSearchParams } from "react-router";
 
 import { useFormMutation } from "../../api/mutation";
-import { homeFor } from "../../app/routes";
 import { useSession } from "../../app/session";
 import { ChoiceGroup, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import type { SignupRole } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { usePrograms } from "../public/programs";
-import { AffiliateJoinMutation, SignupMutation } from "./documents";
+import { SignupMutation } from "./documents";
 
 export default function Signup() {
   const { t } = useI18n();
-  const { setMe, brand } = useSession();
-  const navigate = useNavigate();
+  const { brand } = useSession();
   const [params] = useSearchParams();
   const { active } = usePrograms();
   const [fullName, setFullName] = useState("");
@@ -22,20 +19,41 @@ export default function Signup() {
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<SignupRole>("AFFILIATE");
   const [referralCode, setReferralCode] = useState(params.get("ref") ?? "");
+  const [sent, setSent] = useState<{ email: string; awaitingApproval: boolean } | null>(null);
   const signup = useFormMutation(SignupMutation, (data) => data.signup);
-  const [, join] = useMutation(AffiliateJoinMutation);
+  const merchantsMaySignUp = brand?.merchantSignup !== "INVITE_ONLY";
 
   const submit = async () => {
-    const data = await signup.run({ input: { email, password, fullName, role } });
-    const user = data?.signup.user;
-    if (!user) return;
-    // One program: join it now, with the referral code; several: the dashboard lets them choose.
-    if (role === "AFFILIATE" && active.length === 1) {
-      await join({ programId: active[0].id, referralCode: referralCode.trim() });
-    }
-    setMe(user);
-    navigate(homeFor(user.role), { replace: true });
+    // The answer is the same whether or not the email has an account: check the inbox. A new
+    // affiliate joins the program (the only active one) with the referral code at signup.
+    const affiliate = role === "AFFILIATE";
+    const data = await signup.run({
+      input: {
+        email,
+        password,
+        fullName,
+        role,
+        referralCode: affiliate ? referralCode.trim() : "",
+        programId: affiliate && active.length === 1 ? active[0].id : null,
+      },
+    });
+    if (data?.signup.ok) setSent({ email, awaitingApproval: data.signup.awaitingApproval });
   };
+
+  if (sent) {
+    return (
+      <div className="auth-page">
+        <div className="card auth-card" role="status">
+          <h1>{t("auth.signupSentTitle")}</h1>
+          <p>{t("auth.signupSent", { email: sent.email })}</p>
+          {sent.awaitingApproval ? <p className="muted">{t("auth.signupAwaitingApproval", { brand: brand?.name ?? "" })}</p> : null}
+          <div className="auth-links">
+            <Link to="/login">{t("auth.haveAccount")}</Link>
+          </div>
+        </div>
+      </div>
+    );
+  }
 
   return (
     <div className="auth-page">
@@ -63,7 +81,7 @@ export default function Signup() {
             onChange={(value) => setRole(value[0] as SignupRole)}
             options={[
               { value: "AFFILIATE", label: t("role.AFFILIATE") },
-              { value: "MERCHANT", label: t("role.MERCHANT") },
+              ...(merchantsMaySignUp ? [{ value: "MERCHANT", label: t("role.MERCHANT") }] : []),
               { value: "CUSTOMER", label: t("role.CUSTOMER") },
             ]}
           />

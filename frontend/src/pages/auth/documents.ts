@@ -18,9 +18,8 @@ export const LoginMutation = graphql(`
 export const SignupMutation = graphql(`
   mutation Signup($input: SignupInput!) {
     signup(input: $input) {
-      user {
-        ...MeFields
-      }
+      ok
+      awaitingApproval
       errors {
         field
         code

@@ -35,6 +35,10 @@ export const ProgramPublicFields = graphql(`
       amount
       currency
     }
+    maxOrderValue {
+      amount
+      currency
+    }
     withdrawalMethods
     tiers {
       code
