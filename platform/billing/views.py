@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -73,10 +73,9 @@ def invoice_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No such invoice.")
     if expired:
         return JsonResponse({"error": "This download link has expired: ask for a fresh one."}, status=403)
-    response = FileResponse(
-        default_storage.open(invoice.pdf_key, "rb"),
-        content_type="application/pdf",
-        filename=f"{invoice.number}.pdf",
-    )
+    with default_storage.open(invoice.pdf_key, "rb") as handle:
+        pdf = handle.read()  # a few tens of kB: read at once (a sync file iterator warns under ASGI)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
