@@ -331,4 +331,11 @@ CELERY_BEAT_SCHEDULE["purge-analytics"] = {
 # decoding (a small file can declare a huge canvas: a decompression bomb).
 MARKETPLACE_IMAGE_MAX_BYTES = int(os.environ.get("MARKETPLACE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 MARKETPLACE_IMAGE_MAX_PIXELS = int(os.environ.get("MARKETPLACE_IMAGE_MAX_PIXELS", "40000000"))
+# Request bodies, capped in front of Django (core.request_limits): every body, and multipart ones
+# (an image plus its form fields). Django's ASGI handler would spool any size to disk first. The
+# default for every body is Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(2_621_440)))
+MULTIPART_BODY_MAX_BYTES = int(
+    os.environ.get("MULTIPART_BODY_MAX_BYTES", str(MARKETPLACE_IMAGE_MAX_BYTES + 1024 * 1024))
+)
 # --- end of marketplace catalog --------------------------------------------------------------
