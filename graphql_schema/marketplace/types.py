@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from django.utils import timezone
@@ -337,15 +337,23 @@ class ProductType:
     def url(self, info: Info) -> str:
         return product_page_url(self.model, base_url(info))
 
-    @strawberry.field(
-        description="The gallery, in order: its ready images; the product's merchant and brand "
-        "admins also see those being processed or refused (see ProductImage.status)."
-    )
-    def images(self, info: Info) -> list[ProductImageType]:
+    @strawberry.field(description="The gallery, in order: the images that are ready.")
+    def images(
+        self,
+        info: Info,
+        include_unready: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the images being processed or refused (see ProductImage.status): "
+                "for the product's merchant and brand admins; ignored for anyone else."
+            ),
+        ] = False,
+    ) -> list[ProductImageType]:
         self.batch.prefetch("images")
+        user = info.context.user if include_unready else None
         return [
             ProductImageType.from_model(image)
-            for image in gallery_images(self.model, info.context.user, list(self.model.images.all()))
+            for image in gallery_images(self.model, user, list(self.model.images.all()))
         ]
 
     @strawberry.field

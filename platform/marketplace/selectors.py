@@ -349,8 +349,8 @@ def sitemap_entries(base_url: str) -> list[SitemapEntry]:
 
 
 def gallery_images(product: Product, user: Any, images: list[ProductImage]) -> list[ProductImage]:
-    """Of ``images`` (the product's, prefetched), those ``user`` sees: the ready ones; every one
-    (pending, failed) for the product's merchant and brand admins."""
+    """Of ``images`` (the product's, prefetched), the ready ones; every one (pending, failed) when
+    ``user`` is the product's merchant or a brand admin (``None``: the ready ones)."""
     ready = [image for image in images if image.status == ProductImageStatus.READY]
     if len(ready) == len(images):
         return images  # the usual case: no need to load the (lazy) user

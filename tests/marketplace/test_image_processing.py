@@ -23,7 +23,7 @@ from marketplace.tasks import product_image_process_task
 from tests.conftest import make_user
 from tests.marketplace.builders import UPLOAD, image_bytes, make_merchant, make_product
 
-GALLERY = "query($id: ID!) { product(id: $id) { images { id status width height thumbnailUrl processingError { code message } } } }"
+GALLERY = "query($id: ID!) { product(id: $id) { images(includeUnready: true) { id status width height thumbnailUrl processingError { code message } } } }"
 
 
 @pytest.mark.live
@@ -106,9 +106,13 @@ def test_pending_images_are_shown_to_the_merchant_only(gql, brand_a):
     customer = gql(brand_a, make_user(brand_a))
 
     mine = gql(brand_a, merchant).data(GALLERY, {"id": str(product.pk)})["product"]["images"]
+    mine_by_default = gql(brand_a, merchant).data(
+        "query($id: ID!) { product(id: $id) { images { id } } }", {"id": str(product.pk)}
+    )["product"]["images"]
     theirs = customer.data(GALLERY, {"id": str(product.pk)})["product"]["images"]
 
     assert [image["status"] for image in mine] == ["PENDING"]
+    assert mine_by_default == []  # pages and cards that show pictures ask for the ready ones
     assert theirs == []
 
 

@@ -93,7 +93,7 @@ def test_a_truncated_image_is_refused(owned):
 
     result = upload(merchant_client, product.pk, data[: len(data) // 2])
     gallery = merchant_client.data(
-        "query($id: ID!) { product(id: $id) { images { status processingError { field code message } } } }",
+        "query($id: ID!) { product(id: $id) { images(includeUnready: true) { status processingError { field code message } } } }",
         {"id": str(product.pk)},
     )
 

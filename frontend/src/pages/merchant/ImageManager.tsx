@@ -43,7 +43,7 @@ export const ProductGalleryQuery = graphql(`
   query ProductGallery($id: ID!) {
     product(id: $id) {
       id
-      images {
+      images(includeUnready: true) {
         ...ProductImageFields
       }
     }
