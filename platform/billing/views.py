@@ -68,7 +68,8 @@ def invoice_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No such invoice.") from None
     except InvoiceLinkExpiredError:
         expired = True
-    invoice = invoice_visible_to(request.user, number=number) if request.user.is_authenticated else None  # type: ignore[arg-type]
+    user = request.user
+    invoice = invoice_visible_to(user, number=number) if user.is_authenticated else None
     if invoice is None or not invoice.pdf_key or not default_storage.exists(invoice.pdf_key):
         raise Http404("No such invoice.")
     if expired:

@@ -24,17 +24,18 @@ Caps (settings): ``REQUEST_BODY_MAX_BYTES`` for every body (default: Django's
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from django.conf import settings
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
+Scope = dict[str, Any]
+Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# Loose on receive/send, as tracking.redirect's: Django's handler types them with Mapping.
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 GRAPHQL_PATH = "/graphql/"
 
