@@ -30,7 +30,7 @@ GALLERY = "query($id: ID!) { product(id: $id) { images(includeUnready: true) { i
 def test_a_big_upload_answers_pending_and_the_worker_makes_it_ready(
     live_brands, live_client, celery_worker_thread
 ):
-    brand, _ = live_brands
+    brand, other = live_brands
     merchant = make_merchant(brand)
     with tenant_context(brand):
         product = make_product(merchant)
@@ -75,6 +75,14 @@ def test_a_big_upload_answers_pending_and_the_worker_makes_it_ready(
         with default_storage.open(row.thumbnail_key, "rb") as handle:
             thumbnail = Image.open(io.BytesIO(handle.read()))
     assert (thumbnail.format, thumbnail.size) == ("WEBP", (480, 320))
+    # The task ran in the brand's schema (stamped when it was queued), and wrote under its prefix.
+    with tenant_context(other):
+        assert not ProductImage.objects.exists()
+        assert default_storage.listdir(f"products/{product.pk}") == ([], [])
+    with tenant_context(brand):
+        assert sorted(default_storage.listdir(f"products/{product.pk}")[1]) == sorted(
+            key.rsplit("/", 1)[1] for key in (row.file_key, row.thumbnail_key)
+        )  # the original as uploaded is gone
 
 
 def test_a_damaged_image_is_marked_failed_by_the_task(brand_a):
