@@ -5,6 +5,7 @@ few of their images wait at a time."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import time
@@ -13,6 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image
 
@@ -140,3 +142,16 @@ def test_a_merchant_has_only_a_few_images_waiting(brand_a, settings):
     [error] = refused.value.error_dict["file"]
     assert error.code == "IMAGE_QUEUE_FULL"
     assert error.message == "2 of your images are still being processed: try again in a moment."
+
+
+def test_an_image_stuck_pending_does_not_block_the_merchant_for_good(brand_a, settings):
+    settings.MARKETPLACE_IMAGE_MAX_PENDING = 1
+    merchant = make_merchant(brand_a)
+    with tenant_context(brand_a):
+        product = make_product(merchant)
+        stuck = product_image_upload(actor=merchant, product=product, file=ContentFile(image_bytes()))
+        ProductImage.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+
+        later = product_image_upload(actor=merchant, product=product, file=ContentFile(image_bytes()))
+
+        assert later.status == ProductImageStatus.PENDING

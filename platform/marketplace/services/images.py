@@ -21,6 +21,7 @@ merchant cannot fill the queue.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 import warnings
@@ -33,6 +34,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -208,9 +210,16 @@ def _delete_files_on_commit(keys: list[str]) -> None:
     transaction.on_commit(delete)
 
 
+# A pending image older than this no longer counts against the merchant's cap: one the worker
+# never finished (a crash on it) must not block their uploads for good.
+PENDING_WINDOW = dt.timedelta(minutes=10)
+
+
 def _pending_uploads_of(merchant_id: int) -> int:
     return ProductImage.objects.filter(
-        product__merchant_id=merchant_id, status=ProductImageStatus.PENDING
+        product__merchant_id=merchant_id,
+        status=ProductImageStatus.PENDING,
+        created_at__gte=timezone.now() - PENDING_WINDOW,
     ).count()
 
 
