@@ -155,3 +155,20 @@ def test_an_image_stuck_pending_does_not_block_the_merchant_for_good(brand_a, se
         later = product_image_upload(actor=merchant, product=product, file=ContentFile(image_bytes()))
 
         assert later.status == ProductImageStatus.PENDING
+
+
+def test_the_attack_runs_6300_px_square_png_is_refused_from_its_header(brand_a):
+    """40 Mpx used to pass and cost the web process 6.6 s; the cap is 25 Mpx now."""
+    from tests.marketplace.test_images import _png_header_only
+
+    merchant = make_merchant(brand_a)
+    with tenant_context(brand_a):
+        product = make_product(merchant)
+        with pytest.raises(ValidationError) as refused:
+            product_image_upload(
+                actor=merchant, product=product, file=ContentFile(_png_header_only(6300, 6300))
+            )
+        assert not ProductImage.objects.filter(product=product).exists()
+
+    [error] = refused.value.error_dict["file"]
+    assert (error.code, error.message) == ("IMAGE_TOO_MANY_PIXELS", "Images are limited to 25 megapixels.")
