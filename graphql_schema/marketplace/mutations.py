@@ -265,7 +265,10 @@ class MarketplaceMutation:
         permission_classes=[IsMerchantOrBrandAdmin],
         description=(
             "Add an image to a product's gallery (GraphQL multipart request). JPEG, PNG or WebP, "
-            "recognised by content; size and pixel count capped; metadata stripped; a thumbnail made."
+            "recognised by content; size and pixel count capped (from the header). The image comes "
+            "back PENDING: within seconds a worker strips its metadata, makes a thumbnail and marks "
+            "it READY (or FAILED, see processingError). A merchant has a few images pending at most "
+            "(IMAGE_QUEUE_FULL)."
         ),
     )
     def product_image_upload(

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from django.utils import timezone
@@ -21,7 +21,7 @@ from graphql_schema.marketplace.loaders import ProductBatch, base_url, category_
 from graphql_schema.money import Money, money, rate
 from marketplace import models
 from marketplace.sanitize import html_to_text
-from marketplace.selectors import category_page_url, image_url, product_page_url
+from marketplace.selectors import category_page_url, gallery_images, image_url, product_page_url
 
 SEO_DESCRIPTION_LENGTH = 160
 
@@ -39,6 +39,17 @@ class AffiliationRequestStatusEnum(Enum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+@strawberry.enum(
+    name="ProductImageStatus",
+    description="PENDING: uploaded, being cleaned and thumbnailed (seconds); READY: shown; "
+    "FAILED: refused by the processing (see processingError), nothing is shown.",
+)
+class ProductImageStatusEnum(Enum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
 
 
 @strawberry.enum
@@ -151,12 +162,17 @@ class ProductImageType:
     content_type: str
     size_bytes: int
     alt_text: str
+    status: ProductImageStatusEnum = strawberry.field(
+        description="Whether the image is ready. Only the product's merchant and brand admins see "
+        "images that are not ready; their url and thumbnailUrl answer 404 until then."
+    )
 
     @classmethod
     def from_model(cls, image: models.ProductImage) -> ProductImageType:
         return cls(
             model=image,
             id=strawberry.ID(str(image.pk)),
+            status=ProductImageStatusEnum(image.status),
             position=image.position,
             width=image.width,
             height=image.height,
@@ -176,6 +192,13 @@ class ProductImageType:
     @strawberry.field(description="A 480-pixel-wide WebP version.")
     def thumbnail_url(self, info: Info) -> str:
         return image_url(self.model.thumbnail_key, base_url(info))
+
+    @strawberry.field(description="Why the processing refused the image (status FAILED), else null.")
+    def processing_error(self) -> UserError | None:
+        image = self.model
+        if image.status != models.ProductImageStatus.FAILED:
+            return None
+        return UserError(field="file", code=image.failure_code, message=image.failure_message)
 
 
 @strawberry.type
@@ -314,10 +337,24 @@ class ProductType:
     def url(self, info: Info) -> str:
         return product_page_url(self.model, base_url(info))
 
-    @strawberry.field(description="The gallery, in order.")
-    def images(self) -> list[ProductImageType]:
+    @strawberry.field(description="The gallery, in order: the images that are ready.")
+    def images(
+        self,
+        info: Info,
+        include_unready: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also the images being processed or refused (see ProductImage.status): "
+                "for the product's merchant and brand admins; ignored for anyone else."
+            ),
+        ] = False,
+    ) -> list[ProductImageType]:
         self.batch.prefetch("images")
-        return [ProductImageType.from_model(image) for image in self.model.images.all()]
+        user = info.context.user if include_unready else None
+        return [
+            ProductImageType.from_model(image)
+            for image in gallery_images(self.model, user, list(self.model.images.all()))
+        ]
 
     @strawberry.field
     def categories(self) -> list[CategoryType]:
@@ -348,7 +385,7 @@ class ProductType:
         product = self.model
         canonical_url = product_page_url(product, base_url(info))
         self.batch.prefetch("images")
-        images = list(product.images.all())
+        images = gallery_images(product, None, list(product.images.all()))
         image = image_url(images[0].file_key, base_url(info)) if images else None
         description = product.summary or html_to_text(product.description_html)
         if len(description) > SEO_DESCRIPTION_LENGTH:

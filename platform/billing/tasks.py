@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Invoice
@@ -29,8 +30,12 @@ def invoice_deliver_task(invoice_id: int) -> None:
     """Render the invoice PDF in the brand's theme, store it at ``<schema>/invoices/<number>.pdf``,
     email it to the customer with the PDF attached, and tell the brand's messaging channels.
 
-    The email is claimed by setting ``emailed_at`` with a conditional UPDATE before sending, so a
-    redelivered task (or two workers) sends it once; a failed send gives the claim back and retries.
+    ``emailed_at`` records a send that happened: it is written after the provider accepted the
+    message, in the transaction that holds the invoice row locked while sending. A second worker
+    (a redelivered message) waits on that lock, then sees ``emailed_at`` and does not resend; a
+    failed send (any exception, or a worker lost mid-send) rolls back and leaves it empty, so the
+    retry sends. The one duplicate left possible is a crash between the provider's acceptance
+    and the commit: an invoice emailed twice beats an invoice never emailed.
     """
     from notifications.services import notify_brand
 
@@ -39,9 +44,6 @@ def invoice_deliver_task(invoice_id: int) -> None:
         return
     pdf = invoice_pdf_store(invoice)
     if not invoice.customer_email:
-        return
-    claimed = Invoice.objects.filter(pk=invoice.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
-    if not claimed:
         return
     tenant = tenant_connection().tenant
     language = tenant.language if tenant.language in SUBJECTS else "en"
@@ -53,16 +55,17 @@ def invoice_deliver_task(invoice_id: int) -> None:
         "currency": invoice.currency,
     }
     filename = f"{invoice.number}.pdf"
-    try:
+    with transaction.atomic():
+        unsent = Invoice.objects.select_for_update().filter(pk=invoice.pk, emailed_at__isnull=True).exists()
+        if not unsent:
+            return
         send_brand_email(
             to=[invoice.customer_email],
             subject=SUBJECTS[language].format(**values),
             text=BODIES[language].format(**values),
             attachments=[(filename, pdf, "application/pdf")],
         )
-    except OSError:
-        Invoice.objects.filter(pk=invoice.pk).update(emailed_at=None)
-        raise
+        Invoice.objects.filter(pk=invoice.pk).update(emailed_at=timezone.now())
     notify_brand(
         "invoice.created",
         f"Invoice {invoice.number}: {values['total']} {invoice.currency} to {values['name']}.",

@@ -1,4 +1,5 @@
-"""The Stripe webhook endpoint, on the root domain only.
+"""The Stripe webhook endpoint (root domain only) and, on brand hosts, invoice PDFs kept on local
+disk (development).
 
 The platform has one Stripe account, so one endpoint: ``https://<root domain>/stripe/webhook/``.
 Brand hosts do not serve it: the brand of an event is read from the objects it is about
@@ -14,10 +15,13 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from billing.selectors import invoice_visible_to
+from billing.services.invoices import InvoiceLinkExpiredError, InvoiceLinkInvalidError, invoice_link_check
 from billing.webhooks import RetryLaterError, WebhookRejectedError, webhook_receive
 
 logger = logging.getLogger("billing.webhooks")
@@ -46,3 +50,33 @@ def stripe_webhook_view(request: HttpRequest) -> HttpResponse:
         logger.warning("stripe webhook not applied, Stripe will retry: %s", error)
         return JsonResponse({"error": "retry later"}, status=503)
     return JsonResponse({"received": True, "status": result.status})
+
+
+@require_safe
+def invoice_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
+    """``/invoices/<number>.pdf?token=…`` on a brand's host: what ``downloadUrl`` is when files
+    live on local disk. Like a presigned S3 link it is signed for one invoice of one brand and
+    expires; on top of that the visitor must be signed in as the invoice's customer or a brand
+    admin. Anything else answers like an invoice that does not exist (404); a genuine link whose
+    time is up answers 403, so the app can ask for a fresh one.
+    """
+    tenant = request.tenant  # type: ignore[attr-defined]
+    try:
+        invoice_link_check(token=request.GET.get("token", ""), number=number, schema_name=tenant.schema_name)
+        expired = False
+    except InvoiceLinkInvalidError:
+        raise Http404("No such invoice.") from None
+    except InvoiceLinkExpiredError:
+        expired = True
+    user = request.user
+    invoice = invoice_visible_to(user, number=number) if user.is_authenticated else None
+    if invoice is None or not invoice.pdf_key or not default_storage.exists(invoice.pdf_key):
+        raise Http404("No such invoice.")
+    if expired:
+        return JsonResponse({"error": "This download link has expired: ask for a fresh one."}, status=403)
+    with default_storage.open(invoice.pdf_key, "rb") as handle:
+        pdf = handle.read()  # a few tens of kB: read at once (a sync file iterator warns under ASGI)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -3,6 +3,10 @@
 ``/r/<code>`` (tracked links) skips Django: ``tracking.redirect`` answers it (see
 ARCHITECTURE.md, "The click path").
 
+Every HTTP request passes ``RequestBodyLimitMiddleware`` first: Django's ASGI handler spools a
+whole body to disk before any view runs, so oversized bodies (413) and anonymous multipart
+uploads to ``/graphql/`` (401) are refused before they are read (see ``core.request_limits``).
+
 Websockets skip Django's middleware, so ``TenantWebsocketMiddleware`` resolves the brand
 from the Host header, checks the Origin, loads the session user, and closes unknown hosts
 with 4404.
@@ -28,6 +32,7 @@ django_application = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from core.request_limits import RequestBodyLimitMiddleware  # noqa: E402
 from graphql_schema.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from tenants.websocket import TenantWebsocketMiddleware  # noqa: E402
 from tracking.redirect import ClickLaneRouter  # noqa: E402
@@ -35,7 +40,8 @@ from tracking.redirect import ClickLaneRouter  # noqa: E402
 application = ProtocolTypeRouter(
     {
         # /r/<code> (the click path) is a lean ASGI app in front of Django; the rest is Django.
-        "http": ClickLaneRouter(django_application),
+        # Body limits wrap Django only: the click lane answers GETs and never reads a body.
+        "http": ClickLaneRouter(RequestBodyLimitMiddleware(django_application)),
         "websocket": TenantWebsocketMiddleware(
             URLRouter([path("graphql/", GraphQLWebsocketConsumer.as_asgi())])
         ),

@@ -33,6 +33,7 @@ from marketplace.services import (
     product_promotion_set,
     product_status_set,
 )
+from marketplace.services.images import product_image_process
 
 # Categories by slug: (English name, French name, parent slug).
 CATEGORIES: list[tuple[str, str, str, str | None]] = [
@@ -249,12 +250,13 @@ def demo_marketplace_ensure(*, merchant: User, affiliate: User, currency: str, l
             values["expires_at"] = now + dt.timedelta(hours=deal.expires_in_hours)
         product = product_create(actor=None, merchant=merchant, **values)
         for variant in range(2):
-            product_image_upload(
+            image = product_image_upload(
                 actor=None,
                 product=product,
                 file=ContentFile(demo_image(deal.title, deal.color, variant), name="demo.jpg"),
                 alt_text=deal.title,
             )
+            product_image_process(image_id=image.pk)  # here, not in a worker: the demo shows at once
         product = product_status_set(actor=None, product=product, status="active")
         if deal.featured or deal.deal_of_the_day:
             product = product_promotion_set(

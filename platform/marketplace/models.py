@@ -130,11 +130,28 @@ class Product(models.Model):
         return f"product:{self.pk}"
 
 
+class ProductImageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class ProductImage(models.Model):
-    """An image of a product's gallery; files live in the brand's prefix of the storage."""
+    """An image of a product's gallery; files live in the brand's prefix of the storage.
+
+    An upload is ``pending`` while a Celery task decodes it: ``upload_key`` names the original
+    as sent, and ``file_key`` / ``thumbnail_key`` the files the task writes (nothing is served
+    before it is ``ready``). ``failed`` keeps the reason for the merchant and no file.
+    """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     position = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=ProductImageStatus.choices, default=ProductImageStatus.PENDING
+    )
+    upload_key = models.CharField(max_length=300, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_message = models.CharField(max_length=200, blank=True)
     file_key = models.CharField(max_length=300)
     thumbnail_key = models.CharField(max_length=300)
     content_type = models.CharField(max_length=40)

@@ -40,6 +40,7 @@ from marketplace.models import (
     OrderStatus,
     Product,
     ProductImage,
+    ProductImageStatus,
     ProductStatus,
     Review,
     Voucher,
@@ -348,11 +349,22 @@ def sitemap_entries(base_url: str) -> list[SitemapEntry]:
     return entries
 
 
+def gallery_images(product: Product, user: Any, images: list[ProductImage]) -> list[ProductImage]:
+    """Of ``images`` (the product's, prefetched), the ready ones; every one (pending, failed) when
+    ``user`` is the product's merchant or a brand admin (``None``: the ready ones)."""
+    ready = [image for image in images if image.status == ProductImageStatus.READY]
+    if len(ready) == len(images):
+        return images  # the usual case: no need to load the (lazy) user
+    return images if user is not None and can_manage_product(user, product) else ready
+
+
 def viewable_image(key: str, user: Any) -> ProductImage | None:
-    """The image (or thumbnail) stored under ``key`` in this brand, if ``user`` may see its
+    """The ready image (or thumbnail) stored under ``key`` in this brand, if ``user`` may see its
     product: anyone for an active product, its merchant and brand admins otherwise."""
     image = (
-        ProductImage.objects.select_related("product").filter(Q(file_key=key) | Q(thumbnail_key=key)).first()
+        ProductImage.objects.select_related("product")
+        .filter(Q(file_key=key) | Q(thumbnail_key=key), status=ProductImageStatus.READY)
+        .first()
     )
     return image if image is not None and product_visible_to(image.product, user) else None
 

@@ -42,3 +42,13 @@ def order_conversions_task(order_id: int) -> None:
     order = Order.objects.filter(pk=order_id, paid_at__isnull=False).first()
     if order is not None:
         order_conversions_record(order)
+
+
+@app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+def product_image_process_task(image_id: int) -> None:
+    """Decode, clean and thumbnail an uploaded image (pending -> ready or failed), out of the web
+    request: decoding a large image takes seconds and hundreds of MB. Idempotent; a storage error
+    (OSError) is retried, the image staying pending."""
+    from marketplace.services.images import product_image_process
+
+    product_image_process(image_id=image_id)

@@ -132,7 +132,7 @@ def test_a_deal_bought_by_bank_transfer_is_confirmed_by_the_brand_and_seen_paid_
     expect(card.get_by_test_id("voucher")).to_have_count(2)
 
 
-def test_a_merchant_uploads_a_picture_through_the_apps_multipart_request(live_brands, browsers):
+def test_a_merchant_uploads_a_picture_through_the_apps_multipart_request(live_brands, browsers, request):
     brand = live_brands[1]
     with tenant_context(brand):
         merchant = make_user(brand, role=Role.MERCHANT)
@@ -172,7 +172,10 @@ def test_a_merchant_uploads_a_picture_through_the_apps_multipart_request(live_br
     upload.set_input_files(files=[{"name": "bay.png", "mimeType": "image/png", "buffer": _png()}])
     image = page.get_by_test_id("managed-image")
     expect(image).to_have_count(1)
-    expect(image.locator("img")).to_have_attribute("alt", "Kayaks on the bay at sunset")
+    # The upload answers at once, PENDING: the app shows it being prepared until a worker is done.
+    expect(image.get_by_test_id("image-pending")).to_contain_text("Preparing the image")
+    request.getfixturevalue("celery_worker_thread")
+    expect(image.locator("img")).to_have_attribute("alt", "Kayaks on the bay at sunset", timeout=20_000)
     expect(image).to_contain_text("640\u00d7400")
     page.wait_for_function(
         "document.querySelector('[data-testid=managed-image] img')?.naturalWidth > 0", timeout=10_000

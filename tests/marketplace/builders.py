@@ -10,13 +10,17 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 from PIL import Image
 
 from accounts.models import Role, User
-from marketplace.models import Order, OrderLine, OrderStatus, Product
+from marketplace.models import Order, OrderLine, OrderStatus, Product, ProductImage
 from marketplace.services import product_create, product_status_set
+from marketplace.services.images import product_image_process, product_image_upload
+from tenants.models import Domain
 from tests.conftest import make_user
 from tests.graphql_client import GraphQLClient
 
@@ -25,7 +29,7 @@ _numbers = itertools.count(1)
 UPLOAD = """
 mutation($p: ID!, $f: Upload!, $a: String!) {
   productImageUpload(productId: $p, file: $f, altText: $a) {
-    image { id url thumbnailUrl width height contentType sizeBytes altText position }
+    image { id status url thumbnailUrl width height contentType sizeBytes altText position }
     errors { field code message }
   }
 }
@@ -90,6 +94,15 @@ def make_paid_order(customer: User, product: Product, *, status: str = OrderStat
     return order
 
 
+def add_image(merchant: User, product: Product, data: bytes, *, alt_text: str = "") -> ProductImage:
+    """An image through the upload service, then processed as the Celery task would (a test's
+    transaction never commits, so nothing is queued). In the current tenant."""
+    image = product_image_upload(actor=merchant, product=product, file=ContentFile(data), alt_text=alt_text)
+    processed = product_image_process(image_id=image.pk)
+    assert processed is not None
+    return processed
+
+
 def upload(
     client: GraphQLClient,
     product_id: Any,
@@ -98,8 +111,13 @@ def upload(
     name: str = "photo.jpg",
     content_type: str = "image/jpeg",
     alt_text: str = "",
+    process: bool = True,
 ) -> dict[str, Any]:
-    """productImageUpload as a GraphQL multipart request (the spec's operations / map / file)."""
+    """productImageUpload as a GraphQL multipart request (the spec's operations / map / file).
+
+    The answer is what the request said (the image PENDING); with ``process`` the image is then
+    processed as the Celery task would (a test's transaction never commits, so nothing is queued).
+    """
     operations = {"query": UPLOAD, "variables": {"p": str(product_id), "f": None, "a": alt_text}}
     response = client.client.post(
         "/graphql/",
@@ -112,4 +130,9 @@ def upload(
     )
     assert response.status_code == 200, response.content
     body: dict[str, Any] = response.json()
+    image = ((body.get("data") or {}).get("productImageUpload") or {}).get("image")
+    if process and image:
+        tenant = Domain.objects.get(domain=client.host).tenant
+        with tenant_context(tenant):
+            product_image_process(image_id=int(image["id"]))
     return body

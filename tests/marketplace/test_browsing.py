@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,12 +17,11 @@ from accounts.models import Role
 from marketplace.models import Product
 from marketplace.services import (
     category_create,
-    product_image_upload,
     product_promotion_set,
     product_status_set,
 )
 from tests.conftest import make_user
-from tests.marketplace.builders import image_bytes, make_merchant, make_product
+from tests.marketplace.builders import add_image, image_bytes, make_merchant, make_product
 
 PAGE = """
 query($filter: MarketplaceFilter, $sort: MarketplaceSort, $first: Int, $after: String) {
@@ -234,9 +232,7 @@ def _fill(brand, count: int) -> None:
         for number in range(count):
             product = make_product(merchant, title=f"Deal {number}", category_ids=[first.pk, second.pk])
             for _ in range(2):
-                product_image_upload(
-                    actor=merchant, product=product, file=ContentFile(image_bytes("JPEG", (64, 48)))
-                )
+                add_image(merchant, product, image_bytes("JPEG", (64, 48)))
 
 
 def _count_queries(client, first: int) -> tuple[int, dict]:
@@ -271,9 +267,7 @@ def test_the_product_page_has_its_seo_data(gql, brand_a):
             + "</p>",
             expires_at=timezone.now() + dt.timedelta(days=3),
         )
-        image = product_image_upload(
-            actor=merchant, product=product, file=ContentFile(image_bytes()), alt_text="Boat"
-        )
+        image = add_image(merchant, product, image_bytes(), alt_text="Boat")
     domain = brand_a.domains.get().domain
     query = """
     query($slug: String!) { product(slug: $slug) {
@@ -409,9 +403,7 @@ def test_the_merchants_lists_cost_a_constant_number_of_queries(gql, brand_a):
         program = make_program(cascade_rates=[])
         products = [make_product(merchant, program=program) for _ in range(12)]
         for product in products:
-            product_image_upload(
-                actor=merchant, product=product, file=ContentFile(image_bytes("JPEG", (32, 32)))
-            )
+            add_image(merchant, product, image_bytes("JPEG", (32, 32)))
     for product in products:
         affiliate = make_user(brand_a, role=Role.AFFILIATE)
         with tenant_context(brand_a):

@@ -22,6 +22,7 @@ from PIL import Image
 from accounts.models import Role
 from marketplace.models import ProductImage
 from marketplace.services import product_image_delete, product_image_upload
+from marketplace.services.images import product_image_process
 from tests.conftest import make_user
 from tests.marketplace.builders import UPLOAD, image_bytes, make_merchant, make_product, upload
 
@@ -86,12 +87,28 @@ def test_a_file_is_judged_by_its_content_not_its_name_or_type(owned, brand_a):
 
 
 def test_a_truncated_image_is_refused(owned):
+    """Its header is whole, so the request takes it; decoding (in the worker) refuses it."""
     merchant_client, product, _ = owned
     data = image_bytes("JPEG", (400, 300))
 
     result = upload(merchant_client, product.pk, data[: len(data) // 2])
+    gallery = merchant_client.data(
+        "query($id: ID!) { product(id: $id) { images(includeUnready: true) { status processingError { field code message } } } }",
+        {"id": str(product.pk)},
+    )
 
-    assert result["data"]["productImageUpload"]["errors"][0]["code"] == "UNSUPPORTED_IMAGE"
+    assert result["data"]["productImageUpload"]["errors"] == []
+    assert result["data"]["productImageUpload"]["image"]["status"] == "PENDING"
+    assert gallery["product"]["images"] == [
+        {
+            "status": "FAILED",
+            "processingError": {
+                "field": "file",
+                "code": "UNSUPPORTED_IMAGE",
+                "message": "This image is damaged.",
+            },
+        }
+    ]
 
 
 def test_an_oversized_upload_is_refused_and_nothing_is_stored(owned, brand_a, s3_server):
@@ -144,9 +161,11 @@ def test_exif_orientation_is_applied_and_metadata_stripped(owned, brand_a):
     result = upload(merchant_client, product.pk, data)
 
     image = result["data"]["productImageUpload"]["image"]
-    assert (image["width"], image["height"]) == (200, 400)
+    assert (image["width"], image["height"]) == (400, 200)  # the header's, until processed
     with tenant_context(brand_a):
-        stored = _stored(ProductImage.objects.get().file_key)
+        row = ProductImage.objects.get()
+        stored = _stored(row.file_key)
+    assert (row.width, row.height) == (200, 400)
     cleaned = Image.open(io.BytesIO(stored))
     assert dict(cleaned.getexif()) == {}
     assert b"SecretCam" not in stored
@@ -269,6 +288,7 @@ def test_images_of_a_draft_are_shown_to_its_merchant_only(gql, brand_a, client):
     with tenant_context(brand_a):
         draft = make_product(merchant, active=False)
         image = product_image_upload(actor=merchant, product=draft, file=ContentFile(image_bytes()))
+        image = product_image_process(image_id=image.pk)
     host = brand_a.domains.get().domain
 
     anonymous = client.get(f"/media/{image.file_key}", HTTP_HOST=host)
@@ -316,6 +336,7 @@ def test_on_local_disk_the_stable_address_serves_the_file(gql, brand_a, client, 
             image = product_image_upload(
                 actor=merchant, product=product, file=ContentFile(image_bytes("PNG"))
             )
+            image = product_image_process(image_id=image.pk)
 
         response = client.get(f"/media/{image.thumbnail_key}", HTTP_HOST=brand_a.domains.get().domain)
 

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -43,7 +46,9 @@ from billing.models import (
 )
 from core.audit import audit_log
 from core.money import PRICE_ROUNDING, quantize
+from core.storage import TenantFileSystemStorage
 from core.tasks import enqueue_on_commit
+from core.tenancy import current_schema
 
 PREFIX = re.compile(r"^[A-Z0-9]{2,12}$")
 MOROCCAN_RIB = re.compile(r"^[0-9]{24}$")
@@ -373,12 +378,44 @@ def invoice_pdf_store(invoice: Invoice) -> bytes:
     return pdf
 
 
+INVOICE_LINK_SALT = "billing.invoice-download"
+
+
+class InvoiceLinkInvalidError(Exception):
+    """Not a link this brand signed for this invoice."""
+
+
+class InvoiceLinkExpiredError(Exception):
+    """A genuine link whose time is up."""
+
+
 def invoice_download_url(invoice: Invoice, seconds: int | None = None) -> str:
-    """A presigned link to the PDF, valid ``seconds`` (INVOICE_LINK_SECONDS by default)."""
+    """A link to the PDF valid ``seconds`` (INVOICE_LINK_SECONDS by default): presigned on S3;
+    on local disk (development) a signed path on the brand's host, served by
+    ``billing.views.invoice_pdf_view`` (see ``invoice_link_check``)."""
     if not invoice.pdf_key:
         return ""
     expire = seconds or settings.INVOICE_LINK_SECONDS
+    if isinstance(default_storage, TenantFileSystemStorage):
+        token = signing.dumps(
+            {"schema": current_schema(), "number": invoice.number, "expires": int(time.time()) + expire},
+            salt=INVOICE_LINK_SALT,
+        )
+        return f"/invoices/{quote(invoice.number)}.pdf?{urlencode({'token': token})}"
+    return str(default_storage.url(invoice.pdf_key, expire=expire))  # type: ignore[call-arg]
+
+
+def invoice_link_check(*, token: str, number: str, schema_name: str) -> None:
+    """Raise unless ``token`` is this brand's signature for invoice ``number`` and still valid.
+
+    The brand's schema is in the signed payload, so a link of brand A opened on brand B's host
+    (where an invoice may bear the same number) is refused like a forged one.
+    """
     try:
-        return str(default_storage.url(invoice.pdf_key, expire=expire))  # type: ignore[call-arg]
-    except TypeError:  # local disk in development: no signed links
-        return str(default_storage.url(invoice.pdf_key))
+        claims = signing.loads(token, salt=INVOICE_LINK_SALT)
+    except signing.BadSignature as error:
+        raise InvoiceLinkInvalidError from error
+    if not isinstance(claims, dict) or claims.get("schema") != schema_name or claims.get("number") != number:
+        raise InvoiceLinkInvalidError
+    if int(claims.get("expires", 0)) < time.time():
+        raise InvoiceLinkExpiredError

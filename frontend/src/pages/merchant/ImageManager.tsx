@@ -1,8 +1,13 @@
 /**
  * A product's gallery for its merchant: upload pictures through the app's own GraphQL multipart
  * request, write their alt text, put them in order, remove them.
+ *
+ * An upload comes back PENDING: a worker cleans and thumbnails it within seconds. While any
+ * image is pending the gallery is asked again every {@link PENDING_POLL_MS} ms; a pending image
+ * shows a placeholder, a FAILED one the reason (the merchant removes it).
  */
 import { useEffect, useId, useState } from "react";
+import { useClient } from "urql";
 
 import type { UserError } from "../../api/errors";
 import { useFormMutation } from "../../api/mutation";
@@ -11,6 +16,7 @@ import { uploadRequest } from "../../components/marketplace/multipart";
 import { localUrl } from "../../components/marketplace/urls";
 import { Empty } from "../../components/states";
 import { graphql } from "../../gql";
+import type { ProductImageStatus } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 
 export const ProductImageFields = graphql(`
@@ -24,8 +30,27 @@ export const ProductImageFields = graphql(`
     altText
     url
     thumbnailUrl
+    status
+    processingError {
+      field
+      code
+      message
+    }
   }
 `);
+
+export const ProductGalleryQuery = graphql(`
+  query ProductGallery($id: ID!) {
+    product(id: $id) {
+      id
+      images(includeUnready: true) {
+        ...ProductImageFields
+      }
+    }
+  }
+`);
+
+export const PENDING_POLL_MS = 1500;
 
 export const ProductImageUploadMutation = graphql(`
   mutation ProductImageUpload($productId: ID!, $file: Upload!, $altText: String!) {
@@ -94,6 +119,8 @@ export interface ManagedImage {
   width: number;
   height: number;
   sizeBytes: number;
+  status: ProductImageStatus;
+  processingError?: UserError | null;
 }
 
 export const ACCEPTED_IMAGES = "image/jpeg,image/png,image/webp";
@@ -153,7 +180,31 @@ export function ImageManager({ productId, images: initial, onChange }: { product
   const reorder = useFormMutation(ProductImagesReorderMutation, (data) => data.productImagesReorder);
   const remove = useFormMutation(ProductImageDeleteMutation, (data) => data.productImageDelete);
   const [status, setStatus] = useState("");
+  const client = useClient();
   useEffect(() => setImages(initial), [initial]);
+
+  const pendingIds = images
+    .filter((image) => image.status === "PENDING")
+    .map((image) => image.id)
+    .join(",");
+  useEffect(() => {
+    if (!pendingIds) return;
+    const timer = window.setTimeout(() => {
+      void client
+        .query(ProductGalleryQuery, { id: productId }, { requestPolicy: "network-only" })
+        .toPromise()
+        .then((result) => {
+          const fresh = new Map((result.data?.product?.images ?? []).map((image) => [image.id, image]));
+          setImages((current) => current.map((image) => fresh.get(image.id) ?? image));
+          const done = pendingIds.split(",").filter((id) => fresh.has(id) && fresh.get(id)?.status !== "PENDING");
+          if (done.length) {
+            setStatus(t("images.processed", { count: done.length }));
+            onChange?.();
+          }
+        });
+    }, PENDING_POLL_MS);
+    return () => window.clearTimeout(timer);
+  }, [pendingIds, client, productId, onChange, t]);
 
   const upload = async (files: FileList | null) => {
     if (!files || files.length === 0) return;
@@ -212,7 +263,18 @@ export function ImageManager({ productId, images: initial, onChange }: { product
         <ol className="managed-images" data-testid="managed-images">
           {images.map((image, index) => (
             <li key={image.id} className="managed-image" data-testid="managed-image" data-id={image.id}>
-              <img src={localUrl(image.thumbnailUrl)} alt={image.altText} />
+              {image.status === "READY" ? (
+                <img src={localUrl(image.thumbnailUrl)} alt={image.altText} />
+              ) : image.status === "PENDING" ? (
+                <div className="managed-image-placeholder" data-testid="image-pending" role="status">
+                  <span className="spinner spinner-inline" aria-hidden="true" /> {t("images.processing")}
+                </div>
+              ) : (
+                <div className="managed-image-placeholder managed-image-failed" data-testid="image-failed" role="alert">
+                  <strong>{t("images.failed")}</strong>
+                  {image.processingError ? <span>{message(image.processingError)}</span> : null}
+                </div>
+              )}
               <p className="muted small">
                 {index === 0 ? <strong>{t("images.cover")} · </strong> : null}
                 {image.width}×{image.height} · {number(Math.max(1, Math.round(image.sizeBytes / 1024)))} KB

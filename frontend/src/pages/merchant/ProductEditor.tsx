@@ -67,7 +67,7 @@ export const ProductEditFields = graphql(`
     categories {
       id
     }
-    images {
+    images(includeUnready: true) {
       ...ProductImageFields
     }
     commissionRule {
