@@ -3,8 +3,8 @@ brand's currency and language (a local one with coordinates, the deal of the day
 ones, one ending soon), images drawn with Pillow and stored like uploads, and the demo
 affiliate's requests (one approved with a product link, one pending). Idempotent.
 
-It runs before the billing demo creates the merchant plans, so the demo merchant lists more
-products than the Free plan allows: creating one more shows the quota error.
+It runs after the billing demo has put the demo merchant on the Starter plan, whose quota leaves
+room for more products than the demo lists.
 """
 
 from __future__ import annotations
@@ -261,10 +261,10 @@ def demo_marketplace_ensure(*, merchant: User, affiliate: User, currency: str, l
                 actor=None, product=product, featured=deal.featured, deal_of_the_day=deal.deal_of_the_day
             )
         products.append((product, deal))
-    _demo_requests(affiliate, [product for product, _ in products])
+    _demo_requests(affiliate, [product for product, _ in products], french=language == "fr")
 
 
-def _demo_requests(user: User, products: list[Product]) -> None:
+def _demo_requests(user: User, products: list[Product], *, french: bool) -> None:
     """The demo affiliate promotes the auto-approving deal (with a link) and waits on another."""
     member = Affiliate.objects.filter(user=user, status=AffiliateStatus.APPROVED).first()
     if member is None:
@@ -277,10 +277,15 @@ def _demo_requests(user: User, products: list[Product]) -> None:
             product_link_create(user=user, product=product, utm={"utm_source": "demo"})
     pending, approved = products[0], products[1]
     for product, message in (
-        (pending, "I write about spas in my city."),
-        (approved, "My readers love massages."),
+        (pending, "J'écris sur les spas de ma ville." if french else "I write about spas in my city."),
+        (approved, "Mes lecteurs adorent les massages." if french else "My readers love massages."),
     ):
         if not AffiliationRequest.objects.filter(product=product, affiliate=member).exists():
             affiliation_request_create(user=user, product=product, message=message)
     request = AffiliationRequest.objects.get(product=approved, affiliate=member)
-    affiliation_request_decide(actor=approved.merchant, request=request, approve=True, note="Welcome aboard!")
+    affiliation_request_decide(
+        actor=approved.merchant,
+        request=request,
+        approve=True,
+        note="Bienvenue !" if french else "Welcome aboard!",
+    )

@@ -111,6 +111,7 @@ export type CommissionStatus =
 
 export type ContactChannel =
   | 'DISCORD'
+  | 'EMAIL'
   | 'TELEGRAM'
   | 'WHATSAPP';
 
@@ -290,9 +291,9 @@ export type OrderItemInput = {
 };
 
 export type OrderPlaceInput = {
-  /** Bank transfer: @username (Telegram), +E.164 number (WhatsApp) or username (Discord). */
+  /** Bank transfer: an email (default: payerEmail), @username (Telegram), +E.164 number (WhatsApp) or username (Discord). */
   contact?: string;
-  /** Bank transfer: Telegram, WhatsApp or Discord. */
+  /** Bank transfer: email (the default), Telegram, WhatsApp or Discord. */
   contactChannel?: ContactChannel | null | undefined;
   couponCode?: string;
   /** Where the vouchers go (default: my account's). */
@@ -339,7 +340,7 @@ export type PlanPaymentProvider =
   | 'STRIPE';
 
 export type PlanSubscribeInput = {
-  /** @username (Telegram), +E.164 number (WhatsApp) or username (Discord). */
+  /** An email (default: payerEmail), @username (Telegram), +E.164 number (WhatsApp) or username (Discord). */
   contact?: string;
   contactChannel?: ContactChannel | null | undefined;
   payerEmail?: string;

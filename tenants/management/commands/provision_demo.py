@@ -65,12 +65,13 @@ class Command(BaseCommand):
                     subdomain=spec["subdomain"],
                     currency=tenant.currency,
                     affiliate_user=users[Role.AFFILIATE],
+                    language=tenant.language,
                 )
+                demo_billing_ensure(merchant=users[Role.MERCHANT], brand_admin=users[Role.BRAND_ADMIN])
                 demo_marketplace_ensure(
                     merchant=users[Role.MERCHANT],
                     affiliate=users[Role.AFFILIATE],
                     currency=tenant.currency,
                     language=tenant.language,
                 )
-                demo_billing_ensure()
         self.stdout.write("Demo brands and users:\n" + "\n".join(lines))
