@@ -13,6 +13,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -159,9 +160,49 @@ def _deals(language: str, currency: str) -> list[DemoDeal]:
     ]
 
 
+IMAGE_SIZE = (1200, 675)
+# The deal cards and the gallery crop images to 3:2 (object-fit: cover), the admin tables' row
+# thumbnails to 7:5: of a 1200 x 675 image only about the middle 945 px stay visible. The title is
+# drawn inside this box (left, top, right, bottom), centred.
+SAFE_AREA = (150, 70, 1050, 605)
+# The DejaVu subset shipped for invoices (Latin with accents, Greek, Cyrillic): Pillow's default
+# font has no "à" or "é". No emoji: this font has none.
+DEMO_FONT_PATH = Path(__file__).resolve().parent.parent / "billing" / "fonts" / "DejaVuSans-Bold.ttf"
+TITLE_LINE_SPACING = 1.25
+TITLE_MAX_LINES = 3
+
+
+def _wrap(draw: ImageDraw.ImageDraw, title: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in title.split():
+        candidate = f"{line} {word}".strip()
+        if line and draw.textlength(candidate, font=font) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
+def _title_layout(draw: ImageDraw.ImageDraw, title: str) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest font size (64 down to 24) at which the title fits the safe area in at most
+    three lines, no word cut."""
+    left, top, right, bottom = SAFE_AREA
+    for size in range(64, 22, -4):
+        font = ImageFont.truetype(str(DEMO_FONT_PATH), size=size)
+        lines = _wrap(draw, title, font, right - left)
+        widest = max((draw.textlength(line, font=font) for line in lines), default=0)
+        height = len(lines) * size * TITLE_LINE_SPACING
+        if len(lines) <= TITLE_MAX_LINES and widest <= right - left and height <= bottom - top:
+            return font, lines
+    return font, lines[:TITLE_MAX_LINES]
+
+
 def demo_image(title: str, color: tuple[int, int, int], variant: int) -> bytes:
-    """A 1200 x 675 gradient with the deal's title: demo images made here, never downloaded."""
-    width, height = 1200, 675
+    """A 1200 x 675 gradient with the deal's title centred in the safe area: demo images made
+    here, never downloaded."""
+    width, height = IMAGE_SIZE
     image = Image.new("RGB", (width, height), color)
     draw = ImageDraw.Draw(image)
     shade = 0.55 if variant else 0.35
@@ -169,18 +210,13 @@ def demo_image(title: str, color: tuple[int, int, int], variant: int) -> bytes:
         mix = y / height * shade
         row = tuple(int(channel * (1 - mix)) for channel in color)
         draw.line([(0, y), (width, y)], fill=row)
-    font = ImageFont.load_default(size=52)
-    words, lines, line = title.split(), [], ""
-    for word in words:
-        candidate = f"{line} {word}".strip()
-        if draw.textlength(candidate, font=font) > width - 160:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    lines.append(line)
-    for number, text in enumerate(lines[:4]):
-        draw.text((80, 380 + number * 66), text, fill=(255, 255, 255), font=font)
+    font, lines = _title_layout(draw, title)
+    left, top, right, bottom = SAFE_AREA
+    line_height = font.size * TITLE_LINE_SPACING
+    y = top + (bottom - top - line_height * len(lines)) / 2 + line_height / 2
+    for text in lines:
+        draw.text(((left + right) / 2, y), text, fill=(255, 255, 255), font=font, anchor="mm")
+        y += line_height
     output = io.BytesIO()
     image.save(output, "JPEG", quality=85)
     return output.getvalue()
