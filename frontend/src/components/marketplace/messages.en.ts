@@ -42,6 +42,8 @@ export const marketplaceEn = {
   "market.clear": "Clear filters",
   "market.sort": "Sort by",
   "market.empty": "No deal matches these filters.",
+  "market.none": "No deals yet.",
+  "market.noneHint": "Deals show up here as soon as merchants publish them.",
   "market.emptyHint": "Widen the price range or clear the filters to see every deal.",
   "market.close": "Close",
 

@@ -41,6 +41,8 @@ export const marketplaceFr: Record<MarketplaceMessageKey, string> = {
   "market.clear": "Effacer les filtres",
   "market.sort": "Trier par",
   "market.empty": "Aucune offre ne correspond à ces filtres.",
+  "market.none": "Pas encore d'offres.",
+  "market.noneHint": "Les offres apparaissent ici dès que les marchands les publient.",
   "market.emptyHint": "Élargissez la fourchette de prix ou effacez les filtres pour tout voir.",
   "market.close": "Fermer",
 
