@@ -210,6 +210,8 @@ export const marketplaceEn = {
   "purpose.MEMBERSHIP": "Membership",
 
   "order.PENDING_PAYMENT": "Awaiting payment",
+  "order.PENDING_PAYMENT.TRANSACTION_SUBMITTED": "Transfer reported — awaiting verification",
+  "order.PENDING_PAYMENT.VERIFIED": "Transfer verified — awaiting confirmation",
   "order.PAID": "Paid",
   "order.CANCELLED": "Cancelled",
   "order.REFUNDED": "Refunded",

@@ -209,6 +209,8 @@ export const marketplaceFr: Record<MarketplaceMessageKey, string> = {
   "purpose.MEMBERSHIP": "Adhésion",
 
   "order.PENDING_PAYMENT": "En attente de paiement",
+  "order.PENDING_PAYMENT.TRANSACTION_SUBMITTED": "Virement signalé — en attente de vérification",
+  "order.PENDING_PAYMENT.VERIFIED": "Virement vérifié — en attente de confirmation",
   "order.PAID": "Payée",
   "order.CANCELLED": "Annulée",
   "order.REFUNDED": "Remboursée",
