@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.selectors import user_by_email
 from affiliation.models import Affiliate
+from billing.models import Payment, PaymentStatus
 from billing.services.plans import merchant_plan, product_quota_error
 from ledger.selectors import affiliate_balance
 from marketplace.models import Category, Product
@@ -44,6 +45,9 @@ def test_every_role_of_each_demo_brand_can_do_its_main_job(demo_brands):
             assert max(balances) > Decimal(0), subdomain
 
             assert WithdrawalRequest.objects.filter(status="requested").count() == 1, subdomain
+
+            reported = Payment.objects.filter(status=PaymentStatus.TRANSACTION_SUBMITTED)
+            assert [payment.payer.email for payment in reported] == [f"customer@{subdomain}.test"]
 
 
 def test_the_demo_merchant_plans_are_in_the_brands_currency(demo_brands):

@@ -10,7 +10,7 @@ from accounts.models import Role
 from accounts.selectors import user_by_email
 from accounts.services import user_create
 from affiliation.demo import demo_program_ensure
-from billing.demo import demo_billing_ensure
+from billing.demo import demo_billing_ensure, demo_customer_order_ensure
 from marketplace.demo import demo_marketplace_ensure
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url
@@ -74,4 +74,5 @@ class Command(BaseCommand):
                     currency=tenant.currency,
                     language=tenant.language,
                 )
+                demo_customer_order_ensure(customer=users[Role.CUSTOMER])
         self.stdout.write("Demo brands and users:\n" + "\n".join(lines))
