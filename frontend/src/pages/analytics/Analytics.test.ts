@@ -19,4 +19,11 @@ describe("analytics breakdown labels", () => {
     expect(breakdownLabel(fr, "LINK", { value: "12", label: "Spa (abc)" })).toBe("Spa (abc)");
     expect(breakdownLabel(fr, "COUNTRY", { value: "FR", label: "FR" })).toBe("FR");
   });
+
+  it("words the codes of devices and traffic sources", () => {
+    const fr = (key: Parameters<typeof translate>[1]) => translate("fr", key);
+    expect(breakdownLabel(fr, "DEVICE", { value: "desktop", label: "desktop" })).toBe("Ordinateur");
+    expect(breakdownLabel(fr, "SOURCE", { value: "direct", label: "direct" })).toBe("Accès direct");
+    expect(breakdownLabel(fr, "BROWSER", { value: "Chrome", label: "Chrome" })).toBe("Chrome");
+  });
 });

@@ -205,10 +205,14 @@ const DIMENSIONS: Record<AnalyticsDimension, MessageKey> = {
   SOURCE: "analytics.bySource",
 };
 
-/** A breakdown row's name: the server's label, or for the empty value ("none": a sale by coupon,
- * a click from an unknown country) the UI's own words for that dimension. */
+/** A breakdown row's name: the UI's words for the codes it knows (the empty value, "none": a sale
+ * by coupon, a click from an unknown country; a device type, a traffic source), else the
+ * server's label (a link's title, a product's name). */
 export function breakdownLabel(t: I18n["t"], dimension: AnalyticsDimension, row: { value: string; label: string }): string {
-  if (row.value) return row.label || row.value;
+  if (row.value) {
+    const known = `analytics.value.${dimension}.${row.value}`;
+    return isMessageKey(known) ? t(known) : row.label || row.value;
+  }
   const key = `analytics.none.${dimension}`;
   return isMessageKey(key) ? t(key) : t("analytics.none");
 }
