@@ -207,13 +207,13 @@ function LinksPage({ program, picker }: MembershipContext) {
         <section aria-labelledby="links-list-title">
           <div className="toolbar">
             <h2 id="links-list-title" className="card-title">
-              {t("links.yours")} {result.data ? <span className="muted">({result.data.myLinks.totalCount})</span> : null}
+              {t("links.yours")} {result.data ? <span className="muted">({result.data.myLinks.totalCount})</span> : null}{" "}
+              {live ? (
+                <span className="badge badge-success" data-testid="links-live">
+                  {t("dashboard.live")}
+                </span>
+              ) : null}
             </h2>
-            {live ? (
-              <span className="badge badge-success" data-testid="links-live">
-                {t("dashboard.live")}
-              </span>
-            ) : null}
             <label className="inline-check">
               <input type="checkbox" checked={includeArchived} onChange={(event) => setIncludeArchived(event.target.checked)} />
               {t("links.showArchived")}
