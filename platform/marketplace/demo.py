@@ -206,10 +206,10 @@ def demo_image(title: str, color: tuple[int, int, int], variant: int) -> bytes:
     image = Image.new("RGB", (width, height), color)
     draw = ImageDraw.Draw(image)
     shade = 0.55 if variant else 0.35
-    for y in range(height):
-        mix = y / height * shade
+    for row_y in range(height):
+        mix = row_y / height * shade
         row = tuple(int(channel * (1 - mix)) for channel in color)
-        draw.line([(0, y), (width, y)], fill=row)
+        draw.line([(0, row_y), (width, row_y)], fill=row)
     font, lines = _title_layout(draw, title)
     left, top, right, bottom = SAFE_AREA
     line_height = font.size * TITLE_LINE_SPACING
