@@ -263,7 +263,9 @@ class PayerInput:
     payer_email: str = ""
     contact_channel: ContactChannelEnum | None = None
     contact: str = strawberry.field(
-        default="", description="@username (Telegram), +E.164 number (WhatsApp) or username (Discord)."
+        default="",
+        description="An email (default: payerEmail), @username (Telegram), +E.164 number (WhatsApp) "
+        "or username (Discord).",
     )
 
 

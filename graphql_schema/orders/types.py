@@ -214,11 +214,13 @@ class OrderPlaceInput:
     )
     payer_email: str = strawberry.field(default="", description="Bank transfer: where we reach you.")
     contact_channel: ContactChannelEnum | None = strawberry.field(
-        default=None, description="Bank transfer: Telegram, WhatsApp or Discord."
+        default=None,
+        description="Bank transfer: email (the default), Telegram, WhatsApp or Discord.",
     )
     contact: str = strawberry.field(
         default="",
-        description="Bank transfer: @username (Telegram), +E.164 number (WhatsApp) or username (Discord).",
+        description="Bank transfer: an email (default: payerEmail), @username (Telegram), "
+        "+E.164 number (WhatsApp) or username (Discord).",
     )
 
 

@@ -44,6 +44,7 @@ class PaymentPurposeEnum(Enum):
 
 @strawberry.enum(name="ContactChannel")
 class ContactChannelEnum(Enum):
+    EMAIL = "email"
     TELEGRAM = "telegram"
     WHATSAPP = "whatsapp"
     DISCORD = "discord"

@@ -1,5 +1,7 @@
 """Demo data of the affiliate engine for `make run`: a program with the reference rules, an
-affiliate with a referred recruit, a link, a coupon and a few sales. Idempotent."""
+affiliate with a referred recruit, a link, a coupon and a few sales, some past their hold (an
+available balance) and one withdrawal waiting in the brand admin's queue. Idempotent; texts in
+the brand's language."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.selectors import user_by_email
 from accounts.services import user_create
-from affiliation.models import Affiliate, Link, Program
+from affiliation.models import Affiliate, AffiliateStatus, Link, Program, WithdrawalMethod
 from affiliation.services import (
     affiliate_join,
     commissions_release_due,
@@ -24,6 +26,9 @@ from affiliation.services import (
     link_create,
     program_create,
 )
+from ledger.selectors import affiliate_balance
+from payouts.models import WithdrawalRequest
+from payouts.services import withdrawal_request
 
 DEMO_PROGRAM_SLUG = "partners"
 
@@ -34,21 +39,46 @@ def demo_recruit_login(subdomain: str) -> tuple[str, str]:
 
 
 def demo_program_ensure(
-    *, brand_name: str, brand_url: str, subdomain: str, currency: str, affiliate_user: User
+    *,
+    brand_name: str,
+    brand_url: str,
+    subdomain: str,
+    currency: str,
+    affiliate_user: User,
+    language: str = "en",
 ) -> Program:
     """Tiers 20/25/30 %, cascade 10 %/5 %, 30-day hold and cookie window, minimum withdrawal 10,
     PayPal and bank transfer: the rules of the reference programs."""
     program = Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first()
-    if program is not None:
+    if program is None:
+        program = _demo_program_create(
+            brand_name=brand_name,
+            brand_url=brand_url,
+            subdomain=subdomain,
+            currency=currency,
+            affiliate_user=affiliate_user,
+            french=language == "fr",
+        )
+    else:
         _demo_urls_follow(program, brand_url=brand_url)
-        return program
+    demo_withdrawal_ensure(affiliate_user=affiliate_user, program=program)
+    return program
+
+
+def _demo_program_create(
+    *, brand_name: str, brand_url: str, subdomain: str, currency: str, affiliate_user: User, french: bool
+) -> Program:
     program = program_create(
         actor=None,
-        name=f"{brand_name} partner program",
+        name=f"Programme partenaires {brand_name}" if french else f"{brand_name} partner program",
         slug=DEMO_PROGRAM_SLUG,
         landing_url=f"{brand_url}/",
         currency=currency,
-        description="Earn on every sale you refer, and on the sales of the partners you invite.",
+        description=(
+            "Gagnez sur chaque vente que vous apportez, et sur celles des partenaires que vous invitez."
+            if french
+            else "Earn on every sale you refer, and on the sales of the partners you invite."
+        ),
         cascade_rates=[Decimal(10), Decimal(5)],
         recurring_mode="months",
         recurring_months=12,
@@ -63,7 +93,9 @@ def demo_program_ensure(
         full_name="Demo Recruit",
     )
     recruit = affiliate_join(user=recruit_user, program=program, referral_code=member.referral_code)
-    link_create(affiliate=member, title="Homepage", utm={"utm_source": "demo"})
+    link_create(
+        affiliate=member, title="Page d'accueil" if french else "Homepage", utm={"utm_source": "demo"}
+    )
     _demo_sales(member, recruit, subdomain, currency)
     return program
 
@@ -85,14 +117,17 @@ def _demo_urls_follow(program: Program, *, brand_url: str) -> None:
 def _demo_sales(member: Affiliate, recruit: Affiliate, subdomain: str, currency: str) -> None:
     member_coupon = coupon_create(actor=None, affiliate=member, code=f"{subdomain.upper()}10")
     recruit_coupon = coupon_create(actor=None, affiliate=recruit, code=f"{subdomain.upper()}FRIEND")
-    long_ago = timezone.now() - dt.timedelta(days=45)
-    sales = [
+    now = timezone.now()
+    long_ago = now - dt.timedelta(days=45)
+    past_hold = [
         ("demo-1001", "120.00", member_coupon.code, long_ago),
         ("demo-1002", "80.00", member_coupon.code, long_ago),
-        ("demo-1003", "200.00", recruit_coupon.code, timezone.now() - dt.timedelta(days=3)),
-        ("demo-1004", "60.00", member_coupon.code, timezone.now() - dt.timedelta(days=1)),
     ]
-    for order_id, amount, coupon, occurred_at in sales:
+    recent = [
+        ("demo-1003", "200.00", recruit_coupon.code, now - dt.timedelta(days=3)),
+        ("demo-1004", "60.00", member_coupon.code, now - dt.timedelta(days=1)),
+    ]
+    for order_id, amount, coupon, occurred_at in past_hold:
         conversion_record(
             source="platform",
             order_id=order_id,
@@ -102,5 +137,35 @@ def _demo_sales(member: Affiliate, recruit: Affiliate, subdomain: str, currency:
             occurred_at=occurred_at,
         )
     conversion_refund(source="platform", order_id="demo-1002", refund_id="demo-refund")
-    # The first sales are past the hold period in the story; make them available.
-    commissions_release_due(now=timezone.now() + dt.timedelta(days=30) - dt.timedelta(days=3, hours=1))
+    # The hold runs from the moment a commission is recorded (now, for the demo), but in the
+    # story the first sales are 45 days old: release them as the beat job would have, and only
+    # them, so the affiliate has both an available and a pending balance.
+    commissions_release_due(now=now + dt.timedelta(days=member.program.hold_days, minutes=5))
+    for order_id, amount, coupon, occurred_at in recent:
+        conversion_record(
+            source="platform",
+            order_id=order_id,
+            amount=amount,
+            currency=currency,
+            coupon_code=coupon,
+            occurred_at=occurred_at,
+        )
+
+
+def demo_withdrawal_ensure(*, affiliate_user: User, program: Program) -> WithdrawalRequest | None:
+    """One withdrawal by PayPal waiting in the brand admin's queue, for part of the demo
+    affiliate's available balance, so that the affiliate still has some left to withdraw."""
+    member = Affiliate.objects.filter(
+        user=affiliate_user, program=program, status=AffiliateStatus.APPROVED
+    ).first()
+    if member is None or WithdrawalRequest.objects.filter(affiliate=member).exists():
+        return None
+    available = affiliate_balance(member).available
+    if available < program.minimum_withdrawal * 2:
+        return None
+    return withdrawal_request(
+        affiliate=member,
+        amount=program.minimum_withdrawal,
+        method=WithdrawalMethod.PAYPAL,
+        details={"email": affiliate_user.email},
+    )

@@ -489,14 +489,31 @@ def _breakdown_rows(
     return found, omitted
 
 
-_NONE_LABELS = {
-    Dimension.LINK.value: "No link (coupon or direct sale)",
-    OFFER: "No offer",
-    Dimension.COUNTRY.value: "Unknown",
-    Dimension.DEVICE.value: "Unknown",
-    Dimension.BROWSER.value: "Unknown",
-    Dimension.SOURCE.value: "Not from traffic",
+# The name of the empty value ("none": a sale by coupon, a click from an unknown country) in the
+# CSV export, in the brand's language. The API leaves it out (an empty label) and the web app
+# says it in the reader's language.
+NONE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        Dimension.LINK.value: "No link (coupon or direct sale)",
+        OFFER: "No offer",
+        Dimension.COUNTRY.value: "Unknown",
+        Dimension.DEVICE.value: "Unknown",
+        Dimension.BROWSER.value: "Unknown",
+        Dimension.SOURCE.value: "Not from traffic",
+    },
+    "fr": {
+        Dimension.LINK.value: "Sans lien (coupon ou vente directe)",
+        OFFER: "Sans offre",
+        Dimension.COUNTRY.value: "Inconnu",
+        Dimension.DEVICE.value: "Inconnu",
+        Dimension.BROWSER.value: "Inconnu",
+        Dimension.SOURCE.value: "Hors trafic",
+    },
 }
+
+
+def none_label(dimension: str, language: str) -> str:
+    return NONE_LABELS.get(language, NONE_LABELS["en"]).get(dimension, "")
 
 
 def _labels(found: dict[str, list[tuple[str, Metrics]]], scope: AnalyticsScope) -> dict[tuple[str, str], str]:
@@ -542,7 +559,7 @@ def _breakdowns(rows: _Rows, dimensions: Iterable[str], top: int | None) -> tupl
             rows=[
                 BreakdownRow(
                     value=key,
-                    label=labels.get((dimension, key)) or (key if key else _NONE_LABELS.get(dimension, "")),
+                    label=labels.get((dimension, key)) or key,
                     metrics=metrics,
                 )
                 for key, metrics in entries

@@ -44,6 +44,7 @@ from analytics.selectors import (
     analytics_breakdown,
     analytics_scope_for,
     analytics_series,
+    none_label,
 )
 from analytics.services import (
     PATH_MAX_LENGTH,
@@ -257,6 +258,7 @@ def export_csv_view(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
     try:
         report_filter = filter_from_query(request.GET)
         default_currency = str(request.tenant.currency)  # type: ignore[attr-defined]
+        language = str(request.tenant.language)  # type: ignore[attr-defined]
         breakdown = request.GET.get("breakdown")
         if breakdown:
             currency, found = analytics_breakdown(
@@ -268,7 +270,12 @@ def export_csv_view(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
             if found is None:
                 raise ValidationError(f"The {breakdown} breakdown is not available with this filter.")
             rows = [["dimension", "value", "label", *_METRIC_COLUMNS]] + [
-                [found.dimension, row.value, row.label, *_metric_cells(row.metrics, currency)]
+                [
+                    found.dimension,
+                    row.value,
+                    row.label or none_label(found.dimension, language),
+                    *_metric_cells(row.metrics, currency),
+                ]
                 for row in found.rows
             ]
             name = f"analytics-{breakdown}"

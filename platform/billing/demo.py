@@ -1,5 +1,8 @@
-"""Demo data of billing for `make run`: the reference merchant plans (in MAD, as the brands of
-the seeds price them) and a membership plan linked to the brand's partner program. Idempotent."""
+"""Demo data of billing for `make run`: the reference merchant plans in the brand's currency, a
+membership plan linked to the brand's partner program, and the demo merchant on the Starter plan
+(paid by a confirmed bank transfer), so it can list the demo catalog and one more product, and
+the demo customer's order whose bank transfer waits for the brand admin's verification.
+Idempotent; texts in the brand's language."""
 
 from __future__ import annotations
 
@@ -8,36 +11,62 @@ from typing import Any
 
 from django.db import connection
 
+from accounts.models import User
 from affiliation.models import Program
-from billing.models import BillingSettings, MembershipPlan, MerchantPlan
+from billing.models import (
+    BillingSettings,
+    ContactChannel,
+    MembershipPlan,
+    MerchantPlan,
+    MerchantSubscription,
+    PaymentProvider,
+)
+from billing.services.checkout import order_checkout
 from billing.services.invoices import billing_settings, billing_settings_update
 from billing.services.memberships import membership_plan_create
+from billing.services.payments import (
+    bank_transfer_available,
+    payment_confirm,
+    payment_submit_transaction,
+    payment_verify,
+)
 from billing.services.plans import merchant_plan_create
+from billing.services.subscriptions import PayerDetails, plan_subscribe
+from marketplace.models import Order, Product, ProductStatus
 
 DEMO_PLAN_CURRENCY = "MAD"
-# code, name, monthly price, product quota (None: unlimited), platform fee %
-DEMO_MERCHANT_PLANS: list[tuple[str, str, Decimal, int | None, Decimal]] = [
-    ("free", "Free", Decimal("0"), 5, Decimal("10")),
-    ("starter", "Starter", Decimal("299"), 50, Decimal("5")),
-    ("pro", "Pro", Decimal("799"), 200, Decimal("3")),
-    ("enterprise", "Enterprise", Decimal("1999"), None, Decimal("2")),
+# code, English name, French name, product quota (None: unlimited), platform fee %
+DEMO_MERCHANT_PLANS: list[tuple[str, str, str, int | None, Decimal]] = [
+    ("free", "Free", "Gratuit", 5, Decimal("10")),
+    ("starter", "Starter", "Starter", 50, Decimal("5")),
+    ("pro", "Pro", "Pro", 200, Decimal("3")),
+    ("enterprise", "Enterprise", "Entreprise", None, Decimal("2")),
 ]
+# Monthly prices of the plans above, per currency (a currency not listed takes the EUR figures).
+DEMO_PLAN_PRICES: dict[str, tuple[Decimal, ...]] = {
+    "MAD": (Decimal("0"), Decimal("299"), Decimal("799"), Decimal("1999")),
+    "EUR": (Decimal("0"), Decimal("29"), Decimal("79"), Decimal("199")),
+}
 DEMO_MEMBERSHIP_CODE = "club"
+DEMO_MERCHANT_PLAN_CODE = "starter"
 
 
 def demo_merchant_plans_ensure(
-    *, currency: str = DEMO_PLAN_CURRENCY, actor: Any = None
+    *, currency: str = DEMO_PLAN_CURRENCY, language: str = "en", actor: Any = None
 ) -> list[MerchantPlan]:
-    """Free 0/month with 5 products and a 10 % fee, Starter 299 with 50 and 5 %, Pro 799 with 200
-    and 3 %, Enterprise 1999 unlimited and 2 %; paid plans with a 14-day trial."""
+    """Free 0/month with 5 products and a 10 % fee, Starter 299 MAD (29 EUR) with 50 and 5 %, Pro
+    799 (79) with 200 and 3 %, Enterprise 1999 (199) unlimited and 2 %; paid plans with a 14-day
+    trial."""
+    prices = DEMO_PLAN_PRICES.get(currency, DEMO_PLAN_PRICES["EUR"])
     plans = []
-    for position, (code, name, price, quota, fee) in enumerate(DEMO_MERCHANT_PLANS):
+    for position, (code, english, french, quota, fee) in enumerate(DEMO_MERCHANT_PLANS):
         plan = MerchantPlan.objects.filter(code=code).first()
+        price = prices[position]
         if plan is None:
             plan = merchant_plan_create(
                 actor=actor,
                 code=code,
-                name=name,
+                name=french if language == "fr" else english,
                 price=price,
                 currency=currency,
                 interval="month",
@@ -50,7 +79,7 @@ def demo_merchant_plans_ensure(
     return plans
 
 
-def demo_membership_plan_ensure(*, program: Program | None) -> MembershipPlan | None:
+def demo_membership_plan_ensure(*, program: Program | None, language: str = "en") -> MembershipPlan | None:
     """A monthly club membership; its members' payments earn their referrer the program's
     recurring commission."""
     if program is None:
@@ -63,7 +92,9 @@ def demo_membership_plan_ensure(*, program: Program | None) -> MembershipPlan | 
         actor=None,
         code=DEMO_MEMBERSHIP_CODE,
         name="Club",
-        description="Members-only deals every week; cancel anytime.",
+        description="Des offres réservées aux membres chaque semaine ; résiliable à tout moment."
+        if language == "fr"
+        else "Members-only deals every week; cancel anytime.",
         price=price,
         currency=program.currency,
         interval="month",
@@ -96,15 +127,70 @@ def demo_billing_settings_ensure() -> BillingSettings:
         bank_iban="MA64011519000001205000534921" if moroccan else "FR1420041010050500013M02606",
         bank_bic="BCMAMAMC" if moroccan else "PSSTFRPPLIL",
         bank_instructions=(
-            "Quote the payment reference in the transfer's label; we confirm within one business day."
+            "Indiquez la référence du paiement dans le libellé du virement ; "
+            "nous confirmons sous un jour ouvré."
+            if tenant.language == "fr"
+            else "Quote the payment reference in the transfer's label; we confirm within one business day."
         ),
     )
 
 
-def demo_billing_ensure() -> None:
-    """Called by provision_demo inside each demo brand, after the partner program exists."""
+def demo_merchant_subscription_ensure(*, merchant: User, brand_admin: User) -> MerchantSubscription | None:
+    """The demo merchant on the Starter plan, paid by bank transfer as a merchant and a brand admin
+    would: transfer reported, verified, confirmed (which issues the invoice). Left alone once the
+    merchant has a subscription."""
+    existing = MerchantSubscription.objects.filter(merchant=merchant).first()
+    plan = MerchantPlan.objects.filter(code=DEMO_MERCHANT_PLAN_CODE, is_active=True).first()
+    if existing is not None or plan is None:
+        return existing
+    result = plan_subscribe(
+        merchant=merchant,
+        plan=plan,
+        provider=PaymentProvider.BANK_TRANSFER,
+        payer=PayerDetails(
+            name=merchant.full_name, email=merchant.email, contact_channel="email", contact=merchant.email
+        ),
+    )
+    if result.bank_transfer is None:
+        return result.subscription
+    payment = payment_submit_transaction(
+        payment=result.bank_transfer.payment, actor=merchant, transaction_id="DEMO-TRANSFER-0001"
+    )
+    payment = payment_verify(payment=payment, actor=brand_admin)
+    payment_confirm(payment=payment, actor=brand_admin)
+    return MerchantSubscription.objects.get(merchant=merchant)
+
+
+def demo_customer_order_ensure(*, customer: User) -> Order | None:
+    """One order paid by bank transfer that the customer reported: the brand admin's payment
+    queue has a transfer to verify, the customer an order to follow. Left alone once the customer
+    has ordered."""
+    if Order.objects.filter(customer=customer).exists():
+        return None
+    product = Product.objects.filter(status=ProductStatus.ACTIVE).order_by("pk").first()
+    if product is None or not bank_transfer_available():
+        return None
+    result = order_checkout(
+        customer=customer,
+        items=[(product, 1)],
+        provider=PaymentProvider.BANK_TRANSFER,
+        payer_name=customer.full_name,
+        payer_email=customer.email,
+        contact_channel=ContactChannel.EMAIL,
+    )
+    payment_submit_transaction(payment=result.payment, actor=customer, transaction_id="DEMO-TRANSFER-0002")
+    return result.order
+
+
+def demo_billing_ensure(*, merchant: User, brand_admin: User) -> None:
+    """Called by provision_demo inside each demo brand, after the partner program exists and
+    before the demo catalog (whose size needs the Starter plan's quota)."""
     from affiliation.demo import DEMO_PROGRAM_SLUG
 
+    tenant = connection.tenant  # type: ignore[attr-defined]
     demo_billing_settings_ensure()
-    demo_merchant_plans_ensure()
-    demo_membership_plan_ensure(program=Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first())
+    demo_merchant_plans_ensure(currency=tenant.currency, language=tenant.language)
+    demo_membership_plan_ensure(
+        program=Program.objects.filter(slug=DEMO_PROGRAM_SLUG).first(), language=tenant.language
+    )
+    demo_merchant_subscription_ensure(merchant=merchant, brand_admin=brand_admin)

@@ -173,6 +173,7 @@ class PaymentPurpose(models.TextChoices):
 
 
 class ContactChannel(models.TextChoices):
+    EMAIL = "email", "Email"
     TELEGRAM = "telegram", "Telegram"
     WHATSAPP = "whatsapp", "WhatsApp"
     DISCORD = "discord", "Discord"

@@ -3,8 +3,8 @@ brand's currency and language (a local one with coordinates, the deal of the day
 ones, one ending soon), images drawn with Pillow and stored like uploads, and the demo
 affiliate's requests (one approved with a product link, one pending). Idempotent.
 
-It runs before the billing demo creates the merchant plans, so the demo merchant lists more
-products than the Free plan allows: creating one more shows the quota error.
+It runs after the billing demo has put the demo merchant on the Starter plan, whose quota leaves
+room for more products than the demo lists.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -160,28 +161,63 @@ def _deals(language: str, currency: str) -> list[DemoDeal]:
     ]
 
 
-def demo_image(title: str, color: tuple[int, int, int], variant: int) -> bytes:
-    """A 1200 x 675 gradient with the deal's title: demo images made here, never downloaded."""
-    width, height = 1200, 675
-    image = Image.new("RGB", (width, height), color)
-    draw = ImageDraw.Draw(image)
-    shade = 0.55 if variant else 0.35
-    for y in range(height):
-        mix = y / height * shade
-        row = tuple(int(channel * (1 - mix)) for channel in color)
-        draw.line([(0, y), (width, y)], fill=row)
-    font = ImageFont.load_default(size=52)
-    words, lines, line = title.split(), [], ""
-    for word in words:
+IMAGE_SIZE = (1200, 675)
+# The deal cards and the gallery crop images to 3:2 (object-fit: cover), the admin tables' row
+# thumbnails to 7:5: of a 1200 x 675 image only about the middle 945 px stay visible. The title is
+# drawn inside this box (left, top, right, bottom), centred.
+SAFE_AREA = (150, 70, 1050, 605)
+# The DejaVu subset shipped for invoices (Latin with accents, Greek, Cyrillic): Pillow's default
+# font has no "à" or "é". No emoji: this font has none.
+DEMO_FONT_PATH = Path(__file__).resolve().parent.parent / "billing" / "fonts" / "DejaVuSans-Bold.ttf"
+TITLE_LINE_SPACING = 1.25
+TITLE_MAX_LINES = 3
+
+
+def _wrap(draw: ImageDraw.ImageDraw, title: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in title.split():
         candidate = f"{line} {word}".strip()
-        if draw.textlength(candidate, font=font) > width - 160:
+        if line and draw.textlength(candidate, font=font) > width:
             lines.append(line)
             line = word
         else:
             line = candidate
-    lines.append(line)
-    for number, text in enumerate(lines[:4]):
-        draw.text((80, 380 + number * 66), text, fill=(255, 255, 255), font=font)
+    return [*lines, line] if line else lines
+
+
+def _title_layout(draw: ImageDraw.ImageDraw, title: str) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest font size (64 down to 24) at which the title fits the safe area in at most
+    three lines, no word cut."""
+    left, top, right, bottom = SAFE_AREA
+    for size in range(64, 22, -4):
+        font = ImageFont.truetype(str(DEMO_FONT_PATH), size=size)
+        lines = _wrap(draw, title, font, right - left)
+        widest = max((draw.textlength(line, font=font) for line in lines), default=0)
+        height = len(lines) * size * TITLE_LINE_SPACING
+        if len(lines) <= TITLE_MAX_LINES and widest <= right - left and height <= bottom - top:
+            return font, lines
+    return font, lines[:TITLE_MAX_LINES]
+
+
+def demo_image(title: str, color: tuple[int, int, int], variant: int) -> bytes:
+    """A 1200 x 675 gradient with the deal's title centred in the safe area: demo images made
+    here, never downloaded."""
+    width, height = IMAGE_SIZE
+    image = Image.new("RGB", (width, height), color)
+    draw = ImageDraw.Draw(image)
+    shade = 0.55 if variant else 0.35
+    for row_y in range(height):
+        mix = row_y / height * shade
+        row = tuple(int(channel * (1 - mix)) for channel in color)
+        draw.line([(0, row_y), (width, row_y)], fill=row)
+    font, lines = _title_layout(draw, title)
+    left, top, right, bottom = SAFE_AREA
+    line_height = font.size * TITLE_LINE_SPACING
+    y = top + (bottom - top - line_height * len(lines)) / 2 + line_height / 2
+    for text in lines:
+        draw.text(((left + right) / 2, y), text, fill=(255, 255, 255), font=font, anchor="mm")
+        y += line_height
     output = io.BytesIO()
     image.save(output, "JPEG", quality=85)
     return output.getvalue()
@@ -263,10 +299,10 @@ def demo_marketplace_ensure(*, merchant: User, affiliate: User, currency: str, l
                 actor=None, product=product, featured=deal.featured, deal_of_the_day=deal.deal_of_the_day
             )
         products.append((product, deal))
-    _demo_requests(affiliate, [product for product, _ in products])
+    _demo_requests(affiliate, [product for product, _ in products], french=language == "fr")
 
 
-def _demo_requests(user: User, products: list[Product]) -> None:
+def _demo_requests(user: User, products: list[Product], *, french: bool) -> None:
     """The demo affiliate promotes the auto-approving deal (with a link) and waits on another."""
     member = Affiliate.objects.filter(user=user, status=AffiliateStatus.APPROVED).first()
     if member is None:
@@ -279,10 +315,15 @@ def _demo_requests(user: User, products: list[Product]) -> None:
             product_link_create(user=user, product=product, utm={"utm_source": "demo"})
     pending, approved = products[0], products[1]
     for product, message in (
-        (pending, "I write about spas in my city."),
-        (approved, "My readers love massages."),
+        (pending, "J'écris sur les spas de ma ville." if french else "I write about spas in my city."),
+        (approved, "Mes lecteurs adorent les massages." if french else "My readers love massages."),
     ):
         if not AffiliationRequest.objects.filter(product=product, affiliate=member).exists():
             affiliation_request_create(user=user, product=product, message=message)
     request = AffiliationRequest.objects.get(product=approved, affiliate=member)
-    affiliation_request_decide(actor=approved.merchant, request=request, approve=True, note="Welcome aboard!")
+    affiliation_request_decide(
+        actor=approved.merchant,
+        request=request,
+        approve=True,
+        note="Bienvenue !" if french else "Welcome aboard!",
+    )

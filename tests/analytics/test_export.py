@@ -13,6 +13,7 @@ from accounts.models import ApiTokenScope
 from accounts.services import api_token_create
 from affiliation.services import link_create
 from analytics.rollups import EventValues
+from tenants.models import Tenant
 from tests.analytics.conftest import add_events
 from tests.analytics.test_api import D1, World
 from tests.conftest import domain_of
@@ -118,3 +119,12 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(client, world
     rows = _rows(_get(client, world, world.admin, breakdown="link"))
 
     assert rows[1][2] == f'\'=HYPERLINK("http://evil.example") ({link.code})'
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "No offer"), ("fr", "Sans offre")])
+def test_the_csv_names_the_empty_value_in_the_brands_language(client, world, language, label):
+    Tenant.objects.filter(pk=world.brand.pk).update(language=language)
+
+    rows = _rows(_get(client, world, world.admin, breakdown="offer"))
+
+    assert [row[:4] for row in rows if row[1] == ""] == [["offer", "", label, "5"]]

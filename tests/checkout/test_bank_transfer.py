@@ -212,6 +212,30 @@ def test_bad_payer_details_are_user_errors_and_nothing_is_reserved(shop, changes
     assert not customer.orders.exists()
 
 
+@pytest.mark.parametrize(
+    ("changes", "contact"),
+    [
+        ({"contact_channel": "email", "contact": ""}, "ana@example.com"),
+        ({"contact_channel": "email", "contact": " Ana.Other@Example.com "}, "ana.other@example.com"),
+        ({"contact_channel": "", "contact": ""}, "ana@example.com"),
+    ],
+)
+def test_a_payer_without_messaging_handle_is_reached_by_email(shop, changes, contact):
+    """Email is a contact choice (the default): no Telegram, WhatsApp or Discord needed."""
+    merchant, customer, _ = shop
+
+    result = bank_checkout(customer, [(make_product(merchant), 1)], **changes)
+
+    assert (result.payment.payer_contact_channel, result.payment.payer_contact) == ("email", contact)
+
+
+def test_an_email_contact_must_be_an_email(shop):
+    merchant, customer, _ = shop
+    with pytest.raises(ValidationError) as error:
+        bank_checkout(customer, [(make_product(merchant), 1)], contact_channel="email", contact="@ana")
+    assert _codes(error.value) == {"contact": "INVALID_CONTACT"}
+
+
 def test_no_bank_details_no_bank_transfer(shop):
     merchant, customer, _ = shop
     bank_details(bank_iban="", bank_rib="")

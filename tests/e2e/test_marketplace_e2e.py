@@ -78,17 +78,21 @@ def test_a_deal_bought_by_bank_transfer_is_confirmed_by_the_brand_and_seen_paid_
     page.get_by_label("Quantity").fill("2")
     expect(page.get_by_test_id("checkout-total")).to_contain_text("€108.00")
     page.get_by_role("button", name="Place the order").click()
-    # The form's own check: a transfer needs a way to reach the payer, said at the field.
-    channel = page.get_by_label("Reach me on")
-    expect(page.locator(".field").filter(has=channel).locator(".field-error")).to_have_text(
-        "Choose how we can reach you."
-    )
+    # The form's own check: a transfer needs the payer's name, said at the field.
     name = page.get_by_label("Name on the bank account")
     expect(name).to_have_attribute("aria-invalid", "true")
     expect(name).to_be_focused()
     name.fill("Ada Lovelace")
+    # Email is the default contact; a messaging app needs a handle.
+    channel = page.get_by_label("Reach me on")
+    expect(channel).to_have_value("EMAIL")
     channel.select_option("TELEGRAM")
-    page.get_by_label("Handle or number").fill("@ada_lovelace")
+    page.get_by_role("button", name="Place the order").click()
+    handle = page.get_by_label("Handle or number")
+    expect(page.locator(".field").filter(has=handle).locator(".field-error")).to_have_text(
+        "Enter your handle or number."
+    )
+    handle.fill("@ada_lovelace")
     page.get_by_role("button", name="Place the order").click()
 
     page.wait_for_url(re.compile(r"/orders/[^/?]+$"))
@@ -104,6 +108,8 @@ def test_a_deal_bought_by_bank_transfer_is_confirmed_by_the_brand_and_seen_paid_
     page.get_by_role("button", name="Send the transaction id").click()
     status = page.get_by_test_id("payment-status")
     expect(status).to_have_attribute("data-status", "TRANSACTION_SUBMITTED")
+    # The order's badge follows the payment instead of still saying "awaiting payment".
+    expect(order_status).to_have_text("Transfer reported — awaiting verification")
     frames.wait_subscribed(page, "paymentUpdated", first_value=True)
     page.evaluate("window.__sameDocument = true")
 

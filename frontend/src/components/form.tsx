@@ -110,12 +110,14 @@ interface FieldFrame {
   errors: UserError[];
   children: ReactNode;
   className?: string;
+  /** Marks the label (an asterisk drawn by CSS); the control itself carries `required`. */
+  required?: boolean;
 }
 
-function Frame({ id, label, hint, errors, children, className }: FieldFrame) {
+function Frame({ id, label, hint, errors, children, className, required }: FieldFrame) {
   const message = useErrorMessage();
   return (
-    <div className={`field${errors.length ? " field-invalid" : ""}${className ? ` ${className}` : ""}`}>
+    <div className={`field${errors.length ? " field-invalid" : ""}${required ? " field-required" : ""}${className ? ` ${className}` : ""}`}>
       <label htmlFor={id}>{label}</label>
       {children}
       {hint && !errors.length ? (
@@ -163,7 +165,7 @@ export function TextField({ name, label, value, onChange, hint, suffix, classNam
     />
   );
   return (
-    <Frame id={id} label={label} hint={hint} errors={errors} className={className}>
+    <Frame id={id} label={label} hint={hint} errors={errors} className={className} required={rest.required}>
       {suffix ? (
         <div className="input-group">
           {input}
@@ -215,7 +217,7 @@ export function SelectField({ name, label, value, onChange, options, hint, class
   const id = `${useId()}-${name}`;
   const errors = useFieldErrors(name);
   return (
-    <Frame id={id} label={label} hint={hint} errors={errors} className={className}>
+    <Frame id={id} label={label} hint={hint} errors={errors} className={className} required={rest.required}>
       <select
         id={id}
         name={name}

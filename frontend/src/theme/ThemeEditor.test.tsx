@@ -9,7 +9,7 @@ import ThemeEditor from "../pages/admin/ThemeEditor";
 import { AURUM, boot, NEUTRAL } from "../test/fixtures";
 import { mergeOverrides, parseOverrides, withOverride } from "./overrides";
 
-function setup(answer: (variables: Record<string, unknown>) => unknown) {
+function setup(answer: (variables: Record<string, unknown>) => unknown, brand: { language: "en" | "fr"; currency: string } = { language: "en", currency: "EUR" }) {
   const sent: Record<string, unknown>[] = [];
   const client = {
     executeQuery: (operation: Operation) =>
@@ -22,14 +22,19 @@ function setup(answer: (variables: Record<string, unknown>) => unknown) {
   } as unknown as Client;
   render(
     <Provider value={client}>
-      <I18nProvider defaultLanguage="en">
-        <SessionProvider boot={boot(NEUTRAL)} onUserChange={() => undefined} splash={null}>
+      <I18nProvider defaultLanguage={brand.language}>
+        <SessionProvider boot={bootOf(brand)} onUserChange={() => undefined} splash={null}>
           {() => <ThemeEditor />}
         </SessionProvider>
       </I18nProvider>
     </Provider>,
   );
   return sent;
+}
+
+function bootOf({ language, currency }: { language: "en" | "fr"; currency: string }) {
+  const data = boot(NEUTRAL, language === "fr" ? "FR" : "EN");
+  return { ...data, brand: data.brand ? { ...data.brand, currency } : data.brand };
 }
 
 function field(name: string): HTMLInputElement {
@@ -43,6 +48,18 @@ function preview(name: string): string {
 }
 
 describe("theme editor", () => {
+  it("speaks the brand's language and shows the brand's currency (a French MAD brand)", () => {
+    window.localStorage.removeItem("afp.lang");
+    setup(() => null, { language: "fr", currency: "MAD" });
+
+    const preview = screen.getByTestId("theme-preview").textContent ?? "";
+    expect(preview).toMatch(/MAD/);
+    expect(preview).not.toMatch(/€/);
+    expect(screen.getByText("Un thème calme et neutre, qui convient à tout programme.")).toBeTruthy();
+    expect(screen.getAllByText("Texte sur Fond").length).toBeGreaterThan(0);
+    expect(screen.queryByText(/text sur background/)).toBeNull();
+  });
+
   it("previews a draft override locally, before saving, without re-theming the page", () => {
     setup(() => null);
     document.documentElement.style.removeProperty("--color-primary");

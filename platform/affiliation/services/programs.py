@@ -22,7 +22,7 @@ from affiliation.models import (
 from core.audit import audit_log
 from core.errors import field_error
 from core.money import minor_unit_exponent
-from core.tenancy import current_schema
+from core.tenancy import current_schema, tenant_connection
 from core.web_urls import WebUrlError, normalise_host, normalise_web_url
 from tenants.validators import validate_currency
 from tracking.routing import program_routes_publish
@@ -65,6 +65,18 @@ DEFAULT_TIERS = (
     TierSpec("premium", "Premium", Decimal(25)),
     TierSpec("vip", "VIP", Decimal(30)),
 )
+# The same tiers named for a French-speaking brand (labels are the brand's to rename after).
+DEFAULT_TIER_LABELS = {"fr": {"default": "Standard", "premium": "Premium", "vip": "VIP"}}
+
+
+def default_tiers() -> tuple[TierSpec, ...]:
+    """The platform's default tiers, named in the current brand's language."""
+    language = getattr(tenant_connection().tenant, "language", "en")
+    labels = DEFAULT_TIER_LABELS.get(language, {})
+    return tuple(
+        TierSpec(tier.code, labels.get(tier.code, tier.label), tier.rate, tier.is_default)
+        for tier in DEFAULT_TIERS
+    )
 
 
 def _check_rate(value: Any, field: str, errors: dict[str, ValidationError]) -> Decimal | None:
@@ -183,7 +195,7 @@ def program_create(
     landing_url: str,
     currency: str,
     slug: str = "",
-    tiers: tuple[TierSpec, ...] = DEFAULT_TIERS,
+    tiers: tuple[TierSpec, ...] | None = None,
     **rules: Any,
 ) -> Program:
     """A program with its tiers. Unset rules take the platform defaults (20/25/30 % tiers,
@@ -193,6 +205,7 @@ def program_create(
     except ValidationError as error:
         raise ValidationError({"currency": error}) from error
     rules.setdefault("withdrawal_methods", [WithdrawalMethod.PAYPAL, WithdrawalMethod.BANK_TRANSFER])
+    tiers = default_tiers() if tiers is None else tiers
     values = _validated_rules({"name": name, "landing_url": landing_url, **rules}, currency, list(tiers))
     slug = slugify(slug or name)[:60]
     if not slug:

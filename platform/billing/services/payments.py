@@ -126,6 +126,13 @@ class PayerDetails:
 def contact_clean(channel: str, value: str) -> str:
     """A contact the brand can reach the payer on, checked against the channel's own rules."""
     value = (value or "").strip()
+    if channel == ContactChannel.EMAIL:
+        email = value.lower()
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise field_error("contact", "Enter a valid email address.", Code.INVALID_CONTACT) from error
+        return email
     if channel == ContactChannel.TELEGRAM:
         handle = value.removeprefix("https://t.me/").removeprefix("t.me/").lstrip("@")
         if not TELEGRAM_HANDLE.match(handle) or "__" in handle:
@@ -155,11 +162,13 @@ def contact_clean(channel: str, value: str) -> str:
                 Code.INVALID_CONTACT,
             )
         return username
-    raise field_error("contactChannel", "Choose Telegram, WhatsApp or Discord.", Code.INVALID_CONTACT)
+    raise field_error("contactChannel", "Choose email, Telegram, WhatsApp or Discord.", Code.INVALID_CONTACT)
 
 
 def payer_details_clean(*, name: str, email: str, contact_channel: str, contact: str) -> PayerDetails:
-    """Name, email and a contact (Telegram, WhatsApp or Discord), every problem reported at once."""
+    """Name, email and a contact, every problem reported at once. The contact is by email unless
+    the payer picks Telegram, WhatsApp or Discord; an email contact left blank is the payer's
+    email."""
     errors: dict[str, ValidationError] = {}
     name = " ".join((name or "").split())
     if not name:
@@ -172,10 +181,14 @@ def payer_details_clean(*, name: str, email: str, contact_channel: str, contact:
     except ValidationError:
         errors["payer_email"] = ValidationError("Enter a valid email address.", code=Code.INVALID_EMAIL)
     cleaned_contact = ""
-    try:
-        cleaned_contact = contact_clean(contact_channel, contact)
-    except ValidationError as error:
-        errors.update({field: ValidationError(items) for field, items in error.error_dict.items()})
+    contact_channel = contact_channel or ContactChannel.EMAIL
+    if contact_channel == ContactChannel.EMAIL and not (contact or "").strip():
+        cleaned_contact = email  # reported above when it is not an email
+    else:
+        try:
+            cleaned_contact = contact_clean(contact_channel, contact)
+        except ValidationError as error:
+            errors.update({field: ValidationError(items) for field, items in error.error_dict.items()})
     if errors:
         raise ValidationError(errors)
     return PayerDetails(name=name, email=email, contact_channel=contact_channel, contact=cleaned_contact)

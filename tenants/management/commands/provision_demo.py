@@ -10,7 +10,7 @@ from accounts.models import Role
 from accounts.selectors import user_by_email
 from accounts.services import user_create
 from affiliation.demo import demo_program_ensure, demo_recruit_login
-from billing.demo import demo_billing_ensure
+from billing.demo import demo_billing_ensure, demo_customer_order_ensure
 from marketplace.demo import demo_marketplace_ensure
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url, public_base_url
@@ -68,12 +68,14 @@ class Command(BaseCommand):
                     subdomain=spec["subdomain"],
                     currency=tenant.currency,
                     affiliate_user=users[Role.AFFILIATE],
+                    language=tenant.language,
                 )
+                demo_billing_ensure(merchant=users[Role.MERCHANT], brand_admin=users[Role.BRAND_ADMIN])
                 demo_marketplace_ensure(
                     merchant=users[Role.MERCHANT],
                     affiliate=users[Role.AFFILIATE],
                     currency=tenant.currency,
                     language=tenant.language,
                 )
-                demo_billing_ensure()
+                demo_customer_order_ensure(customer=users[Role.CUSTOMER])
         self.stdout.write("Demo brands and users:\n" + "\n".join(lines))

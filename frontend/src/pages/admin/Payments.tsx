@@ -220,7 +220,7 @@ export default function Payments() {
               <Empty title={t("payments.empty")}>{t("payments.emptyHint")}</Empty>
             ) : (
               <div className="table-wrap">
-                <table className="table" data-testid="payment-queue">
+                <table className="table table-stack" data-testid="payment-queue">
                   <caption className="visually-hidden">{t("payments.title")}</caption>
                   <thead>
                     <tr>
@@ -238,15 +238,15 @@ export default function Payments() {
                   <tbody>
                     {rows.map((row) => (
                       <tr key={row.id} data-testid="payment-row" data-reference={row.reference}>
-                        <td>
+                        <td data-label={t("payments.reference")}>
                           <code>{row.reference}</code>
                           <p className="muted small">{i18n.dateTime(row.submittedAt ?? row.createdAt)}</p>
                         </td>
-                        <td>
+                        <td data-label={t("payments.payer")}>
                           {row.payerName || "—"}
                           <p className="muted small">
                             {row.payerEmail}
-                            {row.contactChannel ? (
+                            {row.contactChannel && row.contactChannel !== "EMAIL" ? (
                               <>
                                 {" · "}
                                 {t(`channel.${row.contactChannel}`)} {row.contact}
@@ -254,14 +254,14 @@ export default function Payments() {
                             ) : null}
                           </p>
                         </td>
-                        <td>{purposeOf(row, t)}</td>
-                        <td className="numeric">{i18n.money(row.amount)}</td>
-                        <td>{row.transactionId ? <code>{row.transactionId}</code> : <span className="muted">—</span>}</td>
-                        <td>
+                        <td data-label={t("payments.for")}>{purposeOf(row, t)}</td>
+                        <td data-label={t("bank.amount")} className="numeric">{i18n.money(row.amount)}</td>
+                        <td data-label={t("bank.transactionId")}>{row.transactionId ? <code>{row.transactionId}</code> : <span className="muted">—</span>}</td>
+                        <td data-label={t("common.status")}>
                           <PaymentStatusBadge status={row.status} />
                           {row.rejectionReason ? <p className="muted small">{row.rejectionReason}</p> : null}
                         </td>
-                        <td className="actions">
+                        <td data-label={t("common.actions")} className="actions">
                           {row.status === "TRANSACTION_SUBMITTED" ? (
                             <button type="button" className="button button-secondary button-small" disabled={busy} onClick={() => void act(verify, row.reference)}>
                               {t("payments.verify")}

@@ -8,7 +8,7 @@ import { QueryState } from "../../components/states";
 import { Badge, Card, PageHeader, StatCard, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { LanguageCode, MerchantSignupPolicy, ThemeFieldsFragment } from "../../gql/graphql";
-import { useI18n } from "../../i18n";
+import { isMessageKey, useI18n } from "../../i18n";
 import type { MessageKey } from "../../i18n/en";
 import { AA_TEXT, contrastRatio } from "../../theme/contrast";
 import {
@@ -55,6 +55,13 @@ const PAIRS = [
   ["mutedText", "surface"],
   ["onPrimary", "primary"],
 ] as const;
+
+/** A named theme's label or description in the reader's language (the theme files hold the
+ * English text, shown for a theme the catalogs do not know yet). */
+export function themeText(t: (key: MessageKey) => string, name: string, part: "label" | "description", fallback: string): string {
+  const key = `theme.named.${name}.${part}`;
+  return isMessageKey(key) ? t(key) : fallback;
+}
 
 /** The theme's text contrast (WCAG AA 4.5:1) in one mode. */
 export function contrastReport(theme: ThemeFieldsFragment, mode: ColorMode) {
@@ -188,7 +195,7 @@ export function OverrideFields({
 }
 
 /** A miniature page in ``theme``: the variables are set on this box only. */
-function Preview({ theme, mode, brandName }: { theme: ThemeFieldsFragment; mode: ColorMode; brandName: string }) {
+function Preview({ theme, mode, brandName, currency }: { theme: ThemeFieldsFragment; mode: ColorMode; brandName: string; currency: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const ref = useRef<HTMLDivElement>(null);
@@ -217,7 +224,7 @@ function Preview({ theme, mode, brandName }: { theme: ThemeFieldsFragment; mode:
         </div>
         <div className="stat-grid stat-grid-compact">
           <StatCard label={t("stats.clicks")} value={i18n.number(1284)} live />
-          <StatCard label={t("stats.earnings")} value={i18n.money({ amount: "742.50", currency: "EUR" })} />
+          <StatCard label={t("stats.earnings")} value={i18n.money({ amount: currency === "MAD" ? "7425.00" : "742.50", currency })} />
         </div>
         <p>
           <Badge tone="success">{t("withdrawal.PAID")}</Badge> <Badge tone="warning">{t("withdrawal.REQUESTED")}</Badge>{" "}
@@ -287,8 +294,8 @@ export default function ThemeEditor() {
                         />
                         <Swatches theme={theme} />
                         <span>
-                          <strong>{theme.label}</strong>
-                          <span className="muted small block">{theme.description}</span>
+                          <strong>{themeText(t, theme.name, "label", theme.label)}</strong>
+                          <span className="muted small block">{themeText(t, theme.name, "description", theme.description)}</span>
                         </span>
                       </label>
                     ))}
@@ -358,13 +365,13 @@ export default function ThemeEditor() {
                     />
                   }
                 >
-                  <Preview theme={selected} mode={mode} brandName={name || brand?.name || ""} />
+                  <Preview theme={selected} mode={mode} brandName={name || brand?.name || ""} currency={brand?.currency || "EUR"} />
                 </Card>
                 <Card title={t("theme.contrast")}>
                   <ul className="contrast-list">
                     {report.map((row) => (
                       <li key={`${row.text}-${row.background}`}>
-                        <span>{t("theme.pair", { text: row.text, background: row.background })}</span>
+                        <span>{t("theme.pair", { text: t(`theme.token.${row.text}`), background: t(`theme.token.${row.background}`) })}</span>
                         <span>
                           {row.ratio.toFixed(2)}:1{" "}
                           <Badge tone={row.passes ? "success" : "danger"}>{row.passes ? "AA" : t("theme.fails")}</Badge>

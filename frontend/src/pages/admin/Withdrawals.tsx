@@ -158,7 +158,7 @@ export default function Withdrawals() {
               <Empty title={t("queue.empty")}>{t("queue.emptyHint")}</Empty>
             ) : (
               <div className="table-wrap">
-                <table className="table" data-testid="withdrawal-queue">
+                <table className="table table-stack" data-testid="withdrawal-queue">
                   <caption className="visually-hidden">{t("queue.title")}</caption>
                   <thead>
                     <tr>
@@ -175,15 +175,15 @@ export default function Withdrawals() {
                   <tbody>
                     {rows.map((row) => (
                       <tr key={row.id} data-testid="queue-row" data-id={row.id}>
-                        <td>{i18n.dateTime(row.requestedAt)}</td>
-                        <td>{row.affiliateEmail}</td>
-                        <td className="numeric">{i18n.money(row.amount)}</td>
-                        <td>{payoutDetails(row, t(`method.${row.method}`))}</td>
-                        <td>
+                        <td data-label={t("common.date")}>{i18n.dateTime(row.requestedAt)}</td>
+                        <td data-label={t("queue.affiliate")}>{row.affiliateEmail}</td>
+                        <td data-label={t("wallet.amount")} className="numeric">{i18n.money(row.amount)}</td>
+                        <td data-label={t("wallet.method")}>{payoutDetails(row, t(`method.${row.method}`))}</td>
+                        <td data-label={t("common.status")}>
                           <WithdrawalStatusBadge status={row.status} />
                           {row.rejectionReason ? <p className="muted small">{row.rejectionReason}</p> : null}
                         </td>
-                        <td className="actions">
+                        <td data-label={t("common.actions")} className="actions">
                           {row.status === "REQUESTED" ? (
                             <button
                               type="button"

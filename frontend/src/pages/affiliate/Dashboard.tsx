@@ -8,6 +8,7 @@ import { Empty } from "../../components/states";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n";
 import { useThemeColors } from "../../theme/useThemeColors";
+import { AffiliateStatsSubscription } from "./links";
 import { MembershipGate, type MembershipContext } from "./membership";
 
 export const DashboardQuery = graphql(`
@@ -35,21 +36,6 @@ export const DashboardQuery = graphql(`
         currency
       }
       paid {
-        amount
-        currency
-      }
-    }
-  }
-`);
-
-export const AffiliateStatsSubscription = graphql(`
-  subscription AffiliateStatsLive($programId: ID!) {
-    affiliateStats(programId: $programId) {
-      programId
-      clicks
-      uniqueClicks
-      conversions
-      earnings {
         amount
         currency
       }

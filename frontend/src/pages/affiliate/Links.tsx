@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
-import { useMutation, useQuery } from "urql";
+import { useMutation, useQuery, useSubscription } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
 import { FieldMessages, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
@@ -8,7 +8,7 @@ import { Empty, QueryState } from "../../components/states";
 import { Badge, Card, CopyButton, PageHeader } from "../../components/ui";
 import type { LinkFieldsFragment } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
-import { LinkArchiveMutation, LinkCreateMutation, MyLinksQuery, SUB_ID_KEYS, UTM_KEYS, compact, qrUrl } from "./links";
+import { AffiliateStatsSubscription, LinkArchiveMutation, LinkCreateMutation, MyLinksQuery, SUB_ID_KEYS, UTM_KEYS, compact, qrUrl } from "./links";
 import { MembershipGate, type MembershipContext } from "./membership";
 import { SubIdBuilder } from "./SubIdBuilder";
 
@@ -148,6 +148,43 @@ function LinkRow({ link, onArchived }: { link: LinkFieldsFragment; onArchived: (
   );
 }
 
+/** How long the links page waits after a live tick before re-reading its links: a burst of
+ * clicks (ticks come about once a second) costs one query. */
+export const LIVE_REFRESH_DELAY_MS = 1000;
+
+/**
+ * Calls ``refresh`` when the affiliate's live counters move: the links page listens to the same
+ * ticks as the dashboard, which carry the program's totals (not each link's), and re-reads its
+ * links after a short delay. The first tick is the state the page already shows.
+ */
+export function useLiveRefresh(programId: string, refresh: () => void): boolean {
+  const [{ data }] = useSubscription({ query: AffiliateStatsSubscription, variables: { programId } });
+  const last = useRef<string | null>(null);
+  const timer = useRef<number | null>(null);
+  const latest = useRef(refresh);
+  latest.current = refresh;
+  useEffect(() => {
+    const stats = data?.affiliateStats;
+    if (!stats) return;
+    const key = [stats.clicks, stats.uniqueClicks, stats.conversions, stats.earnings.amount].join("/");
+    const first = last.current === null;
+    if (key === last.current) return;
+    last.current = key;
+    if (first || timer.current !== null) return;
+    timer.current = window.setTimeout(() => {
+      timer.current = null;
+      latest.current();
+    }, LIVE_REFRESH_DELAY_MS);
+  }, [data]);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) window.clearTimeout(timer.current);
+    },
+    [],
+  );
+  return Boolean(data);
+}
+
 function LinksPage({ program, picker }: MembershipContext) {
   const { t } = useI18n();
   const [includeArchived, setIncludeArchived] = useState(false);
@@ -161,6 +198,7 @@ function LinksPage({ program, picker }: MembershipContext) {
     setAfter(null);
     reexecute({ requestPolicy: "network-only" });
   };
+  const live = useLiveRefresh(program.id, () => reexecute({ requestPolicy: "network-only" }));
   return (
     <div className="stack">
       <PageHeader title={t("links.title")} subtitle={t("links.subtitle")} actions={picker} />
@@ -169,7 +207,12 @@ function LinksPage({ program, picker }: MembershipContext) {
         <section aria-labelledby="links-list-title">
           <div className="toolbar">
             <h2 id="links-list-title" className="card-title">
-              {t("links.yours")} {result.data ? <span className="muted">({result.data.myLinks.totalCount})</span> : null}
+              {t("links.yours")} {result.data ? <span className="muted">({result.data.myLinks.totalCount})</span> : null}{" "}
+              {live ? (
+                <span className="badge badge-success" data-testid="links-live">
+                  {t("dashboard.live")}
+                </span>
+              ) : null}
             </h2>
             <label className="inline-check">
               <input type="checkbox" checked={includeArchived} onChange={(event) => setIncludeArchived(event.target.checked)} />

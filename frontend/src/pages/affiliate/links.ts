@@ -103,3 +103,19 @@ export function compact(values: Record<string, string>): Record<string, string> 
   const entries = Object.entries(values).filter(([, value]) => value.trim() !== "");
   return entries.length ? Object.fromEntries(entries.map(([key, value]) => [key, value.trim()])) : null;
 }
+
+/** The affiliate's live counters in a program (the dashboard's and the links page's ticks). */
+export const AffiliateStatsSubscription = graphql(`
+  subscription AffiliateStatsLive($programId: ID!) {
+    affiliateStats(programId: $programId) {
+      programId
+      clicks
+      uniqueClicks
+      conversions
+      earnings {
+        amount
+        currency
+      }
+    }
+  }
+`);

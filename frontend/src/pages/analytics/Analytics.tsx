@@ -12,7 +12,7 @@ import { Empty, QueryState } from "../../components/states";
 import { Card, PageHeader, StatCard, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { AnalyticsDimension, AnalyticsMetricFieldsFragment, AnalyticsQuery as AnalyticsResult, Granularity } from "../../gql/graphql";
-import { useI18n, type I18n, type MessageKey } from "../../i18n";
+import { isMessageKey, useI18n, type I18n, type MessageKey } from "../../i18n";
 import { useThemeColors } from "../../theme/useThemeColors";
 import { usePrograms } from "../public/programs";
 
@@ -205,6 +205,18 @@ const DIMENSIONS: Record<AnalyticsDimension, MessageKey> = {
   SOURCE: "analytics.bySource",
 };
 
+/** A breakdown row's name: the UI's words for the codes it knows (the empty value, "none": a sale
+ * by coupon, a click from an unknown country; a device type, a traffic source), else the
+ * server's label (a link's title, a product's name). */
+export function breakdownLabel(t: I18n["t"], dimension: AnalyticsDimension, row: { value: string; label: string }): string {
+  if (row.value) {
+    const known = `analytics.value.${dimension}.${row.value}`;
+    return isMessageKey(known) ? t(known) : row.label || row.value;
+  }
+  const key = `analytics.none.${dimension}`;
+  return isMessageKey(key) ? t(key) : t("analytics.none");
+}
+
 function Breakdown({ breakdown }: { breakdown: AnalyticsResult["analytics"]["breakdowns"][number] }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -233,7 +245,7 @@ function Breakdown({ breakdown }: { breakdown: AnalyticsResult["analytics"]["bre
             <tbody>
               {breakdown.rows.map((row) => (
                 <tr key={row.value || "none"}>
-                  <td>{row.label || row.value || <span className="muted">{t("analytics.none")}</span>}</td>
+                  <td>{row.value ? breakdownLabel(t, breakdown.dimension, row) : <span className="muted">{breakdownLabel(t, breakdown.dimension, row)}</span>}</td>
                   <td className="numeric">{i18n.number(row.metrics.clicks)}</td>
                   <td className="numeric">{i18n.number(row.metrics.conversions)}</td>
                   <td className="numeric">{i18n.money(row.metrics.commissions)}</td>

@@ -9,7 +9,7 @@ import { useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
 import { useSession } from "../../app/session";
-import { ChoiceGroup, Form, FormErrors, SelectField, SubmitButton, TextField } from "../../components/form";
+import { ChoiceGroup, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import "../../components/marketplace/marketplace.css";
 import { PaymentPanel } from "../../components/marketplace/payment";
 import { compareDecimal } from "../../components/marketplace/price";
@@ -18,6 +18,7 @@ import { Badge, Card, Dialog, PageHeader, StatCard } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { ContactChannel, MerchantPlanFieldsFragment, MyPlanFieldsFragment, PlanPaymentProvider, SubscriptionStatus } from "../../gql/graphql";
 import { useI18n, type I18n } from "../../i18n";
+import { ContactFields } from "../checkout/CheckoutForm";
 import { InvoiceList } from "./invoices";
 import { settled } from "../../components/marketplace/query";
 
@@ -167,7 +168,7 @@ function SubscribeDialog({ plan, onClose, onDone }: { plan: Plan | null; onClose
   const [provider, setProvider] = useState<PlanPaymentProvider>("STRIPE");
   const [payerName, setPayerName] = useState(me?.fullName ?? "");
   const [payerEmail, setPayerEmail] = useState(me?.email ?? "");
-  const [contactChannel, setContactChannel] = useState<ContactChannel | "">("");
+  const [contactChannel, setContactChannel] = useState<ContactChannel>("EMAIL");
   const [contact, setContact] = useState("");
   const subscribe = useFormMutation(PlanSubscribeMutation, (data) => data.planSubscribe);
   const submit = async () => {
@@ -179,8 +180,8 @@ function SubscribeDialog({ plan, onClose, onDone }: { plan: Plan | null; onClose
         provider,
         payerName: bank ? payerName.trim() : "",
         payerEmail: bank ? payerEmail.trim() : "",
-        contactChannel: bank && contactChannel ? contactChannel : null,
-        contact: bank ? contact.trim() : "",
+        contactChannel: bank ? contactChannel : null,
+        contact: bank && contactChannel !== "EMAIL" ? contact.trim() : "",
       },
     });
     const answer = data?.planSubscribe;
@@ -209,19 +210,9 @@ function SubscribeDialog({ plan, onClose, onDone }: { plan: Plan | null; onClose
           />
           {provider === "BANK_TRANSFER" ? (
             <>
-              <TextField name="payerName" label={t("checkout.payerName")} value={payerName} onChange={setPayerName} autoComplete="name" />
-              <TextField name="payerEmail" type="email" label={t("checkout.payerEmail")} value={payerEmail} onChange={setPayerEmail} autoComplete="email" />
-              <SelectField
-                name="contactChannel"
-                label={t("checkout.contactChannel")}
-                value={contactChannel}
-                onChange={(value) => setContactChannel(value as ContactChannel | "")}
-                options={[
-                  { value: "", label: t("checkout.chooseChannel") },
-                  ...(["TELEGRAM", "WHATSAPP", "DISCORD"] as const).map((channel) => ({ value: channel, label: t(`channel.${channel}`) })),
-                ]}
-              />
-              <TextField name="contact" label={t("checkout.contact")} hint={t("checkout.contactHint")} value={contact} onChange={setContact} />
+              <TextField name="payerName" label={t("checkout.payerName")} value={payerName} onChange={setPayerName} autoComplete="name" required />
+              <TextField name="payerEmail" type="email" label={t("checkout.payerEmail")} value={payerEmail} onChange={setPayerEmail} autoComplete="email" required />
+              <ContactFields channel={contactChannel} contact={contact} onChannel={setContactChannel} onContact={setContact} />
             </>
           ) : null}
           <FormErrors />

@@ -69,13 +69,31 @@ describe("the checkout form", () => {
     expect(document.querySelector(".form-errors")).toBeNull();
   });
 
+  it("reaches a bank transfer's payer by email unless they pick a messaging app, and marks what is required", async () => {
+    const { fetcher } = setup();
+    expect((screen.getByLabelText("Reach me on") as HTMLSelectElement).value).toBe("EMAIL");
+    expect(screen.queryByLabelText("Handle or number")).toBeNull();
+    for (const label of ["Name on the bank account", "Email", "Reach me on"]) {
+      const { input, field } = fieldOf(label);
+      expect(input.hasAttribute("required")).toBe(true);
+      // The asterisk is drawn by CSS (.field-required label::after); screen readers hear "required".
+      expect(field.classList.contains("field-required")).toBe(true);
+    }
+    fireEvent.click(screen.getByRole("button", { name: "Place the order" }));
+
+    await waitFor(() => expect(fetcher).toHaveBeenCalled());
+    expect(sentInput(fetcher)).toMatchObject({ payerEmail: "ada@example.com", contactChannel: "EMAIL", contact: "" });
+  });
+
   it("asks a bank transfer's payer for a way to reach them, field by field", () => {
     const { fetcher } = setup();
     fireEvent.change(screen.getByLabelText("Name on the bank account"), { target: { value: " " } });
+    fireEvent.change(screen.getByLabelText("Reach me on"), { target: { value: "TELEGRAM" } });
+    expect(fieldOf("Handle or number").input.hasAttribute("required")).toBe(true);
     fireEvent.click(screen.getByRole("button", { name: "Place the order" }));
 
     expect(fieldOf("Name on the bank account").error).toBe("Enter the name the transfer will come from.");
-    expect(fieldOf("Reach me on").error).toBe("Choose how we can reach you.");
+    expect(fieldOf("Reach me on").error).toBeNull();
     expect(fieldOf("Handle or number").error).toBe("Enter your handle or number.");
     expect(fieldOf("Email").error).toBeNull();
     expect(fieldOf("Quantity").error).toBeNull();

@@ -1,7 +1,7 @@
 /**
  * The order form of one deal: a quantity within the deal's minimum and maximum (and its stock),
  * the way to pay (card through Stripe Checkout, or a bank transfer with the payer's name, email
- * and a contact on Telegram, WhatsApp or Discord), and where the vouchers go. Errors show at
+ * and a contact: that email by default, or Telegram, WhatsApp or Discord), and where the vouchers go. Errors show at
  * their field, whether this form found them or the API did (`items.0.quantity`, `contact`, ...).
  */
 import { useState } from "react";
@@ -46,7 +46,36 @@ export interface CheckoutDeal {
 export type Placed = NonNullable<OrderPlaceMutation["orderPlace"]>;
 
 export const QUANTITY_FIELD = "items.0.quantity";
-const CHANNELS: ContactChannel[] = ["TELEGRAM", "WHATSAPP", "DISCORD"];
+/** How the brand may reach a bank-transfer payer: email (the payer's, the default) or an app. */
+export const CHANNELS: ContactChannel[] = ["EMAIL", "TELEGRAM", "WHATSAPP", "DISCORD"];
+
+/** The hint under the contact field for a messaging app. */
+export function contactHint(channel: ContactChannel | "", t: I18n["t"]): string {
+  if (channel === "TELEGRAM") return t("checkout.contactTelegram");
+  if (channel === "WHATSAPP") return t("checkout.contactWhatsapp");
+  if (channel === "DISCORD") return t("checkout.contactDiscord");
+  return t("checkout.contactHint");
+}
+
+/** The payer's contact fields: a channel (email by default) and, for an app, the handle. */
+export function ContactFields({ channel, contact, onChannel, onContact }: { channel: ContactChannel | ""; contact: string; onChannel: (value: ContactChannel) => void; onContact: (value: string) => void }) {
+  const { t } = useI18n();
+  const byEmail = channel === "" || channel === "EMAIL";
+  return (
+    <>
+      <SelectField
+        name="contactChannel"
+        label={t("checkout.contactChannel")}
+        hint={byEmail ? t("checkout.contactByEmail") : undefined}
+        value={channel || "EMAIL"}
+        onChange={(value) => onChannel(value as ContactChannel)}
+        options={CHANNELS.map((value) => ({ value, label: t(`channel.${value}`) }))}
+        required
+      />
+      {byEmail ? null : <TextField name="contact" label={t("checkout.contact")} hint={contactHint(channel, t)} value={contact} onChange={onContact} autoComplete="off" required />}
+    </>
+  );
+}
 
 export interface CheckoutValues {
   quantity: string;
@@ -81,8 +110,8 @@ export function validateCheckout(values: CheckoutValues, deal: CheckoutDeal, t: 
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.payerEmail.trim())) {
       errors.push({ field: "payerEmail", code: "INVALID_EMAIL", message: t("checkout.payerEmailInvalid") });
     }
-    if (!values.contactChannel) errors.push({ field: "contactChannel", code: "REQUIRED", message: t("checkout.channelRequired") });
-    if (!values.contact.trim()) errors.push({ field: "contact", code: "REQUIRED", message: t("checkout.contactRequired") });
+    const byEmail = !values.contactChannel || values.contactChannel === "EMAIL";
+    if (!byEmail && !values.contact.trim()) errors.push({ field: "contact", code: "REQUIRED", message: t("checkout.contactRequired") });
   }
   return errors;
 }
@@ -168,7 +197,7 @@ export function CheckoutForm({
     couponCode: "",
     payerName: defaultName,
     payerEmail: defaultEmail,
-    contactChannel: "",
+    contactChannel: "EMAIL",
     contact: "",
   });
   // One key per visit of this form: a retry after a lost answer gets the same order back.
@@ -194,21 +223,12 @@ export function CheckoutForm({
         idempotencyKey,
         payerName: bank ? values.payerName.trim() : "",
         payerEmail: bank ? values.payerEmail.trim() : "",
-        contactChannel: bank && values.contactChannel ? values.contactChannel : null,
-        contact: bank ? values.contact.trim() : "",
+        contactChannel: bank ? values.contactChannel || "EMAIL" : null,
+        contact: bank && values.contactChannel !== "EMAIL" ? values.contact.trim() : "",
       },
     });
     if (data?.orderPlace) onPlaced(data.orderPlace);
   };
-
-  const contactHint =
-    values.contactChannel === "TELEGRAM"
-      ? t("checkout.contactTelegram")
-      : values.contactChannel === "WHATSAPP"
-        ? t("checkout.contactWhatsapp")
-        : values.contactChannel === "DISCORD"
-          ? t("checkout.contactDiscord")
-          : t("checkout.contactHint");
 
   return (
     <Form onSubmit={submit} errors={place.errors} busy={place.fetching} aria-label={t("checkout.title")} className="form checkout-form">
@@ -226,16 +246,9 @@ export function CheckoutForm({
         <fieldset className="form-grid checkout-payer">
           <legend className="form-section-title">{t("checkout.payerTitle")}</legend>
           <p className="muted small span-2">{t("checkout.payerLead")}</p>
-          <TextField name="payerName" label={t("checkout.payerName")} value={values.payerName} onChange={set("payerName")} autoComplete="name" />
-          <TextField name="payerEmail" type="email" label={t("checkout.payerEmail")} value={values.payerEmail} onChange={set("payerEmail")} autoComplete="email" />
-          <SelectField
-            name="contactChannel"
-            label={t("checkout.contactChannel")}
-            value={values.contactChannel}
-            onChange={(value) => set("contactChannel")(value as ContactChannel | "")}
-            options={[{ value: "", label: t("checkout.chooseChannel") }, ...CHANNELS.map((channel) => ({ value: channel, label: t(`channel.${channel}`) }))]}
-          />
-          <TextField name="contact" label={t("checkout.contact")} hint={contactHint} value={values.contact} onChange={set("contact")} autoComplete="off" />
+          <TextField name="payerName" label={t("checkout.payerName")} value={values.payerName} onChange={set("payerName")} autoComplete="name" required />
+          <TextField name="payerEmail" type="email" label={t("checkout.payerEmail")} value={values.payerEmail} onChange={set("payerEmail")} autoComplete="email" required />
+          <ContactFields channel={values.contactChannel} contact={values.contact} onChannel={set("contactChannel")} onContact={set("contact")} />
         </fieldset>
       ) : (
         <p className="muted small">{t("checkout.cardLead")}</p>

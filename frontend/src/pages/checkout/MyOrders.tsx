@@ -56,7 +56,7 @@ function OrdersPage({ status, after, isLast, onMore }: { status: Filter; after: 
             <h2 className="card-title">
               <Link to={`/orders/${order.number}`}>{t("orders.orderTitle", { number: order.number })}</Link>
             </h2>
-            <OrderStatusBadge status={order.status} />
+            <OrderStatusBadge status={order.status} paymentStatus={order.payment?.status} />
           </header>
           <p className="muted small">
             {i18n.dateTime(order.createdAt)} · {i18n.money(order.total)} · {t(`provider.${order.paymentProvider}`)}

@@ -3,7 +3,7 @@
  * reference, the form for the bank's transaction id, then each step of the brand's check), and
  * once paid, the vouchers. Stripe Checkout sends the customer back here too.
  */
-import { useCallback } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { Link, useLocation, useParams, useSearchParams } from "react-router";
 import { useQuery } from "urql";
 
@@ -48,8 +48,11 @@ function OrderView({ order, refresh }: { order: OrderRow; refresh: () => void })
   const checkout = params.get("checkout");
   const justPlaced = Boolean((location.state as { placed?: boolean } | null)?.placed);
   const cancel = useFormMutation(OrderCancelMutation, (data) => data.orderCancel);
+  const [paymentStatus, setPaymentStatus] = useState(order.payment?.status ?? null);
+  useEffect(() => setPaymentStatus(order.payment?.status ?? null), [order.payment?.status]);
   const onPayment = useCallback(
     (payment: PaymentRow) => {
+      setPaymentStatus(payment.status);
       // A confirmed payment makes the order paid and its vouchers: read them.
       if (payment.status === "CONFIRMED" || payment.status === "REJECTED") refresh();
     },
@@ -61,7 +64,7 @@ function OrderView({ order, refresh }: { order: OrderRow; refresh: () => void })
       <PageHeader
         title={t("orders.orderTitle", { number: order.number })}
         subtitle={t("orders.placedOn", { date: i18n.dateTime(order.createdAt) })}
-        actions={<OrderStatusBadge status={order.status} />}
+        actions={<OrderStatusBadge status={order.status} paymentStatus={paymentStatus} />}
       />
       {justPlaced && pending ? (
         <div className="alert alert-success" role="status">

@@ -3,7 +3,7 @@ import { useState } from "react";
 
 import { ReviewForm } from "../../components/marketplace/ReviewForm";
 import { Badge, CopyButton, Dialog } from "../../components/ui";
-import type { OrderFieldsFragment, OrderStatus, VoucherStatus } from "../../gql/graphql";
+import type { OrderFieldsFragment, OrderStatus, PaymentStatus, VoucherStatus } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 
 export type OrderRow = OrderFieldsFragment;
@@ -16,11 +16,14 @@ const ORDER_TONES: Record<OrderStatus, "warning" | "success" | "danger" | "neutr
   PARTIALLY_REFUNDED: "info",
 };
 
-export function OrderStatusBadge({ status }: { status: OrderStatus }) {
+/** The order's state; an unpaid order whose bank transfer was reported (or verified) says so,
+ * rather than "awaiting payment" beside a payment that reads "transfer reported". */
+export function OrderStatusBadge({ status, paymentStatus }: { status: OrderStatus; paymentStatus?: PaymentStatus | null }) {
   const { t } = useI18n();
+  const transfer = status === "PENDING_PAYMENT" && (paymentStatus === "TRANSACTION_SUBMITTED" || paymentStatus === "VERIFIED") ? paymentStatus : null;
   return (
     <span data-testid="order-status" data-status={status}>
-      <Badge tone={ORDER_TONES[status]}>{t(`order.${status}`)}</Badge>
+      <Badge tone={transfer ? "info" : ORDER_TONES[status]}>{transfer ? t(`order.PENDING_PAYMENT.${transfer}`) : t(`order.${status}`)}</Badge>
     </span>
   );
 }

@@ -115,6 +115,16 @@ export const DealLinkCreateMutation = graphql(`
 type Deal = DealFieldsFragment;
 type Tab = "overview" | "conditions" | "reviews";
 
+
+/** A map pin, drawn (an emoji pin shows as an empty box where no emoji font is installed). */
+function PinIcon() {
+  return (
+    <svg className="pin-icon" width="12" height="14" viewBox="0 0 12 14" aria-hidden="true" focusable="false">
+      <path d="M6 0a5 5 0 0 0-5 5c0 3.6 5 9 5 9s5-5.4 5-9a5 5 0 0 0-5-5zm0 7a2 2 0 1 1 0-4 2 2 0 0 1 0 4z" fill="currentColor" />
+    </svg>
+  );
+}
+
 function List({ items, className }: { items: string[]; className?: string }) {
   if (!items.length) return null;
   return (
@@ -395,7 +405,7 @@ function BuyBox({ deal }: { deal: Deal }) {
         {deal.soldCount > 0 ? <li>{t("deal.sold", { count: deal.soldCount })}</li> : null}
         {deal.location?.address ? (
           <li>
-            <span aria-hidden="true">📍 </span>
+            <PinIcon />
             {deal.location.address}
             {coordinates ? (
               <>

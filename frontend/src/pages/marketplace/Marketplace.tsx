@@ -129,6 +129,12 @@ export function apiFilter(filters: Filters, categorySlug: string | null): Market
   };
 }
 
+/** Whether the visitor narrowed the list (a category counts): an empty list then says "no match",
+ * not "no deals yet". */
+export function hasActiveFilter(filter: MarketplaceFilter): boolean {
+  return Object.values(filter).some((value) => value !== null && value !== undefined && value !== "" && value !== false);
+}
+
 interface CategoryOption {
   slug: string;
   name: string;
@@ -175,6 +181,13 @@ function DealsPage({
     return (
       <div className="deal-grid-full">
         {result.error ? <ErrorState error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} /> : <SkeletonRows rows={4} />}
+      </div>
+    );
+  }
+  if (connection.edges.length === 0 && after === null && !hasActiveFilter(filter)) {
+    return (
+      <div className="deal-grid-full">
+        <Empty title={t("market.none")}>{t("market.noneHint")}</Empty>
       </div>
     );
   }
