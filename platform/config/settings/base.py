@@ -109,6 +109,9 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
 }
 
 MIDDLEWARE = [
+    # /healthz and /readyz on any host (a load balancer probes by IP): before the tenant
+    # middleware, the HTTPS redirect and every rate limit (core.health).
+    "core.health.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -332,3 +335,8 @@ CELERY_BEAT_SCHEDULE["purge-analytics"] = {
 MARKETPLACE_IMAGE_MAX_BYTES = int(os.environ.get("MARKETPLACE_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 MARKETPLACE_IMAGE_MAX_PIXELS = int(os.environ.get("MARKETPLACE_IMAGE_MAX_PIXELS", "40000000"))
 # --- end of marketplace catalog --------------------------------------------------------------
+
+# --- Health and readiness (core.health) ------------------------------------------------------
+# Connect and read timeout of each /readyz check (Postgres, Redis, the Celery broker).
+HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
+# --- end of health and readiness -------------------------------------------------------------
