@@ -6,15 +6,16 @@ locals {
   # What every process reads from its environment (see the repository README, Configuration).
   environment = merge(
     {
-      DJANGO_SETTINGS_MODULE   = "config.settings.production"
-      ROOT_DOMAIN              = var.root_domain
-      PUBLIC_URL_SCHEME        = "https"
-      AWS_STORAGE_BUCKET_NAME  = module.storage.media_bucket_name
-      AWS_S3_REGION_NAME       = var.region
-      CLIENT_IP_HEADER         = "HTTP_X_FORWARDED_FOR"
-      FORWARDED_ALLOW_IPS      = var.vpc_cidr
-      CLICK_FALLBACK_DIR       = "/app/var/clicks-fallback"
-      GRAPHQL_PLAYGROUND       = "authenticated"
+      DJANGO_SETTINGS_MODULE  = "config.settings.production"
+      ROOT_DOMAIN             = var.root_domain
+      PUBLIC_URL_SCHEME       = "https"
+      AWS_STORAGE_BUCKET_NAME = module.storage.media_bucket_name
+      AWS_S3_REGION_NAME      = var.region
+      # The ALB appends the client to X-Forwarded-For; only hosts of the VPC are trusted proxies.
+      CLIENT_IP_HEADER    = "HTTP_X_FORWARDED_FOR"
+      FORWARDED_ALLOW_IPS = var.vpc_cidr
+      CLICK_FALLBACK_DIR  = "/app/var/clicks-fallback"
+      GRAPHQL_PLAYGROUND  = "authenticated"
     },
     var.app_environment,
   )
@@ -28,7 +29,9 @@ locals {
     module.secrets.external_secret_arns,
   )
 
-  web_probe  = ["CMD", "python", "/app/infra/docker/healthcheck.py"]
+  web_probe = ["CMD", "python", "/app/infra/docker/healthcheck.py"]
+  # Each process type: its port and target group (HTTP ones), request-count scaling, container
+  # probe, and whether it reads and writes the media bucket.
   processes = {
     web = {
       port = 8000, target_group = "web", requests_per_target = 1000, probe = local.web_probe, uses_s3 = true
@@ -141,29 +144,29 @@ module "service" {
   source   = "./modules/service"
   for_each = local.processes
 
-  process             = each.key
-  image               = var.image
-  cluster_name        = aws_ecs_cluster.main.name
-  cluster_arn         = aws_ecs_cluster.main.arn
-  cpu                 = var.services[each.key].cpu
-  memory              = var.services[each.key].memory
-  desired             = var.services[each.key].desired
-  min                 = var.services[each.key].min
-  max                 = var.services[each.key].max
-  cpu_target          = var.services[each.key].cpu_target
-  single_instance     = each.key == "beat"
-  subnet_ids          = module.network.private_subnet_ids
-  security_group_id   = module.network.tasks_security_group_id
-  container_port      = each.value.port
-  target_group_arn    = each.value.target_group == null ? null : module.edge.target_group_arns[each.value.target_group]
-  alb_resource_label  = each.value.target_group == null ? null : "${module.edge.alb_arn_suffix}/${module.edge.target_group_arn_suffixes[each.value.target_group]}"
-  requests_per_target = each.value.requests_per_target
+  process              = each.key
+  image                = var.image
+  cluster_name         = aws_ecs_cluster.main.name
+  cluster_arn          = aws_ecs_cluster.main.arn
+  cpu                  = var.services[each.key].cpu
+  memory               = var.services[each.key].memory
+  desired              = var.services[each.key].desired
+  min                  = var.services[each.key].min
+  max                  = var.services[each.key].max
+  cpu_target           = var.services[each.key].cpu_target
+  single_instance      = each.key == "beat"
+  subnet_ids           = module.network.private_subnet_ids
+  security_group_id    = module.network.tasks_security_group_id
+  container_port       = each.value.port
+  target_group_arn     = each.value.target_group == null ? null : module.edge.target_group_arns[each.value.target_group]
+  alb_resource_label   = each.value.target_group == null ? null : "${module.edge.alb_arn_suffix}/${module.edge.target_group_arn_suffixes[each.value.target_group]}"
+  requests_per_target  = each.value.requests_per_target
   health_check_command = each.value.probe
-  environment         = local.environment
-  secrets             = local.secrets
-  task_policy_json    = each.value.uses_s3 ? data.aws_iam_policy_document.media.json : null
-  kms_key_arn         = module.secrets.kms_key_arn
-  log_retention_days  = var.log_retention_days
+  environment          = local.environment
+  secrets              = local.secrets
+  task_policy_json     = each.value.uses_s3 ? data.aws_iam_policy_document.media.json : null
+  kms_key_arn          = module.secrets.kms_key_arn
+  log_retention_days   = var.log_retention_days
 }
 
 module "monitoring" {

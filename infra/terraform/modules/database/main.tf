@@ -126,13 +126,13 @@ resource "aws_db_instance" "main" {
   skip_final_snapshot       = false
   final_snapshot_identifier = "${var.name}-final"
 
-  auto_minor_version_upgrade          = true
-  iam_database_authentication_enabled = true
-  enabled_cloudwatch_logs_exports     = ["postgresql", "upgrade"]
-  monitoring_interval                 = 30
-  monitoring_role_arn                 = aws_iam_role.monitoring.arn
-  performance_insights_enabled        = true
-  performance_insights_kms_key_id     = var.kms_key_arn
+  auto_minor_version_upgrade            = true
+  iam_database_authentication_enabled   = true
+  enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
+  monitoring_interval                   = 30
+  monitoring_role_arn                   = aws_iam_role.monitoring.arn
+  performance_insights_enabled          = true
+  performance_insights_kms_key_id       = var.kms_key_arn
   performance_insights_retention_period = 7
 }
 
