@@ -112,6 +112,8 @@ MIDDLEWARE = [
     # /healthz and /readyz on any host (a load balancer probes by IP): before the tenant
     # middleware, the HTTPS redirect and every rate limit (core.health).
     "core.health.HealthCheckMiddleware",
+    # The reverse proxy asks here before issuing a certificate on demand (tenants.tls).
+    "tenants.tls.TlsAskMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
