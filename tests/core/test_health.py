@@ -182,3 +182,21 @@ async def test_the_click_lane_process_answers_its_own_liveness() -> None:
     assert alive.status_code == 200
     assert alive.json() == {"status": "ok"}
     assert other.status_code == 404
+
+
+async def test_the_click_lane_process_completes_the_lifespan_handshake() -> None:
+    """uvicorn opens the ASGI lifespan by default; an app that refuses it logs an error at start."""
+    received = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[dict[str, str]] = []
+
+    async def receive() -> dict[str, str]:
+        return next(received)
+
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message)
+
+    from config.asgi_lane import application
+
+    await application({"type": "lifespan"}, receive, send)
+
+    assert sent == [{"type": "lifespan.startup.complete"}, {"type": "lifespan.shutdown.complete"}]
