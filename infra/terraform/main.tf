@@ -40,8 +40,11 @@ locals {
       port = 8001, target_group = "lane", requests_per_target = 20000, probe = local.web_probe, uses_s3 = false
     }
     worker = {
-      port = null, target_group = null, requests_per_target = null, uses_s3 = true,
-      probe = ["CMD-SHELL", "celery -A config inspect ping -d celery@$HOSTNAME --timeout 10"]
+      port                = null
+      target_group        = null
+      requests_per_target = null
+      uses_s3             = true
+      probe               = ["CMD-SHELL", "celery -A config inspect ping -d celery@$HOSTNAME --timeout 10"]
     }
     beat  = { port = null, target_group = null, requests_per_target = null, probe = null, uses_s3 = false }
     drain = { port = null, target_group = null, requests_per_target = null, probe = null, uses_s3 = false }

@@ -3,9 +3,11 @@ output "replication_group_id" {
   value       = aws_elasticache_replication_group.main.id
 }
 
+# Built from the naming rule (<group>-001, -002, …) rather than read from the resource, so that
+# the alarms' for_each keys are known at plan time on the first apply.
 output "member_clusters" {
   description = "Cache cluster IDs of the primary and replicas (CacheClusterId dimension)."
-  value       = aws_elasticache_replication_group.main.member_clusters
+  value       = [for index in range(var.replicas + 1) : format("%s-%03d", var.name, index + 1)]
 }
 
 output "redis_url_secret_arn" {
