@@ -30,14 +30,15 @@ locals {
   )
 
   web_probe = ["CMD", "python", "/app/infra/docker/healthcheck.py"]
-  # Each process type: its port and target group (HTTP ones), request-count scaling, container
-  # probe, and whether it reads and writes the media bucket.
+  # Each process type: its port and target group (HTTP ones), request-count scaling (requests
+  # per task per minute; the lane is CPU-bound, so CPU alone scales it), container probe, and
+  # whether it reads and writes the media bucket.
   processes = {
     web = {
-      port = 8000, target_group = "web", requests_per_target = 1000, probe = local.web_probe, uses_s3 = true
+      port = 8000, target_group = "web", requests_per_target = 3000, probe = local.web_probe, uses_s3 = true
     }
     lane = {
-      port = 8001, target_group = "lane", requests_per_target = 20000, probe = local.web_probe, uses_s3 = false
+      port = 8001, target_group = "lane", requests_per_target = null, probe = local.web_probe, uses_s3 = false
     }
     worker = {
       port                = null
