@@ -20,15 +20,18 @@ request's connection carries django-tenants' search path.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import psycopg
 import redis
+from asgiref.sync import markcoroutinefunction
 from django.apps import apps
 from django.conf import settings
 from django.db import connections
@@ -165,9 +168,32 @@ READINESS_CHECKS: tuple[tuple[str, Callable[[], None]], ...] = (
 )
 
 
+# The last evaluation: (monotonic time, ready?, results). Written only by the readiness thread.
+_last_readiness: tuple[float, bool, list[CheckResult]] | None = None
+# One thread per process evaluates readiness: probes never wait on, nor fill, the threads that
+# serve requests (Django's one sync thread under ASGI, the default executor of Channels), and a
+# flood of /readyz queues here, to be answered from the cache once the first evaluation is done.
+_READINESS_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readiness")
+
+
 def readiness() -> tuple[bool, list[CheckResult]]:
+    """Every check, or the last evaluation while it is younger than
+    ``HEALTH_READINESS_CACHE_SECONDS``: /readyz is public, and each evaluation opens connections
+    to Postgres, Redis and the broker."""
+    global _last_readiness
+    max_age = float(getattr(settings, "HEALTH_READINESS_CACHE_SECONDS", 2.0))
+    last = _last_readiness
+    if last is not None and time.monotonic() - last[0] < max_age:
+        return last[1], last[2]
     results = [_run(name, check) for name, check in READINESS_CHECKS]
-    return all(result.is_ok for result in results), results
+    is_ready = all(result.is_ok for result in results)
+    _last_readiness = (time.monotonic(), is_ready, results)
+    return is_ready, results
+
+
+def readiness_cache_clear() -> None:
+    global _last_readiness
+    _last_readiness = None
 
 
 def liveness_response() -> HttpResponse:
@@ -195,18 +221,28 @@ class HealthCheckMiddleware:
     First in ``MIDDLEWARE``: above TenantMainMiddleware (unknown hosts and bare IPs are
     answered too), SecurityMiddleware (no HTTPS redirect for a plain-HTTP probe), sessions,
     CSRF and rate limits.
+
+    Async only: under ASGI, ``/healthz`` is answered on the event loop (it says the loop turns)
+    and ``/readyz`` on the readiness thread, so neither waits behind Django's one sync thread;
+    other requests go down the (sync) chain with the one thread hop they always had. Django
+    adapts it for the test client and WSGI.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+    sync_capable = False
+    async_capable = True
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponse]]) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in {"GET", "HEAD"}:
             if request.path in LIVENESS_PATHS:
                 return liveness_response()
             if request.path in READINESS_PATHS:
-                return readiness_response()
-        return self.get_response(request)
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(_READINESS_EXECUTOR, readiness_response)
+        return await self.get_response(request)
 
 
 # --- the click lane's liveness, plain ASGI (no Django request handling) -------------------------

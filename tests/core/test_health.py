@@ -27,6 +27,12 @@ def _dead_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_readiness(settings) -> None:  # type: ignore[no-untyped-def]
+    """Each test sees its own dependencies, not a readiness answer cached by the previous one."""
+    settings.HEALTH_READINESS_CACHE_SECONDS = 0
+
+
 def _hosts(brand: Tenant) -> list[str]:
     return [settings.ROOT_DOMAIN, domain_of(brand), "unknown-brand.example.org", "10.0.3.17"]
 
@@ -150,6 +156,29 @@ def test_readyz_is_503_naming_an_unapplied_migration(monkeypatch: pytest.MonkeyP
     assert response.json()["checks"]["migrations"]["detail"] == (
         "1 unapplied migration(s): affiliation.9999_not_yet_applied"
     )
+
+
+@pytest.mark.django_db
+def test_readiness_is_evaluated_at_most_once_per_cache_period(settings) -> None:  # type: ignore[no-untyped-def]
+    """/readyz is public and each evaluation opens connections: a flood of probes costs one
+    evaluation per period per process, not one per request."""
+    # given: a fresh answer, cached for a minute
+    settings.HEALTH_READINESS_CACHE_SECONDS = 60
+    health.readiness_cache_clear()
+    client = Client(HTTP_HOST="10.0.3.17")
+    first = client.get("/readyz")
+
+    # when: Redis goes away within the period
+    settings.REDIS_URL = f"redis://127.0.0.1:{_dead_port()}/0"
+    cached = client.get("/readyz")
+    health.readiness_cache_clear()
+    fresh = client.get("/readyz")
+
+    # then
+    assert first.status_code == 200
+    assert cached.status_code == 200
+    assert cached.json() == first.json()
+    assert fresh.status_code == 503
 
 
 # --- through the real ASGI applications ---------------------------------------------------------

@@ -341,4 +341,7 @@ MARKETPLACE_IMAGE_MAX_PIXELS = int(os.environ.get("MARKETPLACE_IMAGE_MAX_PIXELS"
 # --- Health and readiness (core.health) ------------------------------------------------------
 # Connect and read timeout of each /readyz check (Postgres, Redis, the Celery broker).
 HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
+# /readyz answers from its last evaluation while it is younger than this (a flood of probes
+# costs one evaluation per period per process).
+HEALTH_READINESS_CACHE_SECONDS = float(os.environ.get("HEALTH_READINESS_CACHE_SECONDS", "2"))
 # --- end of health and readiness -------------------------------------------------------------
