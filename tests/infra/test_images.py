@@ -1,0 +1,208 @@
+"""The production image and its companions: Dockerfile (hadolint, checkov), .dockerignore,
+Procfile, entry point, docker-compose.prod.yml, and the image's file set, which must boot
+without the development tools (there is no Docker daemon here: the file set is rebuilt from the
+same rules and run in an interpreter that cannot see the checkout)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.infra.tools import ROOT, run, tool
+
+PROCESSES = ["web", "lane", "worker", "beat", "drain"]
+TOOL_PATHS = ["platform/devstack", "platform/stripe_fake", "platform/webapp/screenshots.py"]
+
+
+def _procfile() -> dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_hadolint_passes_on_the_dockerfile() -> None:
+    hadolint = tool("hadolint")
+
+    result = run([hadolint, "--failure-threshold", "info", "Dockerfile"])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checkov_passes_on_the_dockerfile() -> None:
+    checkov = tool("checkov")
+
+    result = run(
+        [
+            checkov,
+            "--file",
+            "Dockerfile",
+            "--framework",
+            "dockerfile",
+            "--compact",
+            "--quiet",
+            "--skip-download",
+        ]
+    )
+
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Failed checks: 0" in result.stdout
+
+
+def test_the_dockerfile_builds_the_frontend_runs_as_non_root_and_probes_healthz() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert "npm ci" in dockerfile
+    assert "npm run --silent build" in dockerfile
+    assert "build:playground" in dockerfile
+    assert "pip install --no-cache-dir .\n" in dockerfile  # the project's dependencies, no [dev]
+    assert "collectstatic" in dockerfile
+    assert "\nUSER 10001:10001\n" in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert "healthcheck.py" in dockerfile
+    assert "/healthz" in (ROOT / "infra" / "docker" / "healthcheck.py").read_text()
+    for path in TOOL_PATHS:
+        assert f"test ! -e {path}" in dockerfile
+
+
+def test_dockerignore_keeps_the_development_tools_out() -> None:
+    rules = (ROOT / ".dockerignore").read_text().splitlines()
+
+    assert rules[rules.index("*") + 1 :].count("!platform/") == 1
+    for path in TOOL_PATHS:
+        assert path in rules
+
+
+def test_procfile_lists_the_five_processes_and_the_entrypoint_runs_them() -> None:
+    procfile = _procfile()
+    entrypoint = (ROOT / "infra" / "docker" / "entrypoint.sh").read_text()
+
+    assert list(procfile) == PROCESSES
+    assert procfile["web"].startswith("uvicorn config.asgi:application ")
+    assert procfile["lane"].startswith("uvicorn config.asgi_lane:application ")
+    assert procfile["drain"] == "python manage.py tracking_drain"
+    assert "web | lane | worker | beat | drain)" in entrypoint
+    assert 'sed -n "s/^$1: //p" Procfile' in entrypoint
+
+
+def test_the_entrypoint_execs_the_procfile_command(tmp_path: Path) -> None:
+    """The entry point, run for real with a stand-in Procfile (it cd's to /app: rewritten)."""
+    script = (ROOT / "infra" / "docker" / "entrypoint.sh").read_text().replace("cd /app", f"cd {tmp_path}")
+    (tmp_path / "entrypoint.sh").write_text(script)
+    (tmp_path / "Procfile").write_text("web: echo serving on ${PORT:-8000}\nlane: echo lane\n")
+
+    web = subprocess.run(
+        ["sh", str(tmp_path / "entrypoint.sh"), "web"], capture_output=True, text=True, check=True
+    )
+    other = subprocess.run(
+        ["sh", str(tmp_path / "entrypoint.sh"), "echo", "one-off"], capture_output=True, text=True, check=True
+    )
+
+    assert web.stdout == "serving on 8000\n"
+    assert other.stdout == "one-off\n"
+
+
+def test_compose_runs_the_five_processes_from_one_image_with_durable_redis() -> None:
+    python = tool("python")  # PyYAML comes with checkov; .venv needs none
+    result = run(
+        [
+            python,
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+            ROOT / "docker-compose.prod.yml",
+        ]
+    )
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+
+    for process in PROCESSES:
+        assert services[process]["command"] == [process]
+        assert services[process]["image"] == "${IMAGE:-affiliate-platform:latest}"
+    assert services["release"]["command"] == ["release"]
+    assert services["postgres"]["image"].startswith("postgres:16")
+    redis_command = services["redis"]["command"]
+    assert redis_command[redis_command.index("--appendonly") + 1] == "yes"
+    assert redis_command[redis_command.index("--appendfsync") + 1] == "everysec"
+    assert services["caddy"]["image"].startswith("caddy:")
+    for process in ("web", "lane"):
+        assert "healthcheck.py" in " ".join(services[process]["healthcheck"]["test"])
+    caddyfile = (ROOT / "infra" / "docker" / "Caddyfile").read_text()
+    assert "health_uri /healthz" in caddyfile
+    assert "health_uri /readyz" in caddyfile
+
+
+def _image_file_set(target: Path) -> None:
+    """What the Dockerfile's COPY lines put in /app, less what .dockerignore leaves out."""
+    for name in ("pyproject.toml", "manage.py", "Procfile"):
+        shutil.copy2(ROOT / name, target / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("platform", "tenants", "graphql_schema", "themes", "infra/docker"):
+        shutil.copytree(ROOT / folder, target / folder, ignore=ignore)
+    for path in TOOL_PATHS:
+        tool_path = target / path
+        shutil.rmtree(tool_path) if tool_path.is_dir() else tool_path.unlink()
+    (target / "frontend" / "dist").mkdir(parents=True)
+    if (ROOT / "frontend" / "dist" / "app").exists():
+        shutil.copytree(ROOT / "frontend" / "dist" / "app", target / "frontend" / "dist" / "app")
+
+
+# Runs in the image's file set with nothing of the checkout on sys.path (the shared .venv puts
+# the checkout there with a .pth file; PYTHONPATH may too).
+_BOOT = """
+import importlib.util, runpy, sys
+from pathlib import Path
+app = Path(sys.argv[1])
+def foreign(entry):
+    path = Path(entry or ".").resolve()
+    return not path.is_relative_to(app) and ((path / "manage.py").exists() or (path / "config").is_dir())
+sys.path[:] = [entry for entry in sys.path if entry and not foreign(entry)]
+sys.path[:0] = [str(app / "platform"), str(app)]
+for tool in ("devstack", "stripe_fake", "webapp.screenshots"):
+    assert importlib.util.find_spec(tool) is None, f"{tool} is in the image"
+import config.asgi, config.asgi_lane, config.celery  # the entry points of the five processes
+sys.argv = ["manage.py", *sys.argv[2:]]
+runpy.run_path(str(app / "manage.py"), run_name="__main__")
+"""
+
+
+def test_the_image_file_set_boots_without_the_development_tools(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    _image_file_set(app)
+    env = {
+        key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="image-test-only",
+        DATABASE_URL="postgresql://nobody@127.0.0.1:9/none",
+        REDIS_URL="redis://127.0.0.1:9/0",
+    )
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", _BOOT, str(app), *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    check = manage("check")
+    collect = manage("collectstatic", "--noinput", "-v", "0")
+
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert collect.returncode == 0, collect.stderr[-3000:]
+    assert (app / "var" / "static").is_dir()
+
+
+@pytest.mark.parametrize("path", TOOL_PATHS)
+def test_the_tools_exist_in_the_checkout(path: str) -> None:
+    """The exclusions name real paths (a rename would silently ship the tool)."""
+    assert (ROOT / path).exists()
