@@ -28,6 +28,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import Role
 from affiliation.services import link_create
 from marketplace.services import product_image_upload
+from marketplace.services.images import product_image_process
 from tests.conftest import PASSWORD, domain_of, make_user
 from tests.engine import make_affiliate, make_program
 from tests.marketplace.builders import image_bytes, make_merchant, make_product
@@ -130,7 +131,9 @@ def test_every_emitted_url_carries_the_port_the_server_was_started_on(live_brand
         link_create(affiliate=affiliate, title="Home")
         merchant = make_merchant(brand)
         product = make_product(merchant)
-        product_image_upload(actor=merchant, product=product, file=ContentFile(image_bytes()))
+        image = product_image_upload(actor=merchant, product=product, file=ContentFile(image_bytes()))
+        # Processed here: the dev stack's worker listens on the development queue, not the test run's.
+        product_image_process(image_id=image.pk)
         # The development settings hash passwords with PBKDF2 (the test settings with MD5).
         affiliate.user.password = PBKDF2PasswordHasher().encode(PASSWORD, "portsalt", iterations=1000)
         affiliate.user.save(update_fields=["password"])
