@@ -12,7 +12,8 @@ from tenants.selectors import brand_list, brand_snapshot
 @strawberry.type
 class ConsoleQuery:
     @strawberry.field(
-        permission_classes=[IsOperator], description="Every brand of the platform (operators only)."
+        permission_classes=[IsOperator],
+        description="Every brand of the platform, newest first (operators only).",
     )
     def brands(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Brand]:
         return paginate(
@@ -20,4 +21,5 @@ class ConsoleQuery:
             first=first,
             after=after,
             to_node=lambda tenant: Brand.from_snapshot(brand_snapshot(tenant)),
+            descending=True,  # the brand an operator just created comes first
         )

@@ -29,7 +29,7 @@ def _fields_and_codes(payload: dict) -> list[tuple[str | None, str]]:
             "email",
         ),
         (
-            "mutation($i: SignupInput!) { signup(input: $i) { user { id } errors { field code message } } }",
+            "mutation($i: SignupInput!) { signup(input: $i) { ok errors { field code message } } }",
             {"i": {"email": "new@example.com", "password": f"pass{NUL}word-long-enough", "fullName": "A"}},
             "password",
         ),

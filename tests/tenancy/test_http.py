@@ -120,3 +120,14 @@ def test_operators_list_brands_page_by_page(gql, public_tenant, brand_a, brand_b
     assert first["totalCount"] >= 2
     assert first["edges"][0]["node"]["subdomain"] != second["edges"][0]["node"]["subdomain"]
     assert first["pageInfo"]["hasNextPage"] is True
+
+
+def test_the_console_lists_the_newest_brand_first(gql, public_tenant, brand_a, brand_b):
+    # given more brands than one page, and a brand just created
+    operator = make_user(public_tenant, role=Role.OPERATOR)
+    newest = Tenant.objects.filter(kind="brand").order_by("-pk").first()
+    # when the operator opens the console's first page
+    page = gql(public_tenant, operator).data("{ brands(first: 1) { edges { node { subdomain } } } }")
+    # then the newest brand is on it (with hundreds of brands, page 1 was the oldest ones)
+    assert newest is not None
+    assert page["brands"]["edges"][0]["node"]["subdomain"] == newest.subdomain

@@ -18,7 +18,7 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.live
 
 
-def _wait_for(condition, timeout: float = 15.0):  # type: ignore[no-untyped-def]
+def _wait_for(condition, timeout: float = 60.0):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()
