@@ -257,7 +257,7 @@ def user_logout(*, request: HttpRequest) -> None:
     """End this browser session (its websockets with it; the user's other sessions stay)."""
     user_id = request.user.pk if request.user.is_authenticated else None
     if user_id is not None:
-        audit_log(actor=request.user, action="user.logout", target=request.user)
+        audit_log(actor=request.user, action="user.logout")
     auth.logout(request)
     if user_id is not None:
         credentials_changed_publish(user_id=user_id)
