@@ -5,7 +5,18 @@ import { describe, expect, it, vi } from "vitest";
 import { I18nProvider } from "../../i18n";
 import SecurityActivity from "./SecurityActivity";
 
-const EVENT = {
+interface SecurityEvent {
+  id: string;
+  action: string;
+  actorId: string | null;
+  actorEmail: string;
+  subjectId: string | null;
+  ip: string | null;
+  userAgent: string;
+  createdAt: string;
+}
+
+const EVENT: SecurityEvent = {
   id: "3",
   action: "user.login_failed",
   actorId: null,
@@ -16,7 +27,7 @@ const EVENT = {
   createdAt: "2026-11-20T10:00:00+00:00",
 };
 
-function setup(edges: { node: typeof EVENT }[]) {
+function setup(edges: { node: SecurityEvent }[]) {
   const fetcher = vi.fn(async () => {
     const data = { mySecurityEvents: { pageInfo: { hasNextPage: false, endCursor: null }, edges } };
     return new Response(JSON.stringify({ data }), { headers: { "content-type": "application/json" } });
