@@ -188,7 +188,7 @@ export default function AuditLog({ operator = false }: { operator?: boolean }) {
                   {data.auditEvents.edges.map(({ node }) => (
                     <tr key={node.id} data-testid="audit-event" data-action={node.action}>
                       <td>{i18n.dateTime(node.createdAt)}</td>
-                      <td>{node.actorEmail || (node.actorId ? `#${node.actorId}` : t("audit.system"))}</td>
+                      <td>{node.actorEmail || (node.actorId ? `#${node.actorId}` : node.ip ? t("audit.anonymous") : t("audit.system"))}</td>
                       <td>
                         <span title={node.action}>{label(node.action)}</span>
                       </td>
