@@ -125,3 +125,21 @@ def test_another_brand_with_the_same_user_id_shows_none_of_them(gql, brand_a, br
     seen = gql(brand_b, user_b).data(MINE, {"first": 10})["mySecurityEvents"]
 
     assert "secret-a" not in str(seen)
+
+
+def test_a_page_of_my_events_costs_the_same_whatever_its_size(gql, brand_a, django_assert_num_queries):
+    user = make_user(brand_a)
+    with tenant_context(brand_a):
+        for _ in range(12):
+            audit_log(actor=None, action="user.login_failed", subject=user)
+    client = gql(brand_a, user)
+
+    # Host routing (3), session and user (2), count and page (2).
+    with django_assert_num_queries(7):
+        small = client.data(MINE, {"first": 2})["mySecurityEvents"]
+    with django_assert_num_queries(7):
+        large = client.data(MINE, {"first": 12})["mySecurityEvents"]
+
+    assert (len(small["edges"]), len(large["edges"]), large["totalCount"]) == (2, 12, 12)
+    rest = client.data(MINE, {"first": 10, "after": small["pageInfo"]["endCursor"]})["mySecurityEvents"]
+    assert len(rest["edges"]) == 10
