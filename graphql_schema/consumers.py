@@ -37,7 +37,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from accounts.models import ApiToken
 from accounts.selectors import api_token_active, session_expires_at
 from accounts.services import CREDENTIALS_EVENT, api_token_authenticate, user_topic
+from core.audit import origin_set
 from core.events import group_name
+from core.middleware import websocket_origin
 from core.tenancy import run_in_tenant
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import operation_type, schema
@@ -139,6 +141,12 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
         self.authority_ended = False
         self.authority_lock = asyncio.Lock()
         self.watchdog: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # The consumer runs in its own task: operations started from it (and the threads of
+        # run_in_tenant) inherit the origin, so their audit events carry the IP and user agent.
+        origin_set(websocket_origin(scope))
+        await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> GraphQLContext:  # type: ignore[override]
         self.context = GraphQLContext(tenant=self.scope["tenant"], user=self.scope["user"], ws=self)

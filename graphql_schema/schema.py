@@ -32,6 +32,7 @@ from graphql_schema.affiliation.postback_keys import PostbackMutation, PostbackQ
 from graphql_schema.affiliation.queries import AffiliationQuery
 from graphql_schema.affiliation.subscriptions import AffiliationSubscription
 from graphql_schema.analytics.queries import AnalyticsQuery
+from graphql_schema.audit.queries import AuditQuery
 from graphql_schema.billing.mutations import BillingMutation
 from graphql_schema.billing.queries import BillingQuery
 from graphql_schema.brand.mutations import BrandMutation
@@ -73,6 +74,7 @@ Query = merge_types(
         BillingQuery,
         NotificationQuery,
         AnalyticsQuery,
+        AuditQuery,
         ConsoleQuery,
         SupportQuery,
     ),

@@ -228,11 +228,15 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
             )
     user = auth.authenticate(request, username=email.strip().lower(), password=password)
     if user is None:
+        audit_log(
+            actor=None, action="user.login_failed", subject=user_by_email(email), email=email.strip()[:254]
+        )
         raise field_error("password", "Wrong email or password.", AccountErrorCode.INVALID_CREDENTIALS)
     ip_slot, _ = slots
     rate_limit_release(ip_slot)
     rate_limit_reset(account_bucket, window_seconds=window)
     auth.login(request, user)
+    audit_log(actor=user, action="user.login", target=user, method="password")
     return user
 
 
@@ -252,6 +256,8 @@ def credentials_changed_publish(*, user_id: int) -> None:
 def user_logout(*, request: HttpRequest) -> None:
     """End this browser session (its websockets with it; the user's other sessions stay)."""
     user_id = request.user.pk if request.user.is_authenticated else None
+    if user_id is not None:
+        audit_log(actor=request.user, action="user.logout")
     auth.logout(request)
     if user_id is not None:
         credentials_changed_publish(user_id=user_id)
@@ -360,6 +366,7 @@ def magic_link_login(*, request: HttpRequest, token: str) -> User:
             user.password, user.signup_password = user.signup_password, ""
             user.save(update_fields=["password", "signup_password"])
     auth.login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
+    audit_log(actor=link.user, action="user.login", target=link.user, method="magic_link")
     return link.user
 
 

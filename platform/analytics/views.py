@@ -19,12 +19,9 @@ read scope, with the GraphQL query's filters as query parameters (``from``, ``to
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,6 +51,7 @@ from analytics.services import (
     page_view_record,
 )
 from core.inputs import nul_path
+from core.spreadsheet import csv_lines
 
 BEACON_MAX_BYTES = 2048
 _SESSION_ID = re.compile(rf"[A-Za-z0-9_-]{{8,{SESSION_ID_MAX_LENGTH}}}")
@@ -202,13 +200,6 @@ def _export_user(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
     return request.user, None
 
 
-def _safe(value: Any) -> Any:
-    """Spreadsheet formula injection: text starting with = + - @ is prefixed with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 _METRIC_COLUMNS = [
     "clicks",
     "unique_clicks",
@@ -234,16 +225,6 @@ def _metric_cells(metrics: Metrics, currency: str) -> list[Any]:
         metrics.earnings_per_click,
         currency,
     ]
-
-
-def _csv_lines(rows: Iterator[list[Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([_safe(cell) for cell in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
 
 
 @require_GET
@@ -289,7 +270,7 @@ def export_csv_view(request: HttpRequest) -> HttpResponse | StreamingHttpRespons
             name = "analytics"
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
-    response = StreamingHttpResponse(_csv_lines(iter(rows)), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{name}-{report_filter.start:%Y%m%d}-{report_filter.end:%Y%m%d}.csv"'
     )

@@ -2,11 +2,13 @@
 
 from django.urls import include, path
 
+from accounts.audit_export import audit_export_csv_view
 from billing.views import stripe_webhook_view
 from graphql_schema.views import graphql_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
+    path("audit/export.csv", audit_export_csv_view, name="audit-export"),
     path("stripe/webhook/", stripe_webhook_view, name="stripe-webhook"),
     # Machine endpoints answer without their trailing slash too: a POST cannot be redirected.
     path("graphql", graphql_view),

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from accounts.audit_export import audit_export_csv_view
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from billing.views import invoice_pdf_view
 from graphql_schema.views import graphql_view
@@ -17,6 +18,7 @@ urlpatterns = [
     path("links/<str:code>/qr.png", link_qr_png_view, name="link-qr-png"),
     path("sitemap.xml", sitemap_view, name="sitemap"),
     path("robots.txt", robots_view, name="robots"),
+    path("audit/export.csv", audit_export_csv_view, name="audit-export"),
     path("invoices/<str:number>.pdf", invoice_pdf_view, name="invoice-pdf"),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),

@@ -39,6 +39,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/magic-link", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLinkRequest")) },
   { path: "/login/magic", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLogin")) },
   { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
+  { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/audit/SecurityActivity")), nav: { section: "account" } },
   // Affiliates.
   { path: "/dashboard", host: "brand", title: "nav.dashboard", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Dashboard")), nav: { section: "app" } },
   { path: "/links", host: "brand", title: "nav.links", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Links")), nav: { section: "app" } },
@@ -54,6 +55,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app" } },
   { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app" } },
   { path: "/admin/notifications", host: "brand", title: "nav.adminNotifications", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Notifications")), nav: { section: "app" } },
+  { path: "/admin/audit", host: "brand", title: "nav.adminAudit", access: ["BRAND_ADMIN"], page: page(() => import("../pages/audit/AuditLog")), nav: { section: "app" } },
   // The marketplace (public), buying and orders (signed in).
   { path: "/deals", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")), nav: { section: "public" } },
   { path: "/deals/category/:slug", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")) },
@@ -77,6 +79,7 @@ export const ROUTES: AppRoute[] = [
   // The operator console, on the root domain.
   { path: "/", host: "root", title: "nav.console", page: page(() => import("../pages/operator/Console")) },
   { path: "/login", host: "root", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
+  { path: "/audit", host: "root", title: "nav.operatorAudit", access: ["OPERATOR"], page: page(() => import("../pages/audit/OperatorAuditLog")), nav: { section: "app" } },
 ];
 
 export function routesFor(host: Host): AppRoute[] {

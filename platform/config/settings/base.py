@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "core.middleware.CommonMiddleware",  # APPEND_SLASH for reads only (see there)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.AuditRequestMiddleware",  # IP + user agent of audit events (core.audit)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
