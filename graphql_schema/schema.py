@@ -54,6 +54,8 @@ from graphql_schema.payments.queries import PaymentQuery
 from graphql_schema.payments.subscriptions import PaymentSubscription
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
+from graphql_schema.privacy.mutations import PrivacyMutation
+from graphql_schema.privacy.queries import PrivacyQuery
 from graphql_schema.support.mutations import SupportMutation
 from graphql_schema.support.queries import SupportQuery
 
@@ -75,6 +77,7 @@ Query = merge_types(
         AnalyticsQuery,
         ConsoleQuery,
         SupportQuery,
+        PrivacyQuery,
     ),
 )
 Mutation = merge_types(
@@ -92,6 +95,7 @@ Mutation = merge_types(
         NotificationMutation,
         ConsoleMutation,
         SupportMutation,
+        PrivacyMutation,
     ),
 )
 Subscription = merge_types(

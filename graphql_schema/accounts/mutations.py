@@ -4,6 +4,7 @@ import strawberry
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from graphql import GraphQLError
+from privacy.services import consent_record_signup
 from strawberry.types import Info
 
 from accounts import services
@@ -96,6 +97,9 @@ class AccountMutation:
             )
         except ValidationError as error:
             return SignupPayload(ok=False, awaiting_approval=False, errors=user_errors(error))
+        if result.user is not None:
+            # Signing up accepts the brand's current terms and privacy policy (the form says so).
+            consent_record_signup(user=result.user, marketing_opt_in=input.marketing_opt_in)
         if result.user is not None and input.role == SignupRole.AFFILIATE:
             _join_at_signup(result.user, input.program_id, input.referral_code)
         return SignupPayload(ok=True, awaiting_approval=result.awaiting_approval, errors=[])

@@ -1,6 +1,7 @@
 """URLs of a brand's host."""
 
 from django.urls import include, path
+from privacy.views import export_zip_view
 
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from billing.views import invoice_pdf_view
@@ -18,6 +19,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap_view, name="sitemap"),
     path("robots.txt", robots_view, name="robots"),
     path("invoices/<str:number>.pdf", invoice_pdf_view, name="invoice-pdf"),
+    path("exports/<int:export_id>.zip", export_zip_view, name="privacy-export-zip"),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
     # The web app: every other path (keep it last).

@@ -63,6 +63,7 @@ TENANT_APPS = [
     "billing",
     "analytics",
     "support",
+    "privacy",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -352,3 +353,20 @@ MULTIPART_BODY_MAX_BYTES = int(
     os.environ.get("MULTIPART_BODY_MAX_BYTES", str(MARKETPLACE_IMAGE_MAX_BYTES + 1024 * 1024))
 )
 # --- end of marketplace catalog --------------------------------------------------------------
+
+# --- Privacy, GDPR (platform/privacy) -----------------------------------------------------------
+# A user may ask for a copy of their data once per PRIVACY_EXPORT_INTERVAL_HOURS; the ZIP is kept
+# PRIVACY_EXPORT_KEEP_DAYS in the brand's private storage and handed out by links valid
+# PRIVACY_EXPORT_LINK_SECONDS (presigned on S3, signed on local disk).
+PRIVACY_EXPORT_INTERVAL_HOURS = int(os.environ.get("PRIVACY_EXPORT_INTERVAL_HOURS", "24"))
+PRIVACY_EXPORT_KEEP_DAYS = int(os.environ.get("PRIVACY_EXPORT_KEEP_DAYS", "7"))
+PRIVACY_EXPORT_LINK_SECONDS = int(os.environ.get("PRIVACY_EXPORT_LINK_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE["privacy-erasures-due"] = {
+    "task": "privacy.tasks.privacy_erasures_due_task",
+    "schedule": crontab(minute=23),
+}
+CELERY_BEAT_SCHEDULE["privacy-retention"] = {
+    "task": "privacy.tasks.privacy_retention_task",
+    "schedule": crontab(minute=53, hour=4),
+}
+# --- end of privacy ------------------------------------------------------------------------------
