@@ -4,7 +4,6 @@ import strawberry
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from graphql import GraphQLError
-from privacy.services import consent_record_signup
 from strawberry.types import Info
 
 from accounts import services
@@ -30,6 +29,7 @@ from graphql_schema.accounts.types import (
 from graphql_schema.affiliation.access import parse_id
 from graphql_schema.errors import rate_limited_errors, user_errors
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
+from privacy.services import consent_record_signup
 
 
 def _http_request(info: Info) -> HttpRequest:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import strawberry
 from django.core.exceptions import ValidationError
-from privacy import models, services
 from strawberry.types import Info
 
 from graphql_schema.affiliation.access import not_found, parse_id
@@ -22,6 +21,7 @@ from graphql_schema.privacy.types import (
     PrivacySettingsPayload,
     PrivacyStatusPayload,
 )
+from privacy import models, services
 
 
 def _erasure(id: strawberry.ID) -> models.ErasureRequest:

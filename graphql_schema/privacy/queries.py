@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from privacy import selectors
 from strawberry.types import Info
 
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
@@ -14,6 +13,7 @@ from graphql_schema.privacy.types import (
     PrivacySettings,
     PrivacyStatus,
 )
+from privacy import selectors
 
 ERASURE_QUEUE_LIMIT = 200
 

@@ -4,11 +4,11 @@ import datetime as dt
 from enum import Enum
 
 import strawberry
+
+from graphql_schema.errors import UserError
 from privacy import models
 from privacy.links import export_download_url
 from privacy.selectors import ConsentState
-
-from graphql_schema.errors import UserError
 
 
 @strawberry.enum(description="The brand's legal documents.")

@@ -1,12 +1,12 @@
 """URLs of a brand's host."""
 
 from django.urls import include, path
-from privacy.views import export_zip_view
 
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from billing.views import invoice_pdf_view
 from graphql_schema.views import graphql_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
+from privacy.views import export_zip_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),

@@ -19,14 +19,6 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from privacy import services
-from privacy.models import ConsentKind, ConsentRecord, DataExport, ErasureRequest, ErasureStatus, ExportStatus
-from privacy.tasks import (
-    data_export_build_task,
-    erasure_requested_email_task,
-    privacy_brand_erasures_task,
-    privacy_brand_retention_task,
-)
 
 from accounts.models import ApiToken, Role, User
 from accounts.services import api_token_authenticate, api_token_create
@@ -36,6 +28,14 @@ from billing.tasks import invoice_deliver_task
 from ledger.selectors import affiliate_balance, ledger_differences
 from payouts.models import WithdrawalRequest
 from payouts.services import withdrawal_request
+from privacy import services
+from privacy.models import ConsentKind, ConsentRecord, DataExport, ErasureRequest, ErasureStatus, ExportStatus
+from privacy.tasks import (
+    data_export_build_task,
+    erasure_requested_email_task,
+    privacy_brand_erasures_task,
+    privacy_brand_retention_task,
+)
 from tests.checkout.builders import (
     bank_checkout,
     bank_details,
