@@ -261,7 +261,9 @@ def erasure_request(*, user: User, reason: str = "") -> ErasureRequest:
             audit_log(actor=user, action="privacy.erasure_requested", target=request)
     except IntegrityError as error:  # the partial unique index: one open request per user
         raise field_error(
-            "erasure", "You already asked for your account to be erased.", PrivacyErrorCode.ALREADY_REQUESTED
+            "erasure",
+            "You already asked for your account to be erased.",
+            PrivacyErrorCode.ERASURE_ALREADY_REQUESTED,
         ) from error
     enqueue_on_commit(erasure_requested_email_task, request.pk)
     return request

@@ -337,7 +337,7 @@ def test_a_refusal_needs_a_reason_and_a_closed_request_cannot_be_cancelled(gql, 
     user, admin = make_user(brand_a), make_user(brand_a, role=Role.BRAND_ADMIN)
     request_id = gql(brand_a, user).data(ERASE, {"r": ""})["erasureRequest"]["erasureRequest"]["id"]
     assert gql(brand_a, user).data(ERASE, {"r": ""})["erasureRequest"]["errors"] == [
-        {"code": "ALREADY_REQUESTED"}
+        {"code": "ERASURE_ALREADY_REQUESTED"}
     ]
     blank = gql(brand_a, admin).data(REFUSE, {"id": request_id, "r": "  "})["erasureRefuse"]
     assert blank["errors"] == [{"field": "reason", "code": "REQUIRED"}]

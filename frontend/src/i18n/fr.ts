@@ -1,5 +1,6 @@
 /** Français. Même clés que en.ts. */
 import { marketplaceFr } from "../components/marketplace/messages.fr";
+import { privacyFr } from "../pages/privacy/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -617,4 +618,5 @@ export const fr: Record<MessageKey, string> = {
   "error.UNKNOWN_EVENT": "Événement inconnu.",
   "error.KIND_IMMUTABLE": "Le service d'un canal ne peut pas changer ; ajoutez un nouveau canal.",
   ...marketplaceFr,
+  ...privacyFr,
 };
