@@ -177,7 +177,12 @@ def data_export_request(*, user: User) -> DataExport:
     window = dt.timedelta(hours=settings.PRIVACY_EXPORT_INTERVAL_HOURS)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
-        last = DataExport.objects.filter(user=user).order_by("-requested_at").first()
+        last = (
+            DataExport.objects.filter(user=user)
+            .exclude(status=ExportStatus.FAILED)
+            .order_by("-requested_at")
+            .first()
+        )
         if last is not None and last.requested_at > timezone.now() - window:
             wait = last.requested_at + window - timezone.now()
             hours = max(1, int(wait.total_seconds() // 3600) + 1)
@@ -215,6 +220,13 @@ def data_export_build(*, export_id: int) -> DataExport | None:
     )
     export.refresh_from_db()
     return export
+
+
+def data_export_fail(*, export_id: int) -> None:
+    """Mark a pending export failed (it then does not count against the user's daily request)."""
+    DataExport.objects.filter(pk=export_id, status=ExportStatus.PENDING).update(
+        status=ExportStatus.FAILED, completed_at=timezone.now()
+    )
 
 
 def data_exports_expire(*, now: dt.datetime | None = None) -> int:

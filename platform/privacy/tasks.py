@@ -12,7 +12,13 @@ from config.celery import app
 from core.emails import send_brand_email
 from core.tenancy import current_schema, tenant_connection
 from privacy.models import ErasureRequest, ErasureStatus
-from privacy.services import data_export_build, data_exports_expire, erasures_process_due, raw_rows_purge
+from privacy.services import (
+    data_export_build,
+    data_export_fail,
+    data_exports_expire,
+    erasures_process_due,
+    raw_rows_purge,
+)
 from tenants.selectors import brand_base_url, brand_list
 
 logger = logging.getLogger(__name__)
@@ -25,7 +31,13 @@ ADMIN_PAGE = "/admin/privacy"
 def data_export_build_task(export_id: int) -> None:
     """Build the ZIP, then email its owner that it is ready (the email points at the privacy page,
     which hands out a short-lived link: the email itself carries no download link)."""
-    export = data_export_build(export_id=export_id)
+    try:
+        export = data_export_build(export_id=export_id)
+    except OSError:
+        raise  # storage or network: retried
+    except Exception:
+        data_export_fail(export_id=export_id)  # the user may ask again at once; the bug is raised
+        raise
     if export is None:
         return
     tenant = tenant_connection().tenant

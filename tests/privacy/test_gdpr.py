@@ -444,3 +444,21 @@ def test_a_brand_admin_sees_only_their_brands_erasure_requests(gql, brand_a, bra
         assert other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     with tenant_context(brand_b):
         assert ErasureRequest.objects.get(pk=theirs.pk).status == ErasureStatus.REQUESTED
+
+
+def test_a_failed_build_is_marked_failed_and_does_not_count_against_the_daily_request(brand_a, monkeypatch):
+    import privacy.export
+
+    def broken(user):
+        raise RuntimeError("a bug while building")
+
+    user = make_user(brand_a)
+    with tenant_context(brand_a):
+        export = services.data_export_request(user=user)
+        monkeypatch.setattr(privacy.export, "export_archive", broken)
+        with pytest.raises(RuntimeError):
+            data_export_build_task.run(export.pk)
+        export.refresh_from_db()
+        assert export.status == ExportStatus.FAILED
+        again = services.data_export_request(user=user)  # not throttled by the failed one
+        assert again.status == ExportStatus.PENDING

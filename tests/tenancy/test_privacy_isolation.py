@@ -95,3 +95,44 @@ def test_the_erasure_beat_job_processes_each_brand_in_its_own_schema(live_brands
         _wait_for(done)
         with tenant_context(brand):
             assert User.objects.get(pk=user_id).email == f"erased-{user_id}@invalid"
+
+
+def test_concurrent_export_requests_make_one_export(live_brands):
+    """Eight requests at once by one user: one export, seven RATE_LIMITED (the user's row is locked)."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import close_old_connections, connection
+
+    from privacy.services import data_export_request
+
+    brand, _ = live_brands
+    user = make_user(brand)
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def request() -> None:
+        try:
+            with tenant_context(brand):
+                barrier.wait()
+                try:
+                    data_export_request(user=user)
+                    outcome = "ok"
+                except ValidationError as error:
+                    outcome = error.error_dict["export"][0].code
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["RATE_LIMITED"] * 7 + ["ok"]
+    with tenant_context(brand):
+        assert DataExport.objects.filter(user=user).count() == 1
