@@ -386,13 +386,15 @@ def user_anonymise(*, user: User) -> User:
 
     Gone: email (``erased-<id>@invalid``), name, password (unusable), pending signup password,
     sessions, API tokens, login links, payout details of withdrawals, the signup attribution, the
-    address on orders,
+    address on orders, the payer's name and contact on payments (the invoice keeps what it
+    printed), a merchant's public profile,
     contact messages' name and address, the email stored on the audit entries they made.
     """
     from accounts.services import credentials_changed_publish
     from analytics.models import SignupAttribution
+    from billing.models import Payment
     from core.models import AuditEvent
-    from marketplace.models import Order
+    from marketplace.models import MerchantProfile, Order
     from payouts.models import WithdrawalRequest
     from support.models import ContactMessage
 
@@ -412,6 +414,12 @@ def user_anonymise(*, user: User) -> User:
     WithdrawalRequest.objects.filter(affiliate__user=locked).update(details={})
     SignupAttribution.objects.filter(user=locked).delete()
     Order.objects.filter(customer=locked).update(email=locked.email)
+    Payment.objects.filter(payer=locked).update(
+        payer_name="", payer_email=locked.email, payer_contact="", payer_contact_channel=""
+    )
+    MerchantProfile.objects.filter(user=locked).update(
+        display_name=f"Merchant {locked.pk}", description="", website=""
+    )
     ContactMessage.objects.filter(user=locked).update(name="", email=locked.email, message="", ip_hash="")
     AuditEvent.objects.filter(actor_id=locked.pk).update(actor_email=locked.email)
     DataExport.objects.filter(user=locked).delete()  # the files go with the beat job's sweep below

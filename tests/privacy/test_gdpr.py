@@ -14,8 +14,8 @@ from decimal import Decimal
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.core.management import call_command
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import ApiToken, Role, User
 from accounts.services import api_token_authenticate, api_token_create
 from affiliation.services import commissions_release_due, conversion_record
-from billing.models import Invoice
+from billing.models import Invoice, Payment
 from billing.tasks import invoice_deliver_task
 from ledger.selectors import affiliate_balance, ledger_differences
 from payouts.models import WithdrawalRequest
@@ -287,6 +287,9 @@ def test_erasure_anonymises_the_person_and_keeps_the_accounts(
     assert not ApiToken.objects.filter(user=user).exists()
     assert api_token_authenticate(raw) is None
     assert WithdrawalRequest.objects.get(affiliate=affiliate).details == {}
+    assert set(
+        Payment.objects.filter(payer=user).values_list("payer_email", "payer_name", "payer_contact")
+    ) == {(f"erased-{user.pk}@invalid", "", "")}
     assert ErasureRequest.objects.get(pk=request_id).decision_reason == "Processed by a brand admin."
     # accounting retention: the ledger reconciles, balances and the invoice are as they were
     assert ledger_differences() == []
