@@ -468,3 +468,20 @@ def test_a_failed_build_is_marked_failed_and_does_not_count_against_the_daily_re
         assert export.status == ExportStatus.FAILED
         again = services.data_export_request(user=user)  # not throttled by the failed one
         assert again.status == ExportStatus.PENDING
+
+
+def test_documents_settings_and_consents_are_per_brand(gql, brand_a, brand_b):
+    admin_a = make_user(brand_a, role=Role.BRAND_ADMIN)
+    user_b = make_user(brand_b)
+    published = gql(brand_a, admin_a).data(PUBLISH, {"k": "PRIVACY", "t": "Privacy", "b": "Alpha only."})
+    assert published["legalDocumentPublish"]["errors"] == []
+    gql(brand_a, admin_a).data(
+        "mutation { privacySettingsUpdate(input: {clickRetentionDays: 10}) { errors { code } } }"
+    )
+
+    assert gql(brand_b).data("{ legalDocument(kind: PRIVACY) { body } }")["legalDocument"] is None
+    assert gql(brand_b, user_b).data(MY_PRIVACY)["myPrivacy"]["consentRequired"] is False
+    with tenant_context(brand_b):
+        from privacy.selectors import privacy_settings
+
+        assert privacy_settings().click_retention_days == 400
