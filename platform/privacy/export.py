@@ -213,6 +213,11 @@ def export_data(user: User) -> dict[str, Any]:
         "data",
         "created_at",
     )
+    for entry in audit:
+        # What they did to someone else: the action and when, not that person's details.
+        if entry["target_type"] == User._meta.label and entry["target_id"] != str(user.pk):
+            entry["target_id"] = ""
+            entry["data"] = {}
     return {
         "profile.json": profile,
         "links.json": links,

@@ -485,3 +485,15 @@ def test_documents_settings_and_consents_are_per_brand(gql, brand_a, brand_b):
         from privacy.selectors import privacy_settings
 
         assert privacy_settings().click_retention_days == 400
+
+
+def test_an_admins_export_holds_what_they_did_to_others_without_those_users_details(brand_a):
+    from accounts.services import user_role_change
+    from privacy.export import export_data
+
+    admin, other = make_user(brand_a, role=Role.BRAND_ADMIN), make_user(brand_a)
+    with tenant_context(brand_a):
+        user_role_change(actor=admin, user=other, role=Role.MERCHANT)
+        audit = export_data(admin)["audit.json"]
+    entry = next(row for row in audit if row["action"] == "user.role_changed")
+    assert (entry["actor_id"], entry["target_id"], entry["data"]) == (admin.pk, "", {})
