@@ -55,6 +55,8 @@ from graphql_schema.payments.queries import PaymentQuery
 from graphql_schema.payments.subscriptions import PaymentSubscription
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
+from graphql_schema.privacy.mutations import PrivacyMutation
+from graphql_schema.privacy.queries import PrivacyQuery
 from graphql_schema.support.mutations import SupportMutation
 from graphql_schema.support.queries import SupportQuery
 
@@ -77,6 +79,7 @@ Query = merge_types(
         AuditQuery,
         ConsoleQuery,
         SupportQuery,
+        PrivacyQuery,
     ),
 )
 Mutation = merge_types(
@@ -94,6 +97,7 @@ Mutation = merge_types(
         NotificationMutation,
         ConsoleMutation,
         SupportMutation,
+        PrivacyMutation,
     ),
 )
 Subscription = merge_types(

@@ -29,6 +29,7 @@ from graphql_schema.accounts.types import (
 from graphql_schema.affiliation.access import parse_id
 from graphql_schema.errors import rate_limited_errors, user_errors
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
+from privacy.services import consent_record_signup
 
 
 def _http_request(info: Info) -> HttpRequest:
@@ -96,6 +97,9 @@ class AccountMutation:
             )
         except ValidationError as error:
             return SignupPayload(ok=False, awaiting_approval=False, errors=user_errors(error))
+        if result.user is not None:
+            # Signing up accepts the brand's current terms and privacy policy (the form says so).
+            consent_record_signup(user=result.user, marketing_opt_in=input.marketing_opt_in)
         if result.user is not None and input.role == SignupRole.AFFILIATE:
             _join_at_signup(result.user, input.program_id, input.referral_code)
         return SignupPayload(ok=True, awaiting_approval=result.awaiting_approval, errors=[])

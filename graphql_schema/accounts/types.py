@@ -94,6 +94,9 @@ class SignupInput:
     program_id: strawberry.ID | None = strawberry.field(
         default=None, description="Affiliates: the program to join (default: the brand's only active one)."
     )
+    marketing_opt_in: bool = strawberry.field(
+        default=False, description="Whether the person agrees to receive the brand's marketing emails."
+    )
 
 
 @strawberry.input

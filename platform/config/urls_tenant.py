@@ -7,6 +7,7 @@ from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from billing.views import invoice_pdf_view
 from graphql_schema.views import graphql_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
+from privacy.views import export_zip_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("robots.txt", robots_view, name="robots"),
     path("audit/export.csv", audit_export_csv_view, name="audit-export"),
     path("invoices/<str:number>.pdf", invoice_pdf_view, name="invoice-pdf"),
+    path("exports/<int:export_id>.zip", export_zip_view, name="privacy-export-zip"),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
     # The web app: every other path (keep it last).

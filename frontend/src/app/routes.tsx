@@ -32,6 +32,10 @@ export const ROUTES: AppRoute[] = [
   { path: "/program", host: "brand", title: "nav.program", page: page(() => import("../pages/public/ProgramLanding")), nav: { section: "public" } },
   { path: "/leaderboard", host: "brand", title: "nav.leaderboard", page: page(() => import("../pages/public/Leaderboard")), nav: { section: "public" } },
   { path: "/faq", host: "brand", title: "nav.faq", page: page(() => import("../pages/public/Faq")), nav: { section: "public" } },
+  { path: "/terms", host: "brand", title: "nav.terms", page: page(() => import("../pages/privacy/Terms")) },
+  { path: "/privacy", host: "brand", title: "nav.privacyPolicy", page: page(() => import("../pages/privacy/PrivacyPolicy")) },
+  { path: "/account/privacy", host: "brand", title: "nav.privacy", access: "signed-in", page: page(() => import("../pages/privacy/MyPrivacy")), nav: { section: "account" } },
+  { path: "/admin/privacy", host: "brand", title: "nav.adminPrivacy", access: ["BRAND_ADMIN"], page: page(() => import("../pages/privacy/AdminPrivacy")), nav: { section: "app" } },
   { path: "/contact", host: "brand", title: "nav.contact", page: page(() => import("../pages/public/Contact")) },
   // Accounts.
   { path: "/signup", host: "brand", title: "nav.signup", page: page(() => import("../pages/auth/Signup")) },

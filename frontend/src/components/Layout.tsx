@@ -8,6 +8,7 @@ import { canOpen, routesFor, type AppRoute, type NavSection } from "../app/route
 import { useSession } from "../app/session";
 import { graphql } from "../gql";
 import { LANGUAGES, useI18n, type Language } from "../i18n";
+import { ConsentBanner } from "../pages/privacy/ConsentBanner";
 import { Loading } from "./states";
 
 export const LogoutMutation = graphql(`
@@ -193,6 +194,7 @@ export function Layout() {
           </nav>
         ) : null}
       </header>
+      <ConsentBanner />
       <main id="main" className="container main" tabIndex={-1}>
         <Suspense fallback={<Loading />}>
           <Outlet />
@@ -213,6 +215,12 @@ export function Layout() {
               </li>
               <li>
                 <Link to="/contact">{t("nav.contact")}</Link>
+              </li>
+              <li>
+                <Link to="/terms">{t("nav.terms")}</Link>
+              </li>
+              <li>
+                <Link to="/privacy">{t("nav.privacyPolicy")}</Link>
               </li>
               <li>
                 <a href="/graphql/">{t("nav.api")}</a>

@@ -1,6 +1,7 @@
 /** English. Every key here must exist in fr.ts too (the type checker enforces it). */
 import { marketplaceEn } from "../components/marketplace/messages.en";
 import { auditEn } from "../pages/audit/messages.en";
+import { privacyEn } from "../pages/privacy/messages.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -640,6 +641,8 @@ export const en = {
   // The marketplace, checkout, merchant and billing pages (their own catalog file).
   ...marketplaceEn,
   ...auditEn,
+  // The privacy pages (their own catalog file).
+  ...privacyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

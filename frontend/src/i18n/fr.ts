@@ -1,6 +1,7 @@
 /** Français. Même clés que en.ts. */
 import { marketplaceFr } from "../components/marketplace/messages.fr";
 import { auditFr } from "../pages/audit/messages.fr";
+import { privacyFr } from "../pages/privacy/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -640,4 +641,5 @@ export const fr: Record<MessageKey, string> = {
   "error.KIND_IMMUTABLE": "Le service d'un canal ne peut pas changer ; ajoutez un nouveau canal.",
   ...marketplaceFr,
   ...auditFr,
+  ...privacyFr,
 };

@@ -63,6 +63,7 @@ TENANT_APPS = [
     "billing",
     "analytics",
     "support",
+    "privacy",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -366,3 +367,19 @@ HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECOND
 # costs one evaluation per period per process).
 HEALTH_READINESS_CACHE_SECONDS = float(os.environ.get("HEALTH_READINESS_CACHE_SECONDS", "2"))
 # --- end of health and readiness -------------------------------------------------------------
+# --- Privacy, GDPR (platform/privacy) -----------------------------------------------------------
+# A user may ask for a copy of their data once per PRIVACY_EXPORT_INTERVAL_HOURS; the ZIP is kept
+# PRIVACY_EXPORT_KEEP_DAYS in the brand's private storage and handed out by links valid
+# PRIVACY_EXPORT_LINK_SECONDS (presigned on S3, signed on local disk).
+PRIVACY_EXPORT_INTERVAL_HOURS = int(os.environ.get("PRIVACY_EXPORT_INTERVAL_HOURS", "24"))
+PRIVACY_EXPORT_KEEP_DAYS = int(os.environ.get("PRIVACY_EXPORT_KEEP_DAYS", "7"))
+PRIVACY_EXPORT_LINK_SECONDS = int(os.environ.get("PRIVACY_EXPORT_LINK_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE["privacy-erasures-due"] = {
+    "task": "privacy.tasks.privacy_erasures_due_task",
+    "schedule": crontab(minute=23),
+}
+CELERY_BEAT_SCHEDULE["privacy-retention"] = {
+    "task": "privacy.tasks.privacy_retention_task",
+    "schedule": crontab(minute=53, hour=4),
+}
+# --- end of privacy ------------------------------------------------------------------------------

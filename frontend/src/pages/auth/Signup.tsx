@@ -3,7 +3,7 @@ import { Link, useSearchParams } from "react-router";
 
 import { useFormMutation } from "../../api/mutation";
 import { useSession } from "../../app/session";
-import { ChoiceGroup, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
+import { CheckboxField, ChoiceGroup, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import type { SignupRole } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { usePrograms } from "../public/programs";
@@ -19,6 +19,7 @@ export default function Signup() {
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<SignupRole>("AFFILIATE");
   const [referralCode, setReferralCode] = useState(params.get("ref") ?? "");
+  const [marketingOptIn, setMarketingOptIn] = useState(false);
   const [sent, setSent] = useState<{ email: string; awaitingApproval: boolean } | null>(null);
   const signup = useFormMutation(SignupMutation, (data) => data.signup);
   const merchantsMaySignUp = brand?.merchantSignup !== "INVITE_ONLY";
@@ -35,6 +36,7 @@ export default function Signup() {
         role,
         referralCode: affiliate ? referralCode.trim() : "",
         programId: affiliate && active.length === 1 ? active[0].id : null,
+        marketingOptIn,
       },
     });
     if (data?.signup.ok) setSent({ email, awaitingApproval: data.signup.awaitingApproval });
@@ -94,6 +96,10 @@ export default function Signup() {
               onChange={setReferralCode}
             />
           ) : null}
+          <CheckboxField name="marketingOptIn" label={t("consent.marketingSignup")} checked={marketingOptIn} onChange={setMarketingOptIn} />
+          <p className="muted">
+            {t("consent.signupNote")} <Link to="/terms">{t("nav.terms")}</Link> · <Link to="/privacy">{t("nav.privacyPolicy")}</Link>
+          </p>
           <FormErrors />
           <SubmitButton>{t("auth.signupButton")}</SubmitButton>
         </Form>
