@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "core.middleware.CommonMiddleware",  # APPEND_SLASH for reads only (see there)
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserSessionMiddleware",  # session list: last seen, once a minute
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
