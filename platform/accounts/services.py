@@ -375,28 +375,39 @@ _seen_recently: dict[tuple[str, str], dt.datetime] = {}
 _SEEN_RECENTLY_MAX = 10_000
 
 
-def user_session_record(*, request: HttpRequest, user: User) -> UserSession:
-    """Record the request's (just signed-in) session: device, browser, network, country."""
+def _user_session_upsert(*, request: HttpRequest, user: User, now: dt.datetime) -> None:
+    """One statement: insert the request's session with its device, network and country, or,
+    when it is already recorded, move its ``last_seen_at``."""
     from tracking.agents import agent_details  # the one ua-parser setup lives with the click drain
 
     details = agent_details(str(request.META.get("HTTP_USER_AGENT", ""))[:512])
-    now = timezone.now()
-    session, _ = UserSession.objects.update_or_create(
-        session_key_hash=session_key_hash(request.session.session_key or ""),
-        defaults={"user": user, "last_seen_at": now},
-        create_defaults={
-            "user": user,
-            "created_at": now,
-            "last_seen_at": now,
-            "ip_network": ip_network_of(client_ip(request)),
-            "country": request_country(request),
-            "device_type": details.device_type,
-            "browser": details.browser,
-            "os": details.os,
-        },
+    key_hash = session_key_hash(request.session.session_key or "")
+    UserSession.objects.bulk_create(
+        [
+            UserSession(
+                user=user,
+                session_key_hash=key_hash,
+                created_at=now,
+                last_seen_at=now,
+                ip_network=ip_network_of(client_ip(request)),
+                country=request_country(request),
+                device_type=details.device_type,
+                browser=details.browser,
+                os=details.os,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["session_key_hash"],
+        update_fields=["last_seen_at"],
     )
-    _seen_recently[(connection.schema_name, session.session_key_hash)] = now
-    return session
+    if len(_seen_recently) >= _SEEN_RECENTLY_MAX:
+        _seen_recently.clear()
+    _seen_recently[(connection.schema_name, key_hash)] = now
+
+
+def user_session_record(*, request: HttpRequest, user: User) -> None:
+    """Record the request's just signed-in session (Django gave it a new key at login)."""
+    _user_session_upsert(request=request, user=user, now=timezone.now())
 
 
 def user_session_seen_recently(*, session_key: str) -> bool:
@@ -406,23 +417,12 @@ def user_session_seen_recently(*, session_key: str) -> bool:
 
 
 def user_session_touch(*, request: HttpRequest) -> None:
-    """Move the session's ``last_seen_at``, at most once a minute: a per-process memory skips
-    the database in between, and the conditional UPDATE keeps other processes to the same
-    pace. A signed-in session without a record (signed in by a path that does not record, or
-    before sessions were recorded) gets one."""
-    session_key = request.session.session_key
-    if not session_key:
-        return
-    now = timezone.now()
-    key_hash = session_key_hash(session_key)
-    if len(_seen_recently) >= _SEEN_RECENTLY_MAX:
-        _seen_recently.clear()
-    _seen_recently[(connection.schema_name, key_hash)] = now
-    updated = UserSession.objects.filter(
-        session_key_hash=key_hash, last_seen_at__lt=now - SESSION_LAST_SEEN_RESOLUTION
-    ).update(last_seen_at=now)
-    if not updated and not UserSession.objects.filter(session_key_hash=key_hash).exists():
-        user_session_record(request=request, user=request.user)  # type: ignore[arg-type]
+    """Move the session's ``last_seen_at``, at most once a minute per process (the memory
+    skips the database in between): one statement, which also records a signed-in session
+    that has no record yet (signed in by a path that does not record, or before sessions were
+    recorded)."""
+    if request.session.session_key:
+        _user_session_upsert(request=request, user=request.user, now=timezone.now())  # type: ignore[arg-type]
 
 
 class _Sha256Hex(Func):

@@ -1,5 +1,6 @@
 /** Français. Même clés que en.ts. */
 import { marketplaceFr } from "../components/marketplace/messages.fr";
+import { peopleFr } from "../pages/people/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -617,4 +618,6 @@ export const fr: Record<MessageKey, string> = {
   "error.UNKNOWN_EVENT": "Événement inconnu.",
   "error.KIND_IMMUTABLE": "Le service d'un canal ne peut pas changer ; ajoutez un nouveau canal.",
   ...marketplaceFr,
+  // People management and sessions (their own catalog file).
+  ...peopleFr,
 };
