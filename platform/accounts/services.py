@@ -51,6 +51,9 @@ BRAND_ROLES = frozenset({Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.C
 CREDENTIALS_EVENT = "credentials.changed"
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 SESSION_LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
+# Set in a session's data when its UserSession is recorded at sign-in: only such sessions are
+# touched, so a request of any other session costs no query here.
+SESSION_RECORDED_KEY = "_user_session_recorded"
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
 
@@ -406,8 +409,10 @@ def _user_session_upsert(*, request: HttpRequest, user: User, now: dt.datetime) 
 
 
 def user_session_record(*, request: HttpRequest, user: User) -> None:
-    """Record the request's just signed-in session (Django gave it a new key at login)."""
+    """Record the request's just signed-in session (Django gave it a new key at login). Every
+    path that calls ``auth.login`` calls this too, or the session is not listed."""
     _user_session_upsert(request=request, user=user, now=timezone.now())
+    request.session[SESSION_RECORDED_KEY] = True
 
 
 def user_session_seen_recently(*, session_key: str) -> bool:
@@ -417,11 +422,9 @@ def user_session_seen_recently(*, session_key: str) -> bool:
 
 
 def user_session_touch(*, request: HttpRequest) -> None:
-    """Move the session's ``last_seen_at``, at most once a minute per process (the memory
-    skips the database in between): one statement, which also records a signed-in session
-    that has no record yet (signed in by a path that does not record, or before sessions were
-    recorded)."""
-    if request.session.session_key:
+    """Move the recorded session's ``last_seen_at``, at most once a minute per process (the
+    memory skips the database in between), in one statement (an upsert)."""
+    if request.session.session_key and request.session.get(SESSION_RECORDED_KEY):
         _user_session_upsert(request=request, user=request.user, now=timezone.now())  # type: ignore[arg-type]
 
 
