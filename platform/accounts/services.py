@@ -22,7 +22,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, Func
 from django.http import HttpRequest
 from django.utils import timezone
@@ -44,6 +44,7 @@ from core.ratelimit import (
     rate_limit_reset,
 )
 from core.tasks import enqueue_on_commit
+from core.tenancy import current_schema
 from tenants.models import MerchantSignup
 
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
@@ -405,7 +406,7 @@ def _user_session_upsert(*, request: HttpRequest, user: User, now: dt.datetime) 
     )
     if len(_seen_recently) >= _SEEN_RECENTLY_MAX:
         _seen_recently.clear()
-    _seen_recently[(connection.schema_name, key_hash)] = now
+    _seen_recently[(current_schema(), key_hash)] = now
 
 
 def user_session_record(*, request: HttpRequest, user: User) -> None:
@@ -417,7 +418,7 @@ def user_session_record(*, request: HttpRequest, user: User) -> None:
 
 def user_session_seen_recently(*, session_key: str) -> bool:
     """Whether this process moved the session's ``last_seen_at`` less than a minute ago."""
-    seen = _seen_recently.get((connection.schema_name, session_key_hash(session_key)))
+    seen = _seen_recently.get((current_schema(), session_key_hash(session_key)))
     return seen is not None and timezone.now() - seen < SESSION_LAST_SEEN_RESOLUTION
 
 
