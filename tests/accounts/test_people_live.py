@@ -3,14 +3,17 @@ a live uvicorn server, HTTP with cookies and CSRF, real websockets, the Redis ch
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
-from accounts.models import ApiTokenScope, Role
-from accounts.services import api_token_create
+from accounts.models import ApiTokenScope, Role, User
+from accounts.services import api_token_create, user_role_change
 from tests.conftest import make_user
 from tests.ws_client import GraphQLWebsocket
 
@@ -142,3 +145,33 @@ async def test_a_session_id_of_one_brand_is_refused_on_another(live_server_port,
     assert (await sync_to_async(_me)(browser_a)).json()["data"]["me"]["email"] == user_a.email
     assert (await socket_a.execute(ME))["data"]["me"]["email"] == user_a.email
     await socket_a.close()
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(live_brands):
+    """The last-admin rule holds under a race: both demotions start together, one wins."""
+    brand, _ = live_brands
+    first, second = make_user(brand, role=Role.BRAND_ADMIN), make_user(brand, role=Role.BRAND_ADMIN)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def demote(actor, target) -> None:
+        try:
+            with tenant_context(brand):
+                barrier.wait()
+                user_role_change(actor=actor, user=target, role=Role.AFFILIATE)
+            outcomes.append("demoted")
+        except ValidationError as error:
+            outcomes.append(error.error_dict["userId"][0].code)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=demote, args=pair) for pair in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["LAST_BRAND_ADMIN", "demoted"]
+    with tenant_context(brand):
+        assert User.objects.filter(role=Role.BRAND_ADMIN, is_active=True).count() == 1
