@@ -383,10 +383,9 @@ function UserSessionsDialog({ user, onClose }: { user: { id: string; email: stri
 }
 
 /** Everyone with an account in the brand: search, filter, change a role, deactivate, sessions. */
-function People() {
+export function People({ meId }: { meId: string | null }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { me } = useSession();
   const errorMessage = useErrorMessage();
   const [typed, setTyped] = useState("");
   const [search, setSearch] = useState("");
@@ -478,7 +477,7 @@ function People() {
                 </thead>
                 <tbody>
                   {data.users.edges.map(({ node }) => {
-                    const isMe = me?.id === node.id;
+                    const isMe = meId === node.id;
                     return (
                       <tr key={node.id} data-testid="person-row">
                         <td>
@@ -566,6 +565,7 @@ const TONES = { PENDING: "warning", APPROVED: "success", REJECTED: "danger", SUS
 export default function Users() {
   const i18n = useI18n();
   const { t } = i18n;
+  const { me } = useSession();
   const { programs, result: programsResult } = usePrograms();
   const [programId, setProgramId] = useState<string | null>(null);
   const [filter, setFilter] = useState<Filter>("ALL");
@@ -607,7 +607,7 @@ export default function Users() {
           ) : null
         }
       />
-      <People />
+      <People meId={me?.id ?? null} />
       <MerchantApplications />
       <div className="toolbar">
         <Tabs
