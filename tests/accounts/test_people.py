@@ -333,37 +333,3 @@ def _connection():
     from django.db import connection
 
     return connection
-
-
-# --- cross-brand -----------------------------------------------------------------------------
-
-
-def test_a_brand_admin_sees_and_acts_on_their_own_brand_only(gql, brand_a, brand_b, admin):
-    """The same user id exists in both brands; brand A's admin reaches only A's."""
-    with tenant_context(brand_a):
-        in_a = User.objects.create_user(
-            pk=880001, email="twin@example.com", password=PASSWORD, role="affiliate"
-        )
-    with tenant_context(brand_b):
-        in_b = User.objects.create_user(
-            pk=880001, email="twin-b@example.com", password=PASSWORD, role="affiliate"
-        )
-    _signed_in(gql, brand_a, in_a)
-    b_browser = _signed_in(gql, brand_b, in_b)
-    client = gql(brand_a, admin)
-
-    listed = client.data(USERS, {"search": "twin"})["users"]["edges"]
-    assert [edge["node"]["email"] for edge in listed] == ["twin@example.com"]
-    assert client.data(DEACTIVATE, {"u": 880001})["userDeactivate"]["errors"] == []
-    client.data(ROLE_CHANGE, {"u": 880001, "r": "MERCHANT"})
-
-    with tenant_context(brand_b):
-        in_b.refresh_from_db()
-        assert (in_b.is_active, in_b.role) == (True, Role.AFFILIATE)
-        b_session = UserSession.objects.get(user=in_b)
-    assert b_browser.data(ME)["me"]["email"] == in_b.email
-    with tenant_context(brand_a):
-        assert not UserSession.objects.filter(pk=b_session.pk).exists()
-    refused = client.data(USER_SESSION_REVOKE, {"id": b_session.pk})["userSessionRevoke"]
-    assert refused == {"session": None, "errors": [{"field": "id", "code": "NOT_FOUND"}]}
-    assert b_browser.data(ME)["me"]["email"] == in_b.email
