@@ -23,7 +23,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Func
+from django.db.models import CharField, Func, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -437,17 +437,15 @@ class _Sha256Hex(Func):
     output_field = CharField()
 
 
-def _user_sessions_end(sessions: Any) -> list[int]:
-    """Delete the Django sessions behind ``sessions`` (a queryset of UserSession) and the
-    records; returns the ids of the users whose sessions ended. The browsers' cookies point
-    at nothing from the next request on."""
-    rows = list(sessions.values_list("session_key_hash", "user_id"))
-    if not rows:
-        return []
-    hashes = [key_hash for key_hash, _ in rows]
+def _user_sessions_end(sessions: QuerySet[UserSession]) -> None:
+    """Delete the Django sessions behind ``sessions`` and their records: the browsers' cookies
+    point at nothing from the next request on. Django's table holds keys, not hashes, so the
+    match hashes its (brand's) rows in the database: one statement, a scan of the table."""
+    hashes = list(sessions.values_list("session_key_hash", flat=True))
+    if not hashes:
+        return
     Session.objects.annotate(key_hash=_Sha256Hex("session_key")).filter(key_hash__in=hashes).delete()
     UserSession.objects.filter(session_key_hash__in=hashes).delete()
-    return sorted({user_id for _, user_id in rows})
 
 
 def user_session_revoke(*, actor: User, session_id: int, own: bool = True) -> UserSession:
