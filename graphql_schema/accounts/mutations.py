@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -7,10 +9,13 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from accounts import services
+from accounts.error_codes import AccountErrorCode
 from accounts.models import User as UserModel
 from affiliation.models import Program
 from affiliation.services import affiliate_join
+from core.errors import field_error
 from core.ratelimit import RateLimited
+from graphql_schema.accounts.queries import current_session_hash
 from graphql_schema.accounts.types import (
     ApiToken,
     ApiTokenCreateInput,
@@ -21,10 +26,14 @@ from graphql_schema.accounts.types import (
     LogoutPayload,
     MagicLinkRequestPayload,
     MerchantApplicationPayload,
+    Role,
     SignupInput,
     SignupPayload,
     SignupRole,
     User,
+    UserPayload,
+    UserSession,
+    UserSessionRevokePayload,
 )
 from graphql_schema.affiliation.access import parse_id
 from graphql_schema.errors import rate_limited_errors, user_errors
@@ -65,6 +74,30 @@ def _merchant_decide(info: Info, user_id: strawberry.ID, *, approve: bool) -> Me
     except ValidationError as error:
         return MerchantApplicationPayload(user=None, errors=user_errors(error))
     return MerchantApplicationPayload(user=User.from_model(user), errors=[])
+
+
+def _user_change(info: Info, user_id: strawberry.ID, change: Callable[[UserModel], UserModel]) -> UserPayload:
+    """Run ``change`` on a user of this brand; another brand's id answers like a missing one."""
+    user = UserModel.objects.filter(pk=parse_id(user_id)).first()
+    try:
+        if user is None:
+            raise field_error("userId", "No user has this id.", AccountErrorCode.NOT_FOUND)
+        user = change(user)
+    except ValidationError as error:
+        return UserPayload(user=None, errors=user_errors(error))
+    return UserPayload(user=User.from_model(user), errors=[])
+
+
+def _session_revoke(info: Info, session_id: strawberry.ID, *, own: bool) -> UserSessionRevokePayload:
+    try:
+        session = services.user_session_revoke(
+            actor=info.context.user, session_id=parse_id(session_id), own=own
+        )
+    except ValidationError as error:
+        return UserSessionRevokePayload(session=None, errors=user_errors(error))
+    return UserSessionRevokePayload(
+        session=UserSession.from_model(session, current_hash=current_session_hash(info)), errors=[]
+    )
 
 
 def _brand_host_only(info: Info) -> None:
@@ -190,3 +223,49 @@ class AccountMutation:
         except ValidationError as error:
             return ApiTokenRevokePayload(api_token=None, errors=user_errors(error))
         return ApiTokenRevokePayload(api_token=ApiToken.from_model(token), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description=(
+            "Give a user another role. Their open websockets end running subscriptions; the "
+            "brand's last active admin keeps the role (LAST_BRAND_ADMIN)."
+        ),
+    )
+    def user_role_change(self, info: Info, user_id: strawberry.ID, role: Role) -> UserPayload:
+        actor = info.context.user
+        return _user_change(
+            info, user_id, lambda user: services.user_role_change(actor=actor, user=user, role=role.value)
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description=(
+            "Deactivate a user at once: sessions end, API tokens are revoked, open websockets "
+            "close (4401). Not yourself, not the last active admin."
+        ),
+    )
+    def user_deactivate(self, info: Info, user_id: strawberry.ID) -> UserPayload:
+        actor = info.context.user
+        return _user_change(info, user_id, lambda user: services.user_deactivate(actor=actor, user=user))
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Let a deactivated user sign in again (old sessions and tokens stay ended).",
+    )
+    def user_reactivate(self, info: Info, user_id: strawberry.ID) -> UserPayload:
+        actor = info.context.user
+        return _user_change(info, user_id, lambda user: services.user_reactivate(actor=actor, user=user))
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Sign one of the brand's sessions out: its cookie stops working, its websockets close.",
+    )
+    def user_session_revoke(self, info: Info, id: strawberry.ID) -> UserSessionRevokePayload:
+        return _session_revoke(info, id, own=False)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Sign one of my sessions out (another browser, or this one).",
+    )
+    def session_revoke(self, info: Info, id: strawberry.ID) -> UserSessionRevokePayload:
+        return _session_revoke(info, id, own=True)

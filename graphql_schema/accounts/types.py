@@ -7,6 +7,7 @@ import strawberry
 
 from accounts.models import ApiToken as ApiTokenModel
 from accounts.models import User as UserModel
+from accounts.models import UserSession as UserSessionModel
 from graphql_schema.errors import UserError
 
 
@@ -32,6 +33,12 @@ class ApiTokenScope(Enum):
     WRITE = "write"
 
 
+@strawberry.enum(description="Whether an account may sign in.")
+class UserStatus(Enum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
 @strawberry.type
 class User:
     id: strawberry.ID
@@ -42,6 +49,7 @@ class User:
         description="A role asked for at signup that awaits a brand admin (merchant signup by approval)."
     )
     date_joined: dt.datetime
+    is_active: bool = strawberry.field(description="False once a brand admin deactivated the account.")
 
     @classmethod
     def from_model(cls, user: UserModel) -> User:
@@ -52,6 +60,40 @@ class User:
             role=Role(user.role),
             requested_role=Role(user.requested_role) if user.requested_role else None,
             date_joined=user.date_joined,
+            is_active=user.is_active,
+        )
+
+
+@strawberry.type(
+    name="UserSession",
+    description=(
+        "A signed-in browser. The address is kept as its network (/24, /48), never whole; the "
+        "country comes from the brand's proxy when it sends one."
+    ),
+)
+class UserSession:
+    id: strawberry.ID
+    created_at: dt.datetime
+    last_seen_at: dt.datetime = strawberry.field(description="Updated at most once a minute.")
+    ip_network: str
+    country: str
+    device_type: str = strawberry.field(description="desktop, mobile, tablet or other.")
+    browser: str
+    os: str
+    is_current: bool = strawberry.field(description="True for the session of this request.")
+
+    @classmethod
+    def from_model(cls, session: UserSessionModel, *, current_hash: str | None) -> UserSession:
+        return cls(
+            id=strawberry.ID(str(session.pk)),
+            created_at=session.created_at,
+            last_seen_at=session.last_seen_at,
+            ip_network=session.ip_network,
+            country=session.country,
+            device_type=session.device_type,
+            browser=session.browser,
+            os=session.os,
+            is_current=current_hash is not None and session.session_key_hash == current_hash,
         )
 
 
@@ -165,4 +207,16 @@ class ApiTokenCreatePayload:
 @strawberry.type
 class ApiTokenRevokePayload:
     api_token: ApiToken | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class UserSessionRevokePayload:
+    session: UserSession | None
     errors: list[UserError]

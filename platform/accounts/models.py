@@ -104,3 +104,31 @@ class MagicLink(models.Model):
 
     def __str__(self) -> str:
         return f"magic link for {self.user_id}"
+
+
+class UserSession(models.Model):
+    """A signed-in browser, beside Django's session row: what the person (and brand admins)
+    see in the session list and revoke.
+
+    Only a SHA-256 of the session key is stored, so this table cannot be used to take over a
+    session. The IP address is kept as its network (/24 for IPv4, /48 for IPv6) and the
+    country when a trusted proxy names it: enough to recognise "my office" or "not me", not
+    enough to locate a person. ``last_seen_at`` moves at most once a minute.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ip_network = models.CharField(max_length=49, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    device_type = models.CharField(max_length=10, blank=True)
+    browser = models.CharField(max_length=60, blank=True)
+    os = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="accounts_session_user_seen")]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of {self.user_id}"

@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import ApiToken, Role, User
+from accounts.models import ApiToken, Role, User, UserSession
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
@@ -44,3 +45,28 @@ def is_brand_admin(user: Any) -> bool:
 def merchant_applications() -> QuerySet[User]:
     """Users who asked for the merchant role at signup, oldest first."""
     return User.objects.filter(requested_role=Role.MERCHANT, is_active=True).order_by("date_joined", "id")
+
+
+def users_search(
+    *, search: str = "", role: str | None = None, is_active: bool | None = None
+) -> QuerySet[User]:
+    """The brand's users matching a part of their email or name, a role and a status."""
+    users = User.objects.all()
+    search = search.strip()
+    if search:
+        users = users.filter(Q(email__icontains=search) | Q(full_name__icontains=search))
+    if role is not None:
+        users = users.filter(role=role)
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    return users
+
+
+def user_sessions_of(*, user_id: int) -> QuerySet[UserSession]:
+    """A user's sessions that may still be alive, most recently seen first. A session unseen
+    for longer than a session lives has expired (Django's expiry counts from its last save,
+    which is never after the last request)."""
+    since = timezone.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    return UserSession.objects.filter(user_id=user_id, last_seen_at__gt=since).order_by(
+        "-last_seen_at", "-id"
+    )

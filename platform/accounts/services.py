@@ -1,5 +1,5 @@
-"""Writes on accounts: signup, password and magic-link login, logout, API tokens, deactivation
-and role changes.
+"""Writes on accounts: signup, password and magic-link login, logout, sessions, API tokens,
+deactivation, reactivation and role changes.
 
 Whatever ends or changes a user's authority (logout, token revocation, deactivation, a role
 change) also tells the user's open websockets, on the brand's ``<schema>.user.<id>`` group, to
@@ -8,6 +8,9 @@ re-check their credential (``credentials_changed_publish``)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,14 +19,16 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Func, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.error_codes import AccountErrorCode
-from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User
+from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User, UserSession
 from accounts.selectors import user_by_email
 from accounts.tokens import new_api_token, new_magic_link_secret, secret_hash, secrets_match, split_api_token
 from core.audit import audit_log
@@ -39,12 +44,18 @@ from core.ratelimit import (
     rate_limit_reset,
 )
 from core.tasks import enqueue_on_commit
+from core.tenancy import current_schema
 from tenants.models import MerchantSignup
 
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
 BRAND_ROLES = frozenset({Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
 CREDENTIALS_EVENT = "credentials.changed"
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+SESSION_LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
+# Set in a session's data when its UserSession is recorded at sign-in: only such sessions are
+# touched, so a request of any other session costs no query here.
+SESSION_RECORDED_KEY = "_user_session_recorded"
+_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 def _validated_email(email: str) -> str:
@@ -237,6 +248,7 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
     rate_limit_reset(account_bucket, window_seconds=window)
     auth.login(request, user)
     audit_log(actor=user, action="user.login", target=user, method="password")
+    user_session_record(request=request, user=user)
     return user
 
 
@@ -258,30 +270,85 @@ def user_logout(*, request: HttpRequest) -> None:
     user_id = request.user.pk if request.user.is_authenticated else None
     if user_id is not None:
         audit_log(actor=request.user, action="user.logout")
+    if request.session.session_key:
+        UserSession.objects.filter(session_key_hash=session_key_hash(request.session.session_key)).delete()
     auth.logout(request)
     if user_id is not None:
         credentials_changed_publish(user_id=user_id)
 
 
+def _brand_admin_removal_check(*, user_id: int) -> None:
+    """Refuse to leave the brand without an active brand admin. Called when ``user_id`` is an
+    active admin about to stop being one: locks every active admin row in primary-key order
+    (before the user's own row, so two admins demoting each other wait in line instead of
+    deadlocking, and the second one sees the first one's change)."""
+    if not User.objects.filter(pk=user_id, role=Role.BRAND_ADMIN, is_active=True).exists():
+        return
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=Role.BRAND_ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if admins == [user_id]:
+        raise field_error(
+            "userId",
+            "This is the brand's last active admin: make someone else an admin first.",
+            AccountErrorCode.LAST_BRAND_ADMIN,
+        )
+
+
+def _user_locked(user_id: int) -> User:
+    """The user, row-locked; another brand's id answers like a missing one (other schema)."""
+    locked = User.objects.select_for_update().filter(pk=user_id).first()
+    if locked is None:
+        raise field_error("userId", "No user has this id.", AccountErrorCode.NOT_FOUND)
+    return locked
+
+
 def user_deactivate(*, actor: User | None, user: User) -> User:
-    """Stop ``user`` from signing in or using any session, token or open websocket."""
+    """Stop ``user`` from signing in or using any session, token or open websocket, at once:
+    their sessions are deleted, their API tokens revoked (a reactivated account starts with
+    none), and their open websockets told to re-check (they close with 4401)."""
+    if actor is not None and actor.pk == user.pk:
+        raise field_error(
+            "userId", "You cannot deactivate yourself.", AccountErrorCode.CANNOT_DEACTIVATE_SELF
+        )
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        _brand_admin_removal_check(user_id=user.pk)
+        locked = _user_locked(user.pk)
         if locked.is_active:
             locked.is_active = False
             locked.save(update_fields=["is_active"])
+            _user_sessions_end(UserSession.objects.filter(user=locked))
+            ApiToken.objects.filter(user=locked, revoked_at__isnull=True).update(revoked_at=timezone.now())
             audit_log(actor=actor, action="user.deactivated", target=locked)
             credentials_changed_publish(user_id=locked.pk)
     return locked
 
 
+def user_reactivate(*, actor: User | None, user: User) -> User:
+    """Let a deactivated user sign in again (with a new session; their old sessions and tokens
+    stay ended)."""
+    with transaction.atomic():
+        locked = _user_locked(user.pk)
+        if not locked.is_active:
+            locked.is_active = True
+            locked.save(update_fields=["is_active"])
+            audit_log(actor=actor, action="user.reactivated", target=locked)
+    return locked
+
+
 def user_role_change(*, actor: User | None, user: User, role: str) -> User:
     """Give ``user`` another role inside the brand; open websockets end their running
-    subscriptions and continue with the new role's permissions."""
+    subscriptions and continue with the new role's permissions. The brand's last active
+    admin keeps the role."""
     if role not in BRAND_ROLES:
         raise field_error("role", "Choose a role of the brand.", AccountErrorCode.ROLE_NOT_ALLOWED)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        if role != Role.BRAND_ADMIN:
+            _brand_admin_removal_check(user_id=user.pk)
+        locked = _user_locked(user.pk)
         if locked.role != role:
             previous = locked.role
             locked.role = role
@@ -289,6 +356,119 @@ def user_role_change(*, actor: User | None, user: User, role: str) -> User:
             audit_log(actor=actor, action="user.role_changed", target=locked, previous=previous, role=role)
             credentials_changed_publish(user_id=locked.pk)
     return locked
+
+
+def session_key_hash(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def ip_network_of(ip: str) -> str:
+    """The network an address belongs to, never the address: /24 for IPv4, /48 for IPv6."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def request_country(request: HttpRequest) -> str:
+    """The two-letter country a trusted proxy put in ``CLICK_COUNTRY_HEADER``, or ""."""
+    header = settings.CLICK_COUNTRY_HEADER
+    if not header:
+        return ""
+    value = str(request.META.get("HTTP_" + header.upper().replace("-", "_"), "")).strip().upper()
+    return value if _COUNTRY.fullmatch(value) and value != "XX" else ""
+
+
+_seen_recently: dict[tuple[str, str], dt.datetime] = {}
+_SEEN_RECENTLY_MAX = 10_000
+
+
+def _user_session_upsert(*, request: HttpRequest, user: User, now: dt.datetime) -> None:
+    """One statement: insert the request's session with its device, network and country, or,
+    when it is already recorded, move its ``last_seen_at``."""
+    from tracking.agents import agent_details  # the one ua-parser setup lives with the click drain
+
+    details = agent_details(str(request.META.get("HTTP_USER_AGENT", ""))[:512])
+    key_hash = session_key_hash(request.session.session_key or "")
+    UserSession.objects.bulk_create(
+        [
+            UserSession(
+                user=user,
+                session_key_hash=key_hash,
+                created_at=now,
+                last_seen_at=now,
+                ip_network=ip_network_of(client_ip(request)),
+                country=request_country(request),
+                device_type=details.device_type,
+                browser=details.browser,
+                os=details.os,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["session_key_hash"],
+        update_fields=["last_seen_at"],
+    )
+    if len(_seen_recently) >= _SEEN_RECENTLY_MAX:
+        _seen_recently.clear()
+    _seen_recently[(current_schema(), key_hash)] = now
+
+
+def user_session_record(*, request: HttpRequest, user: User) -> None:
+    """Record the request's just signed-in session (Django gave it a new key at login). Every
+    path that calls ``auth.login`` calls this too, or the session is not listed."""
+    _user_session_upsert(request=request, user=user, now=timezone.now())
+    request.session[SESSION_RECORDED_KEY] = True
+
+
+def user_session_seen_recently(*, session_key: str) -> bool:
+    """Whether this process moved the session's ``last_seen_at`` less than a minute ago."""
+    seen = _seen_recently.get((current_schema(), session_key_hash(session_key)))
+    return seen is not None and timezone.now() - seen < SESSION_LAST_SEEN_RESOLUTION
+
+
+def user_session_touch(*, request: HttpRequest) -> None:
+    """Move the recorded session's ``last_seen_at``, at most once a minute per process (the
+    memory skips the database in between), in one statement (an upsert)."""
+    if request.session.session_key and request.session.get(SESSION_RECORDED_KEY):
+        _user_session_upsert(request=request, user=request.user, now=timezone.now())  # type: ignore[arg-type]
+
+
+class _Sha256Hex(Func):
+    """``encode(sha256(text), 'hex')``: PostgreSQL's built-in SHA-256 (Django's ``SHA256``
+    needs the pgcrypto extension)."""
+
+    template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+    output_field = CharField()
+
+
+def _user_sessions_end(sessions: QuerySet[UserSession]) -> None:
+    """Delete the Django sessions behind ``sessions`` and their records: the browsers' cookies
+    point at nothing from the next request on. Django's table holds keys, not hashes, so the
+    match hashes its (brand's) rows in the database: one statement, a scan of the table."""
+    hashes = list(sessions.values_list("session_key_hash", flat=True))
+    if not hashes:
+        return
+    Session.objects.annotate(key_hash=_Sha256Hex("session_key")).filter(key_hash__in=hashes).delete()
+    UserSession.objects.filter(session_key_hash__in=hashes).delete()
+
+
+def user_session_revoke(*, actor: User, session_id: int, own: bool = True) -> UserSession:
+    """Sign a browser out: its session ends and its websockets close (4401). With ``own`` the
+    session must be the actor's (another user's answers like a missing one); brand admins
+    pass ``own=False`` to end any session of the brand."""
+    with transaction.atomic():
+        sessions = UserSession.objects.select_for_update().filter(pk=session_id)
+        if own:
+            sessions = sessions.filter(user=actor)
+        session = sessions.first()
+        if session is None:
+            raise field_error("id", "No such session.", AccountErrorCode.NOT_FOUND)
+        _user_sessions_end(UserSession.objects.filter(pk=session.pk))
+        audit_log(actor=actor, action="user_session.revoked", target=session, user_id=session.user_id)
+        credentials_changed_publish(user_id=session.user_id)
+    return session
 
 
 def magic_link_request(*, request: HttpRequest, email: str) -> MagicLink | None:
@@ -367,6 +547,7 @@ def magic_link_login(*, request: HttpRequest, token: str) -> User:
             user.save(update_fields=["password", "signup_password"])
     auth.login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
     audit_log(actor=link.user, action="user.login", target=link.user, method="magic_link")
+    user_session_record(request=request, user=link.user)
     return link.user
 
 

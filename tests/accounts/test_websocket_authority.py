@@ -158,6 +158,7 @@ async def test_a_role_change_stops_running_subscriptions_and_refuses_what_the_ol
             program = make_program()
             affiliate = make_affiliate(brand, program)
             admin = make_user(brand, role=Role.BRAND_ADMIN)
+            make_user(brand, role=Role.BRAND_ADMIN)  # the brand keeps an admin when this one steps down
         return program, affiliate, admin
 
     program, affiliate, admin = await sync_to_async(setup)()

@@ -42,6 +42,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/login", host: "brand", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
   { path: "/magic-link", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLinkRequest")) },
   { path: "/login/magic", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLogin")) },
+  { path: "/account/sessions", host: "brand", title: "nav.sessions", access: "signed-in", page: page(() => import("../pages/people/Sessions")), nav: { section: "account" } },
   { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
   { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/audit/SecurityActivity")), nav: { section: "account" } },
   // Affiliates.

@@ -2,6 +2,7 @@
 import { marketplaceEn } from "../components/marketplace/messages.en";
 import { auditEn } from "../pages/audit/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
+import { peopleEn } from "../pages/people/messages.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -643,6 +644,8 @@ export const en = {
   ...auditEn,
   // The privacy pages (their own catalog file).
   ...privacyEn,
+  // People management and sessions (their own catalog file).
+  ...peopleEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

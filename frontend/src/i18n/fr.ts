@@ -2,6 +2,7 @@
 import { marketplaceFr } from "../components/marketplace/messages.fr";
 import { auditFr } from "../pages/audit/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
+import { peopleFr } from "../pages/people/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -642,4 +643,6 @@ export const fr: Record<MessageKey, string> = {
   ...marketplaceFr,
   ...auditFr,
   ...privacyFr,
+  // People management and sessions (their own catalog file).
+  ...peopleFr,
 };

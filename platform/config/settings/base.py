@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.AuditRequestMiddleware",  # IP + user agent of audit events (core.audit)
+    "accounts.middleware.UserSessionMiddleware",  # session list: last seen, once a minute
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

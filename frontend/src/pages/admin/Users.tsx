@@ -1,13 +1,15 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
-import { Form, FormErrors, SubmitButton, TextField } from "../../components/form";
+import { Form, FormErrors, SubmitButton, TextField, useErrorMessage } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
-import { Badge, Card, PageHeader, Tabs } from "../../components/ui";
+import { Badge, Card, Dialog, PageHeader, Tabs } from "../../components/ui";
+import { useSession } from "../../app/session";
 import { graphql } from "../../gql";
-import type { AffiliateStatus } from "../../gql/graphql";
+import type { AffiliateStatus, Role, UserStatus } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
+import { SessionTable } from "../people/Sessions";
 import { usePrograms } from "../public/programs";
 
 export const AffiliatesQuery = graphql(`
@@ -262,12 +264,308 @@ function MerchantApplications() {
   );
 }
 
+
+export const PeopleQuery = graphql(`
+  query People($search: String!, $role: Role, $status: UserStatus, $after: String) {
+    users(search: $search, role: $role, status: $status, first: 25, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          email
+          fullName
+          role
+          isActive
+          dateJoined
+        }
+      }
+    }
+  }
+`);
+
+export const UserRoleChangeMutation = graphql(`
+  mutation UserRoleChange($userId: ID!, $role: Role!) {
+    userRoleChange(userId: $userId, role: $role) {
+      user {
+        id
+        role
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const UserDeactivateMutation = graphql(`
+  mutation UserDeactivate($userId: ID!) {
+    userDeactivate(userId: $userId) {
+      user {
+        id
+        isActive
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const UserReactivateMutation = graphql(`
+  mutation UserReactivate($userId: ID!) {
+    userReactivate(userId: $userId) {
+      user {
+        id
+        isActive
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const UserSessionsQuery = graphql(`
+  query UserSessions($userId: ID!) {
+    userSessions(userId: $userId) {
+      ...SessionRow
+    }
+  }
+`);
+
+export const UserSessionRevokeMutation = graphql(`
+  mutation UserSessionRevoke($id: ID!) {
+    userSessionRevoke(id: $id) {
+      session {
+        id
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+/** The roles a brand admin can give (the operator role lives on the root domain). */
+const BRAND_ROLES: Role[] = ["BRAND_ADMIN", "MERCHANT", "AFFILIATE", "CUSTOMER"];
+type StatusFilter = UserStatus | "ALL";
+
+/** A user's signed-in browsers, in a dialog, each with a sign-out button. */
+function UserSessionsDialog({ user, onClose }: { user: { id: string; email: string } | null; onClose: () => void }) {
+  const { t } = useI18n();
+  const [result, reexecute] = useQuery({ query: UserSessionsQuery, variables: { userId: user?.id ?? "" }, pause: !user, requestPolicy: "network-only" });
+  const [revokeState, revoke] = useMutation(UserSessionRevokeMutation);
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  return (
+    <Dialog open={user !== null} title={user ? t("people.sessionsOf", { email: user.email }) : ""} onClose={onClose}>
+      <QueryState result={result} retry={refresh}>
+        {(data) => <SessionTable sessions={data.userSessions} busy={revokeState.fetching} onRevoke={(id) => void revoke({ id }).then(refresh)} />}
+      </QueryState>
+      <div className="button-row">
+        <button type="button" className="button button-ghost" onClick={onClose}>
+          {t("people.close")}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Everyone with an account in the brand: search, filter, change a role, deactivate, sessions. */
+export function People({ meId }: { meId: string | null }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const errorMessage = useErrorMessage();
+  const [typed, setTyped] = useState("");
+  const [search, setSearch] = useState("");
+  const [role, setRole] = useState<Role | "ALL">("ALL");
+  const [status, setStatus] = useState<StatusFilter>("ALL");
+  const [after, setAfter] = useState<string | null>(null);
+  const [sessionsOf, setSessionsOf] = useState<{ id: string; email: string } | null>(null);
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setSearch(typed.trim());
+      setAfter(null);
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [typed]);
+  const [result, reexecute] = useQuery({
+    query: PeopleQuery,
+    variables: { search, role: role === "ALL" ? null : role, status: status === "ALL" ? null : status, after },
+    requestPolicy: "cache-and-network",
+  });
+  const [roleState, changeRole] = useMutation(UserRoleChangeMutation);
+  const [deactivateState, deactivate] = useMutation(UserDeactivateMutation);
+  const [reactivateState, reactivate] = useMutation(UserReactivateMutation);
+  const busy = roleState.fetching || deactivateState.fetching || reactivateState.fetching;
+  const errors = [
+    ...(roleState.data?.userRoleChange.errors ?? []),
+    ...(deactivateState.data?.userDeactivate.errors ?? []),
+    ...(reactivateState.data?.userReactivate.errors ?? []),
+  ];
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
+  return (
+    <Card title={t("people.title")}>
+      <p className="muted">{t("people.hint")}</p>
+      <div className="toolbar">
+        <label className="inline-select">
+          <span className="visually-hidden">{t("people.search")}</span>
+          <input type="search" placeholder={t("people.search")} value={typed} onChange={(event) => setTyped(event.target.value)} />
+        </label>
+        <label className="inline-select">
+          <span>{t("people.role")}</span>
+          <select
+            value={role}
+            onChange={(event) => {
+              setRole(event.target.value as Role | "ALL");
+              setAfter(null);
+            }}
+          >
+            <option value="ALL">{t("people.allRoles")}</option>
+            {BRAND_ROLES.map((item) => (
+              <option key={item} value={item}>
+                {t(`role.${item}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Tabs
+          label={t("common.status")}
+          value={status}
+          onChange={(value) => {
+            setStatus(value);
+            setAfter(null);
+          }}
+          options={(["ALL", "ACTIVE", "DEACTIVATED"] as const).map((value) => ({ value, label: t(`people.status.${value}`) }))}
+        />
+      </div>
+      {errors.length ? (
+        <div className="alert alert-error" role="alert">
+          {errors.map((error, index) => (
+            <p key={index}>{errorMessage(error)}</p>
+          ))}
+        </div>
+      ) : null}
+      <QueryState result={result} retry={refresh} isEmpty={(data) => data.users.edges.length === 0} empty={<p className="muted">{t("people.empty")}</p>}>
+        {(data) => (
+          <>
+            <p className="muted small" role="status">
+              {t("people.count", { count: data.users.totalCount })}
+            </p>
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="visually-hidden">{t("people.title")}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("people.person")}</th>
+                    <th scope="col">{t("people.role")}</th>
+                    <th scope="col">{t("common.status")}</th>
+                    <th scope="col">{t("users.joined")}</th>
+                    <th scope="col">{t("common.actions")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.users.edges.map(({ node }) => {
+                    const isMe = meId === node.id;
+                    return (
+                      <tr key={node.id} data-testid="person-row">
+                        <td>
+                          <strong>{node.fullName || node.email}</strong>
+                          {isMe ? <span className="muted"> ({t("people.you")})</span> : null}
+                          <span className="muted small block">{node.email}</span>
+                        </td>
+                        <td>
+                          <select
+                            aria-label={t("people.roleOf", { email: node.email })}
+                            value={node.role}
+                            disabled={busy || !node.isActive}
+                            onChange={(event) => void changeRole({ userId: node.id, role: event.target.value as Role }).then(refresh)}
+                          >
+                            {(BRAND_ROLES.includes(node.role) ? BRAND_ROLES : [node.role, ...BRAND_ROLES]).map((item) => (
+                              <option key={item} value={item}>
+                                {t(`role.${item}`)}
+                              </option>
+                            ))}
+                          </select>
+                        </td>
+                        <td>
+                          <Badge tone={node.isActive ? "success" : "neutral"}>{t(node.isActive ? "people.status.ACTIVE" : "people.status.DEACTIVATED")}</Badge>
+                        </td>
+                        <td>{i18n.date(node.dateJoined)}</td>
+                        <td className="actions">
+                          <button type="button" className="button button-secondary button-small" onClick={() => setSessionsOf({ id: node.id, email: node.email })}>
+                            {t("people.sessions")}
+                          </button>
+                          {node.isActive ? (
+                            isMe ? null : (
+                              <button
+                                type="button"
+                                className="button button-danger button-small"
+                                disabled={busy}
+                                aria-label={t("people.deactivateOf", { email: node.email })}
+                                onClick={() => {
+                                  if (window.confirm(t("people.deactivateConfirm", { email: node.email }))) void deactivate({ userId: node.id }).then(refresh);
+                                }}
+                              >
+                                {t("people.deactivate")}
+                              </button>
+                            )
+                          ) : (
+                            <button
+                              type="button"
+                              className="button button-primary button-small"
+                              disabled={busy}
+                              aria-label={t("people.reactivateOf", { email: node.email })}
+                              onClick={() => void reactivate({ userId: node.id }).then(refresh)}
+                            >
+                              {t("people.reactivate")}
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <div className="button-row">
+              {after ? (
+                <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
+                  {t("common.first")}
+                </button>
+              ) : null}
+              {data.users.pageInfo.hasNextPage ? (
+                <button type="button" className="button button-secondary" onClick={() => setAfter(data.users.pageInfo.endCursor ?? null)}>
+                  {t("common.next")}
+                </button>
+              ) : null}
+            </div>
+          </>
+        )}
+      </QueryState>
+      <UserSessionsDialog user={sessionsOf} onClose={() => setSessionsOf(null)} />
+    </Card>
+  );
+}
+
 type Filter = AffiliateStatus | "ALL";
 const TONES = { PENDING: "warning", APPROVED: "success", REJECTED: "danger", SUSPENDED: "neutral" } as const;
 
 export default function Users() {
   const i18n = useI18n();
   const { t } = i18n;
+  const { me } = useSession();
   const { programs, result: programsResult } = usePrograms();
   const [programId, setProgramId] = useState<string | null>(null);
   const [filter, setFilter] = useState<Filter>("ALL");
@@ -309,6 +607,7 @@ export default function Users() {
           ) : null
         }
       />
+      <People meId={me?.id ?? null} />
       <MerchantApplications />
       <div className="toolbar">
         <Tabs
