@@ -7,7 +7,8 @@ from django.contrib.sessions.models import Session
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import ApiToken, Role, User
+from accounts.models import ApiToken, Invitation, Role, User
+from accounts.tokens import secret_hash
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
@@ -44,3 +45,24 @@ def is_brand_admin(user: Any) -> bool:
 def merchant_applications() -> QuerySet[User]:
     """Users who asked for the merchant role at signup, oldest first."""
     return User.objects.filter(requested_role=Role.MERCHANT, is_active=True).order_by("date_joined", "id")
+
+
+def invitations_list(*, limit: int = 200) -> list[Invitation]:
+    """The brand's invitations, newest first, with their inviters (one query)."""
+    return list(Invitation.objects.select_related("inviter").order_by("-created_at", "-id")[:limit])
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The open, unexpired invitation of ``token`` in the current brand, or None."""
+    if not token.strip():
+        return None
+    return (
+        Invitation.objects.filter(
+            token_hash=secret_hash(token.strip()),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("inviter")
+        .first()
+    )
