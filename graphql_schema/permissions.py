@@ -57,6 +57,13 @@ class IsBrandAdmin(_HasRole):
     roles = frozenset({Role.BRAND_ADMIN})
 
 
+class IsBrandAdminOrStaff(_HasRole):
+    """Read-only brand support work (the contact inbox): staff never move money or change
+    settings, so only queries carry this permission."""
+
+    roles = frozenset({Role.BRAND_ADMIN, Role.STAFF})
+
+
 class IsMerchantOrBrandAdmin(_HasRole):
     roles = frozenset({Role.MERCHANT, Role.BRAND_ADMIN})
 
