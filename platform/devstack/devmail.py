@@ -113,6 +113,11 @@ iframe{{width:100%;height:480px;border:1px solid #ccc}}pre{{white-space:pre-wrap
 </head><body><h1>{title}</h1>{body}</body></html>"""
 
 
+def _links_in_new_tabs(html: str) -> str:
+    base = '<base target="_blank">'
+    return html.replace("<head>", "<head>" + base, 1) if "<head>" in html else base + html
+
+
 def dev_mail_list_view(request: HttpRequest) -> HttpResponse:
     paths = stored_mails()
     mails = [_read(path) for path in paths[:200]]
@@ -144,7 +149,7 @@ def dev_mail_message_view(request: HttpRequest, name: str) -> HttpResponse:
     html = (
         format_html(
             '<h2>HTML</h2><iframe sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="{}"></iframe>',
-            '<base target="_blank">' + mail.html,
+            _links_in_new_tabs(mail.html),
         )
         if mail.html
         else ""
