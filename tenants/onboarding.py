@@ -27,7 +27,10 @@ from tenants.selectors import brand_base_url
 from tenants.services import brand_create
 
 DEFAULT_PROGRAM_TEXT = {
-    "en": ("{brand} partner program", "Share {brand} with your audience and earn a commission on every sale."),
+    "en": (
+        "{brand} partner program",
+        "Share {brand} with your audience and earn a commission on every sale.",
+    ),
     "fr": (
         "Programme partenaires {brand}",
         "Recommandez {brand} à votre audience et touchez une commission sur chaque vente.",
@@ -64,7 +67,9 @@ def brand_onboard(
     except ValidationError as error:
         brand_errors: dict[str, Any] = {"admin_email": error.error_dict["email"]}
         try:  # report the brand's own mistakes too, in one answer
-            brand_create_check(name=name, subdomain=subdomain, theme=theme, currency=currency, language=language)
+            brand_create_check(
+                name=name, subdomain=subdomain, theme=theme, currency=currency, language=language
+            )
         except ValidationError as others:
             brand_errors.update(others.error_dict)
         raise ValidationError(brand_errors) from error
@@ -133,7 +138,9 @@ def brand_setup_checklist(*, tenant: Tenant) -> list[ChecklistItem]:
         Program.objects.filter(is_active=True).exists()
         and by_people.filter(action__in=["program.created", "program.updated", "program.tiers_set"]).exists()
     )
-    payouts_done = by_people.filter(action="program.updated", data__changes__has_any_keys=PAYOUT_FIELDS).exists()
+    payouts_done = by_people.filter(
+        action="program.updated", data__changes__has_any_keys=PAYOUT_FIELDS
+    ).exists()
     billing = BillingSettings.objects.first()
     bank_done = bool(billing and billing.bank_account_holder and (billing.bank_iban or billing.bank_rib))
     theme_done = tenant.theme != "default" or bool(tenant.theme_overrides)

@@ -8,8 +8,8 @@ from graphql_schema.brand.types import Brand
 from graphql_schema.console.types import BrandCreateInput, BrandCreatePayload
 from graphql_schema.errors import user_errors
 from graphql_schema.permissions import IsOperator
-from tenants.selectors import brand_snapshot
 from tenants.onboarding import brand_onboard
+from tenants.selectors import brand_snapshot
 
 
 @strawberry.type

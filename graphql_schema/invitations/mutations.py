@@ -47,11 +47,15 @@ class InvitationMutation:
         description="Email a new link for an open invitation: the previous link stops working.",
     )
     def invitation_resend(self, info: Info, id: strawberry.ID) -> InvitationPayload:
-        return _payload(lambda: services.invitation_resend(actor=info.context.user, invitation_id=parse_id(id)))
+        return _payload(
+            lambda: services.invitation_resend(actor=info.context.user, invitation_id=parse_id(id))
+        )
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Revoke an open invitation.")
     def invitation_revoke(self, info: Info, id: strawberry.ID) -> InvitationPayload:
-        return _payload(lambda: services.invitation_revoke(actor=info.context.user, invitation_id=parse_id(id)))
+        return _payload(
+            lambda: services.invitation_revoke(actor=info.context.user, invitation_id=parse_id(id))
+        )
 
     @strawberry.mutation(
         description=(
@@ -63,7 +67,10 @@ class InvitationMutation:
         _brand_host_only(info)
         try:
             user = services.invitation_accept(
-                request=_http_request(info), token=input.token, password=input.password, full_name=input.full_name
+                request=_http_request(info),
+                token=input.token,
+                password=input.password,
+                full_name=input.full_name,
             )
         except ValidationError as error:
             return AuthPayload(user=None, errors=user_errors(error))

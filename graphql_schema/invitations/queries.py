@@ -5,7 +5,12 @@ from strawberry.types import Info
 
 from accounts.selectors import invitation_by_token, invitations_list, user_by_email
 from graphql_schema.accounts.types import Role
-from graphql_schema.invitations.types import BrandSetupChecklist, Invitation, InvitationPreview, SetupChecklistItem
+from graphql_schema.invitations.types import (
+    BrandSetupChecklist,
+    Invitation,
+    InvitationPreview,
+    SetupChecklistItem,
+)
 from graphql_schema.permissions import IsBrandAdmin
 from tenants.onboarding import brand_setup_checklist
 
@@ -41,7 +46,9 @@ class InvitationQuery:
 
     @strawberry.field(
         permission_classes=[IsBrandAdmin],
-        description="The new brand's setup steps (program, payout methods, bank details, theme, first merchant).",
+        description=(
+            "The new brand's setup steps (program, payout methods, bank details, theme, first merchant)."
+        ),
     )
     def brand_setup_checklist(self, info: Info) -> BrandSetupChecklist:
         items = brand_setup_checklist(tenant=info.context.tenant)

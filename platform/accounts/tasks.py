@@ -43,7 +43,7 @@ def send_magic_link_task(magic_link_id: int) -> None:
         logger.info("magic link %s already sent or expired; nothing to do", magic_link_id)
 
 
-ROLE_PHRASES = {
+ROLE_PHRASES: dict[str, str] = {
     Role.BRAND_ADMIN: "as a brand admin",
     Role.STAFF: "as a member of the support staff",
     Role.MERCHANT: "as a merchant",

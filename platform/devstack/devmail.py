@@ -148,7 +148,8 @@ def dev_mail_message_view(request: HttpRequest, name: str) -> HttpResponse:
     # The HTML part in a sandboxed frame: no scripts, links open in a new tab.
     html = (
         format_html(
-            '<h2>HTML</h2><iframe sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="{}"></iframe>',
+            '<h2>HTML</h2><iframe sandbox="allow-popups allow-popups-to-escape-sandbox" '
+            'srcdoc="{}"></iframe>',
             _links_in_new_tabs(mail.html),
         )
         if mail.html

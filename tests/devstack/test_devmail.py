@@ -55,7 +55,9 @@ def dev_inbox(settings, tmp_path):
     return settings.DEV_MAIL_DIR
 
 
-def test_an_invitation_email_shows_in_the_inbox_with_its_link_clickable(client, brand_a, public_tenant, dev_inbox):
+def test_an_invitation_email_shows_in_the_inbox_with_its_link_clickable(
+    client, brand_a, public_tenant, dev_inbox
+):
     admin = make_user(brand_a, role=Role.BRAND_ADMIN)
     with tenant_context(brand_a):
         invitation = invitation_create(actor=admin, email="inbox@example.com", role=Role.MERCHANT)
@@ -78,10 +80,14 @@ def test_an_invitation_email_shows_in_the_inbox_with_its_link_clickable(client, 
     assert "You are invited to Alpha Brand" in listing.content.decode()
     assert len(names) == 2
     invitation_page, invoice_page = (pages[name].content.decode() for name in names[::-1])
-    link = re.search(r'<a href="(https?://alpha\.localhost[^"]*/invitation/accept\?token=[\w-]+)"', invitation_page)
+    link = re.search(
+        r'<a href="(https?://alpha\.localhost[^"]*/invitation/accept\?token=[\w-]+)"', invitation_page
+    )
     assert link is not None
-    assert token_hash and token_hash not in invitation_page
-    assert "<iframe sandbox=" in invitation_page and "inbox@example.com" in invitation_page
+    assert token_hash
+    assert token_hash not in invitation_page
+    assert "<iframe sandbox=" in invitation_page
+    assert "inbox@example.com" in invitation_page
     assert "INV-1.pdf (application/pdf, 13 bytes)" in invoice_page
     assert client.get("/_dev/mail/..passwd.eml/", HTTP_HOST=domain_of(brand_a)).status_code == 404
     traversal = client.get("/_dev/mail/..%2F..%2Fetc%2Fpasswd/", HTTP_HOST=domain_of(brand_a))

@@ -82,12 +82,16 @@ def test_a_bad_admin_email_creates_no_brand(gql, public_tenant):
     operator = make_user(public_tenant, role=Role.OPERATOR)
 
     data = gql(public_tenant, operator).data(
-        BRAND_CREATE, {"input": {"name": "Zeta", "subdomain": "zeta", "adminEmail": "nope", "currency": "XXX1"}}
+        BRAND_CREATE,
+        {"input": {"name": "Zeta", "subdomain": "zeta", "adminEmail": "nope", "currency": "XXX1"}},
     )
 
     assert data["brandCreate"] == {
         "brand": None,
-        "errors": [{"field": "adminEmail", "code": "INVALID"}, {"field": "currency", "code": "UNKNOWN_CURRENCY"}],
+        "errors": [
+            {"field": "adminEmail", "code": "INVALID"},
+            {"field": "currency", "code": "UNKNOWN_CURRENCY"},
+        ],
     }
     assert not Tenant.objects.filter(subdomain="zeta").exists()
     assert not schema_exists("brand_zeta")
@@ -129,7 +133,9 @@ def test_the_setup_checklist_follows_the_brand_state(gql, db):
     after_program = done()
     with tenant_context(tenant):
         program_update(actor=admin_user, program=Program.objects.get(), withdrawal_methods=["paypal"])
-        BillingSettings.objects.create(bank_account_holder="Iota SARL", bank_iban="FR7630006000011234567890189")
+        BillingSettings.objects.create(
+            bank_account_holder="Iota SARL", bank_iban="FR7630006000011234567890189"
+        )
         make_user(tenant, role=Role.MERCHANT)
     brand_update(actor=admin_user, tenant=tenant, theme="vivid")
     everything = done()
@@ -169,8 +175,7 @@ def test_operator_create_makes_an_operator_who_signs_in_on_the_root_domain(gql, 
 
     call_command("operator_create", "--email", "Ops@Platform.test", "--password", PASSWORD, stdout=out)
     login = gql(public_tenant).data(
-        'mutation { login(input: {email: "ops@platform.test", password: "%s"}) { user { role } errors { code } } }'
-        % PASSWORD
+        f'mutation {{ login(input: {{email: "ops@platform.test", password: "{PASSWORD}"}}) {{ user {{ role }} errors {{ code }} }} }}'
     )
 
     assert out.getvalue().strip() == "created operator ops@platform.test"

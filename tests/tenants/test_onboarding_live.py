@@ -46,7 +46,13 @@ def _token(links: list[str], path: str) -> str:
 
 
 def test_an_operator_onboards_gamma_and_its_owner_runs_it(
-    live_server_port, celery_worker_thread, live_client, settings, tmp_path, django_db_setup, django_db_blocker
+    live_server_port,
+    celery_worker_thread,
+    live_client,
+    settings,
+    tmp_path,
+    django_db_setup,
+    django_db_blocker,
 ):
     settings.DEV_MAIL_DIR = tmp_path / "mail"
     settings.EMAIL_BACKEND = "devstack.devmail.DevMailBackend"
@@ -86,7 +92,7 @@ def test_an_operator_onboards_gamma_and_its_owner_runs_it(
             ).json()["data"]["invitationAccept"]
             me = owner.post("{ me { email role } }").json()["data"]["me"]
             program = owner.post(
-                "mutation { programCreate(input: {name: \"Gamma ambassadors\", "
+                'mutation { programCreate(input: {name: "Gamma ambassadors", '
                 'landingUrl: "https://gamma.example.com/"}) { program { id currency } errors { code } } }',
                 headers={"X-CSRFToken": owner.csrf_token()},
             ).json()["data"]["programCreate"]
@@ -97,18 +103,20 @@ def test_an_operator_onboards_gamma_and_its_owner_runs_it(
                 "errors": [],
             }
             assert me == {"email": "owner@gamma.test", "role": "BRAND_ADMIN"}
-            assert program["errors"] == [] and program["program"]["currency"] == "EUR"
+            assert program["errors"] == []
+            assert program["program"]["currency"] == "EUR"
             assert {"step": "PROGRAM", "done": True} in checklist["brandSetupChecklist"]["items"]
 
             affiliate = live_client(gamma)
             signup = affiliate.post(
-                "mutation($p: String!, $id: ID) { signup(input: {email: \"fan@gamma.test\", password: $p, "
+                'mutation($p: String!, $id: ID) { signup(input: {email: "fan@gamma.test", password: $p, '
                 "role: AFFILIATE, programId: $id}) { ok errors { code } } }",
                 {"p": PASSWORD, "id": program["program"]["id"]},
                 headers={"X-CSRFToken": affiliate.csrf_token()},
             ).json()["data"]["signup"]
             login_token = _token(
-                _wait_for_mail(affiliate, "fan@gamma.test"), f"http://gamma.localhost:{live_server_port}/login/magic"
+                _wait_for_mail(affiliate, "fan@gamma.test"),
+                f"http://gamma.localhost:{live_server_port}/login/magic",
             )
             signed_in = affiliate.post(
                 "mutation($t: String!) { magicLinkLogin(token: $t) { user { email role } errors { code } } }",

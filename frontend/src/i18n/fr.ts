@@ -1,5 +1,6 @@
 /** Français. Même clés que en.ts. */
 import { marketplaceFr } from "../components/marketplace/messages.fr";
+import { onboardingFr } from "./onboarding.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -617,4 +618,6 @@ export const fr: Record<MessageKey, string> = {
   "error.UNKNOWN_EVENT": "Événement inconnu.",
   "error.KIND_IMMUTABLE": "Le service d'un canal ne peut pas changer ; ajoutez un nouveau canal.",
   ...marketplaceFr,
+  // Brand onboarding, invitations, the setup checklist (their own catalog file).
+  ...onboardingFr,
 };
