@@ -58,8 +58,8 @@ class IsBrandAdmin(_HasRole):
 
 
 class IsBrandAdminOrStaff(_HasRole):
-    """Read-only brand support work (the contact inbox): staff never move money or change
-    settings, so only queries carry this permission."""
+    """Brand support work: reading and triaging the contact inbox. Staff never move money,
+    change settings or manage people, so nothing else carries this permission."""
 
     roles = frozenset({Role.BRAND_ADMIN, Role.STAFF})
 

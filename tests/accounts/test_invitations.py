@@ -18,6 +18,7 @@ from accounts.models import Invitation, Role, User
 from accounts.tasks import send_invitation_task
 from accounts.tokens import secret_hash
 from core.models import AuditEvent
+from support.models import ContactMessage
 from tenants.selectors import brand_base_url
 from tests.conftest import PASSWORD, make_user
 
@@ -277,8 +278,22 @@ def test_a_brand_a_token_does_not_accept_on_brand_b_host(gql, brand_a, brand_b, 
 def test_staff_read_the_contact_inbox_but_cannot_change_settings(gql, brand_a):
     staff = gql(brand_a, make_user(brand_a, role=Role.STAFF))
 
+    with tenant_context(brand_a):
+        contact = ContactMessage.objects.create(
+            name="Visitor", email="visitor@example.com", subject="Help", message="Hello", locale="en"
+        )
     inbox = staff.execute("{ contactMessages(first: 5) { edges { node { id } } } }")
+    triaged = staff.data(
+        "mutation($id: ID!) { contactMessageStatusSet(id: $id, status: ANSWERED) { errors { code } } }",
+        {"id": str(contact.pk)},
+    )
+    money = staff.execute('mutation { withdrawalApprove(id: "1") { errors { code } } }')
+    invite = staff.execute(CREATE, {"input": {"email": "friend@example.com", "role": "STAFF"}})
     settings_change = staff.execute('mutation { brandUpdate(input: {name: "Hijacked"}) { errors { code } } }')
 
     assert "errors" not in inbox
+    assert str(contact.pk) in [edge["node"]["id"] for edge in inbox["data"]["contactMessages"]["edges"]]
+    assert triaged["contactMessageStatusSet"]["errors"] == []
+    assert money["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert invite["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert settings_change["errors"][0]["extensions"]["code"] == "FORBIDDEN"
