@@ -158,18 +158,6 @@ def test_the_setup_checklist_follows_the_brand_state(gql, db):
     assert set(everything.values()) == {True}
 
 
-def test_the_checklist_is_for_brand_admins_of_the_brand_only(gql, brand_a, brand_b):
-    with tenant_context(brand_a):
-        BillingSettings.objects.update_or_create(
-            pk=1, defaults={"bank_account_holder": "Alpha", "bank_iban": "FR7630006000011234567890189"}
-        )
-    merchant = gql(brand_a, make_user(brand_a, role=Role.MERCHANT)).execute(CHECKLIST)
-    in_b = gql(brand_b, make_user(brand_b, role=Role.BRAND_ADMIN)).data(CHECKLIST)["brandSetupChecklist"]
-
-    assert merchant["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert {item["step"]: item["done"] for item in in_b["items"]}["BANK_DETAILS"] is False
-
-
 def test_operator_create_makes_an_operator_who_signs_in_on_the_root_domain(gql, public_tenant):
     out = io.StringIO()
 
