@@ -15,12 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
-from accounts.invitations import invitation_create
+from accounts.invitations import invitation_create, invitation_resend
 from accounts.models import Invitation, Role, User
 from accounts.services import _validated_email
 from affiliation.models import Program
 from affiliation.services import program_create
 from billing.models import BillingSettings
+from core.audit import audit_log
 from core.models import AuditEvent
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url
@@ -93,6 +94,26 @@ def brand_onboard(
                 else None
             )
     return Onboarded(tenant=tenant, program=program, invitation=invitation)
+
+
+def brand_admin_invite(*, actor: Any, tenant: Tenant, email: str, full_name: str = "") -> Invitation:
+    """An operator (re)invites a brand admin of ``tenant`` (the first one's link expired, or was
+    lost): an open invitation of the address gets a new link (the old one stops working), else a
+    new invitation is created. The invitation lives in the brand's schema (no inviter: operators
+    are not users of the brand); the operator's action is audited in the public schema."""
+    with tenant_context(tenant):
+        address = _validated_email(email)
+        open_invitation = Invitation.objects.filter(
+            email=address, role=Role.BRAND_ADMIN, accepted_at__isnull=True, revoked_at__isnull=True
+        ).first()
+        if open_invitation is not None:
+            invitation = invitation_resend(actor=None, invitation_id=open_invitation.pk)
+        else:
+            invitation = invitation_create(
+                actor=None, email=address, role=Role.BRAND_ADMIN, full_name=full_name
+            )
+    audit_log(actor=actor, action="brand.admin_invited", target=tenant, email=address)
+    return invitation
 
 
 def brand_create_check(*, name: str, subdomain: str, theme: str, currency: str, language: str) -> None:

@@ -189,3 +189,49 @@ def test_createsuperuser_non_interactive_makes_an_operator(db, monkeypatch):
         user = User.objects.get(email="root@platform.test")
     assert user.role == Role.OPERATOR
     assert user.check_password(PASSWORD)
+
+
+ADMIN_INVITE = """
+mutation($b: ID!, $e: String!) {
+  brandAdminInvite(brandId: $b, email: $e) { invitation { id email role status } errors { field code } }
+}
+"""
+
+
+def test_an_operator_resends_the_first_admin_invitation_or_invites_another_admin(gql, public_tenant):
+    from accounts.tokens import secret_hash
+    from core.models import AuditEvent
+
+    call_command("brand_create", "--name", "Kappa", "--subdomain", "kappa", "--admin-email", "k@kappa.test")
+    tenant = Tenant.objects.get(subdomain="kappa")
+    _send(tenant)
+    first_token = re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1)
+    operator = make_user(public_tenant, role=Role.OPERATOR)
+    console = gql(public_tenant, operator)
+
+    resent = console.data(ADMIN_INVITE, {"b": str(tenant.pk), "e": "K@kappa.test"})["brandAdminInvite"]
+    _send(tenant)
+    other = console.data(ADMIN_INVITE, {"b": str(tenant.pk), "e": "second@kappa.test"})["brandAdminInvite"]
+    bad = console.data(ADMIN_INVITE, {"b": str(tenant.pk), "e": "nope"})["brandAdminInvite"]
+    missing = console.execute(ADMIN_INVITE, {"b": "999999", "e": "x@kappa.test"})
+    as_admin = gql(tenant, make_user(tenant, role=Role.BRAND_ADMIN)).execute(
+        ADMIN_INVITE, {"b": str(tenant.pk), "e": "x@kappa.test"}
+    )
+
+    with tenant_context(tenant):
+        first = Invitation.objects.get(email="k@kappa.test")
+        assert resent["invitation"] == {
+            "id": str(first.pk),
+            "email": "k@kappa.test",
+            "role": "BRAND_ADMIN",
+            "status": "PENDING",
+        }
+        assert first.token_hash != secret_hash(first_token)  # the old link is dead
+        assert other["errors"] == []
+        assert Invitation.objects.filter(email="second@kappa.test", role=Role.BRAND_ADMIN).exists()
+        assert not Invitation.objects.filter(email="x@kappa.test").exists()
+    assert bad == {"invitation": None, "errors": [{"field": "email", "code": "INVALID"}]}
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert as_admin["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    with schema_context(get_public_schema_name()):
+        assert AuditEvent.objects.filter(action="brand.admin_invited", actor_id=operator.pk).count() == 2
