@@ -57,6 +57,13 @@ class IsBrandAdmin(_HasRole):
     roles = frozenset({Role.BRAND_ADMIN})
 
 
+class IsBrandAdminOrStaff(_HasRole):
+    """Brand support work: reading and triaging the contact inbox. Staff never move money,
+    change settings or manage people, so nothing else carries this permission."""
+
+    roles = frozenset({Role.BRAND_ADMIN, Role.STAFF})
+
+
 class IsMerchantOrBrandAdmin(_HasRole):
     roles = frozenset({Role.MERCHANT, Role.BRAND_ADMIN})
 

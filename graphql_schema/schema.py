@@ -43,6 +43,8 @@ from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
 from graphql_schema.input_guard import NulCharacterGuard
+from graphql_schema.invitations.mutations import InvitationMutation
+from graphql_schema.invitations.queries import InvitationQuery
 from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
@@ -80,6 +82,7 @@ Query = merge_types(
         ConsoleQuery,
         SupportQuery,
         PrivacyQuery,
+        InvitationQuery,
     ),
 )
 Mutation = merge_types(
@@ -98,6 +101,7 @@ Mutation = merge_types(
         ConsoleMutation,
         SupportMutation,
         PrivacyMutation,
+        InvitationMutation,
     ),
 )
 Subscription = merge_types(

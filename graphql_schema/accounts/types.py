@@ -15,6 +15,7 @@ from graphql_schema.errors import UserError
 class Role(Enum):
     OPERATOR = "operator"
     BRAND_ADMIN = "brand_admin"
+    STAFF = "staff"
     MERCHANT = "merchant"
     AFFILIATE = "affiliate"
     CUSTOMER = "customer"

@@ -15,6 +15,14 @@ class BrandCreateInput:
     theme: str = "default"
     currency: str = strawberry.field(default="USD", description="ISO 4217 code, e.g. EUR, USD, MAD.")
     language: LanguageCode = LanguageCode.EN
+    admin_email: str = strawberry.field(
+        default="",
+        description=(
+            "The first brand admin's email: they get an invitation link on the brand's host "
+            "(single use, 7 days). Leave empty only for a brand you staff yourself."
+        ),
+    )
+    admin_name: str = ""
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from accounts.services import client_ip
 from graphql_schema.affiliation.access import not_found, parse_id
 from graphql_schema.errors import user_errors
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdminOrStaff
 from graphql_schema.support.types import (
     ContactMessage,
     ContactMessageInput,
@@ -44,7 +44,8 @@ class SupportMutation:
         return ContactMessageSendPayload(ok=True, errors=[])
 
     @strawberry.mutation(
-        permission_classes=[IsBrandAdmin], description="Mark a contact message answered or closed."
+        permission_classes=[IsBrandAdminOrStaff],
+        description="Mark a contact message answered or closed (brand admins and staff).",
     )
     def contact_message_status_set(
         self, info: Info, id: strawberry.ID, status: ContactMessageStatus

@@ -4,7 +4,7 @@ import strawberry
 from strawberry.types import Info
 
 from graphql_schema.pagination import Connection, paginate
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdminOrStaff
 from graphql_schema.support.types import ContactMessage, ContactMessageStatus
 from support import selectors
 
@@ -12,7 +12,8 @@ from support import selectors
 @strawberry.type
 class SupportQuery:
     @strawberry.field(
-        permission_classes=[IsBrandAdmin], description="Messages from the contact form, newest first."
+        permission_classes=[IsBrandAdminOrStaff],
+        description="Messages from the contact form, newest first (brand admins and staff).",
     )
     def contact_messages(
         self,

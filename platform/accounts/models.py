@@ -11,6 +11,9 @@ from django.utils import timezone
 class Role(models.TextChoices):
     OPERATOR = "operator", "Operator"
     BRAND_ADMIN = "brand_admin", "Brand admin"
+    # Brand support staff: may read the brand's contact inbox; nothing that moves money or
+    # changes settings (see README, "Roles").
+    STAFF = "staff", "Staff"
     MERCHANT = "merchant", "Merchant"
     AFFILIATE = "affiliate", "Affiliate"
     CUSTOMER = "customer", "Customer"
@@ -22,6 +25,14 @@ class UserManager(BaseUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        """``manage.py createsuperuser`` makes a platform operator (run it on the public schema,
+        the default; ``manage.py operator_create`` does the same with the project's checks)."""
+        fields.pop("is_staff", None)
+        fields.pop("is_superuser", None)
+        fields["role"] = Role.OPERATOR
+        return self.create_user(email, password, **fields)
 
 
 class User(AbstractBaseUser):
@@ -132,3 +143,52 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} of {self.user_id}"
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join the brand with a role (merchant, brand admin, staff).
+
+    Only the SHA-256 of the token is stored; the token is made by the sending task (like a
+    magic link's), so it never travels through the broker. Resending makes a new token, which
+    kills the old one. Valid once, for ``INVITATION_TTL`` after the last send.
+    """
+
+    email = models.EmailField(max_length=254)  # stored lowercased
+    role = models.CharField(max_length=20, choices=Role.choices)
+    full_name = models.CharField(max_length=150, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    inviter = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_accepted"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per address: a second one is a resend.
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="accounts_invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.role}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

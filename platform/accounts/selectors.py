@@ -8,7 +8,8 @@ from django.contrib.sessions.models import Session
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import ApiToken, Role, User, UserSession
+from accounts.models import ApiToken, Invitation, Role, User, UserSession
+from accounts.tokens import secret_hash
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
@@ -69,4 +70,25 @@ def user_sessions_of(*, user_id: int) -> QuerySet[UserSession]:
     since = timezone.now() - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     return UserSession.objects.filter(user_id=user_id, last_seen_at__gt=since).order_by(
         "-last_seen_at", "-id"
+    )
+
+
+def invitations_list(*, limit: int = 200) -> list[Invitation]:
+    """The brand's invitations, newest first, with their inviters (one query)."""
+    return list(Invitation.objects.select_related("inviter").order_by("-created_at", "-id")[:limit])
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The open, unexpired invitation of ``token`` in the current brand, or None."""
+    if not token.strip():
+        return None
+    return (
+        Invitation.objects.filter(
+            token_hash=secret_hash(token.strip()),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("inviter")
+        .first()
     )

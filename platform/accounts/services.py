@@ -48,7 +48,7 @@ from core.tenancy import current_schema
 from tenants.models import MerchantSignup
 
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
-BRAND_ROLES = frozenset({Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
+BRAND_ROLES = frozenset({Role.BRAND_ADMIN, Role.STAFF, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
 CREDENTIALS_EVENT = "credentials.changed"
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 SESSION_LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)

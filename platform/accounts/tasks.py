@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts.models import MagicLink, User
+from accounts.invitations import invitation_send
+from accounts.models import Invitation, MagicLink, Role, User
 from accounts.services import magic_link_send
 from config.celery import app
 from core.emails import send_brand_email
@@ -40,6 +41,39 @@ def send_magic_link_task(magic_link_id: int) -> None:
 
     if not magic_link_send(link_id=magic_link_id, deliver=deliver):
         logger.info("magic link %s already sent or expired; nothing to do", magic_link_id)
+
+
+ROLE_PHRASES: dict[str, str] = {
+    Role.BRAND_ADMIN: "as a brand admin",
+    Role.STAFF: "as a member of the support staff",
+    Role.MERCHANT: "as a merchant",
+}
+
+
+@app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+def send_invitation_task(invitation_id: int) -> None:
+    """Email an invitation's link, on the brand's own host. Sent once per token (a resend
+    makes a new one); a failed send is retried with a fresh token."""
+    tenant = tenant_connection().tenant
+
+    def deliver(invitation: Invitation, secret: str) -> None:
+        url = f"{brand_base_url(tenant)}/invitation/accept?{urlencode({'token': secret})}"
+        inviter = invitation.inviter.email if invitation.inviter_id and invitation.inviter else ""
+        by = f" by {inviter}" if inviter else ""
+        send_brand_email(
+            to=[invitation.email],
+            subject=f"You are invited to {tenant.name}",
+            text=(
+                f"Hello,\n\nYou are invited{by} to join {tenant.name} "
+                f"{ROLE_PHRASES.get(invitation.role, '')}.\n\n"
+                f"Accept the invitation and choose your password here (the link works once, "
+                f"for 7 days):\n\n{url}\n\nIf you did not expect it, ignore this email.\n"
+            ),
+            html_body_context={"action_url": url, "action_label": "Accept the invitation"},
+        )
+
+    if not invitation_send(invitation_id=invitation_id, deliver=deliver):
+        logger.info("invitation %s already sent, closed or expired; nothing to do", invitation_id)
 
 
 @app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from accounts.audit_export import audit_export_csv_view
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from billing.views import invoice_pdf_view
+from devstack.devmail import dev_mail_list_view, dev_mail_message_view
 from graphql_schema.views import graphql_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
 from privacy.views import export_zip_view
@@ -24,6 +25,9 @@ urlpatterns = [
     path("exports/<int:export_id>.zip", export_zip_view, name="privacy-export-zip"),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
+    # The local mail inbox of `make run` (404 unless DEV_MAIL_DIR is set: local settings only).
+    path("_dev/mail/", dev_mail_list_view, name="dev-mail"),
+    path("_dev/mail/<str:name>/", dev_mail_message_view, name="dev-mail-message"),
     # The web app: every other path (keep it last).
     path("", include("webapp.urls")),
 ]

@@ -167,6 +167,8 @@ def _banner(demo: str) -> str:
         f"\nServing on http://{HOST}:{PORT} (PORT={PORT}); every URL below and every URL the platform "
         "emits carries this port.\n"
         f"{demo.strip()}\n"
+        "Mail the platform sends (sign-in links, invitations, invoices) lands in "
+        f"http://{os.environ.get('ROOT_DOMAIN', 'localhost')}:{PORT}/_dev/mail/ (any brand host works too).\n"
         "A process that exits is restarted (with a growing delay). Ctrl-C stops everything.\n"
     )
 

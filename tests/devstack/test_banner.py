@@ -39,3 +39,4 @@ def test_the_banner_carries_the_port_and_the_demo_users(monkeypatch):
     assert "http://127.0.0.1:8123" in banner
     assert "Nova Partners  http://nova.localhost:8123/" in banner
     assert "Ctrl-C stops everything" in banner
+    assert "http://localhost:8123/_dev/mail/" in banner

@@ -6,9 +6,10 @@ import os
 from urllib.parse import urlparse
 
 import pytest
+from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from accounts.models import Role
+from accounts.models import Invitation, Role
 from tenants.models import Tenant
 from tests.conftest import make_user
 from tests.e2e.conftest import in_thread, ui_login
@@ -24,9 +25,10 @@ def test_the_operator_creates_a_brand_and_sees_how_long_it_took(browsers):
 
     ui_login(page, operator.email)
     expect(page.get_by_role("heading", name="Brands", level=1)).to_be_visible()
-    page.get_by_label("Name").fill("Console Brand")
+    page.get_by_label("Name", exact=True).fill("Console Brand")
     page.get_by_label("Subdomain").fill(subdomain)
     page.get_by_label("Theme").select_option("vivid")
+    page.get_by_label("First brand admin's email").fill(f"owner@{subdomain}.test")
     page.get_by_role("button", name="Create the brand").click()
 
     created = page.get_by_test_id("brand-created")
@@ -36,9 +38,17 @@ def test_the_operator_creates_a_brand_and_sees_how_long_it_took(browsers):
     brand = in_thread(lambda: Tenant.objects.get(subdomain=subdomain))
     assert brand.theme == "vivid"
     assert f"{brand.provisioning_ms} ms" in created.inner_text()
+    expect(created).to_contain_text(f"Invitation sent to owner@{subdomain}.test.")
+
+    def invited() -> list[str]:
+        with tenant_context(brand):
+            return list(Invitation.objects.values_list("email", flat=True))
+
+    assert in_thread(invited) == [f"owner@{subdomain}.test"]
 
     page.get_by_label("Subdomain").fill(subdomain)
-    page.get_by_label("Name").fill("Twice")
+    page.get_by_label("Name", exact=True).fill("Twice")
+    page.get_by_label("First brand admin's email").fill("twice@example.com")
     page.get_by_role("button", name="Create the brand").click()
     subdomain_field = page.locator(".field").filter(has=page.get_by_label("Subdomain"))
     expect(subdomain_field.locator(".field-error")).to_be_visible()

@@ -43,6 +43,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/magic-link", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLinkRequest")) },
   { path: "/login/magic", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLogin")) },
   { path: "/account/sessions", host: "brand", title: "nav.sessions", access: "signed-in", page: page(() => import("../pages/people/Sessions")), nav: { section: "account" } },
+  { path: "/invitation/accept", host: "brand", title: "accept.title", page: page(() => import("../pages/auth/AcceptInvitation")) },
   { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
   { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/audit/SecurityActivity")), nav: { section: "account" } },
   // Affiliates.
@@ -54,11 +55,13 @@ export const ROUTES: AppRoute[] = [
   // Analytics: the server scopes the figures to the viewer (brand, merchant's offers, own traffic).
   { path: "/analytics", host: "brand", title: "nav.analytics", access: ["AFFILIATE", "MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/analytics/Analytics")), nav: { section: "app" } },
   // Brand admins.
+  { path: "/admin/setup", host: "brand", title: "nav.adminSetup", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Setup")), nav: { section: "app" } },
+  { path: "/admin/invitations", host: "brand", title: "nav.adminInvitations", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Invitations")), nav: { section: "app" } },
   { path: "/admin/withdrawals", host: "brand", title: "nav.adminWithdrawals", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Withdrawals")), nav: { section: "app" } },
   { path: "/admin/program", host: "brand", title: "nav.adminProgram", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ProgramSettings")), nav: { section: "app" } },
   { path: "/admin/users", host: "brand", title: "nav.adminUsers", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Users")), nav: { section: "app" } },
   { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app" } },
-  { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app" } },
+  { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN", "STAFF"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app" } },
   { path: "/admin/notifications", host: "brand", title: "nav.adminNotifications", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Notifications")), nav: { section: "app" } },
   { path: "/admin/audit", host: "brand", title: "nav.adminAudit", access: ["BRAND_ADMIN"], page: page(() => import("../pages/audit/AuditLog")), nav: { section: "app" } },
   // The marketplace (public), buying and orders (signed in).
@@ -103,7 +106,9 @@ export function homeFor(role: Role | null): string {
     case "AFFILIATE":
       return "/dashboard";
     case "BRAND_ADMIN":
-      return "/admin/withdrawals";
+      return "/admin/setup";
+    case "STAFF":
+      return "/admin/messages";
     case "MERCHANT":
       return "/merchant/products";
     case "CUSTOMER":

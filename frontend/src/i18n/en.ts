@@ -3,6 +3,7 @@ import { marketplaceEn } from "../components/marketplace/messages.en";
 import { auditEn } from "../pages/audit/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
+import { onboardingEn } from "./onboarding.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -646,6 +647,8 @@ export const en = {
   ...privacyEn,
   // People management and sessions (their own catalog file).
   ...peopleEn,
+  // Brand onboarding, invitations, the setup checklist (their own catalog file).
+  ...onboardingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

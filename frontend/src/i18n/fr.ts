@@ -3,6 +3,7 @@ import { marketplaceFr } from "../components/marketplace/messages.fr";
 import { auditFr } from "../pages/audit/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
+import { onboardingFr } from "./onboarding.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -645,4 +646,6 @@ export const fr: Record<MessageKey, string> = {
   ...privacyFr,
   // People management and sessions (their own catalog file).
   ...peopleFr,
+  // Brand onboarding, invitations, the setup checklist (their own catalog file).
+  ...onboardingFr,
 };

@@ -11,3 +11,7 @@ GRAPHQL_PLAYGROUND = "on"
 PUBLIC_URL_SCHEME, PUBLIC_URL_PORT = public_url_parts(
     default_scheme="http", default_port=os.environ.get("PORT", "8000")
 )
+# Every email lands in a local inbox, http://localhost:<PORT>/_dev/mail/ (devstack.devmail);
+# EMAIL_BACKEND in the environment still wins (e.g. an SMTP catcher of your own).
+DEV_MAIL_DIR = PROJECT_ROOT / "var" / "mail"  # noqa: F405
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "devstack.devmail.DevMailBackend")

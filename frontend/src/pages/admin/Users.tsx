@@ -359,7 +359,7 @@ export const UserSessionRevokeMutation = graphql(`
 `);
 
 /** The roles a brand admin can give (the operator role lives on the root domain). */
-const BRAND_ROLES: Role[] = ["BRAND_ADMIN", "MERCHANT", "AFFILIATE", "CUSTOMER"];
+const BRAND_ROLES: Role[] = ["BRAND_ADMIN", "STAFF", "MERCHANT", "AFFILIATE", "CUSTOMER"];
 type StatusFilter = UserStatus | "ALL";
 
 /** A user's signed-in browsers, in a dialog, each with a sign-out button. */

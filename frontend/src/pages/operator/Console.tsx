@@ -78,17 +78,25 @@ function CreateBrand({ onCreated }: { onCreated: () => void }) {
   const [theme, setTheme] = useState("default");
   const [currency, setCurrency] = useState("EUR");
   const [language, setLanguage] = useState<LanguageCode>("EN");
+  const [adminEmail, setAdminEmail] = useState("");
+  const [adminName, setAdminName] = useState("");
   const [created, setCreated] = useState<Created | null>(null);
+  const [invited, setInvited] = useState("");
   const create = useFormMutation(BrandCreateMutation, (data) => data.brandCreate);
   const root = window.location.hostname;
   const submit = async () => {
     setCreated(null);
-    const data = await create.run({ input: { name, subdomain: subdomain.trim().toLowerCase(), theme, currency: currency.trim().toUpperCase(), language } });
+    const data = await create.run({
+      input: { name, subdomain: subdomain.trim().toLowerCase(), theme, currency: currency.trim().toUpperCase(), language, adminEmail: adminEmail.trim(), adminName },
+    });
     const brand = data?.brandCreate.brand;
     if (brand) {
       setCreated(brand);
+      setInvited(adminEmail.trim().toLowerCase());
       setName("");
       setSubdomain("");
+      setAdminEmail("");
+      setAdminName("");
       onCreated();
     }
   };
@@ -100,6 +108,7 @@ function CreateBrand({ onCreated }: { onCreated: () => void }) {
             {t("console.created", { name: created.name, ms: created.provisioningMs ?? "?" })}{" "}
             <a href={brandUrl(created.domain)}>{created.domain}</a>
           </p>
+          {invited ? <p>{t("console.invited", { email: invited })}</p> : null}
         </div>
       ) : null}
       <Form onSubmit={submit} errors={create.errors} busy={create.fetching} aria-label={t("console.create")}>
@@ -124,6 +133,10 @@ function CreateBrand({ onCreated }: { onCreated: () => void }) {
               { value: "FR", label: "Français" },
             ]}
           />
+        </div>
+        <div className="form-grid">
+          <TextField name="adminEmail" type="email" label={t("console.adminEmail")} hint={t("console.adminEmailHint")} value={adminEmail} onChange={setAdminEmail} required />
+          <TextField name="adminName" label={t("console.adminName")} value={adminName} onChange={setAdminName} />
         </div>
         <FormErrors />
         <SubmitButton>{t("console.createButton")}</SubmitButton>
