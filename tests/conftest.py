@@ -49,6 +49,10 @@ def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore
         template_tenant_ensure()
         brand_create(actor=None, **ALPHA)
         brand_create(actor=None, **BETA)
+        # Two-factor is mandatory for brand admins and operators by default; the shared test
+        # brands make it optional, so suites that sign in admins test their own subject. The
+        # two-factor suites (tests/accounts/test_two_factor*.py) set the real default back.
+        Tenant.objects.update(two_factor_required_roles=[])
     yield
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
@@ -239,6 +243,9 @@ def live_brands(django_db_setup, django_db_blocker) -> Iterator[tuple[Tenant, Te
             )
             for letter, theme in (("a", "default"), ("b", "vivid"))
         )
+        for brand in brands:  # two-factor optional, as for the shared brands (see above)
+            brand.two_factor_required_roles = []
+            brand.save(update_fields=["two_factor_required_roles"])
         yield brands  # type: ignore[misc]
         connection.set_schema_to_public()
 
