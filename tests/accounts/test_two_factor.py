@@ -413,3 +413,21 @@ def test_two_factor_of_brand_a_means_nothing_in_brand_b_for_the_same_user_id(gql
     # A pending sign-in of brand A cannot be completed on brand B's host (other cookie jar,
     # and the signed marker names A's schema).
     assert a_pending.data(ME)["me"] is None
+
+
+def test_a_brand_admin_chooses_the_mandatory_roles_of_the_brand_only(gql, brand_a, brand_b):
+    admin = make_user(brand_a, role=Role.BRAND_ADMIN)
+    client = gql(brand_a, admin)
+    update = (
+        "mutation($r: [Role!]!) { brandUpdate(input: {twoFactorRequiredRoles: $r}) "
+        "{ brand { twoFactorRequiredRoles } errors { field code } } }"
+    )
+
+    bad = client.execute(update, {"r": ["OPERATOR"]})
+    payload = client.data(update, {"r": ["AFFILIATE", "BRAND_ADMIN"]})["brandUpdate"]
+    after = client.execute(MERCHANT_APPLICATIONS)
+
+    assert bad["data"]["brandUpdate"]["errors"] == [{"field": "twoFactorRequiredRoles", "code": "UNKNOWN_ROLE"}]
+    assert payload == {"brand": {"twoFactorRequiredRoles": ["BRAND_ADMIN", "AFFILIATE"]}, "errors": []}
+    assert after["errors"][0]["extensions"]["code"] == "TWO_FACTOR_ENROLMENT_REQUIRED"  # now myself too
+    assert gql(brand_b).data("{ brand { twoFactorRequiredRoles } }") == {"brand": {"twoFactorRequiredRoles": []}}
