@@ -113,12 +113,11 @@ class AuthorityCheckingHandler(BaseGraphQLTransportWSHandler[GraphQLContext, Non
             return
         context = self.view.context
         payload = message["payload"]
-        if (
-            context is not None
-            and context.two_factor_enrolment
-            and operation_type(payload.get("query"), payload.get("operationName")) == OperationType.SUBSCRIPTION
-        ):  # queries and mutations meet the schema's TwoFactorEnrolmentGuard
-            await self.send_message({"id": message["id"], "type": "error", "payload": [enrolment_error().formatted]})
+        kind = operation_type(payload.get("query"), payload.get("operationName"))
+        if context is not None and context.two_factor_enrolment and kind == OperationType.SUBSCRIPTION:
+            # (queries and mutations meet the schema's TwoFactorEnrolmentGuard)
+            error = enrolment_error().formatted
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return
         await super().handle_subscribe(message)
 

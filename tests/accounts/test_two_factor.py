@@ -123,7 +123,11 @@ def test_a_user_without_two_factor_signs_in_with_the_password_alone(gql, brand_a
     user = make_user(brand_a)
     client = gql(brand_a)
 
-    assert _password_step(client, user) == {"user": {"email": user.email}, "twoFactorRequired": False, "errors": []}
+    assert _password_step(client, user) == {
+        "user": {"email": user.email},
+        "twoFactorRequired": False,
+        "errors": [],
+    }
 
 
 def test_a_code_is_accepted_once(gql, brand_a):
@@ -168,7 +172,9 @@ def test_guessing_codes_is_throttled_with_429(gql, brand_a):
     assert [response.status_code for response in wrong] == [200, 200, 200]
     assert throttled.status_code == 429
     assert 0 < int(throttled["Retry-After"]) <= 900
-    assert throttled.json()["data"]["loginVerifyTwoFactor"]["errors"] == [{"field": "code", "code": "RATE_LIMITED"}]
+    assert throttled.json()["data"]["loginVerifyTwoFactor"]["errors"] == [
+        {"field": "code", "code": "RATE_LIMITED"}
+    ]
     assert client.data(ME)["me"] is None
 
 
@@ -265,7 +271,8 @@ def test_backup_codes_are_regenerated_after_a_code(gql, brand_a):
     old = login.data(VERIFY_LOGIN, {"c": old_codes[0]})["loginVerifyTwoFactor"]
     new = login.data(VERIFY_LOGIN, {"c": payload["backupCodes"][0]})["loginVerifyTwoFactor"]
 
-    assert len(payload["backupCodes"]) == 10 and not set(payload["backupCodes"]) & set(old_codes)
+    assert len(payload["backupCodes"]) == 10
+    assert not set(payload["backupCodes"]) & set(old_codes)
     assert old["errors"] == [{"field": "code", "code": "INVALID_TWO_FACTOR_CODE"}]
     assert new["errors"] == []
 
@@ -327,7 +334,8 @@ def test_creating_an_api_token_needs_a_fresh_code(gql, brand_a):
     created = client.data(API_TOKEN_CREATE)["apiTokenCreate"]
 
     assert refused == {"token": None, "errors": [{"field": "code", "code": "FRESH_TWO_FACTOR_REQUIRED"}]}
-    assert created["errors"] == [] and created["token"].startswith("afp_")
+    assert created["errors"] == []
+    assert created["token"].startswith("afp_")
     # The token itself is a machine credential: no code asked.
     machine = gql(brand_a).execute("{ me { email } }", HTTP_AUTHORIZATION=f"Bearer {created['token']}")
     assert machine["data"]["me"]["email"] == user.email
@@ -427,7 +435,11 @@ def test_a_brand_admin_chooses_the_mandatory_roles_of_the_brand_only(gql, brand_
     payload = client.data(update, {"r": ["AFFILIATE", "BRAND_ADMIN"]})["brandUpdate"]
     after = client.execute(MERCHANT_APPLICATIONS)
 
-    assert bad["data"]["brandUpdate"]["errors"] == [{"field": "twoFactorRequiredRoles", "code": "UNKNOWN_ROLE"}]
+    assert bad["data"]["brandUpdate"]["errors"] == [
+        {"field": "twoFactorRequiredRoles", "code": "UNKNOWN_ROLE"}
+    ]
     assert payload == {"brand": {"twoFactorRequiredRoles": ["BRAND_ADMIN", "AFFILIATE"]}, "errors": []}
     assert after["errors"][0]["extensions"]["code"] == "TWO_FACTOR_ENROLMENT_REQUIRED"  # now myself too
-    assert gql(brand_b).data("{ brand { twoFactorRequiredRoles } }") == {"brand": {"twoFactorRequiredRoles": []}}
+    assert gql(brand_b).data("{ brand { twoFactorRequiredRoles } }") == {
+        "brand": {"twoFactorRequiredRoles": []}
+    }

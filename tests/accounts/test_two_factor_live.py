@@ -136,6 +136,7 @@ async def test_a_user_who_must_enrol_can_only_enrol_over_the_websocket(
 
     assert me["data"]["me"] == {"email": admin.email}
     assert refused["errors"][0]["extensions"]["code"] == "TWO_FACTOR_ENROLMENT_REQUIRED"
-    assert subscription["id"] == operation_id and subscription["type"] == "error"
+    assert subscription["id"] == operation_id
+    assert subscription["type"] == "error"
     assert subscription["payload"][0]["extensions"]["code"] == "TWO_FACTOR_ENROLMENT_REQUIRED"
     await socket.close()

@@ -20,7 +20,9 @@ mutation($e: String!, $p: String!) {
   login(input: {email: $e, password: $p}) { user { email } twoFactorRequired errors { field code } }
 }
 """
-VERIFY_LOGIN = "mutation($c: String!) { loginVerifyTwoFactor(code: $c) { user { email } errors { field code } } }"
+VERIFY_LOGIN = (
+    "mutation($c: String!) { loginVerifyTwoFactor(code: $c) { user { email } errors { field code } } }"
+)
 VERIFY = "mutation($c: String!) { twoFactorVerify(code: $c) { ok errors { field code } } }"
 ME = "{ me { email } }"
 
