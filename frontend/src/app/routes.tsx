@@ -38,6 +38,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/login", host: "brand", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
   { path: "/magic-link", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLinkRequest")) },
   { path: "/login/magic", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLogin")) },
+  { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")), nav: { section: "account" } },
   { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
   // Affiliates.
   { path: "/dashboard", host: "brand", title: "nav.dashboard", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Dashboard")), nav: { section: "app" } },
@@ -77,7 +78,11 @@ export const ROUTES: AppRoute[] = [
   // The operator console, on the root domain.
   { path: "/", host: "root", title: "nav.console", page: page(() => import("../pages/operator/Console")) },
   { path: "/login", host: "root", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
+  { path: "/account/security", host: "root", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")) },
 ];
+
+/** Where a user who must set up two-factor authentication is sent, whatever they open. */
+export const ENROLMENT_PATH = "/account/security";
 
 export function routesFor(host: Host): AppRoute[] {
   return ROUTES.filter((route) => route.host === host);

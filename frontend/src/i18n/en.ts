@@ -1,5 +1,6 @@
 /** English. Every key here must exist in fr.ts too (the type checker enforces it). */
 import { marketplaceEn } from "../components/marketplace/messages.en";
+import { twoFactorEn } from "../pages/security/messages.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -617,6 +618,8 @@ export const en = {
   "error.KIND_IMMUTABLE": "A channel's service cannot change; add a new channel.",
   // The marketplace, checkout, merchant and billing pages (their own catalog file).
   ...marketplaceEn,
+  // Two-factor authentication (its own catalog file).
+  ...twoFactorEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

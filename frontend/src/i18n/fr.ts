@@ -1,5 +1,6 @@
 /** Français. Même clés que en.ts. */
 import { marketplaceFr } from "../components/marketplace/messages.fr";
+import { twoFactorFr } from "../pages/security/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -617,4 +618,6 @@ export const fr: Record<MessageKey, string> = {
   "error.UNKNOWN_EVENT": "Événement inconnu.",
   "error.KIND_IMMUTABLE": "Le service d'un canal ne peut pas changer ; ajoutez un nouveau canal.",
   ...marketplaceFr,
+  // Two-factor authentication (its own catalog file).
+  ...twoFactorFr,
 };
