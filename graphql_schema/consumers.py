@@ -83,7 +83,7 @@ def _session_authority(session_key: str) -> Authority | None:
     user = user_for_session_key(session_key)
     if not user.is_authenticated:
         return None
-    tenant = connection.tenant
+    tenant = connection.tenant  # type: ignore[attr-defined]
     return Authority(
         user=user,
         api_token=None,

@@ -318,8 +318,9 @@ def two_factor_pending_begin(*, request: HttpRequest, user: User, backend: str) 
     if request.user.is_authenticated:
         auth.logout(request)
     request.session.cycle_key()
+    schema = connection.schema_name  # type: ignore[attr-defined]
     request.session[PENDING_SESSION_KEY] = signing.dumps(
-        {"user": user.pk, "backend": backend, "schema": connection.schema_name}, salt=PENDING_SALT
+        {"user": user.pk, "backend": backend, "schema": schema}, salt=PENDING_SALT
     )
 
 
@@ -332,7 +333,7 @@ def two_factor_pending_user(*, request: HttpRequest) -> tuple[User, str] | None:
         data = signing.loads(marker, salt=PENDING_SALT, max_age=PENDING_MAX_AGE_SECONDS)
     except signing.BadSignature:  # expired included
         return None
-    if data.get("schema") != connection.schema_name:
+    if data.get("schema") != connection.schema_name:  # type: ignore[attr-defined]
         return None
     user = User.objects.filter(pk=data.get("user"), is_active=True).first()
     return (user, str(data["backend"])) if user is not None else None
