@@ -41,7 +41,7 @@ from accounts.services import CREDENTIALS_EVENT, api_token_authenticate, user_to
 from accounts.two_factor import two_factor_enrolment_required
 from core.events import group_name
 from core.tenancy import run_in_tenant
-from graphql_schema.accounts.two_factor import enrolment_error
+from graphql_schema.accounts.two_factor import allowed_while_enrolling, enrolment_error
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import operation_type, schema
 from tenants.websocket import user_for_session_key
@@ -113,9 +113,13 @@ class AuthorityCheckingHandler(BaseGraphQLTransportWSHandler[GraphQLContext, Non
             return
         context = self.view.context
         payload = message["payload"]
-        kind = operation_type(payload.get("query"), payload.get("operationName"))
-        if context is not None and context.two_factor_enrolment and kind == OperationType.SUBSCRIPTION:
-            # (queries and mutations meet the schema's TwoFactorEnrolmentGuard)
+        query, name = payload.get("query"), payload.get("operationName")
+        if (
+            context is not None
+            and context.two_factor_enrolment
+            and operation_type(query, name) == OperationType.SUBSCRIPTION
+            and not allowed_while_enrolling(query, name)
+        ):  # (queries and mutations meet the schema's TwoFactorEnrolmentGuard)
             error = enrolment_error().formatted
             await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return

@@ -13,7 +13,7 @@ import strawberry
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
@@ -36,6 +36,7 @@ ENROLMENT_ALLOWED_FIELDS = frozenset(
         "__type",
         "me",
         "brand",
+        "brandUpdated",  # the app's live theme
         "twoFactorStatus",
         "twoFactorSetupBegin",
         "twoFactorSetupConfirm",
@@ -280,6 +281,15 @@ def _root_fields_allowed(operation: OperationDefinitionNode) -> bool:
         isinstance(selection, FieldNode) and selection.name.value in ENROLMENT_ALLOWED_FIELDS
         for selection in operation.selection_set.selections
     )
+
+
+def allowed_while_enrolling(query: str | None, operation_name: str | None) -> bool:
+    """Whether a user who must enrol may run this operation (only allowed root fields)."""
+    try:
+        operation = get_operation_ast(parse(query or ""), operation_name)
+    except GraphQLError:
+        return True  # execution reports the syntax error itself
+    return operation is None or _root_fields_allowed(operation)
 
 
 class TwoFactorEnrolmentGuard(SchemaExtension):
