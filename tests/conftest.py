@@ -129,6 +129,14 @@ def public_tenant(db: None) -> Tenant:
     return Tenant.objects.get(schema_name=get_public_schema_name())
 
 
+def two_factor_optional(*brands: Tenant) -> tuple[Tenant, ...]:
+    """Test brands make two-factor optional, as the shared ones do (see django_db_setup)."""
+    for brand in brands:
+        brand.two_factor_required_roles = []
+        brand.save(update_fields=["two_factor_required_roles"])
+    return brands
+
+
 _emails = itertools.count(1)
 
 
@@ -243,9 +251,7 @@ def live_brands(django_db_setup, django_db_blocker) -> Iterator[tuple[Tenant, Te
             )
             for letter, theme in (("a", "default"), ("b", "vivid"))
         )
-        for brand in brands:  # two-factor optional, as for the shared brands (see above)
-            brand.two_factor_required_roles = []
-            brand.save(update_fields=["two_factor_required_roles"])
+        two_factor_optional(*brands)
         yield brands  # type: ignore[misc]
         connection.set_schema_to_public()
 
