@@ -189,7 +189,7 @@ def _invalid_code() -> ValidationError:
 def two_factor_setup_confirm(*, request: HttpRequest | None, user: User, code: str) -> list[str]:
     """Turn two-factor on with a first code from the authenticator; returns the backup codes
     (shown once)."""
-    with _throttled(request, user), transaction.atomic():
+    with _Throttled(request, user), transaction.atomic():
         row = TwoFactor.objects.select_for_update().filter(user=user, confirmed_at__isnull=True).first()
         if row is None:
             raise field_error(
@@ -211,7 +211,7 @@ def two_factor_setup_confirm(*, request: HttpRequest | None, user: User, code: s
 # --- verification ---------------------------------------------------------------------------
 
 
-class _throttled:
+class _Throttled:
     """Count one code attempt per user and per IP (``rate_limit_acquire``); a success gives the
     slots back. Over a limit: ``RateLimited`` (HTTP 429 with Retry-After)."""
 
@@ -273,7 +273,7 @@ def _code_accept(user: User, code: str) -> str | None:
 
 def two_factor_check(*, request: HttpRequest | None, user: User, code: str) -> str:
     """Check a code of ``user`` (TOTP or backup), throttled; raise a field error if wrong."""
-    with _throttled(request, user):
+    with _Throttled(request, user):
         kind = _code_accept(user, code)
         if kind is None:
             raise _invalid_code()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import MagicLink, Role, TwoFactor, TwoFactorBackupCode, User
-from accounts.services import magic_link_send
+from accounts.services import api_token_create, magic_link_send
 from accounts.two_factor import secret_decrypt
 from affiliation.services import commissions_release_due, conversion_record
 from core.models import AuditEvent
@@ -443,3 +443,17 @@ def test_a_brand_admin_chooses_the_mandatory_roles_of_the_brand_only(gql, brand_
     assert gql(brand_b).data("{ brand { twoFactorRequiredRoles } }") == {
         "brand": {"twoFactorRequiredRoles": []}
     }
+
+
+def test_an_api_token_of_a_user_who_must_enrol_still_works(gql, brand_a):
+    """Tokens are the machine path: the enrolment restriction is for browser sessions."""
+    _mandatory(brand_a)
+    admin = make_user(brand_a, role=Role.BRAND_ADMIN)
+    with tenant_context(brand_a):
+        _, raw = api_token_create(user=admin, name="ci", scopes=["read"])
+
+    by_token = gql(brand_a).execute(MERCHANT_APPLICATIONS, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    by_session = gql(brand_a, admin).execute(MERCHANT_APPLICATIONS)
+
+    assert by_token == {"data": {"merchantApplications": []}}
+    assert by_session["errors"][0]["extensions"]["code"] == "TWO_FACTOR_ENROLMENT_REQUIRED"
