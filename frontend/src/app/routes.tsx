@@ -78,7 +78,7 @@ export const ROUTES: AppRoute[] = [
   // The operator console, on the root domain.
   { path: "/", host: "root", title: "nav.console", page: page(() => import("../pages/operator/Console")) },
   { path: "/login", host: "root", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
-  { path: "/account/security", host: "root", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")) },
+  { path: "/account/security", host: "root", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")), nav: { section: "account" } },
 ];
 
 /** Where a user who must set up two-factor authentication is sent, whatever they open. */
