@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from graphql import GraphQLError, OperationType
 from strawberry.channels import GraphQLWSConsumer
@@ -37,10 +38,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from accounts.models import ApiToken
 from accounts.selectors import api_token_active, session_expires_at
 from accounts.services import CREDENTIALS_EVENT, api_token_authenticate, user_topic
+from accounts.two_factor import two_factor_enrolment_required
 from core.audit import origin_set
 from core.events import group_name
 from core.middleware import websocket_origin
 from core.tenancy import run_in_tenant
+from graphql_schema.accounts.two_factor import allowed_while_enrolling, enrolment_error
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import operation_type, schema
 from tenants.websocket import user_for_session_key
@@ -64,6 +67,7 @@ class Authority:
     user: Any
     api_token: ApiToken | None
     expires_at: dt.datetime | None
+    two_factor_enrolment: bool = False  # must enrol in two-factor before anything else
 
 
 def _token_authority(token_id: int) -> Authority | None:
@@ -73,12 +77,21 @@ def _token_authority(token_id: int) -> Authority | None:
 
 def _session_authority(session_key: str) -> Authority | None:
     """The session's user; None once the session is gone or expired, or when it no longer
-    authenticates (user deactivated, password changed)."""
+    authenticates (user deactivated, password changed). A session waiting for its two-factor
+    code has no user: it never authenticates a socket."""
     expires_at = session_expires_at(session_key=session_key)
     if expires_at is None:
         return None
     user = user_for_session_key(session_key)
-    return Authority(user=user, api_token=None, expires_at=expires_at) if user.is_authenticated else None
+    if not user.is_authenticated:
+        return None
+    tenant = connection.tenant  # type: ignore[attr-defined]
+    return Authority(
+        user=user,
+        api_token=None,
+        expires_at=expires_at,
+        two_factor_enrolment=two_factor_enrolment_required(user=user, tenant=tenant),
+    )
 
 
 class AuthorityCheckingHandler(BaseGraphQLTransportWSHandler[GraphQLContext, None]):
@@ -99,6 +112,18 @@ class AuthorityCheckingHandler(BaseGraphQLTransportWSHandler[GraphQLContext, Non
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and not await self.view.authority_check():
+            return
+        context = self.view.context
+        payload = message["payload"]
+        query, name = payload.get("query"), payload.get("operationName")
+        if (
+            context is not None
+            and context.two_factor_enrolment
+            and operation_type(query, name) == OperationType.SUBSCRIPTION
+            and not allowed_while_enrolling(query, name)
+        ):  # (queries and mutations meet the schema's TwoFactorEnrolmentGuard)
+            error = enrolment_error().formatted
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
             return
         await super().handle_subscribe(message)
 
@@ -202,6 +227,7 @@ class GraphQLWebsocketConsumer(GraphQLWSConsumer):
                 await self._authority_end()
                 return False
             self.context.user, self.context.api_token = authority.user, authority.api_token
+            self.context.two_factor_enrolment = authority.two_factor_enrolment
             self.expires_at = authority.expires_at
             if authority.user.role != self.role:
                 self.role = authority.user.role

@@ -21,6 +21,9 @@ class GraphQLContext:
     api_token: ApiToken | None = None
     ws: Any = None  # the websocket consumer, for subscriptions
     connection_params: dict[str, Any] = field(default_factory=dict)
+    # Over the websocket: whether the user must enrol in two-factor first, read with the
+    # socket's credential (graphql_schema.consumers); None over HTTP (read when needed).
+    two_factor_enrolment: bool | None = None
 
     @property
     def is_root_host(self) -> bool:

@@ -26,6 +26,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from core.tenancy import run_in_tenant
 from graphql_schema.accounts.mutations import AccountMutation
 from graphql_schema.accounts.queries import AccountQuery
+from graphql_schema.accounts.two_factor import TwoFactorEnrolmentGuard, TwoFactorMutation, TwoFactorQuery
 from graphql_schema.affiliation.leaderboard import LeaderboardQuery
 from graphql_schema.affiliation.mutations import AffiliationMutation
 from graphql_schema.affiliation.postback_keys import PostbackMutation, PostbackQuery
@@ -68,6 +69,7 @@ Query = merge_types(
         BrandQuery,
         BrandStatsQuery,
         AccountQuery,
+        TwoFactorQuery,
         AffiliationQuery,
         LeaderboardQuery,
         PostbackQuery,
@@ -89,6 +91,7 @@ Mutation = merge_types(
     "Mutation",
     (
         AccountMutation,
+        TwoFactorMutation,
         BrandMutation,
         AffiliationMutation,
         PostbackMutation,
@@ -215,6 +218,7 @@ def _extensions() -> list[Any]:
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         NulCharacterGuard,
+        TwoFactorEnrolmentGuard,
         DjangoOptimizerExtension,
     ]
     if not settings.GRAPHQL_INTROSPECTION:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -23,6 +24,12 @@ class MerchantSignup(models.TextChoices):
     INVITE_ONLY = "invite_only", "Invite only: merchants cannot sign up; a brand admin creates them"
 
 
+def default_two_factor_required_roles() -> list[str]:
+    """Two-factor authentication is mandatory for brand admins and operators unless a brand
+    admin chooses otherwise (operators: the public tenant's row)."""
+    return ["brand_admin", "operator"]
+
+
 class Tenant(TenantMixin):
     """A brand: its own subdomain, theme and PostgreSQL schema.
 
@@ -40,6 +47,10 @@ class Tenant(TenantMixin):
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
     merchant_signup = models.CharField(
         max_length=12, choices=MerchantSignup.choices, default=MerchantSignup.APPROVAL
+    )
+    # Roles that must sign in with two-factor authentication (accounts.two_factor).
+    two_factor_required_roles = ArrayField(
+        models.CharField(max_length=20), default=default_two_factor_required_roles, blank=True
     )
     provisioning_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

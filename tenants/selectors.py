@@ -67,6 +67,7 @@ def brand_snapshot(tenant: Tenant) -> dict[str, Any]:
         "currency": tenant.currency,
         "language": tenant.language,
         "merchant_signup": tenant.merchant_signup,
+        "two_factor_required_roles": list(tenant.two_factor_required_roles or []),
         "theme": brand_theme(tenant),
         "theme_overrides": tenant.theme_overrides or {},
         "provisioning_ms": tenant.provisioning_ms,

@@ -25,6 +25,7 @@ from tenants.validators import (
     validate_name,
     validate_subdomain,
     validate_theme,
+    validate_two_factor_roles,
 )
 from themes import get_theme, override_problems, prune_overrides
 from tracking.routing import brand_routes_publish, host_route_publish
@@ -169,6 +170,7 @@ def brand_update(
     language: str | None = None,
     theme_overrides: dict[str, Any] | None = None,
     merchant_signup: str | None = None,
+    two_factor_required_roles: list[str] | None = None,
 ) -> Tenant:
     """Change what a brand admin may change, and tell every open page of the brand.
 
@@ -184,6 +186,8 @@ def brand_update(
         checks["language"] = (validate_language, language)
     if merchant_signup is not None:
         checks["merchant_signup"] = (validate_merchant_signup, merchant_signup)
+    if two_factor_required_roles is not None:
+        checks["two_factor_required_roles"] = (validate_two_factor_roles, two_factor_required_roles)
     if theme_overrides is None and theme is not None and tenant.theme_overrides:
         theme_overrides = tenant.theme_overrides  # kept, so re-checked against the new theme
     try:

@@ -109,6 +109,21 @@ def validate_merchant_signup(value: str) -> str:
     return value
 
 
+BRAND_ROLE_NAMES = ("brand_admin", "merchant", "affiliate", "customer")
+
+
+def validate_two_factor_roles(value: list[str]) -> list[str]:
+    """The brand's roles for which two-factor authentication is mandatory (a subset of
+    the brand's roles, in a stable order). Operators (the public tenant's row) are not a
+    brand's to choose: the public row keeps its own list."""
+    unknown = [role for role in value if role not in BRAND_ROLE_NAMES]
+    if unknown:
+        raise ValidationError(
+            f"Choose among {', '.join(BRAND_ROLE_NAMES)}.", code=BrandErrorCode.UNKNOWN_ROLE
+        )
+    return [role for role in BRAND_ROLE_NAMES if role in value]
+
+
 def validate_language(value: str) -> str:
     if value not in Language.values:
         raise ValidationError("Choose English (en) or French (fr).", code=BrandErrorCode.UNKNOWN_LANGUAGE)

@@ -49,6 +49,10 @@ def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore
         template_tenant_ensure()
         brand_create(actor=None, **ALPHA)
         brand_create(actor=None, **BETA)
+        # Two-factor is mandatory for brand admins and operators by default; the shared test
+        # brands make it optional, so suites that sign in admins test their own subject. The
+        # two-factor suites (tests/accounts/test_two_factor*.py) set the real default back.
+        Tenant.objects.update(two_factor_required_roles=[])
     yield
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
@@ -123,6 +127,14 @@ def brand_b(db: None) -> Tenant:
 @pytest.fixture
 def public_tenant(db: None) -> Tenant:
     return Tenant.objects.get(schema_name=get_public_schema_name())
+
+
+def two_factor_optional(*brands: Tenant) -> tuple[Tenant, ...]:
+    """Test brands make two-factor optional, as the shared ones do (see django_db_setup)."""
+    for brand in brands:
+        brand.two_factor_required_roles = []
+        brand.save(update_fields=["two_factor_required_roles"])
+    return brands
 
 
 _emails = itertools.count(1)
@@ -239,6 +251,7 @@ def live_brands(django_db_setup, django_db_blocker) -> Iterator[tuple[Tenant, Te
             )
             for letter, theme in (("a", "default"), ("b", "vivid"))
         )
+        two_factor_optional(*brands)
         yield brands  # type: ignore[misc]
         connection.set_schema_to_public()
 

@@ -16,6 +16,7 @@ from affiliation.services import affiliate_join
 from core.errors import field_error
 from core.ratelimit import RateLimited
 from graphql_schema.accounts.queries import current_session_hash
+from graphql_schema.accounts.two_factor import fresh_two_factor_errors
 from graphql_schema.accounts.types import (
     ApiToken,
     ApiTokenCreateInput,
@@ -100,6 +101,12 @@ def _session_revoke(info: Info, session_id: strawberry.ID, *, own: bool) -> User
     )
 
 
+def _auth_payload(result: services.LoginResult) -> AuthPayload:
+    if result.two_factor_required:  # nobody is signed in yet: the user is not shown
+        return AuthPayload(user=None, errors=[], two_factor_required=True)
+    return AuthPayload(user=User.from_model(result.user), errors=[])
+
+
 def _brand_host_only(info: Info) -> None:
     if info.context.is_root_host:
         raise GraphQLError(
@@ -167,14 +174,14 @@ class AccountMutation:
     @strawberry.mutation(description="Sign in with email and password (session cookie).")
     def login(self, info: Info, input: LoginInput) -> AuthPayload:
         try:
-            user = services.user_login(
+            result = services.user_login(
                 request=_http_request(info), email=input.email, password=input.password
             )
         except RateLimited as error:
             return AuthPayload(user=None, errors=rate_limited_errors(info, error))
         except ValidationError as error:
             return AuthPayload(user=None, errors=user_errors(error))
-        return AuthPayload(user=User.from_model(user), errors=[])
+        return _auth_payload(result)
 
     @strawberry.mutation(description="Sign out of this browser session.")
     def logout(self, info: Info) -> LogoutPayload:
@@ -194,13 +201,15 @@ class AccountMutation:
     def magic_link_login(self, info: Info, token: str) -> AuthPayload:
         _brand_host_only(info)
         try:
-            user = services.magic_link_login(request=_http_request(info), token=token)
+            result = services.magic_link_login(request=_http_request(info), token=token)
         except ValidationError as error:
             return AuthPayload(user=None, errors=user_errors(error))
-        return AuthPayload(user=User.from_model(user), errors=[])
+        return _auth_payload(result)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Create a personal API token.")
     def api_token_create(self, info: Info, input: ApiTokenCreateInput) -> ApiTokenCreatePayload:
+        if errors := fresh_two_factor_errors(info):
+            return ApiTokenCreatePayload(api_token=None, token=None, errors=errors)
         try:
             token, raw = services.api_token_create(
                 user=info.context.user,

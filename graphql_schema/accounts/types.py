@@ -161,6 +161,11 @@ class ApiTokenCreateInput:
 class AuthPayload:
     user: User | None
     errors: list[UserError]
+    two_factor_required: bool = strawberry.field(
+        default=False,
+        description="The first factor passed, nobody is signed in yet: send the authenticator "
+        "code with loginVerifyTwoFactor (within 5 minutes).",
+    )
 
 
 @strawberry.type(

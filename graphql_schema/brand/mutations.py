@@ -31,6 +31,11 @@ class BrandMutation:
                 language=input.language.value if input.language else None,
                 theme_overrides=input.theme_overrides,  # type: ignore[arg-type]
                 merchant_signup=input.merchant_signup.value if input.merchant_signup else None,
+                two_factor_required_roles=(
+                    [role.value for role in input.two_factor_required_roles]
+                    if input.two_factor_required_roles is not None
+                    else None
+                ),
             )
         except ValidationError as error:
             return BrandUpdatePayload(

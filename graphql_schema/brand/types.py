@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from graphql_schema.accounts.types import Role
 from graphql_schema.errors import UserError
 from themes import css_variables
 
@@ -111,6 +112,9 @@ class Brand:
             "merchant; INVITE_ONLY: merchants cannot sign up."
         )
     )
+    two_factor_required_roles: list[Role] = strawberry.field(
+        description="Roles that must sign in with two-factor authentication (an authenticator app)."
+    )
     theme: Theme
     provisioning_ms: int | None = strawberry.field(description="How long provisioning took, in milliseconds.")
     created_at: dt.datetime
@@ -128,6 +132,7 @@ class Brand:
             currency=snapshot["currency"],
             language=LanguageCode(snapshot["language"]),
             merchant_signup=MerchantSignupPolicy(snapshot.get("merchant_signup", "approval")),
+            two_factor_required_roles=[Role(role) for role in snapshot.get("two_factor_required_roles", [])],
             theme=Theme.from_tokens(snapshot["theme"], snapshot.get("theme_overrides")),
             provisioning_ms=snapshot["provisioning_ms"],
             created_at=dt.datetime.fromisoformat(snapshot["created_at"]),
@@ -141,6 +146,10 @@ class BrandUpdateInput:
     theme: str | None = strawberry.field(default=None, description="Name of a theme from the `themes` query.")
     language: LanguageCode | None = None
     merchant_signup: MerchantSignupPolicy | None = None
+    two_factor_required_roles: list[Role] | None = strawberry.field(
+        default=None,
+        description="Roles that must use two-factor authentication ([] makes it optional for all).",
+    )
     theme_overrides: strawberry.scalars.JSON | None = strawberry.field(
         default=None,
         description="Replaces the brand's overrides of its theme's tokens: colors.*, darkColors.*,"

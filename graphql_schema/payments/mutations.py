@@ -11,6 +11,7 @@ from billing import selectors
 from billing.models import Payment as PaymentModel
 from billing.services import payments as services
 from billing.services.invoices import billing_settings_update
+from graphql_schema.accounts.two_factor import fresh_two_factor_errors
 from graphql_schema.affiliation.access import not_found
 from graphql_schema.errors import user_errors
 from graphql_schema.orders.access import IsBrandMember
@@ -87,6 +88,9 @@ class PaymentMutation:
             for field in dataclasses.fields(input)
             if getattr(input, field.name) is not None
         }
+        # The bank account customers pay into is where the money goes: a fresh code first.
+        if any(name.startswith("bank_") for name in values) and (errors := fresh_two_factor_errors(info)):
+            return BillingSettingsPayload(billing_settings=None, errors=errors)
         try:
             row = billing_settings_update(actor=info.context.user, **values)
         except ValidationError as error:

@@ -6,6 +6,7 @@ import strawberry
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
+from graphql_schema.accounts.two_factor import fresh_two_factor_errors
 from graphql_schema.affiliation.access import my_membership, not_found, parse_id
 from graphql_schema.errors import user_errors
 from graphql_schema.payouts.types import Withdrawal, WithdrawalPayload, WithdrawalRequestInput
@@ -35,6 +36,8 @@ class PayoutMutation:
     )
     def withdrawal_request(self, info: Info, input: WithdrawalRequestInput) -> WithdrawalPayload:
         affiliate = my_membership(info, input.program_id)
+        if errors := fresh_two_factor_errors(info):  # the payout details travel with the request
+            return WithdrawalPayload(withdrawal=None, errors=errors)
         details = {
             "email": input.details.email,
             "iban": input.details.iban,

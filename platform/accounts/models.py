@@ -192,3 +192,38 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class TwoFactor(models.Model):
+    """A user's TOTP authenticator (RFC 6238, 30-second steps, 6 digits).
+
+    The secret is stored encrypted (``accounts.two_factor_crypto``); ``confirmed_at`` is set
+    once the user proved the authenticator works; until then the row is an enrolment under
+    way. ``last_used_step`` is the time step of the last accepted code: a code is accepted
+    only for a later step, so each code works once (updated under the row lock)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="two_factor")
+    secret_encrypted = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"two-factor of {self.user_id}"
+
+
+class TwoFactorBackupCode(models.Model):
+    """A single-use backup code; only a keyed hash (HMAC-SHA256) is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="two_factor_backup_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="accounts_backup_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"backup code of {self.user_id}"

@@ -31,6 +31,7 @@ from accounts.error_codes import AccountErrorCode
 from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User, UserSession
 from accounts.selectors import user_by_email
 from accounts.tokens import new_api_token, new_magic_link_secret, secret_hash, secrets_match, split_api_token
+from accounts.two_factor import login_two_factor_verify, two_factor_enabled, two_factor_pending_begin
 from core.audit import audit_log
 from core.clientip import client_ip  # also imported from here by other apps
 from core.errors import field_error
@@ -50,6 +51,7 @@ from tenants.models import MerchantSignup
 SELF_SIGNUP_ROLES = frozenset({Role.AFFILIATE, Role.MERCHANT, Role.CUSTOMER})
 BRAND_ROLES = frozenset({Role.BRAND_ADMIN, Role.STAFF, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
 CREDENTIALS_EVENT = "credentials.changed"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 API_TOKEN_LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 SESSION_LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
 # Set in a session's data when its UserSession is recorded at sign-in: only such sessions are
@@ -95,6 +97,39 @@ def user_create(
         raise field_error(
             "email", "An account with this email already exists.", AccountErrorCode.EMAIL_TAKEN
         ) from error
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A first factor that passed: ``two_factor_required`` when the user has two-factor on and
+    the session only waits for the code (``accounts.two_factor.login_two_factor_verify``);
+    otherwise the user is logged in."""
+
+    user: User
+    two_factor_required: bool
+
+
+def _login_complete(request: HttpRequest, user: User, backend: str, *, method: str) -> LoginResult:
+    if two_factor_enabled(user=user):
+        two_factor_pending_begin(request=request, user=user, backend=backend)
+        return LoginResult(user=user, two_factor_required=True)
+    auth.login(request, user, backend=backend)
+    _login_recorded(request=request, user=user, method=method)
+    return LoginResult(user=user, two_factor_required=False)
+
+
+def _login_recorded(*, request: HttpRequest, user: User, method: str) -> None:
+    """What every completed sign-in does after ``auth.login``: the audit entry (the user's
+    security activity) and the session list."""
+    audit_log(actor=user, action="user.login", target=user, method=method)
+    user_session_record(request=request, user=user)
+
+
+def user_login_two_factor(*, request: HttpRequest, code: str) -> User:
+    """The second step of a login waiting for its code (TOTP or backup code)."""
+    user = login_two_factor_verify(request=request, code=code)
+    _login_recorded(request=request, user=user, method="two_factor")
     return user
 
 
@@ -210,11 +245,12 @@ def _login_buckets(email: str, ip: str) -> tuple[str, str]:
     return f"login:account:{email.strip().lower()}", f"login:ip:{ip}"
 
 
-def user_login(*, request: HttpRequest, email: str, password: str) -> User:
+def user_login(*, request: HttpRequest, email: str, password: str) -> LoginResult:
     """Password login, throttled on failures: per account and per client IP, with limits of
     their own. Each attempt takes a slot in both buckets before the password is checked (an
     atomic count, so concurrent attempts cannot all slip under the limit); a success gives
     them back (and clears the account's failures), so successful logins never lock anyone.
+    A user with two-factor on is not logged in yet: the session waits for the code.
     Over a limit: ``RateLimited`` (HTTP 429 with Retry-After in the API)."""
     window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
     account_bucket, ip_bucket = _login_buckets(email, client_ip(request))
@@ -246,10 +282,7 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> User:
     ip_slot, _ = slots
     rate_limit_release(ip_slot)
     rate_limit_reset(account_bucket, window_seconds=window)
-    auth.login(request, user)
-    audit_log(actor=user, action="user.login", target=user, method="password")
-    user_session_record(request=request, user=user)
-    return user
+    return _login_complete(request, user, getattr(user, "backend", MODEL_BACKEND), method="password")
 
 
 def user_topic(user_id: int) -> str:
@@ -523,8 +556,9 @@ def magic_link_send(*, link_id: int, deliver: Callable[[MagicLink, str], None]) 
     return True
 
 
-def magic_link_login(*, request: HttpRequest, token: str) -> User:
-    """Log in with a link: valid once, within 15 minutes of the request."""
+def magic_link_login(*, request: HttpRequest, token: str) -> LoginResult:
+    """Log in with a link: valid once, within 15 minutes of the request (a user with
+    two-factor on then gives the code, as after a password)."""
     now = timezone.now()
     with transaction.atomic():
         link = (
@@ -545,10 +579,7 @@ def magic_link_login(*, request: HttpRequest, token: str) -> User:
         if user.signup_password:  # the address is proven: the password chosen at signup works
             user.password, user.signup_password = user.signup_password, ""
             user.save(update_fields=["password", "signup_password"])
-    auth.login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
-    audit_log(actor=link.user, action="user.login", target=link.user, method="magic_link")
-    user_session_record(request=request, user=link.user)
-    return link.user
+    return _login_complete(request, link.user, MODEL_BACKEND, method="magic_link")
 
 
 def api_token_create(

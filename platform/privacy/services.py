@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, MagicLink, Role, User
+from accounts.models import ApiToken, MagicLink, Role, TwoFactor, TwoFactorBackupCode, User, UserSession
 from core.audit import audit_log
 from core.errors import field_error
 from core.tasks import enqueue_on_commit
@@ -407,7 +407,10 @@ def user_anonymise(*, user: User) -> User:
     )
     ApiToken.objects.filter(user=locked).delete()
     MagicLink.objects.filter(user=locked).delete()
+    TwoFactor.objects.filter(user=locked).delete()
+    TwoFactorBackupCode.objects.filter(user=locked).delete()
     Session.objects.filter(session_key__in=_sessions_of(locked.pk)).delete()
+    UserSession.objects.filter(user=locked).delete()
     WithdrawalRequest.objects.filter(affiliate__user=locked).update(details={})
     SignupAttribution.objects.filter(user=locked).delete()
     Order.objects.filter(customer=locked).update(email=locked.email)

@@ -16,6 +16,7 @@ from analytics.models import AnalyticsRollup, Dimension, Granularity
 from analytics.rollups import EventValues, RollupBatch, epoch_seconds
 from tenants.models import Tenant
 from tenants.services import brand_create
+from tests.conftest import two_factor_optional
 from tests.tracking.conftest import (  # noqa: F401 (fixtures, function-scoped)
     BrandLinks,
     brand_links,
@@ -44,16 +45,18 @@ def analytics_tenants(django_db_setup: Any, django_db_blocker: Any) -> tuple[Ten
     """Two committed brands for the click-path tests here (each test brings its own links)."""
     run = os.environ["TEST_RUN_ID"][-6:]
     with django_db_blocker.unblock():
-        return tuple(  # type: ignore[return-value]
-            brand_create(
-                actor=None,
-                name=f"Analytics {letter.upper()}",
-                subdomain=f"ana{run}-{letter}",
-                theme="default",
-                currency="EUR",
-                language="en",
+        return two_factor_optional(  # type: ignore[return-value]
+            *(
+                brand_create(
+                    actor=None,
+                    name=f"Analytics {letter.upper()}",
+                    subdomain=f"ana{run}-{letter}",
+                    theme="default",
+                    currency="EUR",
+                    language="en",
+                )
+                for letter in ("a", "b")
             )
-            for letter in ("a", "b")
         )
 
 

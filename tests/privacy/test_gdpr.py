@@ -11,6 +11,7 @@ import time
 import zipfile
 from decimal import Decimal
 
+import pyotp
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
@@ -21,8 +22,9 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.models import ApiToken, Role, User
+from accounts.models import ApiToken, Role, TwoFactor, TwoFactorBackupCode, User
 from accounts.services import api_token_authenticate, api_token_create
+from accounts.two_factor import two_factor_setup_begin, two_factor_setup_confirm
 from affiliation.services import commissions_release_due, conversion_record
 from billing.models import Invoice, Payment
 from billing.tasks import invoice_deliver_task
@@ -258,6 +260,9 @@ def test_erasure_anonymises_the_person_and_keeps_the_accounts(
     email = user.email
     balance_before = affiliate_balance(affiliate)
     _token, raw = api_token_create(user=user, name="ci", scopes=["read"])
+    with tenant_context(brand_a):  # an authenticator secret, confirmed with a computed code
+        setup = two_factor_setup_begin(user=user)
+        two_factor_setup_confirm(request=None, user=user, code=pyotp.TOTP(setup.secret).now())
     signed_in = gql(brand_a, user)
     assert signed_in.data("{ me { email } }")["me"]["email"] == email
     mail.outbox.clear()
@@ -285,6 +290,8 @@ def test_erasure_anonymises_the_person_and_keeps_the_accounts(
         False,
     )
     assert not ApiToken.objects.filter(user=user).exists()
+    assert not TwoFactor.objects.filter(user=user).exists()
+    assert not TwoFactorBackupCode.objects.filter(user=user).exists()
     assert api_token_authenticate(raw) is None
     assert WithdrawalRequest.objects.get(affiliate=affiliate).details == {}
     assert set(

@@ -25,7 +25,7 @@ from affiliation.models import Affiliate, AffiliateStatus, CommissionTier, Link,
 from tenants.models import Tenant
 from tenants.services import brand_create
 from tests.conftest import delete_tracking_keys as _delete_keys
-from tests.conftest import domain_of, make_user
+from tests.conftest import domain_of, make_user, two_factor_optional
 from tracking import keys
 from tracking.ingest import ClickDrain
 from tracking.redirect import ClickLane, LaneConfig
@@ -130,16 +130,18 @@ def tracking_tenants(django_db_setup: Any, django_db_blocker: Any) -> tuple[Tena
     test gets programs, affiliates and links of its own in them, and asserts on those."""
     run = os.environ["TEST_RUN_ID"][-6:]
     with django_db_blocker.unblock():
-        return tuple(  # type: ignore[return-value]
-            brand_create(
-                actor=None,
-                name=f"Tracking {letter.upper()}",
-                subdomain=f"trk{run}-{letter}",
-                theme="default",
-                currency="EUR",
-                language="en",
+        return two_factor_optional(  # type: ignore[return-value]
+            *(
+                brand_create(
+                    actor=None,
+                    name=f"Tracking {letter.upper()}",
+                    subdomain=f"trk{run}-{letter}",
+                    theme="default",
+                    currency="EUR",
+                    language="en",
+                )
+                for letter in ("a", "b")
             )
-            for letter in ("a", "b")
         )
 
 

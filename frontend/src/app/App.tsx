@@ -1,7 +1,7 @@
 /** Providers and router. The router is built once: a page's host (brand or root) never changes. */
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 import { createBrowserRouter, Navigate, RouterProvider, useLocation } from "react-router";
-import { Provider as UrqlProvider } from "urql";
+import { Provider as UrqlProvider, useQuery } from "urql";
 
 import { createAppClient } from "../api/client";
 import { Layout } from "../components/Layout";
@@ -9,7 +9,8 @@ import { ErrorState, Loading } from "../components/states";
 import type { BootQuery } from "../gql/graphql";
 import { browserLanguage, I18nProvider, languageOf, useI18n } from "../i18n";
 import NotFound from "../pages/NotFound";
-import { canOpen, routesFor, type AppRoute, type Host } from "./routes";
+import { TwoFactorStatusQuery } from "../pages/security/documents";
+import { canOpen, ENROLMENT_PATH, routesFor, type AppRoute, type Host } from "./routes";
 import { SessionProvider, useSession } from "./session";
 
 function Guard({ route }: { route: AppRoute }) {
@@ -35,6 +36,17 @@ function Guard({ route }: { route: AppRoute }) {
       </div>
     );
   }
+  if (me) return <EnrolmentGate route={route} />;
+  const Page = route.page;
+  return <Page />;
+}
+
+/** A signed-in user of a role where two-factor is mandatory, not enrolled yet, is sent to the
+ * enrolment page before anything else (the API refuses them everything else anyway). */
+function EnrolmentGate({ route }: { route: AppRoute }) {
+  const [{ data, fetching }] = useQuery({ query: TwoFactorStatusQuery });
+  if (fetching && !data) return <Loading />;
+  if (data?.twoFactorStatus.enrolmentRequired && route.path !== ENROLMENT_PATH) return <Navigate to={ENROLMENT_PATH} replace />;
   const Page = route.page;
   return <Page />;
 }

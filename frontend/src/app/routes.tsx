@@ -44,6 +44,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/login/magic", host: "brand", title: "auth.magicTitle", page: page(() => import("../pages/auth/MagicLogin")) },
   { path: "/account/sessions", host: "brand", title: "nav.sessions", access: "signed-in", page: page(() => import("../pages/people/Sessions")), nav: { section: "account" } },
   { path: "/invitation/accept", host: "brand", title: "accept.title", page: page(() => import("../pages/auth/AcceptInvitation")) },
+  { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")), nav: { section: "account" } },
   { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
   { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/audit/SecurityActivity")), nav: { section: "account" } },
   // Affiliates.
@@ -88,7 +89,11 @@ export const ROUTES: AppRoute[] = [
   { path: "/", host: "root", title: "nav.console", page: page(() => import("../pages/operator/Console")) },
   { path: "/login", host: "root", title: "nav.login", page: page(() => import("../pages/auth/Login")) },
   { path: "/audit", host: "root", title: "nav.operatorAudit", access: ["OPERATOR"], page: page(() => import("../pages/audit/OperatorAuditLog")), nav: { section: "app" } },
+  { path: "/account/security", host: "root", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")), nav: { section: "account" } },
 ];
+
+/** Where a user who must set up two-factor authentication is sent, whatever they open. */
+export const ENROLMENT_PATH = "/account/security";
 
 export function routesFor(host: Host): AppRoute[] {
   return ROUTES.filter((route) => route.host === host);

@@ -94,11 +94,11 @@ type Documents = {
     "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      scopes\n      createdAt\n      lastUsedAt\n      expiresAt\n      revokedAt\n      isActive\n    }\n  }\n": typeof types.ApiTokensDocument,
     "\n  mutation ApiTokenCreate($input: ApiTokenCreateInput!) {\n    apiTokenCreate(input: $input) {\n      token\n      apiToken {\n        id\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.ApiTokenCreateDocument,
     "\n  mutation ApiTokenRevoke($id: ID!) {\n    apiTokenRevoke(id: $id) {\n      apiToken {\n        id\n        isActive\n        revokedAt\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.ApiTokenRevokeDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation Signup($input: SignupInput!) {\n    signup(input: $input) {\n      ok\n      awaitingApproval\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.SignupDocument,
     "\n  mutation AffiliateJoin($programId: ID!, $referralCode: String!) {\n    affiliateJoin(programId: $programId, referralCode: $referralCode) {\n      affiliate {\n        id\n        programId\n        status\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.AffiliateJoinDocument,
     "\n  mutation MagicLinkRequest($email: String!) {\n    magicLinkRequest(email: $email) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.MagicLinkRequestDocument,
-    "\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.MagicLinkLoginDocument,
+    "\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.MagicLinkLoginDocument,
     "\n  fragment MyPlanFields on MyPlan {\n    plan {\n      ...MerchantPlanFields\n    }\n    subscribedPlan {\n      ...MerchantPlanFields\n    }\n    status\n    provider\n    trialEnd\n    currentPeriodStart\n    currentPeriodEnd\n    cancelAtPeriodEnd\n    usage {\n      productsUsed\n      productQuota\n    }\n    pendingPayment {\n      ...PaymentFields\n    }\n  }\n": typeof types.MyPlanFieldsFragmentDoc,
     "\n  query BillingPage {\n    myPlan {\n      ...MyPlanFields\n    }\n    merchantPlans {\n      ...MerchantPlanFields\n    }\n  }\n": typeof types.BillingPageDocument,
     "\n  mutation PlanSubscribe($input: PlanSubscribeInput!) {\n    planSubscribe(input: $input) {\n      myPlan {\n        ...MyPlanFields\n      }\n      checkoutUrl\n      bankTransfer {\n        ...BankTransferFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.PlanSubscribeDocument,
@@ -165,6 +165,15 @@ type Documents = {
     "\n  query Leaderboard($programId: ID!, $metric: LeaderboardMetric!, $period: LeaderboardPeriod!) {\n    leaderboard(programId: $programId, metric: $metric, period: $period, limit: 20) {\n      rank\n      displayName\n      maskedEmail\n      value\n      isMe\n    }\n  }\n": typeof types.LeaderboardDocument,
     "\n  fragment ProgramPublicFields on Program {\n    id\n    slug\n    name\n    description\n    landingUrl\n    allowedDomains\n    currency\n    isActive\n    autoApprove\n    commissionKind\n    flatAmount {\n      amount\n      currency\n    }\n    perClickAmount {\n      amount\n      currency\n    }\n    recurringMode\n    recurringMonths\n    cascadeRates\n    holdDays\n    cookieWindowDays\n    attributionModel\n    minimumWithdrawal {\n      amount\n      currency\n    }\n    maxOrderValue {\n      amount\n      currency\n    }\n    withdrawalMethods\n    tiers {\n      code\n      label\n      rate\n      isDefault\n    }\n  }\n": typeof types.ProgramPublicFieldsFragmentDoc,
     "\n  query Programs {\n    programs {\n      ...ProgramPublicFields\n    }\n  }\n": typeof types.ProgramsDocument,
+    "\n  query TwoFactorStatus {\n    twoFactorStatus {\n      enabled\n      required\n      enrolmentRequired\n      backupCodesRemaining\n      fresh\n    }\n  }\n": typeof types.TwoFactorStatusDocument,
+    "\n  mutation LoginVerifyTwoFactor($code: String!) {\n    loginVerifyTwoFactor(code: $code) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.LoginVerifyTwoFactorDocument,
+    "\n  mutation TwoFactorSetupBegin {\n    twoFactorSetupBegin {\n      secret\n      otpauthUri\n      qrCodeSvg\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TwoFactorSetupBeginDocument,
+    "\n  mutation TwoFactorSetupConfirm($code: String!) {\n    twoFactorSetupConfirm(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TwoFactorSetupConfirmDocument,
+    "\n  mutation TwoFactorVerify($code: String!) {\n    twoFactorVerify(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TwoFactorVerifyDocument,
+    "\n  mutation TwoFactorBackupCodesRegenerate($code: String!) {\n    twoFactorBackupCodesRegenerate(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TwoFactorBackupCodesRegenerateDocument,
+    "\n  mutation TwoFactorDisable($code: String!) {\n    twoFactorDisable(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TwoFactorDisableDocument,
+    "\n  query TwoFactorPolicy {\n    brand {\n      id\n      twoFactorRequiredRoles\n    }\n  }\n": typeof types.TwoFactorPolicyDocument,
+    "\n  mutation TwoFactorPolicyUpdate($roles: [Role!]!) {\n    brandUpdate(input: { twoFactorRequiredRoles: $roles }) {\n      brand {\n        id\n        twoFactorRequiredRoles\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": typeof types.TwoFactorPolicyUpdateDocument,
     "\n  fragment WithdrawalFields on Withdrawal {\n    id\n    programId\n    affiliateId\n    affiliateEmail\n    amount {\n      amount\n      currency\n    }\n    method\n    details\n    status\n    requestedAt\n    decidedAt\n    paidAt\n    paymentReference\n    rejectionReason\n  }\n": typeof types.WithdrawalFieldsFragmentDoc,
     "\n  query Withdrawals($status: WithdrawalStatus, $after: String) {\n    withdrawals(status: $status, first: 50, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...WithdrawalFields\n        }\n      }\n    }\n  }\n": typeof types.WithdrawalsDocument,
     "\n  subscription WithdrawalUpdated {\n    withdrawalUpdated {\n      ...WithdrawalFields\n    }\n  }\n": typeof types.WithdrawalUpdatedDocument,
@@ -250,11 +259,11 @@ const documents: Documents = {
     "\n  query ApiTokens {\n    apiTokens {\n      id\n      name\n      prefix\n      scopes\n      createdAt\n      lastUsedAt\n      expiresAt\n      revokedAt\n      isActive\n    }\n  }\n": types.ApiTokensDocument,
     "\n  mutation ApiTokenCreate($input: ApiTokenCreateInput!) {\n    apiTokenCreate(input: $input) {\n      token\n      apiToken {\n        id\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.ApiTokenCreateDocument,
     "\n  mutation ApiTokenRevoke($id: ID!) {\n    apiTokenRevoke(id: $id) {\n      apiToken {\n        id\n        isActive\n        revokedAt\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.ApiTokenRevokeDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.LoginDocument,
     "\n  mutation Signup($input: SignupInput!) {\n    signup(input: $input) {\n      ok\n      awaitingApproval\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.SignupDocument,
     "\n  mutation AffiliateJoin($programId: ID!, $referralCode: String!) {\n    affiliateJoin(programId: $programId, referralCode: $referralCode) {\n      affiliate {\n        id\n        programId\n        status\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.AffiliateJoinDocument,
     "\n  mutation MagicLinkRequest($email: String!) {\n    magicLinkRequest(email: $email) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.MagicLinkRequestDocument,
-    "\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.MagicLinkLoginDocument,
+    "\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.MagicLinkLoginDocument,
     "\n  fragment MyPlanFields on MyPlan {\n    plan {\n      ...MerchantPlanFields\n    }\n    subscribedPlan {\n      ...MerchantPlanFields\n    }\n    status\n    provider\n    trialEnd\n    currentPeriodStart\n    currentPeriodEnd\n    cancelAtPeriodEnd\n    usage {\n      productsUsed\n      productQuota\n    }\n    pendingPayment {\n      ...PaymentFields\n    }\n  }\n": types.MyPlanFieldsFragmentDoc,
     "\n  query BillingPage {\n    myPlan {\n      ...MyPlanFields\n    }\n    merchantPlans {\n      ...MerchantPlanFields\n    }\n  }\n": types.BillingPageDocument,
     "\n  mutation PlanSubscribe($input: PlanSubscribeInput!) {\n    planSubscribe(input: $input) {\n      myPlan {\n        ...MyPlanFields\n      }\n      checkoutUrl\n      bankTransfer {\n        ...BankTransferFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.PlanSubscribeDocument,
@@ -321,6 +330,15 @@ const documents: Documents = {
     "\n  query Leaderboard($programId: ID!, $metric: LeaderboardMetric!, $period: LeaderboardPeriod!) {\n    leaderboard(programId: $programId, metric: $metric, period: $period, limit: 20) {\n      rank\n      displayName\n      maskedEmail\n      value\n      isMe\n    }\n  }\n": types.LeaderboardDocument,
     "\n  fragment ProgramPublicFields on Program {\n    id\n    slug\n    name\n    description\n    landingUrl\n    allowedDomains\n    currency\n    isActive\n    autoApprove\n    commissionKind\n    flatAmount {\n      amount\n      currency\n    }\n    perClickAmount {\n      amount\n      currency\n    }\n    recurringMode\n    recurringMonths\n    cascadeRates\n    holdDays\n    cookieWindowDays\n    attributionModel\n    minimumWithdrawal {\n      amount\n      currency\n    }\n    maxOrderValue {\n      amount\n      currency\n    }\n    withdrawalMethods\n    tiers {\n      code\n      label\n      rate\n      isDefault\n    }\n  }\n": types.ProgramPublicFieldsFragmentDoc,
     "\n  query Programs {\n    programs {\n      ...ProgramPublicFields\n    }\n  }\n": types.ProgramsDocument,
+    "\n  query TwoFactorStatus {\n    twoFactorStatus {\n      enabled\n      required\n      enrolmentRequired\n      backupCodesRemaining\n      fresh\n    }\n  }\n": types.TwoFactorStatusDocument,
+    "\n  mutation LoginVerifyTwoFactor($code: String!) {\n    loginVerifyTwoFactor(code: $code) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.LoginVerifyTwoFactorDocument,
+    "\n  mutation TwoFactorSetupBegin {\n    twoFactorSetupBegin {\n      secret\n      otpauthUri\n      qrCodeSvg\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TwoFactorSetupBeginDocument,
+    "\n  mutation TwoFactorSetupConfirm($code: String!) {\n    twoFactorSetupConfirm(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TwoFactorSetupConfirmDocument,
+    "\n  mutation TwoFactorVerify($code: String!) {\n    twoFactorVerify(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TwoFactorVerifyDocument,
+    "\n  mutation TwoFactorBackupCodesRegenerate($code: String!) {\n    twoFactorBackupCodesRegenerate(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TwoFactorBackupCodesRegenerateDocument,
+    "\n  mutation TwoFactorDisable($code: String!) {\n    twoFactorDisable(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TwoFactorDisableDocument,
+    "\n  query TwoFactorPolicy {\n    brand {\n      id\n      twoFactorRequiredRoles\n    }\n  }\n": types.TwoFactorPolicyDocument,
+    "\n  mutation TwoFactorPolicyUpdate($roles: [Role!]!) {\n    brandUpdate(input: { twoFactorRequiredRoles: $roles }) {\n      brand {\n        id\n        twoFactorRequiredRoles\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n": types.TwoFactorPolicyUpdateDocument,
     "\n  fragment WithdrawalFields on Withdrawal {\n    id\n    programId\n    affiliateId\n    affiliateEmail\n    amount {\n      amount\n      currency\n    }\n    method\n    details\n    status\n    requestedAt\n    decidedAt\n    paidAt\n    paymentReference\n    rejectionReason\n  }\n": types.WithdrawalFieldsFragmentDoc,
     "\n  query Withdrawals($status: WithdrawalStatus, $after: String) {\n    withdrawals(status: $status, first: 50, after: $after) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...WithdrawalFields\n        }\n      }\n    }\n  }\n": types.WithdrawalsDocument,
     "\n  subscription WithdrawalUpdated {\n    withdrawalUpdated {\n      ...WithdrawalFields\n    }\n  }\n": types.WithdrawalUpdatedDocument,
@@ -663,7 +681,7 @@ export function graphql(source: "\n  mutation ApiTokenRevoke($id: ID!) {\n    ap
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -679,7 +697,7 @@ export function graphql(source: "\n  mutation MagicLinkRequest($email: String!) 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation MagicLinkLogin($token: String!) {\n    magicLinkLogin(token: $token) {\n      user {\n        ...MeFields\n      }\n      twoFactorRequired\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -944,6 +962,42 @@ export function graphql(source: "\n  fragment ProgramPublicFields on Program {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Programs {\n    programs {\n      ...ProgramPublicFields\n    }\n  }\n"): (typeof documents)["\n  query Programs {\n    programs {\n      ...ProgramPublicFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoFactorStatus {\n    twoFactorStatus {\n      enabled\n      required\n      enrolmentRequired\n      backupCodesRemaining\n      fresh\n    }\n  }\n"): (typeof documents)["\n  query TwoFactorStatus {\n    twoFactorStatus {\n      enabled\n      required\n      enrolmentRequired\n      backupCodesRemaining\n      fresh\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LoginVerifyTwoFactor($code: String!) {\n    loginVerifyTwoFactor(code: $code) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation LoginVerifyTwoFactor($code: String!) {\n    loginVerifyTwoFactor(code: $code) {\n      user {\n        ...MeFields\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TwoFactorSetupBegin {\n    twoFactorSetupBegin {\n      secret\n      otpauthUri\n      qrCodeSvg\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TwoFactorSetupBegin {\n    twoFactorSetupBegin {\n      secret\n      otpauthUri\n      qrCodeSvg\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TwoFactorSetupConfirm($code: String!) {\n    twoFactorSetupConfirm(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TwoFactorSetupConfirm($code: String!) {\n    twoFactorSetupConfirm(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TwoFactorVerify($code: String!) {\n    twoFactorVerify(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TwoFactorVerify($code: String!) {\n    twoFactorVerify(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TwoFactorBackupCodesRegenerate($code: String!) {\n    twoFactorBackupCodesRegenerate(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TwoFactorBackupCodesRegenerate($code: String!) {\n    twoFactorBackupCodesRegenerate(code: $code) {\n      backupCodes\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TwoFactorDisable($code: String!) {\n    twoFactorDisable(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TwoFactorDisable($code: String!) {\n    twoFactorDisable(code: $code) {\n      ok\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoFactorPolicy {\n    brand {\n      id\n      twoFactorRequiredRoles\n    }\n  }\n"): (typeof documents)["\n  query TwoFactorPolicy {\n    brand {\n      id\n      twoFactorRequiredRoles\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TwoFactorPolicyUpdate($roles: [Role!]!) {\n    brandUpdate(input: { twoFactorRequiredRoles: $roles }) {\n      brand {\n        id\n        twoFactorRequiredRoles\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TwoFactorPolicyUpdate($roles: [Role!]!) {\n    brandUpdate(input: { twoFactorRequiredRoles: $roles }) {\n      brand {\n        id\n        twoFactorRequiredRoles\n      }\n      errors {\n        field\n        code\n        message\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,7 @@ import { auditEn } from "../pages/audit/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { onboardingEn } from "./onboarding.en";
+import { twoFactorEn } from "../pages/security/messages.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -649,6 +650,8 @@ export const en = {
   ...peopleEn,
   // Brand onboarding, invitations, the setup checklist (their own catalog file).
   ...onboardingEn,
+  // Two-factor authentication (its own catalog file).
+  ...twoFactorEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

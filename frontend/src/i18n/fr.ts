@@ -4,6 +4,7 @@ import { auditFr } from "../pages/audit/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { onboardingFr } from "./onboarding.fr";
+import { twoFactorFr } from "../pages/security/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -648,4 +649,6 @@ export const fr: Record<MessageKey, string> = {
   ...peopleFr,
   // Brand onboarding, invitations, the setup checklist (their own catalog file).
   ...onboardingFr,
+  // Two-factor authentication (its own catalog file).
+  ...twoFactorFr,
 };

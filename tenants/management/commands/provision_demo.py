@@ -40,6 +40,10 @@ class Command(BaseCommand):
                 user_create(
                     email=operator_email, password="demo-operator", role=Role.OPERATOR, full_name="Operator"
                 )
+                # The demo signs in with the printed passwords: two-factor stays optional (the
+                # default makes it mandatory for operators and brand admins). Set once, at
+                # creation, so a choice made later in the demo is kept.
+                Tenant.objects.filter(schema_name="public").update(two_factor_required_roles=[])
         root_url = public_base_url(settings.ROOT_DOMAIN)
         lines.append(f"  operator console  {root_url}/  (API: {root_url}/graphql/)")
         lines.append(f"    {Role.OPERATOR.label:<12} {operator_email} / demo-operator")
@@ -47,6 +51,8 @@ class Command(BaseCommand):
             tenant = Tenant.objects.filter(subdomain=spec["subdomain"]).first()
             if tenant is None:
                 tenant = brand_create(actor=None, **spec)
+                tenant.two_factor_required_roles = []  # optional in the demo (see above)
+                tenant.save(update_fields=["two_factor_required_roles"])
             brand_url = brand_base_url(tenant)
             lines.append(f"  {tenant.name:<17} {brand_url}/  (API: {brand_url}/graphql/)")
             with tenant_context(tenant):
@@ -78,4 +84,5 @@ class Command(BaseCommand):
                     language=tenant.language,
                 )
                 demo_customer_order_ensure(customer=users[Role.CUSTOMER])
+        lines.append("  Two-factor authentication is optional in the demo brands (brand settings).")
         self.stdout.write("Demo brands and users:\n" + "\n".join(lines))

@@ -6,6 +6,7 @@ import { useSession } from "../../app/session";
 import { Form, FormErrors, SelectField, SubmitButton, TextField } from "../../components/form";
 import { QueryState } from "../../components/states";
 import { Badge, Card, PageHeader, StatCard, Tabs } from "../../components/ui";
+import { TwoFactorPolicy } from "./TwoFactorPolicy";
 import { graphql } from "../../gql";
 import type { LanguageCode, MerchantSignupPolicy, ThemeFieldsFragment } from "../../gql/graphql";
 import { isMessageKey, useI18n } from "../../i18n";
@@ -385,6 +386,7 @@ export default function ThemeEditor() {
           );
         }}
       </QueryState>
+      <TwoFactorPolicy />
     </div>
   );
 }

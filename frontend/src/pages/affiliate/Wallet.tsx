@@ -2,6 +2,7 @@ import { useCallback, useState } from "react";
 import { useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
+import { useFreshTwoFactor } from "../security/FreshTwoFactor";
 import { ChoiceGroup, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
 import { Card, PageHeader, StatCard } from "../../components/ui";
@@ -71,8 +72,10 @@ function RequestForm({ program, available, onRequested }: { program: MembershipC
       onRequested();
     }
   };
+  const fresh = useFreshTwoFactor(request.errors, submit);
   return (
     <Card title={t("wallet.requestTitle")}>
+      {fresh.dialog}
       {done ? (
         <div className="alert alert-success" role="status" data-testid="withdrawal-requested">
           <p>{t("wallet.requested", { amount: done })}</p>

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
+import { useFreshTwoFactor } from "../security/FreshTwoFactor";
 import { ChoiceGroup, Form, FormErrors, SelectField, SubmitButton, TextField } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
 import { Badge, Card, CopyButton, PageHeader } from "../../components/ui";
@@ -80,8 +81,10 @@ export default function ApiTokens() {
     }
   };
 
+  const fresh = useFreshTwoFactor(create.errors, submit);
   return (
     <div>
+      {fresh.dialog}
       <PageHeader title={t("tokens.title")} subtitle={t("tokens.subtitle")} />
       <div className="grid grid-sidebar">
         <Card title={t("tokens.create")}>

@@ -5,7 +5,9 @@ import { useFormMutation } from "../../api/mutation";
 import { homeFor } from "../../app/routes";
 import { useSession } from "../../app/session";
 import { Form, FormErrors, SubmitButton, TextField } from "../../components/form";
+import type { MeFieldsFragment } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
+import { TwoFactorLoginStep } from "../security/TwoFactorLoginStep";
 import { LoginMutation } from "./documents";
 
 /** Only paths of this site: ``next`` must never send the user elsewhere. */
@@ -21,14 +23,32 @@ export default function Login() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const login = useFormMutation(LoginMutation, (data) => data.login);
+  const [secondStep, setSecondStep] = useState(false);
 
-  const submit = async () => {
-    const data = await login.run({ input: { email, password } });
-    const user = data?.login.user;
-    if (!user) return;
+  const signedIn = (user: MeFieldsFragment) => {
     setMe(user);
     navigate(safeNext(params.get("next")) ?? homeFor(user.role), { replace: true });
   };
+  const submit = async () => {
+    const data = await login.run({ input: { email, password } });
+    if (data?.login.twoFactorRequired) {
+      setPassword("");
+      setSecondStep(true);
+      return;
+    }
+    const user = data?.login.user;
+    if (user) signedIn(user);
+  };
+
+  if (secondStep) {
+    return (
+      <div className="auth-page">
+        <div className="card auth-card">
+          <TwoFactorLoginStep onSignedIn={signedIn} onStartOver={() => setSecondStep(false)} />
+        </div>
+      </div>
+    );
+  }
 
   return (
     <div className="auth-page">

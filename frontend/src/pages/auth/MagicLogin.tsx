@@ -8,6 +8,7 @@ import { useSession } from "../../app/session";
 import { useErrorMessage } from "../../components/form";
 import { Loading } from "../../components/states";
 import { useI18n } from "../../i18n";
+import { TwoFactorLoginStep } from "../security/TwoFactorLoginStep";
 import { MagicLinkLoginMutation } from "./documents";
 
 /** The page a login link opens (``/login/magic?token=…``): signs in once, then moves on. */
@@ -19,6 +20,7 @@ export default function MagicLogin() {
   const [params] = useSearchParams();
   const [, login] = useMutation(MagicLinkLoginMutation);
   const [errors, setErrors] = useState<UserError[]>([]);
+  const [secondStep, setSecondStep] = useState(false);
   const started = useRef(false);
 
   useEffect(() => {
@@ -26,7 +28,9 @@ export default function MagicLogin() {
     started.current = true;
     void login({ token: params.get("token") ?? "" }).then((result) => {
       const payload = result.data?.magicLinkLogin;
-      if (payload?.user) {
+      if (payload?.twoFactorRequired) {
+        setSecondStep(true);
+      } else if (payload?.user) {
         setMe(payload.user);
         navigate(homeFor(payload.user.role), { replace: true });
       } else {
@@ -38,8 +42,18 @@ export default function MagicLogin() {
   return (
     <div className="auth-page">
       <div className="card auth-card">
-        <h1>{t("auth.magicTitle")}</h1>
-        {errors.length ? (
+        {secondStep ? (
+          <TwoFactorLoginStep
+            onSignedIn={(user) => {
+              setMe(user);
+              navigate(homeFor(user.role), { replace: true });
+            }}
+            onStartOver={() => navigate("/login", { replace: true })}
+          />
+        ) : (
+          <h1>{t("auth.magicTitle")}</h1>
+        )}
+        {secondStep ? null : errors.length ? (
           <>
             <div className="alert alert-error" role="alert">
               {errors.map((error, index) => (

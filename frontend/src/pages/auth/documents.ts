@@ -6,6 +6,7 @@ export const LoginMutation = graphql(`
       user {
         ...MeFields
       }
+      twoFactorRequired
       errors {
         field
         code
@@ -65,6 +66,7 @@ export const MagicLinkLoginMutation = graphql(`
       user {
         ...MeFields
       }
+      twoFactorRequired
       errors {
         field
         code

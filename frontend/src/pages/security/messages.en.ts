@@ -1,0 +1,53 @@
+/**
+ * English strings of two-factor authentication (sign-in step, security page, fresh checks, brand
+ * policy), merged into the app's catalog (i18n/en.ts spreads them). Every key here must exist in
+ * messages.fr.ts too.
+ */
+export const twoFactorEn = {
+  "nav.security": "Security",
+  "tf.loginTitle": "Two-factor authentication",
+  "tf.loginIntro": "Enter the 6-digit code from your authenticator app, or one of your backup codes.",
+  "tf.code": "Code",
+  "tf.codeHint": "6 digits, or a backup code like abcde-12345",
+  "tf.verify": "Verify",
+  "tf.startOver": "Sign in again",
+  "tf.statusOn": "Two-factor authentication is on.",
+  "tf.statusOff": "Two-factor authentication is off.",
+  "tf.mandatory": "It is mandatory for your role in this brand.",
+  "tf.enrolRequired": "Set up two-factor authentication to continue: it is mandatory for your role.",
+  "tf.intro": "Protect your account with a code from an authenticator app (such as Aegis, Google Authenticator or 1Password) on top of your password or login link.",
+  "tf.setup": "Set up an authenticator app",
+  "tf.scan": "Scan this QR code with your authenticator app, then enter the 6-digit code it shows.",
+  "tf.qrLabel": "QR code to scan with an authenticator app",
+  "tf.manualKey": "Cannot scan? Type this key",
+  "tf.confirm": "Turn on",
+  "tf.backupTitle": "Your backup codes",
+  "tf.backupIntro": "Each code works once, when your phone is not at hand. Store them somewhere safe: they are shown only now.",
+  "tf.backupDone": "I stored them",
+  "tf.backupRemaining": "Backup codes left: {count}",
+  "tf.regenerate": "New backup codes",
+  "tf.regenerateHint": "The old codes stop working. Enter a current code to confirm.",
+  "tf.disable": "Turn off",
+  "tf.disableHint": "Enter a current code to turn two-factor authentication off.",
+  "tf.disabled": "Two-factor authentication is off.",
+  "tf.freshTitle": "Confirm it is you",
+  "tf.freshIntro": "Enter a code from your authenticator app to continue.",
+  "tf.policyTitle": "Two-factor authentication",
+  "tf.policyIntro": "Roles that must sign in with an authenticator app. Operators and brand admins are protected by default.",
+  "tf.policySaved": "Saved: the chosen roles must set up two-factor at their next action.",
+  "tf.role.BRAND_ADMIN": "Brand admins",
+  "tf.role.MERCHANT": "Merchants",
+  "tf.role.AFFILIATE": "Affiliates",
+  "tf.role.CUSTOMER": "Customers",
+  "error.INVALID_TWO_FACTOR_CODE": "This code is not valid. Try the current one.",
+  "error.TWO_FACTOR_ALREADY_ENABLED": "Two-factor authentication is already on.",
+  "error.TWO_FACTOR_NOT_SET_UP": "Start the setup again: scan a new QR code.",
+  "error.TWO_FACTOR_LOGIN_EXPIRED": "Your sign-in expired. Sign in again.",
+  "error.TWO_FACTOR_MANDATORY": "Two-factor authentication is mandatory for your role in this brand.",
+  "error.FRESH_TWO_FACTOR_REQUIRED": "Confirm with a code from your authenticator app first.",
+  "error.TWO_FACTOR_ENROLMENT_REQUIRED": "Set up two-factor authentication first: it is mandatory for your role.",
+  "error.CANNOT_RESET_OWN_TWO_FACTOR": "You cannot reset your own two-factor authentication: ask another admin.",
+  "error.UNKNOWN_ROLE": "Choose among the brand's roles.",
+};
+
+export type TwoFactorMessageKey = keyof typeof twoFactorEn;
