@@ -3,10 +3,12 @@
 from django.urls import include, path
 
 from billing.views import stripe_webhook_view
+from core.csp_report import csp_report_view
 from graphql_schema.views import graphql_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
+    path("csp-report/", csp_report_view, name="csp-report"),
     path("stripe/webhook/", stripe_webhook_view, name="stripe-webhook"),
     # Machine endpoints answer without their trailing slash too: a POST cannot be redirected.
     path("graphql", graphql_view),

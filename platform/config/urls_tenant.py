@@ -4,11 +4,13 @@ from django.urls import include, path
 
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from billing.views import invoice_pdf_view
+from core.csp_report import csp_report_view
 from graphql_schema.views import graphql_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
+    path("csp-report/", csp_report_view, name="csp-report"),
     path("postback/", postback_view, name="postback"),
     # Machine endpoints answer without their trailing slash too: a POST cannot be redirected.
     path("graphql", graphql_view),
