@@ -18,7 +18,9 @@ INLINE_TAGS = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
 
 def _directives(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
     header = response["Content-Security-Policy"]
-    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else "" for part in header.split("; ")}
+    return {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1] if " " in part else "" for part in header.split("; ")
+    }
 
 
 def assert_nonce_on_every_inline_tag(response) -> str:  # type: ignore[no-untyped-def]
@@ -107,7 +109,10 @@ def test_a_django_404_has_the_policy(client, brand_a):
 
 def test_api_answers_have_the_headers_too(client, brand_a):
     response = client.post(
-        "/graphql/", {"query": "{ brand { name } }"}, content_type="application/json", HTTP_HOST=domain_of(brand_a)
+        "/graphql/",
+        {"query": "{ brand { name } }"},
+        content_type="application/json",
+        HTTP_HOST=domain_of(brand_a),
     )
 
     assert response.status_code == 200
@@ -185,7 +190,9 @@ def test_a_report_uri_report_is_logged_with_the_brand(brand_a, caplog):
 def test_a_reporting_api_report_is_logged_with_the_brand(brand_a, caplog):
     client = Client(enforce_csrf_checks=True)
     with caplog.at_level(logging.WARNING, logger="security.csp"):
-        response = _report(client, brand_a, REPORT_TO_BODY, "application/reports+json", REMOTE_ADDR="10.9.0.2")
+        response = _report(
+            client, brand_a, REPORT_TO_BODY, "application/reports+json", REMOTE_ADDR="10.9.0.2"
+        )
 
     assert response.status_code == 204
     [record] = [r for r in caplog.records if r.name == "security.csp"]
