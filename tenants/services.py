@@ -224,9 +224,10 @@ def _ip_block_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
-def ip_block_create(*, actor: Any, tenant: Tenant, network: str, note: str = "") -> IpBlock:
-    """Block ``network`` (an address or a CIDR range) on the brand ``tenant``'s hosts."""
-    if tenant.kind != TenantKind.BRAND:
+def ip_block_create(*, actor: Any, brand_id: int | None, network: str, note: str = "") -> IpBlock:
+    """Block ``network`` (an address or a CIDR range) on the hosts of the brand ``brand_id``."""
+    tenant = Tenant.objects.filter(pk=brand_id, kind=TenantKind.BRAND).first() if brand_id else None
+    if tenant is None:
         raise ValidationError(
             {"brand_id": ValidationError("No such brand.", code=IpBlockErrorCode.NOT_FOUND)}
         )

@@ -5,11 +5,18 @@ from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
 from graphql_schema.brand.types import Brand
-from graphql_schema.console.types import BrandCreateInput, BrandCreatePayload
+from graphql_schema.console.types import (
+    BrandCreateInput,
+    BrandCreatePayload,
+    IpBlock,
+    IpBlockCreateInput,
+    IpBlockCreatePayload,
+    IpBlockDeletePayload,
+)
 from graphql_schema.errors import user_errors
 from graphql_schema.permissions import IsOperator
 from tenants.selectors import brand_snapshot
-from tenants.services import brand_create
+from tenants.services import brand_create, ip_block_create, ip_block_delete
 
 
 @strawberry.type
@@ -31,3 +38,32 @@ class ConsoleMutation:
         except ValidationError as error:
             return BrandCreatePayload(brand=None, errors=user_errors(error))
         return BrandCreatePayload(brand=Brand.from_snapshot(brand_snapshot(tenant)), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsOperator],
+        description=(
+            "Block an IP address or a CIDR range on one brand's hosts: its requests get 403 and its clicks "
+            "are refused (operators, on the root domain)."
+        ),
+    )
+    def ip_block_create(self, info: Info, input: IpBlockCreateInput) -> IpBlockCreatePayload:
+        brand_id = str(input.brand_id)
+        try:
+            block = ip_block_create(
+                actor=info.context.user,
+                brand_id=int(brand_id) if brand_id.isdigit() else None,
+                network=input.network,
+                note=input.note,
+            )
+        except ValidationError as error:
+            return IpBlockCreatePayload(ip_block=None, errors=user_errors(error))
+        return IpBlockCreatePayload(ip_block=IpBlock.from_model(block), errors=[])
+
+    @strawberry.mutation(permission_classes=[IsOperator], description="Lift an IP block (operators).")
+    def ip_block_delete(self, info: Info, id: strawberry.ID) -> IpBlockDeletePayload:
+        block_id = str(id)
+        try:
+            ip_block_delete(actor=info.context.user, block_id=int(block_id) if block_id.isdigit() else 0)
+        except ValidationError as error:
+            return IpBlockDeletePayload(deleted_id=None, errors=user_errors(error))
+        return IpBlockDeletePayload(deleted_id=id, errors=[])
