@@ -220,7 +220,7 @@ def brand_update(
 IP_BLOCK_MIN_PREFIX = {4: 8, 6: 32}
 
 
-def _ip_block_error(field: str, message: str, code: str) -> ValidationError:
+def _field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
@@ -275,9 +275,46 @@ def ip_block_delete(*, actor: Any, block_id: int) -> Tenant:
     with transaction.atomic():
         block = IpBlock.objects.select_related("tenant").select_for_update().filter(pk=block_id).first()
         if block is None:
-            raise _ip_block_error("id", "No such block.", IpBlockErrorCode.NOT_FOUND)
+            raise _field_error("id", "No such block.", IpBlockErrorCode.NOT_FOUND)
         tenant = block.tenant
         block.delete()
         audit_log(actor=actor, action="ip_block.deleted", target=tenant, network=block.network)
         transaction.on_commit(lambda: ip_blocks_changed(tenant))
     return tenant
+
+
+# The most a brand may allow a minute per bucket (a typo must not switch the limit off).
+API_RATE_LIMIT_MAX = 100_000
+
+
+def brand_api_limits_update(
+    *, actor: Any, brand_id: int | None, per_token: int | None, per_user: int | None, per_ip: int | None
+) -> Tenant:
+    """Set a brand's API rate limits (requests a minute); ``None`` means the platform default."""
+    tenant = Tenant.objects.filter(pk=brand_id, kind=TenantKind.BRAND).first() if brand_id else None
+    if tenant is None:
+        raise _field_error("brand_id", "No such brand.", BrandErrorCode.NOT_FOUND)
+    limits = {
+        "api_rate_limit_per_token": per_token,
+        "api_rate_limit_per_user": per_user,
+        "api_rate_limit_per_ip": per_ip,
+    }
+    errors = {
+        field.removeprefix("api_rate_limit_"): ValidationError(
+            f"Between 1 and {API_RATE_LIMIT_MAX}, or empty for the platform default.",
+            code=BrandErrorCode.INVALID,
+        )
+        for field, value in limits.items()
+        if value is not None and not 1 <= value <= API_RATE_LIMIT_MAX
+    }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        changes = {field: value for field, value in limits.items() if getattr(locked, field) != value}
+        if changes:
+            for field, value in changes.items():
+                setattr(locked, field, value)
+            locked.save(update_fields=[*changes, "updated_at"])
+            audit_log(actor=actor, action="brand.api_limits_updated", target=locked, changes=changes)
+    return locked

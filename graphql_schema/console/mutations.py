@@ -6,6 +6,9 @@ from strawberry.types import Info
 
 from graphql_schema.brand.types import Brand
 from graphql_schema.console.types import (
+    BrandApiLimits,
+    BrandApiLimitsInput,
+    BrandApiLimitsUpdatePayload,
     BrandCreateInput,
     BrandCreatePayload,
     IpBlock,
@@ -16,7 +19,7 @@ from graphql_schema.console.types import (
 from graphql_schema.errors import user_errors
 from graphql_schema.permissions import IsOperator
 from tenants.selectors import brand_snapshot
-from tenants.services import brand_create, ip_block_create, ip_block_delete
+from tenants.services import brand_api_limits_update, brand_create, ip_block_create, ip_block_delete
 
 
 @strawberry.type
@@ -67,3 +70,30 @@ class ConsoleMutation:
         except ValidationError as error:
             return IpBlockDeletePayload(deleted_id=None, errors=user_errors(error))
         return IpBlockDeletePayload(deleted_id=id, errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsOperator],
+        description=(
+            "Set a brand's GraphQL rate limits (requests a minute per API token, signed-in user and "
+            "anonymous IP); null restores the platform default (operators)."
+        ),
+    )
+    def brand_api_limits_update(self, info: Info, input: BrandApiLimitsInput) -> BrandApiLimitsUpdatePayload:
+        brand_id = str(input.brand_id)
+        try:
+            tenant = brand_api_limits_update(
+                actor=info.context.user,
+                brand_id=int(brand_id) if brand_id.isdigit() else None,
+                per_token=input.per_token,
+                per_user=input.per_user,
+                per_ip=input.per_ip,
+            )
+        except ValidationError as error:
+            return BrandApiLimitsUpdatePayload(limits=None, errors=user_errors(error))
+        limits = BrandApiLimits(
+            brand_id=input.brand_id,
+            per_token=tenant.api_rate_limit_per_token,
+            per_user=tenant.api_rate_limit_per_user,
+            per_ip=tenant.api_rate_limit_per_ip,
+        )
+        return BrandApiLimitsUpdatePayload(limits=limits, errors=[])

@@ -68,3 +68,27 @@ class IpBlockCreatePayload:
 class IpBlockDeletePayload:
     deleted_id: strawberry.ID | None
     errors: list[UserError]
+
+
+@strawberry.input
+class BrandApiLimitsInput:
+    brand_id: strawberry.ID
+    per_token: int | None = strawberry.field(default=None, description="Requests a minute per API token.")
+    per_user: int | None = strawberry.field(default=None, description="Requests a minute per signed-in user.")
+    per_ip: int | None = strawberry.field(
+        default=None, description="Requests a minute per anonymous client IP."
+    )
+
+
+@strawberry.type(description="A brand's API rate limits; null: the platform's default.")
+class BrandApiLimits:
+    brand_id: strawberry.ID
+    per_token: int | None
+    per_user: int | None
+    per_ip: int | None
+
+
+@strawberry.type
+class BrandApiLimitsUpdatePayload:
+    limits: BrandApiLimits | None
+    errors: list[UserError]

@@ -127,3 +127,48 @@ def test_pages_other_than_the_api_are_not_counted(brand_a, path):
 
     assert response.status_code == 200
     assert "X-RateLimit-Limit" not in Client().get("/", HTTP_HOST=domain_of(brand_a), REMOTE_ADDR=ip)
+
+
+LIMITS = """
+mutation($input: BrandApiLimitsInput!) {
+  brandApiLimitsUpdate(input: $input) { limits { brandId perToken perUser perIp } errors { field code } }
+}"""
+
+
+def test_an_operator_sets_a_brands_limits_and_they_apply_at_once(gql, brand_a, public_tenant):
+    operator = gql(public_tenant, make_user(public_tenant, role=Role.OPERATOR))
+
+    payload = operator.data(LIMITS, {"input": {"brandId": str(brand_a.pk), "perIp": 1, "perToken": 50}})
+
+    assert payload["brandApiLimitsUpdate"] == {
+        "limits": {"brandId": str(brand_a.pk), "perToken": 50, "perUser": None, "perIp": 1},
+        "errors": [],
+    }
+    ip = _ip()
+    assert [_post(brand_a, ip).status_code for _ in range(2)] == [200, 429]
+
+
+def test_bad_limits_are_field_errors(gql, brand_a, public_tenant):
+    operator = gql(public_tenant, make_user(public_tenant, role=Role.OPERATOR))
+
+    bad = operator.data(LIMITS, {"input": {"brandId": str(brand_a.pk), "perIp": 0, "perUser": 10**9}})
+    unknown = operator.data(LIMITS, {"input": {"brandId": "999999", "perIp": 5}})
+
+    assert sorted(bad["brandApiLimitsUpdate"]["errors"], key=lambda error: error["field"]) == [
+        {"field": "perIp", "code": "INVALID"},
+        {"field": "perUser", "code": "INVALID"},
+    ]
+    assert unknown["brandApiLimitsUpdate"]["errors"] == [{"field": "brandId", "code": "NOT_FOUND"}]
+    brand_a.refresh_from_db()
+    assert brand_a.api_rate_limit_per_ip is None
+
+
+@pytest.mark.parametrize("role", [None, Role.BRAND_ADMIN, Role.AFFILIATE])
+def test_only_operators_set_limits(gql, brand_a, public_tenant, role):
+    user = make_user(brand_a, role=role) if role else None
+
+    body = gql(brand_a, user).execute(LIMITS, {"input": {"brandId": str(brand_a.pk), "perIp": 1}})
+
+    assert body["data"] is None
+    brand_a.refresh_from_db()
+    assert brand_a.api_rate_limit_per_ip is None
