@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -143,9 +144,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
                 opened.close()
             finally:
                 connection.close()
-        if opened.csp_violations and not errors:
+        if opened.csp_violations:
             lines = "\n".join(json.dumps(violation) for violation in opened.csp_violations)
-            errors.append(AssertionError(f"Content-Security-Policy violations:\n{lines}"))
+            if errors:  # the test's own failure comes first; the violations may explain it
+                print(f"Content-Security-Policy violations:\n{lines}", file=sys.stderr)
+            else:
+                errors.append(AssertionError(f"Content-Security-Policy violations:\n{lines}"))
 
     thread = threading.Thread(target=run, name=f"e2e-{pyfuncitem.name}")
     thread.start()

@@ -26,7 +26,7 @@ def test_an_injected_inline_script_is_blocked_and_collected(live_brands: Any, br
           return window.__injected;
         }"""
     )
-    page.wait_for_function("window.__cspViolations.length >= 2")
+    page.wait_for_function("() => window.__cspViolations.length >= 2")
 
     assert ran is False
     directives = {violation["directive"] for violation in page.evaluate("window.__cspViolations")}
