@@ -5,40 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0004_tenant_merchant_signup'),
+        ("tenants", "0004_tenant_merchant_signup"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='api_rate_limit_per_ip',
+            model_name="tenant",
+            name="api_rate_limit_per_ip",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='api_rate_limit_per_token',
+            model_name="tenant",
+            name="api_rate_limit_per_token",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='api_rate_limit_per_user',
+            model_name="tenant",
+            name="api_rate_limit_per_user",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='IpBlock',
+            name="IpBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(max_length=50)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('created_by_email', models.CharField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ip_blocks', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("network", models.CharField(max_length=50)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("created_by_email", models.CharField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ip_blocks",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'network'), name='ipblock_unique_per_brand')],
+                "ordering": ["id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "network"), name="ipblock_unique_per_brand")
+                ],
             },
         ),
     ]
