@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
@@ -18,6 +19,7 @@ from strawberry.types.unset import UNSET
 
 from accounts.services import api_token_authenticate
 from graphql_schema.context import GraphQLContext
+from graphql_schema.rate_limits import api_quota_acquire, rate_limited_response
 from graphql_schema.schema import operation_type, schema
 
 
@@ -68,13 +70,25 @@ class PlatformGraphQLView(GraphQLView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         authorization = request.META.get("HTTP_AUTHORIZATION", "")
         request.api_token = None  # type: ignore[attr-defined]
+        token = None
         if authorization:
             scheme, _, raw_token = authorization.partition(" ")
             token = api_token_authenticate(raw_token) if scheme.lower() == "bearer" else None
+            if token is not None:
+                request.user = token.user
+                request.api_token = token  # type: ignore[attr-defined]
+            else:
+                request.user = AnonymousUser()  # a bad token counts against the client's IP
+        # Rate limits (graphql_schema.rate_limits): per token, per user, or per anonymous IP.
+        quota = api_quota_acquire(request)
+        if not quota.slot.allowed:
+            return rate_limited_response(quota)
+        return quota.apply_headers(self._dispatch(request, token, *args, **kwargs))
+
+    def _dispatch(self, request: HttpRequest, token: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.META.get("HTTP_AUTHORIZATION", ""):
             if token is None:
                 return _error_response(401, "Invalid, expired or revoked API token.", "INVALID_TOKEN")
-            request.user = token.user
-            request.api_token = token  # type: ignore[attr-defined]
         elif (
             request.method == "POST"
             and not _needs_preflight(request)

@@ -52,6 +52,12 @@ class Tenant(TenantMixin):
     two_factor_required_roles = ArrayField(
         models.CharField(max_length=20), default=default_two_factor_required_roles, blank=True
     )
+    # GraphQL requests a minute (README "API rate limits"): per API token, per signed-in user
+    # (session), per anonymous client IP; buckets are per brand. Empty: the platform's default
+    # (settings.API_RATE_LIMIT_PER_TOKEN / _PER_USER / _PER_IP).
+    api_rate_limit_per_token = models.PositiveIntegerField(null=True, blank=True)
+    api_rate_limit_per_user = models.PositiveIntegerField(null=True, blank=True)
+    api_rate_limit_per_ip = models.PositiveIntegerField(null=True, blank=True)
     provisioning_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -88,3 +94,22 @@ class StripeObjectRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_id} → {self.tenant_id}"
+
+
+class IpBlock(models.Model):
+    """An address or network (CIDR) an operator refuses on one brand's hosts: HTTP answers 403
+    before anything else runs, and the click lane refuses its clicks (tenants.ipblocks)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ip_blocks")
+    # Normalized (``ipaddress.ip_network(..., strict=False)``): ``10.0.0.0/8``, ``203.0.113.7/32``.
+    network = models.CharField(max_length=50)
+    note = models.CharField(max_length=200, blank=True)
+    created_by_email = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "network"], name="ipblock_unique_per_brand")]
+
+    def __str__(self) -> str:
+        return f"{self.network} on {self.tenant_id}"

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from tenants.models import Domain, Tenant, TenantKind
+from tenants.models import Domain, IpBlock, Tenant, TenantKind
 from themes import brand_theme
 
 
@@ -74,3 +74,9 @@ def brand_snapshot(tenant: Tenant) -> dict[str, Any]:
         "created_at": tenant.created_at.isoformat(),
         "updated_at": tenant.updated_at.isoformat(),
     }
+
+
+def ip_block_list(*, tenant: Tenant | None = None) -> QuerySet[IpBlock]:
+    """Blocks, newest first; of one brand when ``tenant`` is given."""
+    blocks = IpBlock.objects.select_related("tenant").order_by("-id")
+    return blocks.filter(tenant=tenant) if tenant is not None else blocks

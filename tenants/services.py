@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from typing import Any
 
@@ -15,8 +16,9 @@ from core.audit import audit_log
 from core.events import publish_on_commit
 from core.tenancy import tenant_connection
 from tenants.clone import clone_schema
-from tenants.error_codes import BrandErrorCode
-from tenants.models import Domain, Tenant, TenantKind
+from tenants.error_codes import BrandErrorCode, IpBlockErrorCode
+from tenants.ipblocks import ip_blocks_changed
+from tenants.models import Domain, IpBlock, Tenant, TenantKind
 from tenants.selectors import brand_snapshot
 from tenants.validators import (
     validate_currency,
@@ -213,4 +215,110 @@ def brand_update(
             )
             if "name" in changes:  # the click lane's 404 page shows it
                 transaction.on_commit(lambda: brand_routes_publish(locked))
+    return locked
+
+
+# --- IP blocks (tenants.ipblocks) ---------------------------------------------------------
+
+# The broadest network an operator may block at once: a typo must not lock out a continent.
+IP_BLOCK_MIN_PREFIX = {4: 8, 6: 32}
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def ip_block_create(*, actor: Any, brand_id: int | None, network: str, note: str = "") -> IpBlock:
+    """Block ``network`` (an address or a CIDR range) on the hosts of the brand ``brand_id``."""
+    tenant = Tenant.objects.filter(pk=brand_id, kind=TenantKind.BRAND).first() if brand_id else None
+    if tenant is None:
+        raise ValidationError(
+            {"brand_id": ValidationError("No such brand.", code=IpBlockErrorCode.NOT_FOUND)}
+        )
+    try:
+        parsed = ipaddress.ip_network(network.strip(), strict=False)
+    except ValueError:
+        raise ValidationError(
+            {
+                "network": ValidationError(
+                    "Enter an IP address or a CIDR range.", code=IpBlockErrorCode.INVALID_NETWORK
+                )
+            }
+        ) from None
+    if parsed.prefixlen < IP_BLOCK_MIN_PREFIX[parsed.version]:
+        raise ValidationError(
+            {
+                "network": ValidationError(
+                    f"Block at most a /{IP_BLOCK_MIN_PREFIX[parsed.version]} at once.",
+                    code=IpBlockErrorCode.TOO_BROAD,
+                )
+            }
+        )
+    note = note.strip()[:200]
+    with transaction.atomic():
+        block, created = IpBlock.objects.get_or_create(
+            tenant=tenant,
+            network=str(parsed),
+            defaults={"note": note, "created_by_email": getattr(actor, "email", "") or ""},
+        )
+        if not created:
+            raise ValidationError(
+                {
+                    "network": ValidationError(
+                        "This network is already blocked.", code=IpBlockErrorCode.ALREADY_BLOCKED
+                    )
+                }
+            )
+        audit_log(actor=actor, action="ip_block.created", target=tenant, network=block.network, note=note)
+        transaction.on_commit(lambda: ip_blocks_changed(tenant))
+    return block
+
+
+def ip_block_delete(*, actor: Any, block_id: int) -> Tenant:
+    """Lift a block; returns its brand."""
+    with transaction.atomic():
+        block = IpBlock.objects.select_related("tenant").select_for_update().filter(pk=block_id).first()
+        if block is None:
+            raise _field_error("id", "No such block.", IpBlockErrorCode.NOT_FOUND)
+        tenant = block.tenant
+        block.delete()
+        audit_log(actor=actor, action="ip_block.deleted", target=tenant, network=block.network)
+        transaction.on_commit(lambda: ip_blocks_changed(tenant))
+    return tenant
+
+
+# The most a brand may allow a minute per bucket (a typo must not switch the limit off).
+API_RATE_LIMIT_MAX = 100_000
+
+
+def brand_api_limits_update(
+    *, actor: Any, brand_id: int | None, per_token: int | None, per_user: int | None, per_ip: int | None
+) -> Tenant:
+    """Set a brand's API rate limits (requests a minute); ``None`` means the platform default."""
+    tenant = Tenant.objects.filter(pk=brand_id, kind=TenantKind.BRAND).first() if brand_id else None
+    if tenant is None:
+        raise _field_error("brand_id", "No such brand.", BrandErrorCode.NOT_FOUND)
+    limits = {
+        "api_rate_limit_per_token": per_token,
+        "api_rate_limit_per_user": per_user,
+        "api_rate_limit_per_ip": per_ip,
+    }
+    errors = {
+        field.removeprefix("api_rate_limit_"): ValidationError(
+            f"Between 1 and {API_RATE_LIMIT_MAX}, or empty for the platform default.",
+            code=BrandErrorCode.INVALID,
+        )
+        for field, value in limits.items()
+        if value is not None and not 1 <= value <= API_RATE_LIMIT_MAX
+    }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        changes = {field: value for field, value in limits.items() if getattr(locked, field) != value}
+        if changes:
+            for field, value in changes.items():
+                setattr(locked, field, value)
+            locked.save(update_fields=[*changes, "updated_at"])
+            audit_log(actor=actor, action="brand.api_limits_updated", target=locked, changes=changes)
     return locked

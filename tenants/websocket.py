@@ -12,7 +12,9 @@ from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 
+from core.clientip import resolver_from_settings
 from core.tenancy import run_in_public, run_in_tenant
+from tenants.ipblocks import blocked_networks, is_blocked, parse_networks
 from tenants.models import Tenant
 from tenants.selectors import brand_domains, normalize_host, tenant_for_host
 
@@ -20,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_HOST = 4404
 CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_IP_BLOCKED = 4403
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
@@ -77,12 +80,30 @@ class TenantWebsocketMiddleware:
             return await self._refuse(scope, receive, send, CLOSE_UNKNOWN_HOST, f"unknown host {host!r}")
         if not origin_allowed(_header(scope, b"origin"), domains):
             return await self._refuse(scope, receive, send, CLOSE_FORBIDDEN_ORIGIN, "origin not allowed")
+        if await self._ip_blocked(scope, tenant):
+            return await self._refuse(scope, receive, send, CLOSE_IP_BLOCKED, "ip blocked")
         cookies = SimpleCookie(_header(scope, b"cookie"))
         session_cookie = cookies.get(settings.SESSION_COOKIE_NAME)
         session_key = session_cookie.value if session_cookie else None
         user = await run_in_tenant(tenant, user_for_session_key, session_key)
         # The key too: the consumer re-reads the session before each operation (logout ends it).
         return await self.inner(dict(scope, tenant=tenant, user=user, session_key=session_key), receive, send)
+
+    @staticmethod
+    async def _ip_blocked(scope: dict[str, Any], tenant: Tenant) -> bool:
+        """The brand blocks the client's IP (tenants.ipblocks; cached, no query)."""
+        networks = await run_in_public(blocked_networks, tenant.schema_name)
+        if not networks:
+            return False
+        client = scope.get("client")
+        peer = str(client[0]) if client else ""
+        header = settings.CLIENT_IP_HEADER
+        forwarded = (
+            _header(scope, header[5:].replace("_", "-").lower().encode())
+            if header.startswith("HTTP_")
+            else ""
+        )
+        return is_blocked(resolver_from_settings().resolve(peer, forwarded), parse_networks(networks))
 
     @staticmethod
     async def _refuse(scope: dict[str, Any], receive: Any, send: Any, code: int, reason: str) -> None:

@@ -5,13 +5,15 @@ from django.urls import include, path
 from accounts.audit_export import audit_export_csv_view
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from billing.views import invoice_pdf_view
-from devstack.devmail import dev_mail_list_view, dev_mail_message_view
+from config.urls_dev import dev_urlpatterns
+from core.csp_report import csp_report_view
 from graphql_schema.views import graphql_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
 from privacy.views import export_zip_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
+    path("csp-report/", csp_report_view, name="csp-report"),
     path("postback/", postback_view, name="postback"),
     # Machine endpoints answer without their trailing slash too: a POST cannot be redirected.
     path("graphql", graphql_view),
@@ -26,8 +28,7 @@ urlpatterns = [
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
     # The local mail inbox of `make run` (404 unless DEV_MAIL_DIR is set: local settings only).
-    path("_dev/mail/", dev_mail_list_view, name="dev-mail"),
-    path("_dev/mail/<str:name>/", dev_mail_message_view, name="dev-mail-message"),
+    *dev_urlpatterns,
     # The web app: every other path (keep it last).
     path("", include("webapp.urls")),
 ]

@@ -47,6 +47,7 @@ class RateLimitSlot:
     key: str
     allowed: bool
     retry_after_seconds: int
+    count: float = 0.0  # the bucket's estimate, this event included (for X-RateLimit-Remaining)
 
 
 def _windows(bucket: str, window_seconds: int) -> tuple[str, str, float, int]:
@@ -105,8 +106,10 @@ def rate_limit_acquire(bucket: str, *, limit: int, window_seconds: int) -> RateL
         cache.add(current_key, 1, timeout=2 * window_seconds + 1)
         current = 1
     previous = int(cache.get(previous_key, 0))
-    allowed = current + previous * weight <= limit
-    return RateLimitSlot(key=current_key, allowed=allowed, retry_after_seconds=retry_after)
+    count = current + previous * weight
+    return RateLimitSlot(
+        key=current_key, allowed=count <= limit, retry_after_seconds=retry_after, count=count
+    )
 
 
 def rate_limit_release(slot: RateLimitSlot) -> None:

@@ -42,9 +42,10 @@ from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 from redis.retry import Retry
 
-from core.clientip import ClientIpResolver
+from core.clientip import ClientIpResolver, Network
 from core.ids import uuid7_string
 from core.tenancy import run_in_public
+from tenants.ipblocks import is_blocked, parse_networks
 from tenants.selectors import normalize_host
 from tracking import keys
 from tracking.agents import is_counted_agent
@@ -130,13 +131,15 @@ class HostRoute:
     not_found_page: bytes
     secret_key: bytes
     ip_prefix: bytes  # the schema, then a separator: the IP follows it in the hashed message
+    blocked: tuple[Network, ...] = ()  # networks an operator blocks on the brand (tenants.ipblocks)
 
     @classmethod
     def build(cls, payload: dict[str, Any], secret_key: bytes) -> HostRoute:
         schema_name = str(payload["schema"])
         name = str(payload.get("name") or "")
         page = _NOT_FOUND_PAGE.format(name=html.escape(name)).encode()
-        return cls(schema_name, name, page, secret_key, schema_name.encode() + b"\x00")
+        blocked = parse_networks(tuple(payload.get("blocked") or ()))
+        return cls(schema_name, name, page, secret_key, schema_name.encode() + b"\x00", blocked)
 
     def ip_hash(self, ip: bytes) -> bytes:
         """HMAC-SHA256 keyed with the secret, of the brand and the IP: the same visitor hashes
@@ -354,6 +357,9 @@ class ClickLane:
                 host_route = await self._host_route(state, host)
             if host_route is None:
                 return await _respond(send, 404, [_TEXT, _NO_STORE], _PLAIN_404)
+            if host_route.blocked and is_blocked(self._client_ip(scope, forwarded_ip), host_route.blocked):
+                # A blocked address is refused, its click not recorded (tenants.ipblocks).
+                return await _respond(send, 403, [_TEXT, _NO_STORE], b"Forbidden\n")
             if method != "GET" and method != "HEAD":
                 return await _respond(send, 405, [_TEXT, (b"allow", b"GET, HEAD")], b"Method not allowed\n")
             link = None
@@ -387,10 +393,7 @@ class ClickLane:
         recorded: asyncio.Future[None] | None = None
         if method == "GET" and is_counted_agent(user_agent):
             try:
-                client = scope.get("client")
-                ip = client[0].encode() if client else b""
-                if forwarded_ip and self._client_ips.networks:  # believed from our proxies only
-                    ip = self._client_ips.resolve(ip.decode(), forwarded_ip.decode("latin-1")).encode()
+                ip = self._client_ip(scope, forwarded_ip).encode()
                 # Header values travel as the client sent them (the drain decodes UTF-8).
                 fields = {
                     _CLICK_ID: click_id.encode(),
@@ -430,6 +433,13 @@ class ClickLane:
         await send({"type": "http.response.start", "status": 302, "headers": headers})
         await send(_EMPTY_BODY)
         return None
+
+    def _client_ip(self, scope: Scope, forwarded_ip: bytes) -> str:
+        client = scope.get("client")
+        ip = str(client[0]) if client else ""
+        if forwarded_ip and self._client_ips.networks:  # believed from our proxies only
+            ip = self._client_ips.resolve(ip, forwarded_ip.decode("latin-1"))
+        return ip
 
     # --- routes: in-process cache, then Redis, then (cold) Postgres -----------------------
 

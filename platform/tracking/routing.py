@@ -26,6 +26,7 @@ from redis.retry import Retry
 
 from affiliation.models import Affiliate, AffiliateStatus, Link, Program
 from core.tenancy import current_schema
+from tenants.ipblocks import blocked_networks
 from tenants.models import Domain, Tenant, TenantKind
 from tenants.selectors import normalize_host
 from tracking.keys import host_route_key, link_route_key
@@ -78,7 +79,11 @@ def link_route_payload(link: Link) -> dict[str, Any]:
 
 
 def host_route_payload(schema_name: str, brand_name: str) -> dict[str, Any]:
-    return {"schema": schema_name, "name": brand_name}
+    payload: dict[str, Any] = {"schema": schema_name, "name": brand_name}
+    blocked = blocked_networks(schema_name)
+    if blocked:  # the lane refuses clicks from these (tenants.ipblocks)
+        payload["blocked"] = list(blocked)
+    return payload
 
 
 def _brand_schema(schema_name: str | None) -> str:

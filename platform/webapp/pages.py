@@ -95,6 +95,12 @@ class PageContext:
     title: str
     tokens: dict[str, Any]
     boot: dict[str, Any] | None
+    # The request's Content-Security-Policy nonce: every <script> and <style> element of the
+    # page carries it (the policy allows no other inline script or style).
+    nonce: str = ""
+
+
+_INLINE_TAG = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
 
 
 def render_index(template: str, page: PageContext) -> str:
@@ -114,9 +120,12 @@ def render_index(template: str, page: PageContext) -> str:
         result,
         count=1,
     )
-    head = f'<style id="brand-theme">{theme_style(page.tokens)}</style>'
+    if page.nonce:
+        result = _INLINE_TAG.sub(lambda match: f'<{match.group(1)} nonce="{html.escape(page.nonce)}"', result)
+    nonce = f' nonce="{html.escape(page.nonce)}"' if page.nonce else ""
+    head = f'<style id="brand-theme"{nonce}>{theme_style(page.tokens)}</style>'
     if page.boot is not None:
-        head += f'<script id="boot-data" type="application/json">{json_for_script(page.boot)}</script>'
+        head += f'<script id="boot-data" type="application/json"{nonce}>{json_for_script(page.boot)}</script>'
     position = result.find("</head>")
     if position < 0:
         raise ValueError("index.html has no </head>")

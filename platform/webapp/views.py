@@ -58,6 +58,7 @@ def app_view(request: HttpRequest) -> HttpResponse:
         title=tenant.name if not is_root and tenant.name else "Platform console",
         tokens=get_theme(DEFAULT_THEME) if is_root else brand_theme(tenant),
         boot=_boot_data(request, app.boot_document),
+        nonce=str(request.csp_nonce),  # type: ignore[attr-defined]
     )
     get_token(request)  # the CSRF cookie, for the app's POSTs to /graphql/
     response = HttpResponse(render_index(app.index_html, page))

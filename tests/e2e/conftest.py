@@ -8,10 +8,12 @@ the loopback, so the browser reaches each brand on its own origin, cookies and a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -35,6 +37,24 @@ DESKTOP_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
 )
 TIMEOUT_MS = 15_000
+# Every page reports its Content-Security-Policy violations (the event also fires for a blocked
+# inline style attribute or eval): to Python at once, so none is lost to a navigation, and to
+# window.__cspViolations for a look from the test. A browser test fails on any of them.
+CSP_COLLECTOR = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const violation = {
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+    page: document.location.href,
+  };
+  window.__cspViolations.push(violation);
+  if (window.__reportCspViolation) window.__reportCspViolation(violation);
+});
+"""
 _orders = itertools.count(1)
 T = TypeVar("T")
 
@@ -49,6 +69,7 @@ class Browsers:
         self._playwright: Any = None
         self._browser: Any = None
         self._contexts: list[Any] = []
+        self.csp_violations: list[dict[str, Any]] = []
 
     def _chromium(self) -> Any:
         if self._browser is None:
@@ -68,6 +89,10 @@ class Browsers:
         options.setdefault("locale", "en-GB")
         context = self._chromium().new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
+        context.expose_binding(
+            "__reportCspViolation", lambda _source, violation: self.csp_violations.append(violation)
+        )
+        context.add_init_script(CSP_COLLECTOR)
         self._contexts.append(context)
         return context
 
@@ -82,6 +107,10 @@ class Browsers:
     def close(self) -> None:
         for context in self._contexts:
             for page in context.pages:
+                # A round trip, so that violation reports in flight land first (a closed or
+                # crashed page has nothing more to say).
+                with contextlib.suppress(Exception):
+                    page.evaluate("window.__cspViolations && window.__cspViolations.length")
                 # Leave the page first: its websocket closes cleanly (1001), as when a person
                 # navigates away, instead of dropping with the renderer.
                 page.goto("about:blank")
@@ -115,6 +144,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
                 opened.close()
             finally:
                 connection.close()
+        if opened.csp_violations:
+            lines = "\n".join(json.dumps(violation) for violation in opened.csp_violations)
+            if errors:  # the test's own failure comes first; the violations may explain it
+                print(f"Content-Security-Policy violations:\n{lines}", file=sys.stderr)
+            else:
+                errors.append(AssertionError(f"Content-Security-Policy violations:\n{lines}"))
 
     thread = threading.Thread(target=run, name=f"e2e-{pyfuncitem.name}")
     thread.start()

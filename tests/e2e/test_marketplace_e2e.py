@@ -184,7 +184,10 @@ def test_a_merchant_uploads_a_picture_through_the_apps_multipart_request(live_br
     expect(image.locator("img")).to_have_attribute("alt", "Kayaks on the bay at sunset", timeout=20_000)
     expect(image).to_contain_text("640\u00d7400")
     page.wait_for_function(
-        "document.querySelector('[data-testid=managed-image] img')?.naturalWidth > 0", timeout=10_000
+        # A function, not an expression: Playwright evaluates an expression string with eval,
+        # which the page's Content-Security-Policy refuses ('unsafe-eval' is not allowed).
+        "() => document.querySelector('[data-testid=managed-image] img')?.naturalWidth > 0",
+        timeout=10_000,
     )
     assert len(uploads) == 2
     assert all(sent["type"].startswith("multipart/form-data; boundary=") for sent in uploads)  # type: ignore[union-attr]
@@ -194,5 +197,5 @@ def test_a_merchant_uploads_a_picture_through_the_apps_multipart_request(live_br
     gallery = page.get_by_test_id("gallery-image")
     expect(gallery).to_have_attribute("alt", "Kayaks on the bay at sunset")
     page.wait_for_function(
-        "document.querySelector('[data-testid=gallery-image]')?.naturalWidth === 640", timeout=10_000
+        "() => document.querySelector('[data-testid=gallery-image]')?.naturalWidth === 640", timeout=10_000
     )

@@ -66,7 +66,7 @@ def test_a_new_theme_re_themes_open_pages_without_a_reload(live_brands, browsers
     expect(editor.get_by_role("status").filter(has_text="Published")).to_be_visible()
 
     visitor.wait_for_function(
-        "getComputedStyle(document.documentElement).getPropertyValue('--color-primary').trim() === '#d4af37'"
+        "() => getComputedStyle(document.documentElement).getPropertyValue('--color-primary').trim() === '#d4af37'"
     )
     assert visitor.evaluate("window.__sameDocument") is True
     assert visitor.evaluate("document.documentElement.dataset.theme") == "aurum"
@@ -100,5 +100,5 @@ def test_an_override_previews_in_the_editor_then_re_themes_open_pages(live_brand
     editor.get_by_role("button", name="Save and publish").click()
     expect(editor.get_by_role("status").filter(has_text="Published")).to_be_visible()
     visitor.wait_for_function(
-        "getComputedStyle(document.documentElement).getPropertyValue('--color-primary').trim() === '#7c2d12'"
+        "() => getComputedStyle(document.documentElement).getPropertyValue('--color-primary').trim() === '#7c2d12'"
     )

@@ -25,7 +25,7 @@ def built_app(tmp_path, settings) -> Path:
 
 def _boot(client: Client, host: str) -> tuple[str, dict]:
     html = client.get("/dashboard", HTTP_HOST=host).content.decode()
-    match = re.search(r'<script id="boot-data" type="application/json">(.*?)</script>', html, re.S)
+    match = re.search(r'<script id="boot-data" type="application/json"[^>]*>(.*?)</script>', html, re.S)
     assert match
     return html, json.loads(match.group(1))["data"]
 

@@ -27,7 +27,7 @@ def _page(client: Client, host: str, path: str = "/"):  # type: ignore[no-untype
 
 
 def _boot(html: str) -> dict:
-    match = re.search(r'<script id="boot-data" type="application/json">(.*?)</script>', html, re.S)
+    match = re.search(r'<script id="boot-data" type="application/json"[^>]*>(.*?)</script>', html, re.S)
     assert match, "no boot data in the page"
     return json.loads(match.group(1))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 from config.env import (
     celery_broker_url,
@@ -118,7 +119,11 @@ MIDDLEWARE = [
     # The reverse proxy asks here before issuing a certificate on demand (tenants.tls).
     "tenants.tls.TlsAskMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
+    # A brand's blocked IPs get 403 before anything else runs (tenants.ipblocks).
+    "tenants.ipblocks.IpBlockMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.security.PlatformCSPMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -129,6 +134,44 @@ MIDDLEWARE = [
     "accounts.middleware.UserSessionMiddleware",  # session list: last seen, once a minute
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Security headers (core.security, README "Security headers"). Scripts and <style> elements
+# run only with the request's nonce (webapp.pages and the playground template add it); no
+# 'unsafe-inline', no 'unsafe-eval'. Style *attributes* are governed by style-src-attr, left to
+# fall back on style-src: React sets `style={...}` through the CSSOM, which CSP does not govern,
+# so the app needs no 'unsafe-inline' for them (the browser suite fails on any violation).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],  # + the storage origin (core.security)
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],  # + ws(s):// of the request's host (core.security)
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "frame-src": [NONE],
+        "worker-src": [SELF, "blob:"],
+        "manifest-src": [SELF],
+        "report-uri": ["/csp-report/"],
+        "report-to": "csp-endpoint",
+    },
+}
+CSP_REPORT_MAX_BYTES = int(os.environ.get("CSP_REPORT_MAX_BYTES", str(16 * 1024)))
+CSP_REPORT_RATE_LIMIT = int(os.environ.get("CSP_REPORT_RATE_LIMIT", "60"))  # reports a minute per IP
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb", "browsing-topics",
+    )
+)  # fmt: skip
 
 TEMPLATES = [
     {
@@ -166,6 +209,10 @@ LOGIN_RATE_LIMIT_PER_ACCOUNT = int(os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT"
 LOGIN_RATE_LIMIT_PER_IP = int(os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20"))
 LOGIN_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("LOGIN_RATE_LIMIT_WINDOW_SECONDS", "900"))
 MAGIC_LINK_TTL_SECONDS = 15 * 60
+# GraphQL requests a minute over HTTP (graphql_schema.rate_limits), unless a brand sets its own.
+API_RATE_LIMIT_PER_TOKEN = int(os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600"))
+API_RATE_LIMIT_PER_USER = int(os.environ.get("API_RATE_LIMIT_PER_USER", "600"))
+API_RATE_LIMIT_PER_IP = int(os.environ.get("API_RATE_LIMIT_PER_IP", "300"))
 # The proxies (addresses or networks, comma-separated) whose CLIENT_IP_HEADER is believed
 # (core.clientip); from any other peer the header is ignored. None by default. A typo fails
 # here, at start-up, not on every request.

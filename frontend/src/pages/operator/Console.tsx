@@ -10,6 +10,7 @@ import { graphql } from "../../gql";
 import type { BrandCreateMutation as BrandCreateResult, LanguageCode } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import Login from "../auth/Login";
+import IpBlocks from "./IpBlocks";
 import { ThemesQuery } from "../admin/ThemeEditor";
 
 export const BrandsQuery = graphql(`
@@ -225,6 +226,7 @@ export default function Console() {
     <div className="stack">
       <PageHeader title={t("console.title")} subtitle={t("console.subtitle")} />
       <Brands />
+      <IpBlocks />
     </div>
   );
 }
