@@ -1,7 +1,9 @@
 """Black box, on the live server with a real Celery worker: an operator creates the brand gamma
 with its first admin; the invitation lands in the development mail inbox; the owner accepts it
-over HTTP on gamma's host, is signed in as brand admin, creates a program; an affiliate signs up
-on gamma and signs in with the emailed link."""
+over HTTP on gamma's host, is signed in as brand admin, must enrol TOTP first (codes computed
+with pyotp from the otpauth URI), signs out and in with password + code (a reused code is
+refused, a backup code works once), creates a program; an affiliate signs up on gamma and signs
+in with the emailed link."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import html
 import re
 import time
 
+import pyotp
 import pytest
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, tenant_context
@@ -91,6 +94,56 @@ def test_an_operator_onboards_gamma_and_its_owner_runs_it(
                 headers={"X-CSRFToken": owner.csrf_token()},
             ).json()["data"]["invitationAccept"]
             me = owner.post("{ me { email role } }").json()["data"]["me"]
+            csrf = {"X-CSRFToken": owner.csrf_token()}
+            create_program = (
+                'mutation { programCreate(input: {name: "Gamma ambassadors", '
+                'landingUrl: "https://gamma.example.com/"}) { program { id currency } errors { code } } }'
+            )
+            # Two-factor is mandatory for brand admins of a new brand: nothing else before enrolment.
+            refused = owner.post(create_program, headers=csrf).json()
+            assert refused["errors"][0]["extensions"]["code"] == "TWO_FACTOR_ENROLMENT_REQUIRED"
+            setup = owner.post(
+                "mutation { twoFactorSetupBegin { otpauthUri errors { code } } }", headers=csrf
+            ).json()["data"]["twoFactorSetupBegin"]
+            totp = pyotp.parse_uri(setup["otpauthUri"])  # the key an authenticator app reads
+            confirmed = owner.post(
+                "mutation($c: String!) { twoFactorSetupConfirm(code: $c) { backupCodes errors { code } } }",
+                {"c": totp.now()},
+                headers=csrf,
+            ).json()["data"]["twoFactorSetupConfirm"]
+            assert confirmed["errors"] == []
+            assert len(confirmed["backupCodes"]) == 10
+            backup_code = confirmed["backupCodes"][0]
+
+            def sign_in_with(code: str) -> dict:  # type: ignore[type-arg]
+                owner.post("mutation { logout { ok } }", headers={"X-CSRFToken": owner.csrf_token()})
+                first = owner.post(
+                    "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) "
+                    "{ user { email } twoFactorRequired errors { code } } }",
+                    {"e": "owner@gamma.test", "p": PASSWORD},
+                    headers={"X-CSRFToken": owner.csrf_token()},
+                ).json()["data"]["login"]
+                assert first == {"user": None, "twoFactorRequired": True, "errors": []}
+                return owner.post(
+                    "mutation($c: String!) { loginVerifyTwoFactor(code: $c) { user { email } errors { code } } }",
+                    {"c": code},
+                    headers={"X-CSRFToken": owner.csrf_token()},
+                ).json()["data"]["loginVerifyTwoFactor"]
+
+            time.sleep(max(0.0, 30 - time.time() % 30) + 0.5)  # the confirmation used this step's code
+            code = totp.now()
+            with_code = sign_in_with(code)
+            reused = sign_in_with(code)
+            with_backup = sign_in_with(backup_code)
+            backup_again = sign_in_with(backup_code)
+            final = sign_in_with(confirmed["backupCodes"][1])
+            assert with_code == {"user": {"email": "owner@gamma.test"}, "errors": []}
+            assert reused["user"] is None
+            assert reused["errors"][0]["code"] == "INVALID_TWO_FACTOR_CODE"
+            assert with_backup == {"user": {"email": "owner@gamma.test"}, "errors": []}
+            assert backup_again["user"] is None
+            assert backup_again["errors"][0]["code"] == "INVALID_TWO_FACTOR_CODE"
+            assert final == {"user": {"email": "owner@gamma.test"}, "errors": []}
             program = owner.post(
                 'mutation { programCreate(input: {name: "Gamma ambassadors", '
                 'landingUrl: "https://gamma.example.com/"}) { program { id currency } errors { code } } }',
