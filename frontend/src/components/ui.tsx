@@ -122,3 +122,30 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
     </dialog>
   );
 }
+
+/** "First page" / "Next page" under a cursor-paginated list (Relay `pageInfo`). */
+export function Pager({
+  after,
+  pageInfo,
+  onPage,
+}: {
+  after: string | null;
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+  onPage: (cursor: string | null) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="button-row">
+      {after ? (
+        <button type="button" className="button button-ghost" onClick={() => onPage(null)}>
+          {t("common.first")}
+        </button>
+      ) : null}
+      {pageInfo.hasNextPage ? (
+        <button type="button" className="button button-secondary" onClick={() => onPage(pageInfo.endCursor ?? null)}>
+          {t("common.next")}
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -3,7 +3,7 @@ import { useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
 import { Empty, QueryState } from "../../components/states";
-import { Badge, Card, PageHeader, Tabs } from "../../components/ui";
+import { Badge, Card, PageHeader, Pager, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { ContactMessageStatus } from "../../gql/graphql";
 import { useErrorMessage } from "../../components/form";
@@ -146,18 +146,7 @@ export default function Messages() {
                 </li>
               ))}
             </ul>
-            <div className="button-row">
-              {after ? (
-                <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
-                  {t("common.first")}
-                </button>
-              ) : null}
-              {data.contactMessages.pageInfo.hasNextPage ? (
-                <button type="button" className="button button-secondary" onClick={() => setAfter(data.contactMessages.pageInfo.endCursor ?? null)}>
-                  {t("common.next")}
-                </button>
-              ) : null}
-            </div>
+            <Pager after={after} pageInfo={data.contactMessages.pageInfo} onPage={setAfter} />
           </>
         )}
       </QueryState>

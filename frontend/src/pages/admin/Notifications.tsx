@@ -10,7 +10,7 @@ import { useFormMutation } from "../../api/mutation";
 import type { UserError } from "../../api/errors";
 import { CheckboxField, ChoiceGroup, Form, FormErrors, SelectField, SubmitButton, TextField, useErrorMessage } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
-import { Badge, Card, Dialog, PageHeader } from "../../components/ui";
+import { Badge, Card, Dialog, PageHeader, Pager } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { NotificationChannelFieldsFragment, NotificationChannelKind, NotificationEvent } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
@@ -371,18 +371,7 @@ export default function Notifications() {
                 </li>
               ))}
             </ul>
-            <div className="button-row">
-              {after ? (
-                <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
-                  {t("common.first")}
-                </button>
-              ) : null}
-              {data.notificationChannels.pageInfo.hasNextPage ? (
-                <button type="button" className="button button-secondary" onClick={() => setAfter(data.notificationChannels.pageInfo.endCursor ?? null)}>
-                  {t("common.next")}
-                </button>
-              ) : null}
-            </div>
+            <Pager after={after} pageInfo={data.notificationChannels.pageInfo} onPage={setAfter} />
           </>
         )}
       </QueryState>

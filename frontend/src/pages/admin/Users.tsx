@@ -4,7 +4,7 @@ import { useMutation, useQuery } from "urql";
 import { useFormMutation } from "../../api/mutation";
 import { Form, FormErrors, SubmitButton, TextField, useErrorMessage } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
-import { Badge, Card, Dialog, PageHeader, Tabs } from "../../components/ui";
+import { Badge, Card, Dialog, PageHeader, Pager, Tabs } from "../../components/ui";
 import { useSession } from "../../app/session";
 import { graphql } from "../../gql";
 import type { AffiliateStatus, Role, UserStatus } from "../../gql/graphql";
@@ -539,18 +539,7 @@ export function People({ meId }: { meId: string | null }) {
                 </tbody>
               </table>
             </div>
-            <div className="button-row">
-              {after ? (
-                <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
-                  {t("common.first")}
-                </button>
-              ) : null}
-              {data.users.pageInfo.hasNextPage ? (
-                <button type="button" className="button button-secondary" onClick={() => setAfter(data.users.pageInfo.endCursor ?? null)}>
-                  {t("common.next")}
-                </button>
-              ) : null}
-            </div>
+            <Pager after={after} pageInfo={data.users.pageInfo} onPage={setAfter} />
           </>
         )}
       </QueryState>
@@ -701,18 +690,7 @@ export default function Users() {
                       </tbody>
                     </table>
                   </div>
-                  <div className="button-row">
-                    {after ? (
-                      <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
-                        {t("common.first")}
-                      </button>
-                    ) : null}
-                    {data.affiliates.pageInfo.hasNextPage ? (
-                      <button type="button" className="button button-secondary" onClick={() => setAfter(data.affiliates.pageInfo.endCursor ?? null)}>
-                        {t("common.next")}
-                      </button>
-                    ) : null}
-                  </div>
+                  <Pager after={after} pageInfo={data.affiliates.pageInfo} onPage={setAfter} />
                 </>
               )}
             </QueryState>

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { useQuery } from "urql";
 
 import { Empty, QueryState } from "../../components/states";
-import { Card, PageHeader } from "../../components/ui";
+import { Card, PageHeader, Pager } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { AuditEventFilter } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
@@ -215,18 +215,7 @@ export default function AuditLog({ operator = false }: { operator?: boolean }) {
                 </tbody>
               </table>
             </div>
-            <div className="button-row">
-              {after ? (
-                <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
-                  {t("common.first")}
-                </button>
-              ) : null}
-              {data.auditEvents.pageInfo.hasNextPage ? (
-                <button type="button" className="button button-secondary" onClick={() => setAfter(data.auditEvents.pageInfo.endCursor ?? null)}>
-                  {t("common.next")}
-                </button>
-              ) : null}
-            </div>
+            <Pager after={after} pageInfo={data.auditEvents.pageInfo} onPage={setAfter} />
           </>
         )}
       </QueryState>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useQuery } from "urql";
 
 import { Empty, QueryState } from "../../components/states";
-import { Badge, Card, PageHeader } from "../../components/ui";
+import { Badge, Card, PageHeader, Pager } from "../../components/ui";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n";
 import { useAuditActionLabel } from "./labels";
@@ -77,18 +77,7 @@ export default function SecurityActivity() {
                 </li>
               ))}
             </ul>
-            <div className="button-row">
-              {after ? (
-                <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
-                  {t("common.first")}
-                </button>
-              ) : null}
-              {data.mySecurityEvents.pageInfo.hasNextPage ? (
-                <button type="button" className="button button-secondary" onClick={() => setAfter(data.mySecurityEvents.pageInfo.endCursor ?? null)}>
-                  {t("common.next")}
-                </button>
-              ) : null}
-            </div>
+            <Pager after={after} pageInfo={data.mySecurityEvents.pageInfo} onPage={setAfter} />
           </>
         )}
       </QueryState>

@@ -5,7 +5,7 @@ import { useFormMutation } from "../../api/mutation";
 import { useSession } from "../../app/session";
 import { Form, FormErrors, SelectField, SubmitButton, TextField } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
-import { Card, PageHeader } from "../../components/ui";
+import { Card, PageHeader, Pager } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { BrandCreateMutation as BrandCreateResult, LanguageCode } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
@@ -197,18 +197,7 @@ function Brands() {
                   ))}
                 </tbody>
               </table>
-              <div className="button-row">
-                {after ? (
-                  <button type="button" className="button button-ghost" onClick={() => setAfter(null)}>
-                    {t("common.first")}
-                  </button>
-                ) : null}
-                {data.brands.pageInfo.hasNextPage ? (
-                  <button type="button" className="button button-secondary" onClick={() => setAfter(data.brands.pageInfo.endCursor ?? null)}>
-                    {t("common.next")}
-                  </button>
-                ) : null}
-              </div>
+              <Pager after={after} pageInfo={data.brands.pageInfo} onPage={setAfter} />
             </div>
           )}
         </QueryState>
