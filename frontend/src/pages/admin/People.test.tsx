@@ -16,7 +16,14 @@ function setup(language: "en" | "fr" = "en") {
     const body = JSON.parse(String(init?.body));
     requests.push(body);
     let data: unknown;
-    if (body.query.includes("userRoleChange")) data = { userRoleChange: { user: null, errors: [LAST_ADMIN] } };
+    if (body.query.includes("twoFactorReset")) {
+      // The first attempt asks for a fresh code of the admin's own; the retry after it succeeds.
+      const attempts = requests.filter((request) => request.query.includes("twoFactorReset")).length;
+      data = attempts === 1
+        ? { twoFactorReset: { user: null, errors: [{ field: null, code: "FRESH_TWO_FACTOR_REQUIRED", message: "Confirm it is you." }] } }
+        : { twoFactorReset: { user: { id: body.variables.userId, email: "ada@example.com" }, errors: [] } };
+    } else if (body.query.includes("twoFactorVerify")) data = { twoFactorVerify: { ok: true, errors: [] } };
+    else if (body.query.includes("userRoleChange")) data = { userRoleChange: { user: null, errors: [LAST_ADMIN] } };
     else if (body.query.includes("userDeactivate")) data = { userDeactivate: { user: { id: body.variables.userId, isActive: false }, errors: [] } };
     else if (body.query.includes("userReactivate")) data = { userReactivate: { user: { id: body.variables.userId, isActive: true }, errors: [] } };
     else {
@@ -60,5 +67,20 @@ describe("the brand admin's people", () => {
     fireEvent.change(screen.getByRole("combobox", { name: "Rôle de admin@example.com" }), { target: { value: "AFFILIATE" } });
     await waitFor(() => expect(requests.find((request) => request.query.includes("userRoleChange"))?.variables).toEqual({ userId: "1", role: "AFFILIATE" }));
     expect((await screen.findByRole("alert")).textContent).toContain("dernier administrateur actif");
+  });
+
+  it("resets a user's two-factor after a fresh code of the admin's own", async () => {
+    const { requests } = setup();
+    await screen.findAllByTestId("person-row");
+    expect(screen.queryByRole("button", { name: "Reset the two-factor authentication of admin@example.com" })).toBeNull(); // not yourself
+    vi.spyOn(window, "confirm").mockReturnValue(true);
+    fireEvent.click(screen.getByRole("button", { name: "Reset the two-factor authentication of ada@example.com" }));
+    const dialog = await screen.findByRole("dialog");
+    fireEvent.change(within(dialog).getByLabelText(/code/i), { target: { value: "123456" } });
+    fireEvent.submit(within(dialog).getByRole("form"));
+    await waitFor(() => expect(screen.getByText("Two-factor authentication of ada@example.com reset.")).toBeTruthy());
+    const resets = requests.filter((request) => request.query.includes("twoFactorReset"));
+    expect(resets.map((request) => request.variables)).toEqual([{ userId: "2" }, { userId: "2" }]);
+    expect(requests.find((request) => request.query.includes("twoFactorVerify"))?.variables).toEqual({ code: "123456" });
   });
 });

@@ -11,6 +11,7 @@ import type { AffiliateStatus, Role, UserStatus } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { SessionTable } from "../people/Sessions";
 import { usePrograms } from "../public/programs";
+import { FRESH_TWO_FACTOR_REQUIRED, useFreshTwoFactor } from "../security/FreshTwoFactor";
 
 export const AffiliatesQuery = graphql(`
   query Affiliates($programId: ID!, $status: AffiliateStatus, $after: String) {
@@ -319,6 +320,22 @@ export const UserDeactivateMutation = graphql(`
   }
 `);
 
+export const UserTwoFactorResetMutation = graphql(`
+  mutation UserTwoFactorReset($userId: ID!) {
+    twoFactorReset(userId: $userId) {
+      user {
+        id
+        email
+      }
+      errors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
 export const UserReactivateMutation = graphql(`
   mutation UserReactivate($userId: ID!) {
     userReactivate(userId: $userId) {
@@ -408,11 +425,23 @@ export function People({ meId }: { meId: string | null }) {
   const [roleState, changeRole] = useMutation(UserRoleChangeMutation);
   const [deactivateState, deactivate] = useMutation(UserDeactivateMutation);
   const [reactivateState, reactivate] = useMutation(UserReactivateMutation);
-  const busy = roleState.fetching || deactivateState.fetching || reactivateState.fetching;
+  // Recovery of a lost authenticator: needs a fresh code of the admin's own (asked, then retried).
+  const reset = useFormMutation(UserTwoFactorResetMutation, (data) => data.twoFactorReset);
+  const [resetTarget, setResetTarget] = useState<{ id: string; email: string } | null>(null);
+  const [resetDone, setResetDone] = useState<string | null>(null);
+  const runReset = async (target: { id: string; email: string }) => {
+    setResetTarget(target);
+    setResetDone(null);
+    const data = await reset.run({ userId: target.id });
+    if (data?.twoFactorReset.user) setResetDone(data.twoFactorReset.user.email);
+  };
+  const fresh = useFreshTwoFactor(reset.errors, () => (resetTarget ? runReset(resetTarget) : undefined));
+  const busy = roleState.fetching || deactivateState.fetching || reactivateState.fetching || reset.fetching;
   const errors = [
     ...(roleState.data?.userRoleChange.errors ?? []),
     ...(deactivateState.data?.userDeactivate.errors ?? []),
     ...(reactivateState.data?.userReactivate.errors ?? []),
+    ...reset.errors.filter((error) => error.code !== FRESH_TWO_FACTOR_REQUIRED),
   ];
   const refresh = () => reexecute({ requestPolicy: "network-only" });
   return (
@@ -457,6 +486,10 @@ export function People({ meId }: { meId: string | null }) {
           ))}
         </div>
       ) : null}
+      <p className="saved" role="status">
+        {resetDone ? t("people.twoFactorResetDone", { email: resetDone }) : null}
+      </p>
+      {fresh.dialog}
       <QueryState result={result} retry={refresh} isEmpty={(data) => data.users.edges.length === 0} empty={<p className="muted">{t("people.empty")}</p>}>
         {(data) => (
           <>
@@ -507,6 +540,19 @@ export function People({ meId }: { meId: string | null }) {
                           <button type="button" className="button button-secondary button-small" onClick={() => setSessionsOf({ id: node.id, email: node.email })}>
                             {t("people.sessions")}
                           </button>
+                          {isMe ? null : (
+                            <button
+                              type="button"
+                              className="button button-ghost button-small"
+                              disabled={busy}
+                              aria-label={t("people.twoFactorResetOf", { email: node.email })}
+                              onClick={() => {
+                                if (window.confirm(t("people.twoFactorResetConfirm", { email: node.email }))) void runReset({ id: node.id, email: node.email });
+                              }}
+                            >
+                              {t("people.twoFactorReset")}
+                            </button>
+                          )}
                           {node.isActive ? (
                             isMe ? null : (
                               <button

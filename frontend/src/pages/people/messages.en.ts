@@ -38,6 +38,10 @@ export const peopleEn = {
   "device.mobile": "Phone",
   "device.tablet": "Tablet",
   "device.other": "Other device",
+  "people.twoFactorReset": "Reset 2FA",
+  "people.twoFactorResetOf": "Reset the two-factor authentication of {email}",
+  "people.twoFactorResetConfirm": "Remove the authenticator and backup codes of {email}? They sign in with their password alone until they enrol again (or are asked to, if their role requires it).",
+  "people.twoFactorResetDone": "Two-factor authentication of {email} reset.",
   "error.LAST_BRAND_ADMIN": "This is the brand's last active admin: make someone else an admin first.",
   "error.CANNOT_DEACTIVATE_SELF": "You cannot deactivate your own account.",
 } as const;

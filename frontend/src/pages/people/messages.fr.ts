@@ -40,6 +40,10 @@ export const peopleFr: Record<PeopleMessageKey, string> = {
   "device.mobile": "Téléphone",
   "device.tablet": "Tablette",
   "device.other": "Autre appareil",
+  "people.twoFactorReset": "Réinitialiser la 2FA",
+  "people.twoFactorResetOf": "Réinitialiser la double authentification de {email}",
+  "people.twoFactorResetConfirm": "Supprimer l'application d'authentification et les codes de secours de {email} ? Le compte se connecte avec son seul mot de passe jusqu'à une nouvelle activation (demandée d'office si son rôle l'exige).",
+  "people.twoFactorResetDone": "Double authentification de {email} réinitialisée.",
   "error.LAST_BRAND_ADMIN": "C'est le dernier administrateur actif de la marque : nommez d'abord quelqu'un d'autre administrateur.",
   "error.CANNOT_DEACTIVATE_SELF": "Vous ne pouvez pas désactiver votre propre compte.",
 };
