@@ -19,6 +19,7 @@ from graphql_schema.invitations.types import (
     InvitationPayload,
 )
 from graphql_schema.permissions import IsBrandAdmin
+from privacy.services import consent_record_signup
 
 
 def _payload(action: Callable[[], InvitationModel]) -> InvitationPayload:
@@ -74,4 +75,8 @@ class InvitationMutation:
             )
         except ValidationError as error:
             return AuthPayload(user=None, errors=user_errors(error))
+        if input.password is not None:
+            # A new account accepts the brand's current terms and privacy policy, as at signup
+            # (the form says so); an existing account gave its consents when it signed up.
+            consent_record_signup(user=user, marketing_opt_in=input.marketing_opt_in)
         return AuthPayload(user=User.from_model(user), errors=[])

@@ -80,6 +80,9 @@ class InvitationAcceptInput:
     token: str
     password: str | None = strawberry.field(default=None, description="Required for a new account.")
     full_name: str = ""
+    marketing_opt_in: bool = strawberry.field(
+        default=False, description="A new account: whether the person agrees to the brand's marketing emails."
+    )
 
 
 @strawberry.type

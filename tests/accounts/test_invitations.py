@@ -267,3 +267,26 @@ def test_staff_read_the_contact_inbox_but_cannot_change_settings(gql, brand_a):
     assert money["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert invite["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert settings_change["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_new_account_accepting_an_invitation_records_its_consents(gql, brand_a, admin_a):
+    from privacy.models import ConsentKind, ConsentRecord, DocumentKind
+    from privacy.services import legal_document_publish
+
+    # given published terms and privacy policy, and an invitation to a new address
+    with tenant_context(brand_a):
+        for kind in (DocumentKind.TERMS, DocumentKind.PRIVACY):
+            legal_document_publish(actor=admin_a, kind=kind, title=str(kind), body="Version one.")
+    _invite(gql(brand_a, admin_a), "consents@example.com", "MERCHANT")
+    [token] = _send(brand_a)
+    # when the person accepts it, agreeing to marketing emails
+    accepted = gql(brand_a).data(
+        ACCEPT, {"input": {"token": token, "password": PASSWORD, "marketingOptIn": True}}
+    )["invitationAccept"]
+    # then, as at signup, the terms, privacy policy and the marketing choice are on record
+    assert accepted["errors"] == []
+    with tenant_context(brand_a):
+        recorded = dict(
+            ConsentRecord.objects.filter(user__email="consents@example.com").values_list("kind", "granted")
+        )
+    assert recorded == {ConsentKind.TERMS: True, ConsentKind.PRIVACY: True, ConsentKind.MARKETING: True}

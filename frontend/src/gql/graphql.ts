@@ -175,6 +175,8 @@ export type Granularity =
 
 export type InvitationAcceptInput = {
   fullName?: string;
+  /** A new account: whether the person agrees to the brand's marketing emails. */
+  marketingOptIn?: boolean;
   /** Required for a new account. */
   password?: string | null | undefined;
   token: string;

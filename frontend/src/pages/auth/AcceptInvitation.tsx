@@ -5,7 +5,7 @@ import { useQuery } from "urql";
 import { useFormMutation } from "../../api/mutation";
 import { homeFor } from "../../app/routes";
 import { useSession } from "../../app/session";
-import { Form, FormErrors, SubmitButton, TextField } from "../../components/form";
+import { CheckboxField, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import { QueryState } from "../../components/states";
 import { graphql } from "../../gql";
 import { useI18n } from "../../i18n";
@@ -51,10 +51,11 @@ export default function AcceptInvitation() {
   const [result, reexecute] = useQuery({ query: InvitationPreviewQuery, variables: { token }, requestPolicy: "network-only" });
   const [fullName, setFullName] = useState<string | null>(null);
   const [password, setPassword] = useState("");
+  const [marketingOptIn, setMarketingOptIn] = useState(false);
   const accept = useFormMutation(InvitationAcceptMutation, (data) => data.invitationAccept);
   const submit = async (withPassword: boolean) => {
     const data = await accept.run({
-      input: { token, password: withPassword ? password : null, fullName: fullName ?? "" },
+      input: { token, password: withPassword ? password : null, fullName: fullName ?? "", marketingOptIn: withPassword && marketingOptIn },
     });
     const user = data?.invitationAccept.user;
     if (user) {
@@ -105,6 +106,10 @@ export default function AcceptInvitation() {
                 <Form onSubmit={() => void submit(true)} errors={accept.errors} busy={accept.fetching} aria-label={t("accept.title")}>
                   <TextField name="fullName" label={t("auth.fullName")} value={fullName ?? invitation.fullName} onChange={setFullName} autoComplete="name" />
                   <TextField name="password" type="password" label={t("accept.password")} value={password} onChange={setPassword} autoComplete="new-password" required />
+                  <CheckboxField name="marketingOptIn" label={t("consent.marketingSignup")} checked={marketingOptIn} onChange={setMarketingOptIn} />
+                  <p className="muted small">
+                    {t("consent.signupNote")} <Link to="/terms">{t("nav.terms")}</Link> · <Link to="/privacy">{t("nav.privacyPolicy")}</Link>
+                  </p>
                   <FormErrors />
                   <SubmitButton>{t("accept.button")}</SubmitButton>
                 </Form>
