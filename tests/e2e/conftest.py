@@ -198,7 +198,7 @@ def in_thread(function: Callable[[], T]) -> T:
 
 def ui_login(page: Any, email: str, password: str = PASSWORD) -> None:
     page.goto("/login")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login" not in url)

@@ -64,7 +64,7 @@ def test_a_click_on_a_new_link_shows_on_the_dashboard_without_reload(
     email = f"ada-{os.getpid()}-{next(_numbers)}@example.com"
     page.goto("/signup")
     page.get_by_label("Full name").fill("Ada Lovelace")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill("e2e-Sunny-Orchard-42")
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
@@ -135,6 +135,7 @@ def test_a_withdrawal_is_corrected_requested_and_its_approval_seen_live(live_bra
 
     desk = browsers.page(brand)
     ui_login(desk, admin.email)
+    desk.goto("/admin/withdrawals")  # a brand admin lands on the setup checklist
     queued = desk.get_by_test_id("queue-row").filter(has_text=email)
     queued.get_by_role("button", name="Approve").click()
     expect(status).to_have_attribute("data-status", "APPROVED")

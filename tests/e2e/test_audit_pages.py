@@ -19,12 +19,12 @@ def test_security_activity_and_the_brand_audit_log(live_brands, browsers):
 
     page = browsers.page(brand)
     page.goto("/login")
-    page.get_by_label("Email").fill(affiliate.email)
+    page.get_by_label("Email", exact=True).fill(affiliate.email)
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert").first).to_be_visible()
     ui_login(page, affiliate.email)
-    page.goto("/account/security")
+    page.goto("/account/activity")
 
     events = page.get_by_test_id("security-event")
     expect(events).to_have_count(2)

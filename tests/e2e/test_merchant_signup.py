@@ -24,7 +24,7 @@ def test_a_merchant_application_is_approved_on_the_users_page(live_brands, brows
 
     visitor = browsers.page(brand)
     visitor.goto("/signup")
-    visitor.get_by_label("Email").fill(email)
+    visitor.get_by_label("Email", exact=True).fill(email)
     visitor.get_by_label("Password").fill("e2e-Sunny-Orchard-42")
     visitor.get_by_label("Merchant").check()
     visitor.get_by_role("button", name="Create my account").click()

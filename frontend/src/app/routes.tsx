@@ -46,7 +46,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/invitation/accept", host: "brand", title: "accept.title", page: page(() => import("../pages/auth/AcceptInvitation")) },
   { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")), nav: { section: "account" } },
   { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
-  { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/audit/SecurityActivity")), nav: { section: "account" } },
+  { path: "/account/activity", host: "brand", title: "nav.securityActivity", access: "signed-in", page: page(() => import("../pages/audit/SecurityActivity")), nav: { section: "account" } },
   // Affiliates.
   { path: "/dashboard", host: "brand", title: "nav.dashboard", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Dashboard")), nav: { section: "app" } },
   { path: "/links", host: "brand", title: "nav.links", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Links")), nav: { section: "app" } },

@@ -6,7 +6,7 @@
 export const auditEn = {
   "nav.adminAudit": "Audit log",
   "nav.operatorAudit": "Platform audit log",
-  "nav.security": "Security activity",
+  "nav.securityActivity": "Security activity",
   "audit.title": "Audit log",
   "audit.subtitle": "Who did what, to which object, from where and when.",
   "audit.operatorSubtitle": "Actions on the platform: brands created and changed, operators' work.",

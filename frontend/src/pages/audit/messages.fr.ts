@@ -4,7 +4,7 @@ import type { AuditMessageKey } from "./messages.en";
 export const auditFr: Record<AuditMessageKey, string> = {
   "nav.adminAudit": "Journal d'audit",
   "nav.operatorAudit": "Journal d'audit de la plateforme",
-  "nav.security": "Activité de sécurité",
+  "nav.securityActivity": "Activité de sécurité",
   "audit.title": "Journal d'audit",
   "audit.subtitle": "Qui a fait quoi, sur quel objet, d'où et quand.",
   "audit.operatorSubtitle": "Les actions sur la plateforme : marques créées et modifiées, travail des opérateurs.",
