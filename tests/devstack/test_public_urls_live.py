@@ -68,6 +68,8 @@ def dev_stack(live_brands, tmp_path) -> Iterator[tuple[int, Path]]:  # type: ign
         "CACHE_KEY_PREFIX": queue,
         "CHANNEL_LAYER_PREFIX": queue,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+        # Emails printed to the worker's log, not into the developer's dev inbox (var/mail).
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }
     for name in ("PUBLIC_URL", "PUBLIC_URL_PORT", "PUBLIC_URL_SCHEME"):
         env.pop(name, None)
