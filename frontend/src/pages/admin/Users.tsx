@@ -497,7 +497,7 @@ export function People({ meId }: { meId: string | null }) {
               {t("people.count", { count: data.users.totalCount })}
             </p>
             <div className="table-wrap">
-              <table className="table">
+              <table className="table people-table">
                 <caption className="visually-hidden">{t("people.title")}</caption>
                 <thead>
                   <tr>
