@@ -106,6 +106,10 @@ def ledger_owner_protect(*, model: type[models.Model], owner_type: OwnerType) ->
     owner (a user's deletion cascades to their affiliate memberships) and within bulk
     ``QuerySet.delete()``; the whole deletion is rolled back. Raw SQL is not covered. In the
     public schema (operators are users too) there is no ledger, so nothing to protect.
+
+    One difference from ``PROTECT``, which refused while collecting, before any write: this runs
+    inside Django's deletion transaction, so an enclosing ``atomic`` block is marked for rollback.
+    A caller that wants to go on after a refused deletion wraps it in its own ``atomic()``.
     """
     kind = OwnerType(owner_type)
 
