@@ -31,7 +31,6 @@ from graphql_schema.affiliation.types import (
 from graphql_schema.money import money
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
-from ledger.selectors import affiliate_balance
 
 MAX_SERIES_BUCKETS = 24 * 93  # three months of hours
 
@@ -117,7 +116,7 @@ class AffiliationQuery:
     @strawberry.field(permission_classes=[IsAuthenticated], description="My balances in a program.")
     def my_balance(self, info: Info, program_id: strawberry.ID) -> Balance:
         affiliate = my_membership(info, program_id)
-        balance = affiliate_balance(affiliate)
+        balance = selectors.affiliate_balance(affiliate)
         return Balance(
             program_id=program_id,
             pending=money(balance.pending, balance.currency),

@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from accounts.selectors import user_by_email
 from accounts.services import user_create
 from affiliation.models import Affiliate, AffiliateStatus, Link, Program, WithdrawalMethod
+from affiliation.selectors import affiliate_balance
 from affiliation.services import (
     affiliate_join,
     commissions_release_due,
@@ -26,7 +27,6 @@ from affiliation.services import (
     link_create,
     program_create,
 )
-from ledger.selectors import affiliate_balance
 from payouts.models import WithdrawalRequest
 from payouts.services import withdrawal_request
 

@@ -21,6 +21,8 @@ from affiliation.models import (
     Link,
     Program,
 )
+from ledger.owners import Owner
+from ledger.selectors import Balance, owner_balance
 from tracking.models import ClickRollup
 
 ZERO = Decimal(0)
@@ -36,6 +38,11 @@ def programs_visible_to(user: User | None) -> QuerySet[Program]:
 
 def memberships_of(user: User) -> QuerySet[Affiliate]:
     return Affiliate.objects.select_related("program", "tier").filter(user=user).order_by("id")
+
+
+def affiliate_balance(affiliate: Affiliate) -> Balance:
+    """The affiliate's balances in the program's currency, from the ledger."""
+    return owner_balance(owner=Owner.affiliate(affiliate.pk), currency=affiliate.program.currency)
 
 
 def membership(user: User, program_id: int) -> Affiliate | None:

@@ -1,7 +1,13 @@
 """An append-only, double-entry ledger. Every movement of money is one transaction whose
 entries sum to zero; an account's balance is the sum of its entries. ``LedgerAccount.balance``
 is a cache of that sum kept in the same database transaction, rebuilt and checked by
-``manage.py ledger_reconcile``."""
+``manage.py ledger_reconcile``.
+
+The ledger knows who owns an account only as plain values, an ``(owner_type, owner_id)`` pair
+(see ``ledger.owners.Owner``): it never loads an affiliate or a user, and imports nothing above
+``core``. The apps that own accounts keep their owners from being deleted while the accounts
+exist (``ledger.services.ledger_owner_protect``), as a foreign key's ``PROTECT`` did.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,6 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from affiliation.models import Affiliate
 from core.fields import AmountField
 
 
@@ -43,16 +48,28 @@ BRAND_KINDS = (
 MERCHANT_KINDS = (AccountKind.MERCHANT_SALES,)
 
 
-class LedgerAccount(models.Model):
-    """One balance per currency: an affiliate's (affiliate set), a merchant's (merchant set) or
-    the brand's (neither)."""
+class OwnerType(models.TextChoices):
+    """Who an account belongs to. The brand's own (house) accounts have no owner id."""
 
-    affiliate = models.ForeignKey(
-        Affiliate, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
-    )
-    merchant = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
-    )
+    BRAND = "brand", "The brand (house accounts)"
+    AFFILIATE = "affiliate", "An affiliate (membership of a program)"
+    MERCHANT = "merchant", "A merchant (user)"
+
+
+#: The account kinds each owner type may hold: a posting to an affiliate's "platform fees" is a bug.
+OWNER_KINDS: dict[str, tuple[AccountKind, ...]] = {
+    OwnerType.BRAND: BRAND_KINDS,
+    OwnerType.AFFILIATE: AFFILIATE_KINDS,
+    OwnerType.MERCHANT: MERCHANT_KINDS,
+}
+
+
+class LedgerAccount(models.Model):
+    """One balance per owner, kind and currency: an affiliate's, a merchant's or the brand's
+    (``owner_type`` "brand", no ``owner_id``)."""
+
+    owner_type = models.CharField(max_length=20, choices=OwnerType.choices)
+    owner_id = models.BigIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=20, choices=AccountKind.choices)
     currency = models.CharField(max_length=3)
     balance = AmountField(default=Decimal("0"))
@@ -61,33 +78,24 @@ class LedgerAccount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["affiliate", "kind", "currency"],
-                condition=Q(affiliate__isnull=False),
-                name="ledger_account_unique_affiliate",
+                fields=["owner_type", "owner_id", "kind", "currency"],
+                condition=Q(owner_id__isnull=False),
+                name="ledger_account_unique_owner",
             ),
             models.UniqueConstraint(
-                fields=["merchant", "kind", "currency"],
-                condition=Q(merchant__isnull=False),
-                name="ledger_account_unique_merchant",
-            ),
-            models.UniqueConstraint(
-                fields=["kind", "currency"],
-                condition=Q(affiliate__isnull=True, merchant__isnull=True),
-                name="ledger_account_unique_brand",
+                fields=["owner_type", "kind", "currency"],
+                condition=Q(owner_id__isnull=True),
+                name="ledger_account_unique_house",
             ),
             models.CheckConstraint(
-                condition=Q(affiliate__isnull=True) | Q(merchant__isnull=True),
-                name="ledger_account_one_owner",
+                condition=(Q(owner_type=OwnerType.BRAND) & Q(owner_id__isnull=True))
+                | (~Q(owner_type=OwnerType.BRAND) & Q(owner_id__isnull=False)),
+                name="ledger_account_house_has_no_owner_id",
             ),
         ]
 
     def __str__(self) -> str:
-        if self.affiliate_id:
-            owner = f"affiliate {self.affiliate_id}"
-        elif self.merchant_id:
-            owner = f"merchant {self.merchant_id}"
-        else:
-            owner = "brand"
+        owner = self.owner_type if self.owner_id is None else f"{self.owner_type} {self.owner_id}"
         return f"{owner} {self.kind} {self.currency}"
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from affiliation.models import Affiliate
 from ledger.models import AFFILIATE_KINDS, AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from ledger.owners import Owner
 
 
 @dataclass(frozen=True)
@@ -18,12 +18,12 @@ class Balance:
     paid: Decimal
 
 
-def affiliate_balance(affiliate: Affiliate) -> Balance:
-    """The affiliate's balances in the program's currency, from the cached account balances."""
-    currency = affiliate.program.currency
+def owner_balance(*, owner: Owner, currency: str) -> Balance:
+    """An earner's balances by stage (pending, available, reserved, paid) in one currency, from
+    the cached account balances (one query; zero for accounts not opened yet)."""
     amounts = dict(
         LedgerAccount.objects.filter(
-            affiliate=affiliate, currency=currency, kind__in=AFFILIATE_KINDS
+            owner_type=owner.type, owner_id=owner.id, currency=currency, kind__in=AFFILIATE_KINDS
         ).values_list("kind", "balance")
     )
     return Balance(

@@ -9,24 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import F
+from django.db.models.signals import pre_delete
+from django_tenants.utils import get_public_schema_name
 
-from accounts.models import User
-from affiliation.models import Affiliate
-from ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from ledger.models import OWNER_KINDS, AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction, OwnerType
+from ledger.owners import Owner
 
 
 class LedgerError(Exception):
     """A posting that would break the ledger's invariants: a bug, never user input."""
 
 
-def ledger_account(
-    *, affiliate: Affiliate | None, kind: AccountKind, currency: str, merchant: User | None = None
-) -> LedgerAccount:
-    """The account, created on first use (safe under concurrent first uses)."""
-    lookup = {"affiliate": affiliate, "merchant": merchant, "kind": kind, "currency": currency}
+def ledger_account(*, owner: Owner, kind: AccountKind, currency: str) -> LedgerAccount:
+    """The owner's account of this kind and currency, created on first use (safe under
+    concurrent first uses: the unique constraint decides, the loser reads the winner's row)."""
+    if kind not in OWNER_KINDS[owner.type]:
+        raise LedgerError(f"a {owner.type} holds no {kind} account")
+    lookup = {"owner_type": owner.type, "owner_id": owner.id, "kind": kind, "currency": currency}
     account = LedgerAccount.objects.filter(**lookup).first()
     if account is not None:
         return account
@@ -90,4 +93,41 @@ def ledger_transfer(
         idempotency_key=idempotency_key,
         postings=[(source, -amount), (destination, amount)],
         memo=memo,
+    )
+
+
+def ledger_owner_protect(*, model: type[models.Model], owner_type: OwnerType) -> None:
+    """Refuse to delete a ``model`` instance (directly or by cascade) while it owns ledger
+    accounts as ``owner_type``, raising ``ProtectedError`` as ``on_delete=PROTECT`` did when the
+    accounts had a foreign key to their owner. The app that owns ``model`` calls this from its
+    ``AppConfig.ready()``: the ledger itself knows no owner model.
+
+    The guard is a ``pre_delete`` receiver, so it also holds when a deletion cascades to the
+    owner (a user's deletion cascades to their affiliate memberships) and within bulk
+    ``QuerySet.delete()``; the whole deletion is rolled back. Raw SQL is not covered. In the
+    public schema (operators are users too) there is no ledger, so nothing to protect.
+
+    One difference from ``PROTECT``, which refused while collecting, before any write: this runs
+    inside Django's deletion transaction, so an enclosing ``atomic`` block is marked for rollback.
+    A caller that wants to go on after a refused deletion wraps it in its own ``atomic()``.
+    """
+    kind = OwnerType(owner_type)
+
+    def refuse_while_accounts_exist(
+        sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any
+    ) -> None:
+        if getattr(connections[using], "schema_name", None) == get_public_schema_name():
+            return
+        accounts = LedgerAccount.objects.using(using).filter(owner_type=kind, owner_id=instance.pk)
+        if accounts.exists():
+            raise models.ProtectedError(
+                f"{sender.__name__} {instance.pk} owns ledger accounts: its money history stays",
+                set(accounts),
+            )
+
+    pre_delete.connect(
+        refuse_while_accounts_exist,
+        sender=model,
+        weak=False,
+        dispatch_uid=f"ledger_owner_protect:{model._meta.label}:{kind}",
     )

@@ -18,6 +18,7 @@ from core.errors import field_error
 from core.events import emit, publish_on_commit
 from core.tasks import enqueue_on_commit
 from ledger.models import AccountKind
+from ledger.owners import Owner
 from ledger.services import ledger_account, ledger_transfer
 from notifications.models import NotificationEvent
 from notifications.services import notify_brand
@@ -133,7 +134,7 @@ def withdrawal_request(
             idempotency_key=f"withdrawal:{withdrawal.pk}:reserved",
             source=available,
             destination=ledger_account(
-                affiliate=affiliate, kind=AccountKind.RESERVED, currency=program.currency
+                owner=Owner.affiliate(affiliate.pk), kind=AccountKind.RESERVED, currency=program.currency
             ),
             amount=value,
         )
@@ -177,10 +178,12 @@ def _transition(
                 kind=f"withdrawal.{name}",
                 idempotency_key=f"withdrawal:{locked.pk}:{name}",
                 source=ledger_account(
-                    affiliate=locked.affiliate, kind=AccountKind.RESERVED, currency=locked.currency
+                    owner=Owner.affiliate(locked.affiliate_id),
+                    kind=AccountKind.RESERVED,
+                    currency=locked.currency,
                 ),
                 destination=ledger_account(
-                    affiliate=locked.affiliate, kind=destination, currency=locked.currency
+                    owner=Owner.affiliate(locked.affiliate_id), kind=destination, currency=locked.currency
                 ),
                 amount=locked.amount,
             )

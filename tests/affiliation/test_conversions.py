@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from affiliation.models import CommissionStatus, ConversionStatus, OfferRule, RecurringMode
+from affiliation.selectors import affiliate_balance
 from affiliation.services import (
     affiliate_decide,
     click_commissions_accrue,
@@ -17,7 +18,7 @@ from affiliation.services import (
     conversion_refund,
     coupon_create,
 )
-from ledger.selectors import affiliate_balance, ledger_differences
+from ledger.selectors import ledger_differences
 from tests.engine import make_affiliate, make_click, make_program
 
 

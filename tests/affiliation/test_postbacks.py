@@ -32,9 +32,10 @@ from affiliation.postbacks import (
     postback_signature_verify,
     sign_postback,
 )
+from affiliation.selectors import affiliate_balance
 from affiliation.services import coupon_create
 from core.models import AuditEvent
-from ledger.selectors import affiliate_balance, ledger_differences
+from ledger.selectors import ledger_differences
 from tests.conftest import domain_of
 from tests.engine import make_affiliate, make_click, make_program
 

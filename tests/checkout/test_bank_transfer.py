@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from affiliation.models import Commission, Conversion, OfferRule
+from affiliation.selectors import affiliate_balance
 from billing.models import Invoice, PaymentStatus
 from billing.services.payments import (
     contact_clean,
@@ -26,7 +27,8 @@ from billing.services.payments import (
 from billing.tasks import invoice_deliver_task
 from core.models import AuditEvent
 from ledger.models import AccountKind, LedgerAccount, LedgerTransaction
-from ledger.selectors import affiliate_balance, ledger_differences
+from ledger.owners import BRAND, Owner
+from ledger.selectors import ledger_differences
 from marketplace.models import OrderStatus, Product, Voucher
 from tests.checkout.builders import (
     PAYER,
@@ -58,8 +60,9 @@ def _codes(error: ValidationError) -> dict[str, str]:
 
 
 def _balance(kind: str, merchant=None) -> Decimal:
+    owner = Owner.merchant(merchant.pk) if merchant is not None else BRAND
     account = LedgerAccount.objects.filter(
-        kind=kind, merchant=merchant, affiliate=None, currency="EUR"
+        kind=kind, owner_type=owner.type, owner_id=owner.id, currency="EUR"
     ).first()
     return account.balance if account else Decimal(0)
 

@@ -13,9 +13,11 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from affiliation.models import Commission, CommissionStatus, Conversion, ConversionStatus
+from affiliation.selectors import affiliate_balance
 from billing.models import Payment, PaymentStatus
 from ledger.models import AccountKind, LedgerAccount
-from ledger.selectors import affiliate_balance, ledger_differences
+from ledger.owners import BRAND, Owner
+from ledger.selectors import ledger_differences
 from marketplace.models import OrderRefund, OrderStatus, Product, Voucher, VoucherStatus
 from marketplace.services.orders import voucher_redeem
 from marketplace.services.refunds import order_refund
@@ -61,8 +63,9 @@ def paid(brand_a):
 
 
 def _balance(kind: str, merchant=None) -> Decimal:
+    owner = Owner.merchant(merchant.pk) if merchant is not None else BRAND
     account = LedgerAccount.objects.filter(
-        kind=kind, merchant=merchant, affiliate=None, currency="EUR"
+        kind=kind, owner_type=owner.type, owner_id=owner.id, currency="EUR"
     ).first()
     return account.balance if account else Decimal(0)
 

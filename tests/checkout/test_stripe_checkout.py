@@ -13,10 +13,11 @@ from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import Role
 from affiliation.models import Commission, Conversion
+from affiliation.selectors import affiliate_balance
 from billing.models import Invoice, Payment, PaymentStatus
 from billing.services.checkout import order_checkout, order_reservations_expire, payment_stripe_refund_create
-from ledger.models import AccountKind, LedgerAccount
-from ledger.selectors import affiliate_balance, ledger_differences
+from ledger.models import AccountKind, LedgerAccount, OwnerType
+from ledger.selectors import ledger_differences
 from marketplace.models import Order, OrderStatus, Product, Voucher, VoucherStatus
 from marketplace.services.refunds import order_refund
 from tenants.models import StripeObjectRoute
@@ -209,7 +210,7 @@ def test_a_refund_made_in_stripes_dashboard_arrives_by_webhook(brand_a, shop, st
         assert (order.status, order.refunded_amount) == (OrderStatus.REFUNDED, Decimal("40.00"))
         assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.REFUNDED
         assert affiliate_balance(shop["affiliate"]).pending == 0
-        account = LedgerAccount.objects.get(kind=AccountKind.CUSTOMER_PAYMENTS, affiliate=None, merchant=None)
+        account = LedgerAccount.objects.get(kind=AccountKind.CUSTOMER_PAYMENTS, owner_type=OwnerType.BRAND)
         assert account.balance == 0
         assert ledger_differences() == []
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
 from ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from ledger.owners import BRAND, Owner
 from ledger.selectors import ledger_differences
 from ledger.services import LedgerError, ledger_account, ledger_post, ledger_transfer
 from tests.engine import make_affiliate, make_program
@@ -17,8 +18,8 @@ def accounts(brand_a):
     with tenant_context(brand_a):
         affiliate = make_affiliate(brand_a, make_program())
         yield (
-            ledger_account(affiliate=None, kind=AccountKind.COMMISSION_EXPENSE, currency="EUR"),
-            ledger_account(affiliate=affiliate, kind=AccountKind.PENDING, currency="EUR"),
+            ledger_account(owner=BRAND, kind=AccountKind.COMMISSION_EXPENSE, currency="EUR"),
+            ledger_account(owner=Owner.affiliate(affiliate.pk), kind=AccountKind.PENDING, currency="EUR"),
         )
 
 

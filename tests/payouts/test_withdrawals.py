@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
+from affiliation.selectors import affiliate_balance
 from affiliation.services import commissions_release_due, conversion_record
-from ledger.selectors import affiliate_balance, ledger_differences
+from ledger.selectors import ledger_differences
 from payouts.models import WithdrawalRequest, WithdrawalStatus
 from payouts.services import withdrawal_approve, withdrawal_mark_paid, withdrawal_reject, withdrawal_request
 from tests.conftest import make_user

@@ -12,9 +12,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.selectors import user_by_email
 from affiliation.models import Affiliate
+from affiliation.selectors import affiliate_balance
 from billing.models import Payment, PaymentStatus
 from billing.services.plans import merchant_plan, product_quota_error
-from ledger.selectors import affiliate_balance
 from marketplace.models import Category, Product
 from marketplace.services import product_create
 from payouts.models import WithdrawalRequest

@@ -23,6 +23,7 @@ from affiliation.rules import Line
 from core.events import emit, publish_on_commit
 from core.money import COMMISSION_ROUNDING, quantize
 from ledger.models import AccountKind
+from ledger.owners import BRAND, Owner
 from ledger.services import ledger_account, ledger_transfer
 
 STATS_EVENT = "affiliate.stats"
@@ -43,11 +44,11 @@ def _post_earned(commission: Commission) -> None:
     ledger_transfer(
         kind="commission.earned",
         idempotency_key=f"commission:{commission.pk}:earned",
-        source=ledger_account(
-            affiliate=None, kind=AccountKind.COMMISSION_EXPENSE, currency=commission.currency
-        ),
+        source=ledger_account(owner=BRAND, kind=AccountKind.COMMISSION_EXPENSE, currency=commission.currency),
         destination=ledger_account(
-            affiliate=commission.beneficiary, kind=AccountKind.PENDING, currency=commission.currency
+            owner=Owner.affiliate(commission.beneficiary_id),
+            kind=AccountKind.PENDING,
+            currency=commission.currency,
         ),
         amount=commission.amount,
     )
@@ -163,10 +164,10 @@ def commission_reverse(*, commission: Commission, amount: Decimal, idempotency_k
         kind="commission.reversed",
         idempotency_key=idempotency_key,
         source=ledger_account(
-            affiliate=commission.beneficiary, kind=source_kind, currency=commission.currency
+            owner=Owner.affiliate(commission.beneficiary_id), kind=source_kind, currency=commission.currency
         ),
         destination=ledger_account(
-            affiliate=None, kind=AccountKind.COMMISSION_EXPENSE, currency=commission.currency
+            owner=BRAND, kind=AccountKind.COMMISSION_EXPENSE, currency=commission.currency
         ),
         amount=amount,
     )
@@ -217,12 +218,12 @@ def commissions_release_due(*, now: dt.datetime | None = None, batch_size: int =
                         kind="commission.released",
                         idempotency_key=f"commission:{commission.pk}:released",
                         source=ledger_account(
-                            affiliate=commission.beneficiary,
+                            owner=Owner.affiliate(commission.beneficiary_id),
                             kind=AccountKind.PENDING,
                             currency=commission.currency,
                         ),
                         destination=ledger_account(
-                            affiliate=commission.beneficiary,
+                            owner=Owner.affiliate(commission.beneficiary_id),
                             kind=AccountKind.AVAILABLE,
                             currency=commission.currency,
                         ),

@@ -619,6 +619,7 @@ def subscription_revenue_post(payment: Payment) -> None:
     """Customer payments (brand) → subscription revenue (brand), once per payment (a Stripe
     invoice has one payment)."""
     from ledger.models import AccountKind
+    from ledger.owners import BRAND
     from ledger.services import ledger_account, ledger_transfer
 
     if payment.amount <= 0:
@@ -627,9 +628,9 @@ def subscription_revenue_post(payment: Payment) -> None:
     ledger_transfer(
         kind="subscription.paid",
         idempotency_key=f"subscription-revenue:{key}",
-        source=ledger_account(affiliate=None, kind=AccountKind.CUSTOMER_PAYMENTS, currency=payment.currency),
+        source=ledger_account(owner=BRAND, kind=AccountKind.CUSTOMER_PAYMENTS, currency=payment.currency),
         destination=ledger_account(
-            affiliate=None, kind=AccountKind.SUBSCRIPTION_REVENUE, currency=payment.currency
+            owner=BRAND, kind=AccountKind.SUBSCRIPTION_REVENUE, currency=payment.currency
         ),
         amount=payment.amount,
         memo=payment.reference,

@@ -38,6 +38,7 @@ from core.events import publish_on_commit
 from core.money import PRICE_ROUNDING, quantize
 from core.tasks import enqueue_on_commit
 from ledger.models import AccountKind, LedgerAccount
+from ledger.owners import BRAND, Owner
 from ledger.services import ledger_account, ledger_post
 from marketplace.models import (
     Order,
@@ -394,12 +395,12 @@ def _vouchers_create(lines: Sequence[OrderLine]) -> list[Voucher]:
 
 
 def brand_account(kind: AccountKind, currency: str) -> LedgerAccount:
-    return ledger_account(affiliate=None, kind=kind, currency=currency)
+    return ledger_account(owner=BRAND, kind=kind, currency=currency)
 
 
 def merchant_account(merchant_id: int, currency: str) -> LedgerAccount:
     return ledger_account(
-        affiliate=None, merchant=User(pk=merchant_id), kind=AccountKind.MERCHANT_SALES, currency=currency
+        owner=Owner.merchant(merchant_id), kind=AccountKind.MERCHANT_SALES, currency=currency
     )
 
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_tenants.utils import tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
 
 from ledger.selectors import ledger_differences
-from tenants.selectors import brand_list
 
 
 class Command(BaseCommand):
@@ -16,7 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--brand", help="Only this subdomain.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        brands = brand_list()
+        # Every tenant but the public one and the (empty) template: the brands. The tenant model
+        # comes from django-tenants, so the ledger imports no app above core.
+        brands = (
+            get_tenant_model()
+            .objects.exclude(schema_name__in=[get_public_schema_name(), settings.TENANT_BASE_SCHEMA])
+            .order_by("pk")
+        )
         if options["brand"]:
             brands = brands.filter(subdomain=options["brand"])
         total = 0
