@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,7 +163,11 @@ def post(*, url: str, body: str, headers: dict[str, str]) -> PostResult:
     total = float(settings.WEBHOOKS_TOTAL_TIMEOUT_SECONDS)
     connect = float(settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS)
     timeout = httpx.Timeout(total - connect, connect=connect, pool=connect)
-    verify: str | bool = settings.WEBHOOKS_CA_BUNDLE or True
+    verify: ssl.SSLContext | bool = (
+        ssl.create_default_context(cafile=settings.WEBHOOKS_CA_BUNDLE)
+        if settings.WEBHOOKS_CA_BUNDLE
+        else True
+    )
     extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
     request_headers = {
         "Host": host_header,
