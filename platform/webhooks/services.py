@@ -303,7 +303,9 @@ def delivery_attempt(
     now = timezone.now()
     if not _claim(delivery_id, now):
         return None
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:  # its endpoint was deleted in between
+        return None
     endpoint = delivery.endpoint
     if not endpoint.is_enabled:
         WebhookDelivery.objects.filter(pk=delivery_id).update(
@@ -323,9 +325,11 @@ def delivery_attempt(
 
 def _attempt_record(
     *, delivery_id: int, trigger: str, started: dt.datetime, result: transport.PostResult
-) -> WebhookDeliveryAttempt:
+) -> WebhookDeliveryAttempt | None:
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:  # the endpoint was deleted while the request was on its way
+            return None
         # One place locks the endpoint: its failure clock and its disabling stay consistent
         # when deliveries of one endpoint finish at once.
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)

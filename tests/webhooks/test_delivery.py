@@ -379,3 +379,22 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_the_admins_are_email
     assert "disabled" in message.subject
     assert receiver.url in message.body
     assert "/admin/webhooks" in message.body
+
+
+def test_an_endpoint_deleted_while_its_request_is_on_the_way_leaves_nothing_behind(
+    brand_a: Tenant, receiver: Receiver, monkeypatch: Any
+) -> None:
+    real_post = transport.post
+
+    def post_then_delete(**kwargs: Any) -> transport.PostResult:
+        result = real_post(**kwargs)
+        WebhookEndpoint.objects.all().delete()
+        return result
+
+    monkeypatch.setattr(transport, "post", post_then_delete)
+    with tenant_context(brand_a):
+        endpoint_on(receiver.url)
+        _, [delivery_id] = emitted()
+        assert services.delivery_attempt(delivery_id=delivery_id) is None
+        assert not WebhookDelivery.objects.exists()
+    assert len(receiver.received) == 1
