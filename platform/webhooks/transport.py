@@ -11,19 +11,21 @@ SSRF: a webhook URL is chosen by a brand admin, and the request leaves from our 
   the original name), so a DNS answer that changes between the check and the connection
   (DNS rebinding) cannot switch the target;
 - no redirects followed (a 3xx is a failed attempt), no proxies from the environment;
-- connect within ``WEBHOOKS_CONNECT_TIMEOUT_SECONDS`` (5 s); each read and write within the
-  rest of ``WEBHOOKS_TOTAL_TIMEOUT_SECONDS`` (15 s), and the body is read only up to its
-  first kilobyte and only until that deadline.
+- connect within ``WEBHOOKS_CONNECT_TIMEOUT_SECONDS`` (5 s), and the whole exchange within
+  ``WEBHOOKS_TOTAL_TIMEOUT_SECONDS`` (15 s, one deadline, not per read); the body is read
+  only up to its first kilobyte.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
@@ -175,29 +177,76 @@ def post(*, url: str, body: str, headers: dict[str, str]) -> PostResult:
         "User-Agent": USER_AGENT,
         **headers,
     }
+    exchange = _Exchange()
     try:
-        with httpx.Client(follow_redirects=False, timeout=timeout, verify=verify, trust_env=False) as client:
-            request = client.build_request(
-                "POST", target, content=body.encode(), headers=request_headers, extensions=extensions
+        # One deadline for the whole exchange (connect, send, response head, body excerpt):
+        # httpx's timeouts are per operation, so a receiver dripping its answer byte by byte
+        # would hold the worker for as long as it likes. Cancelling the task at the deadline
+        # closes the connection.
+        asyncio.run(
+            asyncio.wait_for(
+                exchange.run(
+                    target=target,
+                    body=body.encode(),
+                    headers=request_headers,
+                    extensions=extensions,
+                    timeout=timeout,
+                    verify=verify,
+                ),
+                timeout=total,
             )
-            response = client.send(request, stream=True)
-            try:
-                excerpt = bytearray()
-                deadline = started + total
-                for chunk in response.iter_bytes():
-                    excerpt += chunk
-                    if len(excerpt) >= RESPONSE_EXCERPT_BYTES or time.monotonic() > deadline:
-                        break
-            finally:
-                response.close()
+        )
+    except TimeoutError:
+        if exchange.status_code is None:
+            return PostResult(None, "", elapsed_ms(), "TIMEOUT: no response in time", str(address))
+        # The status came in time; the body excerpt stops where the deadline found it.
     except httpx.TimeoutException as error:
         return PostResult(None, "", elapsed_ms(), f"TIMEOUT: {type(error).__name__}", str(address))
     except httpx.HTTPError as error:
         return PostResult(None, "", elapsed_ms(), f"CONNECTION_ERROR: {error}"[:500], str(address))
-    text = bytes(excerpt[:RESPONSE_EXCERPT_BYTES]).decode("utf-8", errors="replace")
+    status_code = exchange.status_code
+    assert status_code is not None
+    text = bytes(exchange.excerpt[:RESPONSE_EXCERPT_BYTES]).decode("utf-8", errors="replace")
     error_text = ""
-    if 300 <= response.status_code < 400:
-        error_text = f"REDIRECT: not followed ({response.headers.get('location', '')})"[:500]
-    elif not 200 <= response.status_code < 300:
-        error_text = f"HTTP {response.status_code}"
-    return PostResult(response.status_code, text, elapsed_ms(), error_text, str(address))
+    if 300 <= status_code < 400:
+        error_text = f"REDIRECT: not followed ({exchange.location})"[:500]
+    elif not 200 <= status_code < 300:
+        error_text = f"HTTP {status_code}"
+    return PostResult(status_code, text, elapsed_ms(), error_text, str(address))
+
+
+class _Exchange:
+    """One request and what came back of it, kept as it arrives (so a deadline that cuts the
+    body short still knows the status)."""
+
+    def __init__(self) -> None:
+        self.status_code: int | None = None
+        self.location = ""
+        self.excerpt = bytearray()
+
+    async def run(
+        self,
+        *,
+        target: str,
+        body: bytes,
+        headers: dict[str, str],
+        extensions: dict[str, Any],
+        timeout: httpx.Timeout,
+        verify: ssl.SSLContext | bool,
+    ) -> None:
+        async with httpx.AsyncClient(
+            follow_redirects=False, timeout=timeout, verify=verify, trust_env=False
+        ) as client:
+            request = client.build_request(
+                "POST", target, content=body, headers=headers, extensions=extensions
+            )
+            response = await client.send(request, stream=True)
+            try:
+                self.status_code = response.status_code
+                self.location = response.headers.get("location", "")
+                async for chunk in response.aiter_bytes():
+                    self.excerpt += chunk
+                    if len(self.excerpt) >= RESPONSE_EXCERPT_BYTES:
+                        break
+            finally:
+                await response.aclose()

@@ -5,6 +5,8 @@ log, replays, SSRF refusals (at save and at connect time) and the automatic disa
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -398,3 +400,53 @@ def test_an_endpoint_deleted_while_its_request_is_on_the_way_leaves_nothing_behi
         assert services.delivery_attempt(delivery_id=delivery_id) is None
         assert not WebhookDelivery.objects.exists()
     assert len(receiver.received) == 1
+
+
+@pytest.fixture
+def dripping_receiver() -> Any:
+    """A receiver that answers its response head one line every 0.3 s: each read is quick, the
+    whole answer is not (a per-read timeout never fires)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                try:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                    for number in range(20):
+                        if stop.wait(0.3):
+                            return
+                        conn.sendall(f"X-Drip-{number}: 1\r\n".encode())
+                    conn.sendall(b"Content-Length: 0\r\n\r\n")
+                except OSError:
+                    continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
+def test_the_total_timeout_is_one_deadline_not_one_per_read(
+    brand_a: Tenant, dripping_receiver: str, settings: Any
+) -> None:
+    settings.WEBHOOKS_TOTAL_TIMEOUT_SECONDS = 1.5
+    settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS = 0.5  # each read may wait 1 s: the drip never trips it
+    with tenant_context(brand_a):
+        endpoint_on(dripping_receiver)
+        _, [delivery_id] = emitted()
+        attempt = services.delivery_attempt(delivery_id=delivery_id)
+    assert attempt is not None
+    assert attempt.error.startswith("TIMEOUT")
+    assert 1400 <= attempt.duration_ms < 2500  # not the 6 s the drip would take
