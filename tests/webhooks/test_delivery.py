@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.webhooks.receiver import Receiver
 from webhooks import services, signing, transport
 from webhooks.error_codes import WebhookErrorCode
 from webhooks.models import AttemptTrigger, DeliveryStatus, DisabledReason, WebhookDelivery, WebhookEndpoint
+from webhooks.subscribers import webhook_deliveries_create
 from webhooks.tasks import webhook_endpoint_disabled_email_task
 
 WITHDRAWAL = {
@@ -450,3 +452,16 @@ def test_the_total_timeout_is_one_deadline_not_one_per_read(
     assert attempt is not None
     assert attempt.error.startswith("TIMEOUT")
     assert 1400 <= attempt.duration_ms < 2500  # not the 6 s the drip would take
+
+
+def test_an_event_of_the_public_schema_goes_nowhere(public_tenant: Tenant) -> None:
+    event = Event(
+        id=uuid.uuid4(),
+        name="brand.updated",
+        version=1,
+        payload={"changed": ["name"]},
+        occurred_at=timezone.now(),
+        schema_name="public",
+    )
+    with tenant_context(public_tenant):
+        webhook_deliveries_create(event)  # no endpoint table there: nothing to do, no error
