@@ -62,6 +62,8 @@ from graphql_schema.privacy.mutations import PrivacyMutation
 from graphql_schema.privacy.queries import PrivacyQuery
 from graphql_schema.support.mutations import SupportMutation
 from graphql_schema.support.queries import SupportQuery
+from graphql_schema.webhooks.mutations import WebhookMutation
+from graphql_schema.webhooks.queries import WebhookQuery
 
 Query = merge_types(
     "Query",
@@ -85,6 +87,7 @@ Query = merge_types(
         SupportQuery,
         PrivacyQuery,
         InvitationQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -105,6 +108,7 @@ Mutation = merge_types(
         SupportMutation,
         PrivacyMutation,
         InvitationMutation,
+        WebhookMutation,
     ),
 )
 Subscription = merge_types(

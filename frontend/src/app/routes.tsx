@@ -65,6 +65,9 @@ export const ROUTES: AppRoute[] = [
   { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN", "STAFF"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app" } },
   { path: "/admin/notifications", host: "brand", title: "nav.adminNotifications", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Notifications")), nav: { section: "app" } },
   { path: "/admin/audit", host: "brand", title: "nav.adminAudit", access: ["BRAND_ADMIN"], page: page(() => import("../pages/audit/AuditLog")), nav: { section: "app" } },
+  // Integrations: outbound webhooks, and the developer catalogue of the events they carry.
+  { path: "/admin/webhooks", host: "brand", title: "nav.adminWebhooks", access: ["BRAND_ADMIN"], page: page(() => import("../pages/webhooks/Webhooks")), nav: { section: "app" } },
+  { path: "/developers/events", host: "brand", title: "nav.eventCatalogue", access: ["BRAND_ADMIN", "MERCHANT"], page: page(() => import("../pages/webhooks/EventCatalogue")), nav: { section: "app" } },
   // The marketplace (public), buying and orders (signed in).
   { path: "/deals", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")), nav: { section: "public" } },
   { path: "/deals/category/:slug", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")) },

@@ -5,6 +5,7 @@ import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { onboardingEn } from "./onboarding.en";
 import { twoFactorEn } from "../pages/security/messages.en";
+import { webhooksEn } from "../pages/webhooks/messages.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -667,6 +668,8 @@ export const en = {
   ...onboardingEn,
   // Two-factor authentication (its own catalog file).
   ...twoFactorEn,
+  // Outbound webhooks and the event catalogue (their own catalog file).
+  ...webhooksEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -65,6 +65,7 @@ TENANT_APPS = [
     "analytics",
     "support",
     "privacy",
+    "webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -443,3 +444,32 @@ CELERY_BEAT_SCHEDULE["sweep-event-outbox"] = {
     "schedule": 60.0,
 }
 # --- end of domain events ----------------------------------------------------------------------
+
+# --- Outbound webhooks (platform/webhooks) -----------------------------------------------------
+# Targets: https only and public addresses only (checked on save and on the resolved address at
+# connect time), unless these say otherwise: true in local and test settings only.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+# Extra CA bundle to trust for receivers (empty: the system's, through certifi).
+WEBHOOKS_CA_BUNDLE = os.environ.get("WEBHOOKS_CA_BUNDLE", "")
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", "5"))
+WEBHOOKS_TOTAL_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TOTAL_TIMEOUT_SECONDS", "15"))
+# Delays after the 1st, 2nd … failed attempt (the first attempt is immediate; the last delay
+# repeats), as Standard Webhooks/Svix do: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h …, while
+# within WEBHOOKS_RETRY_WINDOW_SECONDS of the event (3 days: 12 attempts), then given up.
+WEBHOOKS_RETRY_SCHEDULE_SECONDS = [
+    float(value)
+    for value in env_list("WEBHOOKS_RETRY_SCHEDULE_SECONDS", ["5", "300", "1800", "7200", "18000", "36000"])
+]
+WEBHOOKS_RETRY_WINDOW_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_WINDOW_SECONDS", str(3 * 24 * 3600)))
+# Retries due within this many seconds are queued with a countdown; later ones by the sweep.
+WEBHOOKS_RETRY_COUNTDOWN_MAX_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_COUNTDOWN_MAX_SECONDS", "300"))
+WEBHOOKS_SWEEP_GRACE_SECONDS = int(os.environ.get("WEBHOOKS_SWEEP_GRACE_SECONDS", "30"))
+# An endpoint to which nothing was delivered for this long is disabled, and its admins emailed.
+WEBHOOKS_DISABLE_AFTER_SECONDS = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_SECONDS", str(3 * 24 * 3600)))
+WEBHOOKS_DELIVERY_RETENTION_DAYS = int(os.environ.get("WEBHOOKS_DELIVERY_RETENTION_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["webhook-retry-sweep"] = {
+    "task": "webhooks.tasks.webhook_retry_sweep_task",
+    "schedule": 60.0,
+}
+# --- end of outbound webhooks ------------------------------------------------------------------

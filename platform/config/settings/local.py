@@ -15,3 +15,6 @@ PUBLIC_URL_SCHEME, PUBLIC_URL_PORT = public_url_parts(
 # EMAIL_BACKEND in the environment still wins (e.g. an SMTP catcher of your own).
 DEV_MAIL_DIR = PROJECT_ROOT / "var" / "mail"  # noqa: F405
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "devstack.devmail.DevMailBackend")
+# Webhook receivers on this machine (http://127.0.0.1:…) are allowed here only.
+WEBHOOKS_ALLOW_HTTP = True
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True

@@ -34,3 +34,6 @@ AWS_SECRET_ACCESS_KEY = "testing"
 STORAGES["default"]["BACKEND"] = "core.storage.TenantS3Storage"
 # The whole suite talks to the API from 127.0.0.1: limits are set per brand where tested.
 API_RATE_LIMIT_PER_TOKEN = API_RATE_LIMIT_PER_USER = API_RATE_LIMIT_PER_IP = 1_000_000
+# Webhook receivers on this machine (http://127.0.0.1:…) are allowed here only.
+WEBHOOKS_ALLOW_HTTP = True
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
