@@ -15,6 +15,7 @@ from affiliation.models import Program
 from affiliation.services import affiliate_join
 from core.errors import field_error
 from core.ratelimit import RateLimited
+from graphql_schema.access import parse_id
 from graphql_schema.accounts.queries import current_session_hash
 from graphql_schema.accounts.two_factor import fresh_two_factor_errors
 from graphql_schema.accounts.types import (
@@ -36,7 +37,6 @@ from graphql_schema.accounts.types import (
     UserSession,
     UserSessionRevokePayload,
 )
-from graphql_schema.affiliation.access import parse_id
 from graphql_schema.errors import rate_limited_errors, user_errors
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 from privacy.services import consent_record_signup

@@ -23,8 +23,8 @@ from accounts import two_factor as services
 from accounts.error_codes import AccountErrorCode
 from accounts.models import Role as RoleModel
 from core.ratelimit import RateLimited
+from graphql_schema.access import parse_id
 from graphql_schema.accounts.types import AuthPayload, User
-from graphql_schema.affiliation.access import parse_id
 from graphql_schema.context import GraphQLContext
 from graphql_schema.errors import UserError, rate_limited_errors, user_errors
 from graphql_schema.permissions import IsAuthenticated

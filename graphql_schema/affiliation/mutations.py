@@ -12,14 +12,8 @@ from affiliation import services
 from affiliation.models import Link as LinkModel
 from affiliation.models import RefundKind
 from affiliation.services.programs import TierSpec
-from graphql_schema.affiliation.access import (
-    affiliate_for_admin,
-    is_brand_admin,
-    my_link,
-    my_membership,
-    parse_id,
-    program_or_error,
-)
+from graphql_schema.access import is_brand_admin, parse_id
+from graphql_schema.affiliation.access import affiliate_for_admin, my_link, my_membership, program_or_error
 from graphql_schema.affiliation.builders import links_with_stats
 from graphql_schema.affiliation.types import (
     Affiliate,

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from affiliation.models import PostbackKey as PostbackKeyModel
 from affiliation.postbacks import SIGNATURE_HEADER, postback_key_create, postback_key_revoke
 from core.tenancy import tenant_connection
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.errors import UserError
 from graphql_schema.permissions import IsBrandAdmin
 from tenants.selectors import brand_base_url

@@ -10,7 +10,7 @@ from affiliation.selectors import membership, memberships_of
 from affiliation.services.commissions import STATS_EVENT, stats_topic
 from core.events import group_name
 from core.tenancy import run_in_tenant
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.affiliation.queries import affiliate_stats
 from graphql_schema.affiliation.types import AffiliateStats
 from graphql_schema.payouts.types import Withdrawal

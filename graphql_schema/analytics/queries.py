@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from analytics import selectors
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.analytics.types import Analytics, AnalyticsFilter, PageAnalytics
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 

@@ -13,10 +13,8 @@ from billing.services import memberships as membership_services
 from billing.services import plans as plan_services
 from billing.services import subscriptions as subscription_services
 from billing.services.plans import merchant_subscription_of
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.billing.access import (
-    IsMerchant,
-    IsSignedInOnBrand,
     membership_plan_or_error,
     merchant_plan_or_error,
     plan_code_error,
@@ -45,7 +43,7 @@ from graphql_schema.billing.types import (
 from graphql_schema.errors import user_errors
 from graphql_schema.money import money
 from graphql_schema.payments.types import BankTransferDetails
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchant
 from tracking.keys import CLICK_COOKIE
 
 # Fields an explicit null means something for (unlimited quota, no program); others ignore null.
@@ -227,7 +225,7 @@ class BillingMutation:
         return MyPlanPayload(my_plan=_my_plan(merchant), errors=[])
 
     @strawberry.mutation(
-        permission_classes=[IsSignedInOnBrand],
+        permission_classes=[IsBrandMember],
         description="A link to Stripe's customer portal: cards, invoices, cancelling card subscriptions.",
     )
     def billing_portal_url(self, info: Info) -> BillingPortalPayload:
@@ -240,7 +238,7 @@ class BillingMutation:
     # --- members ---------------------------------------------------------------------------------
 
     @strawberry.mutation(
-        permission_classes=[IsSignedInOnBrand],
+        permission_classes=[IsBrandMember],
         description="Cancel my membership at the end of its paid period, or (cancel: false) undo that.",
     )
     def membership_cancel(
@@ -255,7 +253,7 @@ class BillingMutation:
         return MembershipCancelPayload(membership=Membership.from_model(membership), errors=[])
 
     @strawberry.mutation(
-        permission_classes=[IsSignedInOnBrand],
+        permission_classes=[IsBrandMember],
         description=(
             "Take a membership, by card (Stripe Checkout) or bank transfer. The affiliate whose link I "
             "clicked (or whose coupon I give) is my referrer from now on."

@@ -8,8 +8,8 @@ from billing.models import MembershipPlan as MembershipPlanModel
 from billing.models import MerchantPlan as MerchantPlanModel
 from billing.models import MerchantSubscription as MerchantSubscriptionModel
 from billing.services.plans import merchant_subscription_of
-from graphql_schema.affiliation.access import is_brand_admin
-from graphql_schema.billing.access import IsMerchant, IsSignedInOnBrand, OnBrandHost
+from graphql_schema.access import is_brand_admin
+from graphql_schema.billing.access import OnBrandHost
 from graphql_schema.billing.types import (
     Membership,
     MembershipPlan,
@@ -19,7 +19,7 @@ from graphql_schema.billing.types import (
     SubscriptionStatusEnum,
 )
 from graphql_schema.pagination import Connection, paginate
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchant
 
 
 @strawberry.type
@@ -70,7 +70,7 @@ class BillingQuery:
             plans = plans.filter(is_active=True)
         return [MembershipPlan.from_model(plan) for plan in plans]
 
-    @strawberry.field(permission_classes=[IsSignedInOnBrand], description="My memberships, newest first.")
+    @strawberry.field(permission_classes=[IsBrandMember], description="My memberships, newest first.")
     def my_memberships(self, info: Info) -> list[Membership]:
         memberships = MembershipModel.objects.select_related("plan", "member").filter(
             member=info.context.user

@@ -6,7 +6,7 @@ from django_tenants.utils import tenant_context
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.brand.types import Brand
 from graphql_schema.console.types import (
     BrandApiLimits,

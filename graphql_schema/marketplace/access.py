@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.types import Info
 
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from marketplace.models import AffiliationRequest, Category, Product, ProductImage
 from marketplace.selectors import can_manage_product, managed_product, product_by_id
 

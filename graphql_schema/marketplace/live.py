@@ -19,7 +19,7 @@ from analytics.merchant_live import (
 )
 from core.events import group_name
 from core.tenancy import run_in_tenant
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.money import Money, money
 from graphql_schema.permissions import IsMerchantOrBrandAdmin
 

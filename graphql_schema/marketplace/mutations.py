@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from affiliation.models import Link as LinkModel
 from affiliation.models import Program
 from core.errors import field_error
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.affiliation.builders import links_with_stats
 from graphql_schema.affiliation.types import LinkPayload
 from graphql_schema.errors import user_errors

@@ -5,7 +5,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from accounts.models import Role
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.marketplace.access import visible_product_or_error
 from graphql_schema.marketplace.loaders import category_tree
 from graphql_schema.marketplace.pagination import paginate_keyset

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
 from core.tenancy import tenant_connection
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.errors import user_errors
 from graphql_schema.notifications.types import (
     NotificationChannel,

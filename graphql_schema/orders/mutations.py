@@ -5,9 +5,8 @@ from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
 from billing.services.checkout import order_cancel_unpaid, order_checkout
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.errors import user_errors
-from graphql_schema.orders.access import IsBrandMember
 from graphql_schema.orders.types import (
     Order,
     OrderPayload,
@@ -18,7 +17,7 @@ from graphql_schema.orders.types import (
     VoucherRedeemPayload,
 )
 from graphql_schema.payments.types import BankTransferDetails
-from graphql_schema.permissions import IsBrandAdmin, IsMerchantOrBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchantOrBrandAdmin
 from marketplace.selectors import order_visible_to
 from marketplace.services import orders as services
 from marketplace.services import refunds as refund_services

@@ -11,10 +11,9 @@ from billing import selectors
 from billing.models import Payment as PaymentModel
 from billing.services import payments as services
 from billing.services.invoices import billing_settings_update
+from graphql_schema.access import not_found
 from graphql_schema.accounts.two_factor import fresh_two_factor_errors
-from graphql_schema.affiliation.access import not_found
 from graphql_schema.errors import user_errors
-from graphql_schema.orders.access import IsBrandMember
 from graphql_schema.payments.types import (
     BillingSettings,
     BillingSettingsInput,
@@ -22,7 +21,7 @@ from graphql_schema.payments.types import (
     Payment,
     PaymentPayload,
 )
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember
 
 
 def _act(info: Info, reference: str, action: Callable[[PaymentModel], PaymentModel]) -> PaymentPayload:

@@ -12,9 +12,9 @@ from billing.selectors import payment_visible_to
 from billing.services.payments import ADMIN_QUEUE_TOPIC, PAYMENT_EVENT, payment_topic
 from core.events import group_name
 from core.tenancy import run_in_tenant
-from graphql_schema.affiliation.access import not_found
-from graphql_schema.orders.access import IsBrandMember
+from graphql_schema.access import not_found
 from graphql_schema.payments.types import Payment
+from graphql_schema.permissions import IsBrandMember
 
 
 def _snapshot(payment_id: int) -> Payment | None:

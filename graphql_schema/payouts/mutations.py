@@ -6,8 +6,9 @@ import strawberry
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.accounts.two_factor import fresh_two_factor_errors
-from graphql_schema.affiliation.access import my_membership, not_found, parse_id
+from graphql_schema.affiliation.access import my_membership
 from graphql_schema.errors import user_errors
 from graphql_schema.payouts.types import Withdrawal, WithdrawalPayload, WithdrawalRequestInput
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin

@@ -4,7 +4,7 @@ import strawberry
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.errors import user_errors
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 from graphql_schema.privacy.queries import brand_host_only, my_privacy_status

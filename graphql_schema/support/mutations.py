@@ -6,7 +6,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from accounts.services import client_ip
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
 from graphql_schema.errors import user_errors
 from graphql_schema.permissions import IsBrandAdminOrStaff
 from graphql_schema.support.types import (
