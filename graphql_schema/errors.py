@@ -33,11 +33,13 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 import strawberry
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Model
 
 from core.ratelimit import RateLimited
 
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
+ModelInstance = TypeVar("ModelInstance", bound=Model)
 
 
 @strawberry.type(description="A problem the user can fix, attached to an input field when there is one.")
@@ -96,6 +98,13 @@ def keep_on_error(**fields: Callable[[], Any]) -> None:
     if kept is None:
         raise RuntimeError("keep_on_error() is for resolvers decorated with @handle_user_errors")
     kept.update(fields)
+
+
+def refreshed(instance: ModelInstance) -> ModelInstance:
+    """``instance`` as the database has it: for ``keep_on_error`` after a service that may have
+    changed it in memory before it refused."""
+    instance.refresh_from_db()
+    return instance
 
 
 @contextmanager
