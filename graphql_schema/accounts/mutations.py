@@ -6,7 +6,6 @@ import strawberry
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from accounts import services
 from accounts.error_codes import AccountErrorCode
@@ -36,6 +35,7 @@ from graphql_schema.accounts.types import (
     UserSession,
     UserSessionRevokePayload,
 )
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 from privacy.services import consent_record_signup

@@ -15,7 +15,6 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
-from strawberry.types import Info
 
 from accounts import services as account_services
 from accounts import two_factor as services
@@ -23,7 +22,7 @@ from accounts.error_codes import AccountErrorCode
 from accounts.models import Role as RoleModel
 from graphql_schema.access import parse_id
 from graphql_schema.accounts.types import AuthPayload, User
-from graphql_schema.context import GraphQLContext
+from graphql_schema.context import GraphQLContext, Info
 from graphql_schema.errors import UserError, handle_user_errors
 from graphql_schema.permissions import IsAuthenticated
 

@@ -5,7 +5,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from affiliation import services
 from affiliation.models import Link as LinkModel
@@ -31,6 +30,7 @@ from graphql_schema.affiliation.types import (
     ProgramPayload,
     TierInput,
 )
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.money import money
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin, IsMerchantOrBrandAdmin

@@ -3,12 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from strawberry.types import Info
 
 from affiliation.models import PostbackKey as PostbackKeyModel
 from affiliation.postbacks import SIGNATURE_HEADER, postback_key_create, postback_key_revoke
 from core.tenancy import tenant_connection
 from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
 from graphql_schema.errors import UserError, handle_user_errors
 from graphql_schema.permissions import IsBrandAdmin
 from tenants.selectors import brand_base_url

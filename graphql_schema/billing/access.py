@@ -7,12 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
 from billing.models import MembershipPlan, MerchantPlan
 from billing.services.plans import BillingErrorCode
 from core.errors import field_error
 from graphql_schema.access import not_found
+from graphql_schema.context import Info
 
 
 class OnBrandHost(BasePermission):

@@ -5,7 +5,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from affiliation.models import Program
 from billing.services import memberships as membership_services
@@ -39,6 +38,7 @@ from graphql_schema.billing.types import (
     PlanSubscribeInput,
     PlanSubscribePayload,
 )
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error, refreshed
 from graphql_schema.money import money
 from graphql_schema.payments.types import BankTransferDetails

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from billing.models import Membership as MembershipModel
 from billing.models import MembershipPlan as MembershipPlanModel
@@ -18,6 +17,7 @@ from graphql_schema.billing.types import (
     MyPlan,
     SubscriptionStatusEnum,
 )
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchant
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from graphql_schema.brand.types import Brand, BrandUpdateInput, BrandUpdatePayload
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.permissions import IsBrandAdmin
 from tenants.selectors import brand_snapshot

@@ -3,7 +3,6 @@ from __future__ import annotations
 import strawberry
 from django_tenants.utils import tenant_context
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from graphql_schema.access import parse_id
 from graphql_schema.brand.types import Brand
@@ -18,6 +17,7 @@ from graphql_schema.console.types import (
     IpBlockCreatePayload,
     IpBlockDeletePayload,
 )
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors
 from graphql_schema.invitations.types import Invitation, InvitationPayload
 from graphql_schema.permissions import IsOperator

@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from strawberry.types import Info
 
 from accounts import invitations as services
 from accounts.models import Invitation as InvitationModel
 from graphql_schema.access import parse_id
 from graphql_schema.accounts.mutations import _brand_host_only, _http_request
 from graphql_schema.accounts.types import AuthPayload, User
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors
 from graphql_schema.invitations.types import (
     Invitation,

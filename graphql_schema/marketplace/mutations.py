@@ -6,7 +6,6 @@ from typing import Any
 
 import strawberry
 from strawberry.file_uploads import Upload
-from strawberry.types import Info
 
 from accounts.models import Role, User
 from affiliation.models import Link as LinkModel
@@ -15,6 +14,7 @@ from core.errors import field_error
 from graphql_schema.access import parse_id
 from graphql_schema.affiliation.builders import links_with_stats
 from graphql_schema.affiliation.types import LinkPayload
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.marketplace.access import (
     category_or_error,

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from accounts.models import Role
 from graphql_schema.access import parse_id
+from graphql_schema.context import Info
 from graphql_schema.marketplace.access import visible_product_or_error
 from graphql_schema.marketplace.loaders import category_tree
 from graphql_schema.marketplace.pagination import paginate_keyset

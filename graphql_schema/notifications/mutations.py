@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core.tenancy import tenant_connection
 from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error, refreshed
 from graphql_schema.notifications.types import (
     NotificationChannel,

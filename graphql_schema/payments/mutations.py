@@ -4,7 +4,6 @@ import dataclasses
 from collections.abc import Callable
 
 import strawberry
-from strawberry.types import Info
 
 from billing import selectors
 from billing.models import Payment as PaymentModel
@@ -12,6 +11,7 @@ from billing.services import payments as services
 from billing.services.invoices import billing_settings_update
 from graphql_schema.access import not_found
 from graphql_schema.accounts.two_factor import fresh_two_factor_required
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error, refreshed
 from graphql_schema.payments.types import (
     BillingSettings,

@@ -4,7 +4,6 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from accounts.models import Role
 from billing.models import Payment as PaymentModel
@@ -13,6 +12,7 @@ from billing.services.payments import ADMIN_QUEUE_TOPIC, PAYMENT_EVENT, payment_
 from core.events import group_name
 from core.tenancy import run_in_tenant
 from graphql_schema.access import not_found
+from graphql_schema.context import Info
 from graphql_schema.payments.types import Payment
 from graphql_schema.permissions import IsBrandMember
 

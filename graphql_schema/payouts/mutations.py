@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from strawberry.types import Info
 
 from graphql_schema.access import not_found, parse_id
 from graphql_schema.accounts.two_factor import fresh_two_factor_required
 from graphql_schema.affiliation.access import my_membership
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.payouts.types import Withdrawal, WithdrawalPayload, WithdrawalRequestInput
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin

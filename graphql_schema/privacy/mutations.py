@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 from graphql_schema.privacy.queries import brand_host_only, my_privacy_status

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from accounts.services import client_ip
 from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.permissions import IsBrandAdminOrStaff
 from graphql_schema.support.types import (
