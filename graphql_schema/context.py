@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
+import strawberry
 from django.http import HttpRequest, HttpResponse
 from django_tenants.utils import get_public_schema_name
 
@@ -37,3 +38,7 @@ class GraphQLContext:
     def token_allows(self, scope: ApiTokenScope) -> bool:
         """Session users may do anything their role allows; a token only what its scopes say."""
         return self.api_token is None or scope.value in self.api_token.scopes
+
+
+Info: TypeAlias = strawberry.Info[GraphQLContext, None]
+"""The ``info`` of every resolver: ``info.context`` is a ``GraphQLContext``."""

@@ -6,7 +6,8 @@ extension refuses it before the resolver runs, whatever the field:
 
 - a mutation whose payload has ``errors: [UserError!]!`` answers that payload with a UserError
   on the input field at fault (``email``, ``themeOverrides.typography.fontFamily``) and code
-  ``INVALID_CHARACTER``, the other payload fields empty;
+  ``INVALID_CHARACTER``, the other payload fields as on any of its user errors
+  (``graphql_schema.errors``);
 - any other field answers a top-level error with ``extensions.code`` ``BAD_USER_INPUT`` and
   ``extensions.field`` the argument's path (``filter.search``).
 
@@ -22,37 +23,34 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, get_named_type
 from strawberry.extensions import SchemaExtension
-from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.base import StrawberryOptional
 
 from core.inputs import INVALID_CHARACTER, nul_path
 from core.inputs import NUL_MESSAGE as MESSAGE
-from graphql_schema.errors import UserError
+from graphql_schema.errors import UserError, user_error_handling
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 # The argument that wraps a mutation's fields: UserError.field is relative to it.
 INPUT_ARGUMENT = "input"
 
 
-def _empty_payload(info: GraphQLResolveInfo, error: UserError) -> object | None:
-    """The field's payload with ``errors=[error]`` and its other fields empty, or None when the
-    field has no such payload (or a field that cannot be empty)."""
-    definition = (get_named_type(info.return_type).extensions or {}).get("strawberry-definition")
-    fields = getattr(definition, "fields", None)
-    if definition is None or not fields or "errors" not in {field.python_name for field in fields}:
+def _failure_payload(info: GraphQLResolveInfo, error: UserError) -> object | None:
+    """The mutation's failure payload with ``errors=[error]``, built as its resolver's own user
+    errors are (``graphql_schema.errors.handle_user_errors``), or None when the field has none
+    or the payload would leave a non-null field empty."""
+    field = (info.parent_type.fields[info.field_name].extensions or {}).get("strawberry-definition")
+    resolver = getattr(field, "base_resolver", None)
+    handling = user_error_handling(resolver.wrapped_func) if resolver is not None else None
+    if handling is None:
         return None
-    values: dict[str, Any] = {}
-    for field in fields:
-        if field.python_name == "errors":
-            values["errors"] = [error]
-        elif isinstance(field.type, StrawberryOptional):
-            values[field.python_name] = None
-        elif isinstance(field.type, StrawberryList):
-            values[field.python_name] = []
-        elif field.type is bool:
-            values[field.python_name] = False
-        else:
+    payload = handling.failure_payload([error], {})
+    definition = (get_named_type(info.return_type).extensions or {}).get("strawberry-definition")
+    for payload_field in getattr(definition, "fields", ()):
+        if getattr(payload, payload_field.python_name) is None and not isinstance(
+            payload_field.type, StrawberryOptional
+        ):
             return None
-    return definition.origin(**values)
+    return payload
 
 
 class NulCharacterGuard(SchemaExtension):
@@ -78,7 +76,7 @@ class NulCharacterGuard(SchemaExtension):
         is_mutation_field = info.parent_type is info.schema.mutation_type
         if is_mutation_field:
             relative = path[1:] if path[0] == INPUT_ARGUMENT and len(path) > 1 else path
-            payload = _empty_payload(
+            payload = _failure_payload(
                 info, UserError(field=".".join(relative), code=INVALID_CHARACTER, message=MESSAGE)
             )
             if payload is not None:

@@ -6,9 +6,9 @@ from typing import Any
 
 from graphql import GraphQLError, OperationType
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
 from accounts.models import ApiTokenScope, Role
+from graphql_schema.context import Info
 
 
 def _token_scope_required(info: Info) -> None:
@@ -16,10 +16,10 @@ def _token_scope_required(info: Info) -> None:
     authenticated with a token. A missing scope is named, so an integrator knows which token
     to make."""
     needed = ApiTokenScope.WRITE if info.operation.operation == OperationType.MUTATION else ApiTokenScope.READ
-    context = info.context
-    if context.token_allows(needed):
+    token = info.context.api_token
+    if token is None or info.context.token_allows(needed):
         return
-    held = ", ".join(scope.upper() for scope in context.api_token.scopes)
+    held = ", ".join(scope.upper() for scope in token.scopes)
     raise GraphQLError(
         f"This API token has the {held} scope; this operation needs {needed.value.upper()}.",
         extensions={"code": "FORBIDDEN", "requiredScope": needed.value.upper()},
@@ -66,6 +66,18 @@ class IsBrandAdminOrStaff(_HasRole):
 
 class IsMerchantOrBrandAdmin(_HasRole):
     roles = frozenset({Role.MERCHANT, Role.BRAND_ADMIN})
+
+
+class IsMerchant(_HasRole):
+    roles = frozenset({Role.MERCHANT})
+
+
+class IsBrandMember(_HasRole):
+    """Signed in on a brand's host, whatever the role (the root host has no orders or plans)."""
+
+    roles = frozenset({Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
+    message = "You must be logged in."
+    error_extensions = {"code": "UNAUTHENTICATED"}
 
 
 class IsOperator(_HasRole):

@@ -21,7 +21,6 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 from strawberry.utils.logging import StrawberryLogger
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from core.tenancy import run_in_tenant
 from graphql_schema.accounts.mutations import AccountMutation
@@ -223,7 +222,6 @@ def _extensions() -> list[Any]:
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         NulCharacterGuard,
         TwoFactorEnrolmentGuard,
-        DjangoOptimizerExtension,
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)

@@ -1,7 +1,7 @@
 """The exported SDL, committed in graphql_schema/schema.graphql and diffed by a test.
 
-`make schema` writes it with strawberry-django's ``export_schema`` command, which prints the
-same ``print_schema`` output as ``current_sdl``.
+`make schema` writes it with the ``export_schema`` command (graphql_schema/management), which
+prints the same ``print_schema`` output as ``current_sdl``.
 """
 
 from __future__ import annotations

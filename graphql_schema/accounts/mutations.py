@@ -6,7 +6,6 @@ import strawberry
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from accounts import services
 from accounts.error_codes import AccountErrorCode
@@ -14,9 +13,9 @@ from accounts.models import User as UserModel
 from affiliation.models import Program
 from affiliation.services import affiliate_join
 from core.errors import field_error
-from core.ratelimit import RateLimited
+from graphql_schema.access import parse_id
 from graphql_schema.accounts.queries import current_session_hash
-from graphql_schema.accounts.two_factor import fresh_two_factor_errors
+from graphql_schema.accounts.two_factor import fresh_two_factor_required
 from graphql_schema.accounts.types import (
     ApiToken,
     ApiTokenCreateInput,
@@ -36,8 +35,8 @@ from graphql_schema.accounts.types import (
     UserSession,
     UserSessionRevokePayload,
 )
-from graphql_schema.affiliation.access import parse_id
-from graphql_schema.errors import rate_limited_errors, user_errors
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 from privacy.services import consent_record_signup
 
@@ -70,32 +69,21 @@ def _join_at_signup(user: UserModel, program_id: strawberry.ID | None, referral_
 
 
 def _merchant_decide(info: Info, user_id: strawberry.ID, *, approve: bool) -> MerchantApplicationPayload:
-    try:
-        user = services.merchant_approve(actor=info.context.user, user_id=parse_id(user_id), approve=approve)
-    except ValidationError as error:
-        return MerchantApplicationPayload(user=None, errors=user_errors(error))
+    user = services.merchant_approve(actor=info.context.user, user_id=parse_id(user_id), approve=approve)
     return MerchantApplicationPayload(user=User.from_model(user), errors=[])
 
 
 def _user_change(info: Info, user_id: strawberry.ID, change: Callable[[UserModel], UserModel]) -> UserPayload:
     """Run ``change`` on a user of this brand; another brand's id answers like a missing one."""
     user = UserModel.objects.filter(pk=parse_id(user_id)).first()
-    try:
-        if user is None:
-            raise field_error("userId", "No user has this id.", AccountErrorCode.NOT_FOUND)
-        user = change(user)
-    except ValidationError as error:
-        return UserPayload(user=None, errors=user_errors(error))
+    if user is None:
+        raise field_error("userId", "No user has this id.", AccountErrorCode.NOT_FOUND)
+    user = change(user)
     return UserPayload(user=User.from_model(user), errors=[])
 
 
 def _session_revoke(info: Info, session_id: strawberry.ID, *, own: bool) -> UserSessionRevokePayload:
-    try:
-        session = services.user_session_revoke(
-            actor=info.context.user, session_id=parse_id(session_id), own=own
-        )
-    except ValidationError as error:
-        return UserSessionRevokePayload(session=None, errors=user_errors(error))
+    session = services.user_session_revoke(actor=info.context.user, session_id=parse_id(session_id), own=own)
     return UserSessionRevokePayload(
         session=UserSession.from_model(session, current_hash=current_session_hash(info)), errors=[]
     )
@@ -124,19 +112,17 @@ class AccountMutation:
             "merchantSignup policy."
         )
     )
+    @handle_user_errors(ok=False, awaiting_approval=False)
     def signup(self, info: Info, input: SignupInput) -> SignupPayload:
         _brand_host_only(info)
-        try:
-            result = services.user_signup(
-                request=_http_request(info),
-                email=input.email,
-                password=input.password,
-                role=input.role.value,
-                full_name=input.full_name,
-                merchant_signup=info.context.tenant.merchant_signup,
-            )
-        except ValidationError as error:
-            return SignupPayload(ok=False, awaiting_approval=False, errors=user_errors(error))
+        result = services.user_signup(
+            request=_http_request(info),
+            email=input.email,
+            password=input.password,
+            role=input.role.value,
+            full_name=input.full_name,
+            merchant_signup=info.context.tenant.merchant_signup,
+        )
         if result.user is not None:
             # Signing up accepts the brand's current terms and privacy policy (the form says so).
             consent_record_signup(user=result.user, marketing_opt_in=input.marketing_opt_in)
@@ -148,19 +134,18 @@ class AccountMutation:
         permission_classes=[IsBrandAdmin],
         description="Create a merchant account and email it a sign-in link (invite-only brands).",
     )
+    @handle_user_errors
     def merchant_invite(self, info: Info, email: str, full_name: str = "") -> MerchantApplicationPayload:
-        try:
-            user = services.merchant_invite(
-                actor=info.context.user, request=_http_request(info), email=email, full_name=full_name
-            )
-        except ValidationError as error:
-            return MerchantApplicationPayload(user=None, errors=user_errors(error))
+        user = services.merchant_invite(
+            actor=info.context.user, request=_http_request(info), email=email, full_name=full_name
+        )
         return MerchantApplicationPayload(user=User.from_model(user), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
         description="Grant the merchant role to a user who asked for it at signup.",
     )
+    @handle_user_errors
     def merchant_approve(self, info: Info, user_id: strawberry.ID) -> MerchantApplicationPayload:
         return _merchant_decide(info, user_id, approve=True)
 
@@ -168,19 +153,14 @@ class AccountMutation:
         permission_classes=[IsBrandAdmin],
         description="Refuse a merchant application: the user stays a customer.",
     )
+    @handle_user_errors
     def merchant_refuse(self, info: Info, user_id: strawberry.ID) -> MerchantApplicationPayload:
         return _merchant_decide(info, user_id, approve=False)
 
     @strawberry.mutation(description="Sign in with email and password (session cookie).")
+    @handle_user_errors
     def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        try:
-            result = services.user_login(
-                request=_http_request(info), email=input.email, password=input.password
-            )
-        except RateLimited as error:
-            return AuthPayload(user=None, errors=rate_limited_errors(info, error))
-        except ValidationError as error:
-            return AuthPayload(user=None, errors=user_errors(error))
+        result = services.user_login(request=_http_request(info), email=input.email, password=input.password)
         return _auth_payload(result)
 
     @strawberry.mutation(description="Sign out of this browser session.")
@@ -189,48 +169,35 @@ class AccountMutation:
         return LogoutPayload(ok=True)
 
     @strawberry.mutation(description="Email a single-use login link, valid for 15 minutes.")
+    @handle_user_errors(ok=False)
     def magic_link_request(self, info: Info, email: str) -> MagicLinkRequestPayload:
         _brand_host_only(info)
-        try:
-            services.magic_link_request(request=_http_request(info), email=email)
-        except ValidationError as error:
-            return MagicLinkRequestPayload(ok=False, errors=user_errors(error))
+        services.magic_link_request(request=_http_request(info), email=email)
         return MagicLinkRequestPayload(ok=True, errors=[])
 
     @strawberry.mutation(description="Sign in with the token of a login link.")
+    @handle_user_errors
     def magic_link_login(self, info: Info, token: str) -> AuthPayload:
         _brand_host_only(info)
-        try:
-            result = services.magic_link_login(request=_http_request(info), token=token)
-        except ValidationError as error:
-            return AuthPayload(user=None, errors=user_errors(error))
+        result = services.magic_link_login(request=_http_request(info), token=token)
         return _auth_payload(result)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Create a personal API token.")
+    @handle_user_errors
     def api_token_create(self, info: Info, input: ApiTokenCreateInput) -> ApiTokenCreatePayload:
-        if errors := fresh_two_factor_errors(info):
-            return ApiTokenCreatePayload(api_token=None, token=None, errors=errors)
-        try:
-            token, raw = services.api_token_create(
-                user=info.context.user,
-                name=input.name,
-                scopes=[scope.value for scope in input.scopes],
-                expires_in_days=input.expires_in_days,
-            )
-        except ValidationError as error:
-            return ApiTokenCreatePayload(api_token=None, token=None, errors=user_errors(error))
+        fresh_two_factor_required(info)
+        token, raw = services.api_token_create(
+            user=info.context.user,
+            name=input.name,
+            scopes=[scope.value for scope in input.scopes],
+            expires_in_days=input.expires_in_days,
+        )
         return ApiTokenCreatePayload(api_token=ApiToken.from_model(token), token=raw, errors=[])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Revoke one of my API tokens.")
+    @handle_user_errors
     def api_token_revoke(self, info: Info, id: strawberry.ID) -> ApiTokenRevokePayload:
-        try:
-            token_id = int(id)
-        except ValueError:
-            token_id = 0
-        try:
-            token = services.api_token_revoke(user=info.context.user, token_id=token_id)
-        except ValidationError as error:
-            return ApiTokenRevokePayload(api_token=None, errors=user_errors(error))
+        token = services.api_token_revoke(user=info.context.user, token_id=parse_id(id))
         return ApiTokenRevokePayload(api_token=ApiToken.from_model(token), errors=[])
 
     @strawberry.mutation(
@@ -240,6 +207,7 @@ class AccountMutation:
             "brand's last active admin keeps the role (LAST_BRAND_ADMIN)."
         ),
     )
+    @handle_user_errors
     def user_role_change(self, info: Info, user_id: strawberry.ID, role: Role) -> UserPayload:
         actor = info.context.user
         return _user_change(
@@ -253,6 +221,7 @@ class AccountMutation:
             "close (4401). Not yourself, not the last active admin."
         ),
     )
+    @handle_user_errors
     def user_deactivate(self, info: Info, user_id: strawberry.ID) -> UserPayload:
         actor = info.context.user
         return _user_change(info, user_id, lambda user: services.user_deactivate(actor=actor, user=user))
@@ -261,6 +230,7 @@ class AccountMutation:
         permission_classes=[IsBrandAdmin],
         description="Let a deactivated user sign in again (old sessions and tokens stay ended).",
     )
+    @handle_user_errors
     def user_reactivate(self, info: Info, user_id: strawberry.ID) -> UserPayload:
         actor = info.context.user
         return _user_change(info, user_id, lambda user: services.user_reactivate(actor=actor, user=user))
@@ -269,6 +239,7 @@ class AccountMutation:
         permission_classes=[IsBrandAdmin],
         description="Sign one of the brand's sessions out: its cookie stops working, its websockets close.",
     )
+    @handle_user_errors
     def user_session_revoke(self, info: Info, id: strawberry.ID) -> UserSessionRevokePayload:
         return _session_revoke(info, id, own=False)
 
@@ -276,5 +247,6 @@ class AccountMutation:
         permission_classes=[IsAuthenticated],
         description="Sign one of my sessions out (another browser, or this one).",
     )
+    @handle_user_errors
     def session_revoke(self, info: Info, id: strawberry.ID) -> UserSessionRevokePayload:
         return _session_revoke(info, id, own=True)

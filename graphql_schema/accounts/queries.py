@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from accounts.selectors import api_tokens_of, merchant_applications, user_sessions_of, users_search
 from accounts.services import session_key_hash
+from graphql_schema.access import parse_id
 from graphql_schema.accounts.types import ApiToken, Role, User, UserSession, UserStatus
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 

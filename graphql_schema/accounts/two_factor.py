@@ -10,23 +10,20 @@ from typing import Any
 
 import segno
 import strawberry
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
-from strawberry.types import Info
 
 from accounts import services as account_services
 from accounts import two_factor as services
 from accounts.error_codes import AccountErrorCode
 from accounts.models import Role as RoleModel
-from core.ratelimit import RateLimited
+from graphql_schema.access import parse_id
 from graphql_schema.accounts.types import AuthPayload, User
-from graphql_schema.affiliation.access import parse_id
-from graphql_schema.context import GraphQLContext
-from graphql_schema.errors import UserError, rate_limited_errors, user_errors
+from graphql_schema.context import GraphQLContext, Info
+from graphql_schema.errors import UserError, handle_user_errors
 from graphql_schema.permissions import IsAuthenticated
 
 # What a user who must enrol may still do.
@@ -132,27 +129,19 @@ class TwoFactorMutation:
         description="The second step of a sign-in (after the password or a login link): a code "
         "from the authenticator app, or a backup code."
     )
+    @handle_user_errors
     def login_verify_two_factor(self, info: Info, code: str) -> AuthPayload:
-        try:
-            user = account_services.user_login_two_factor(request=_session_request(info), code=code)
-        except RateLimited as error:
-            return AuthPayload(user=None, errors=rate_limited_errors(info, error))
-        except ValidationError as error:
-            return AuthPayload(user=None, errors=user_errors(error))
+        user = account_services.user_login_two_factor(request=_session_request(info), code=code)
         return AuthPayload(user=User.from_model(user), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Start setting up an authenticator app: scan the QR code, then confirm a code.",
     )
+    @handle_user_errors
     def two_factor_setup_begin(self, info: Info) -> TwoFactorSetupPayload:
         _session_request(info)
-        try:
-            setup = services.two_factor_setup_begin(user=info.context.user)
-        except ValidationError as error:
-            return TwoFactorSetupPayload(
-                secret=None, otpauth_uri=None, qr_code_svg=None, errors=user_errors(error)
-            )
+        setup = services.two_factor_setup_begin(user=info.context.user)
         return TwoFactorSetupPayload(
             secret=setup.secret,
             otpauth_uri=setup.otpauth_uri,
@@ -164,9 +153,9 @@ class TwoFactorMutation:
         permission_classes=[IsAuthenticated],
         description="Turn two-factor on with a first code; returns the backup codes, shown once.",
     )
+    @handle_user_errors
     def two_factor_setup_confirm(self, info: Info, code: str) -> TwoFactorBackupCodesPayload:
         return _codes(
-            info,
             lambda: services.two_factor_setup_confirm(
                 request=_session_request(info), user=info.context.user, code=code
             ),
@@ -176,22 +165,18 @@ class TwoFactorMutation:
         permission_classes=[IsAuthenticated],
         description="Confirm a code now, before a sensitive action (withdrawal, payout details, API token).",
     )
+    @handle_user_errors(ok=False)
     def two_factor_verify(self, info: Info, code: str) -> TwoFactorPayload:
-        try:
-            services.two_factor_verify(request=_session_request(info), user=info.context.user, code=code)
-        except RateLimited as error:
-            return TwoFactorPayload(ok=False, errors=rate_limited_errors(info, error))
-        except ValidationError as error:
-            return TwoFactorPayload(ok=False, errors=user_errors(error))
+        services.two_factor_verify(request=_session_request(info), user=info.context.user, code=code)
         return TwoFactorPayload(ok=True, errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="New backup codes after a code; the old ones stop working.",
     )
+    @handle_user_errors
     def two_factor_backup_codes_regenerate(self, info: Info, code: str) -> TwoFactorBackupCodesPayload:
         return _codes(
-            info,
             lambda: services.two_factor_backup_codes_regenerate(
                 request=_session_request(info), user=info.context.user, code=code
             ),
@@ -201,15 +186,11 @@ class TwoFactorMutation:
         permission_classes=[IsAuthenticated],
         description="Turn two-factor off, with a code (not when it is mandatory for my role).",
     )
+    @handle_user_errors(ok=False)
     def two_factor_disable(self, info: Info, code: str) -> TwoFactorPayload:
-        try:
-            services.two_factor_disable(
-                request=_session_request(info), user=info.context.user, tenant=info.context.tenant, code=code
-            )
-        except RateLimited as error:
-            return TwoFactorPayload(ok=False, errors=rate_limited_errors(info, error))
-        except ValidationError as error:
-            return TwoFactorPayload(ok=False, errors=user_errors(error))
+        services.two_factor_disable(
+            request=_session_request(info), user=info.context.user, tenant=info.context.tenant, code=code
+        )
         return TwoFactorPayload(ok=True, errors=[])
 
     @strawberry.mutation(
@@ -217,42 +198,31 @@ class TwoFactorMutation:
         description="Recovery: remove a user's authenticator and backup codes (brand admins; "
         "operators for operators). Recorded in the audit log.",
     )
+    @handle_user_errors
     def two_factor_reset(self, info: Info, user_id: strawberry.ID) -> TwoFactorResetPayload:
         actor = info.context.user
         admin_role = RoleModel.OPERATOR if info.context.is_root_host else RoleModel.BRAND_ADMIN
         if actor.role != admin_role:
             raise GraphQLError("You do not have permission to do this.", extensions={"code": "FORBIDDEN"})
-        try:
-            services.fresh_two_factor_required(
-                request=info.context.request, user=actor, api_token=info.context.api_token
-            )
-            user = services.two_factor_reset(actor=actor, user_id=parse_id(user_id))
-        except ValidationError as error:
-            return TwoFactorResetPayload(user=None, errors=user_errors(error))
+        services.fresh_two_factor_required(
+            request=info.context.request, user=actor, api_token=info.context.api_token
+        )
+        user = services.two_factor_reset(actor=actor, user_id=parse_id(user_id))
         return TwoFactorResetPayload(user=User.from_model(user), errors=[])
 
 
-def _codes(info: Info, action: Any) -> TwoFactorBackupCodesPayload:
-    try:
-        codes = action()
-    except RateLimited as error:
-        return TwoFactorBackupCodesPayload(backup_codes=None, errors=rate_limited_errors(info, error))
-    except ValidationError as error:
-        return TwoFactorBackupCodesPayload(backup_codes=None, errors=user_errors(error))
+def _codes(action: Any) -> TwoFactorBackupCodesPayload:
+    codes = action()
     return TwoFactorBackupCodesPayload(backup_codes=codes, errors=[])
 
 
-def fresh_two_factor_errors(info: Info) -> list[UserError]:
-    """The user errors of a sensitive mutation run without a fresh two-factor check ([] when
-    fine): the client asks for a code (``twoFactorVerify``) and retries."""
+def fresh_two_factor_required(info: Info) -> None:
+    """Raise the user error of a sensitive mutation run without a fresh two-factor check: the
+    client asks for a code (``twoFactorVerify``) and retries."""
     context = info.context
-    try:
-        services.fresh_two_factor_required(
-            request=context.request, user=context.user, api_token=context.api_token
-        )
-    except ValidationError as error:
-        return user_errors(error)
-    return []
+    services.fresh_two_factor_required(
+        request=context.request, user=context.user, api_token=context.api_token
+    )
 
 
 # --- the enrolment guard ---------------------------------------------------------------------

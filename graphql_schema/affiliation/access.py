@@ -1,30 +1,14 @@
-"""Who may reach which engine object. A foreign or missing object answers the same way."""
+"""Who may reach which affiliation object (programs, memberships, links). A foreign or missing
+object answers the same way."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
-from strawberry.types import Info
-
-from accounts.selectors import is_brand_admin as accounts_is_brand_admin
 from affiliation.models import Affiliate, Link, Program
 from affiliation.selectors import membership
-
-
-def parse_id(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def not_found(what: str) -> GraphQLError:
-    return GraphQLError(f"{what} not found.", extensions={"code": "NOT_FOUND"})
-
-
-def is_brand_admin(info: Info) -> bool:
-    return accounts_is_brand_admin(info.context.user)
+from graphql_schema.access import is_brand_admin, not_found, parse_id
+from graphql_schema.context import Info
 
 
 def program_or_error(program_id: Any) -> Program:

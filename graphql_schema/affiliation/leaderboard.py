@@ -4,11 +4,12 @@ from decimal import Decimal
 from enum import Enum
 
 import strawberry
-from strawberry.types import Info
 
 from affiliation.leaderboard import leaderboard
 from affiliation.selectors import membership
-from graphql_schema.affiliation.access import parse_id, program_or_error
+from graphql_schema.access import parse_id
+from graphql_schema.affiliation.access import program_or_error
+from graphql_schema.context import Info
 
 
 @strawberry.enum

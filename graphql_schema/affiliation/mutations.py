@@ -5,21 +5,13 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from django.core.exceptions import ValidationError
-from strawberry.types import Info
 
 from affiliation import services
 from affiliation.models import Link as LinkModel
 from affiliation.models import RefundKind
 from affiliation.services.programs import TierSpec
-from graphql_schema.affiliation.access import (
-    affiliate_for_admin,
-    is_brand_admin,
-    my_link,
-    my_membership,
-    parse_id,
-    program_or_error,
-)
+from graphql_schema.access import is_brand_admin, parse_id
+from graphql_schema.affiliation.access import affiliate_for_admin, my_link, my_membership, program_or_error
 from graphql_schema.affiliation.builders import links_with_stats
 from graphql_schema.affiliation.types import (
     Affiliate,
@@ -38,7 +30,8 @@ from graphql_schema.affiliation.types import (
     ProgramPayload,
     TierInput,
 )
-from graphql_schema.errors import user_errors
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.money import money
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin, IsMerchantOrBrandAdmin
 
@@ -83,59 +76,54 @@ def _conversion_payload(result: services.ConversionResult) -> ConversionPayload:
 @strawberry.type
 class AffiliationMutation:
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Create a partner program.")
+    @handle_user_errors
     def program_create(self, info: Info, input: ProgramCreateInput) -> ProgramPayload:
         values = _values(input)
-        try:
-            program = services.program_create(
-                actor=info.context.user,
-                name=values.pop("name", ""),
-                landing_url=values.pop("landing_url", ""),
-                currency=values.pop("currency", "") or info.context.tenant.currency,
-                slug=values.pop("slug", ""),
-                **values,
-            )
-        except ValidationError as error:
-            return ProgramPayload(program=None, errors=user_errors(error))
+        program = services.program_create(
+            actor=info.context.user,
+            name=values.pop("name", ""),
+            landing_url=values.pop("landing_url", ""),
+            currency=values.pop("currency", "") or info.context.tenant.currency,
+            slug=values.pop("slug", ""),
+            **values,
+        )
         return ProgramPayload(program=Program.from_model(program), errors=[])
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Change a program's rules.")
+    @handle_user_errors
     def program_update(self, info: Info, id: strawberry.ID, input: ProgramInput) -> ProgramPayload:
         program = program_or_error(id)
-        try:
-            program = services.program_update(actor=info.context.user, program=program, **_values(input))
-        except ValidationError as error:
-            return ProgramPayload(program=Program.from_model(program), errors=user_errors(error))
+        keep_on_error(program=lambda: Program.from_model(program))
+        program = services.program_update(actor=info.context.user, program=program, **_values(input))
         return ProgramPayload(program=Program.from_model(program), errors=[])
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Replace a program's rate tiers.")
+    @handle_user_errors
     def program_tiers_set(self, info: Info, id: strawberry.ID, tiers: list[TierInput]) -> ProgramPayload:
         program = program_or_error(id)
         specs = [TierSpec(tier.code, tier.label, tier.rate, tier.is_default) for tier in tiers]
-        try:
-            services.tiers_set(actor=info.context.user, program=program, tiers=specs)
-        except ValidationError as error:
-            return ProgramPayload(program=Program.from_model(program), errors=user_errors(error))
+        keep_on_error(program=lambda: Program.from_model(program))
+        services.tiers_set(actor=info.context.user, program=program, tiers=specs)
         return ProgramPayload(program=Program.from_model(program_or_error(id)), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Join a program, optionally with the referral code of the affiliate who invited you.",
     )
+    @handle_user_errors
     def affiliate_join(
         self, info: Info, program_id: strawberry.ID, referral_code: str = ""
     ) -> AffiliatePayload:
         program = program_or_error(program_id)
-        try:
-            affiliate = services.affiliate_join(
-                user=info.context.user, program=program, referral_code=referral_code
-            )
-        except ValidationError as error:
-            return AffiliatePayload(affiliate=None, errors=user_errors(error))
+        affiliate = services.affiliate_join(
+            user=info.context.user, program=program, referral_code=referral_code
+        )
         return AffiliatePayload(affiliate=Affiliate.from_model(affiliate), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin], description="Approve a pending or suspended affiliate."
     )
+    @handle_user_errors
     def affiliate_approve(self, info: Info, id: strawberry.ID) -> AffiliatePayload:
         affiliate = services.affiliate_decide(
             actor=info.context.user, affiliate=affiliate_for_admin(id), approve=True
@@ -146,6 +134,7 @@ class AffiliationMutation:
         permission_classes=[IsBrandAdmin],
         description="Reject a pending affiliate, or suspend an approved one.",
     )
+    @handle_user_errors
     def affiliate_reject(self, info: Info, id: strawberry.ID) -> AffiliatePayload:
         affiliate = services.affiliate_decide(
             actor=info.context.user, affiliate=affiliate_for_admin(id), approve=False
@@ -155,19 +144,19 @@ class AffiliationMutation:
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin], description="Move an affiliate to another rate tier."
     )
+    @handle_user_errors
     def affiliate_set_tier(self, info: Info, id: strawberry.ID, tier_code: str) -> AffiliatePayload:
         affiliate = affiliate_for_admin(id)
-        try:
-            affiliate = services.affiliate_set_tier(
-                actor=info.context.user, affiliate=affiliate, tier_code=tier_code
-            )
-        except ValidationError as error:
-            return AffiliatePayload(affiliate=Affiliate.from_model(affiliate), errors=user_errors(error))
+        keep_on_error(affiliate=lambda: Affiliate.from_model(affiliate))
+        affiliate = services.affiliate_set_tier(
+            actor=info.context.user, affiliate=affiliate, tier_code=tier_code
+        )
         return AffiliatePayload(affiliate=Affiliate.from_model(affiliate), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Hide or show me on the leaderboard."
     )
+    @handle_user_errors
     def leaderboard_opt_out_set(
         self, info: Info, program_id: strawberry.ID, opt_out: bool
     ) -> AffiliatePayload:
@@ -177,18 +166,16 @@ class AffiliationMutation:
         return AffiliatePayload(affiliate=Affiliate.from_model(affiliate), errors=[])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Create a tracked link.")
+    @handle_user_errors
     def link_create(self, info: Info, input: LinkCreateInput) -> LinkPayload:
         affiliate = my_membership(info, input.program_id)
-        try:
-            link = services.link_create(
-                affiliate=affiliate,
-                target_url=input.target_url,
-                title=input.title,
-                sub_ids=input.sub_ids if isinstance(input.sub_ids, dict) else None,
-                utm=input.utm if isinstance(input.utm, dict) else None,
-            )
-        except ValidationError as error:
-            return LinkPayload(link=None, errors=user_errors(error))
+        link = services.link_create(
+            affiliate=affiliate,
+            target_url=input.target_url,
+            title=input.title,
+            sub_ids=input.sub_ids if isinstance(input.sub_ids, dict) else None,
+            utm=input.utm if isinstance(input.utm, dict) else None,
+        )
         link = LinkModel.objects.select_related("program").get(pk=link.pk)
         return LinkPayload(link=links_with_stats([link])[0], errors=[])
 
@@ -196,6 +183,7 @@ class AffiliationMutation:
         permission_classes=[IsAuthenticated],
         description="Archive a link: it stops redirecting; its stats stay.",
     )
+    @handle_user_errors
     def link_archive(self, info: Info, id: strawberry.ID) -> LinkPayload:
         link = services.link_archive(actor=info.context.user, link=my_link(info, id))
         return LinkPayload(link=links_with_stats([link])[0], errors=[])
@@ -207,18 +195,16 @@ class AffiliationMutation:
             "that offer's merchant may record sales with it."
         ),
     )
+    @handle_user_errors
     def coupon_create(
         self, info: Info, affiliate_id: strawberry.ID, code: str, offer_ref: str = ""
     ) -> CouponPayload:
-        try:
-            coupon = services.coupon_create(
-                actor=info.context.user,
-                affiliate=affiliate_for_admin(affiliate_id),
-                code=code,
-                offer_ref=offer_ref,
-            )
-        except ValidationError as error:
-            return CouponPayload(code=None, errors=user_errors(error))
+        coupon = services.coupon_create(
+            actor=info.context.user,
+            affiliate=affiliate_for_admin(affiliate_id),
+            code=code,
+            offer_ref=offer_ref,
+        )
         return CouponPayload(code=coupon.code, errors=[])
 
     @strawberry.mutation(
@@ -230,25 +216,21 @@ class AffiliationMutation:
             "capped by the program's maxOrderValue."
         ),
     )
+    @handle_user_errors(commissions=[], created=False)
     def conversion_record(self, info: Info, input: ConversionInput) -> ConversionPayload:
-        try:
-            result = services.conversion_record(
-                source="api",
-                order_id=input.order_id,
-                amount=input.amount,
-                currency=input.currency,
-                click_id=input.click_id,
-                coupon_code=input.coupon_code,
-                offer_ref=input.offer_ref,
-                subscription_ref=input.subscription_ref,
-                occurred_at=input.occurred_at,
-                merchant=_merchant_caller(info),
-                actor=info.context.user,
-            )
-        except ValidationError as error:
-            return ConversionPayload(
-                conversion=None, commissions=[], created=False, errors=user_errors(error)
-            )
+        result = services.conversion_record(
+            source="api",
+            order_id=input.order_id,
+            amount=input.amount,
+            currency=input.currency,
+            click_id=input.click_id,
+            coupon_code=input.coupon_code,
+            offer_ref=input.offer_ref,
+            subscription_ref=input.subscription_ref,
+            occurred_at=input.occurred_at,
+            merchant=_merchant_caller(info),
+            actor=info.context.user,
+        )
         return _conversion_payload(result)
 
     @strawberry.mutation(
@@ -258,22 +240,18 @@ class AffiliationMutation:
             "A merchant refunds only the sales it recorded."
         ),
     )
+    @handle_user_errors(commissions=[], created=False)
     def conversion_refund(self, info: Info, input: ConversionRefundInput) -> ConversionPayload:
-        try:
-            refund = services.conversion_refund(
-                source="api",
-                order_id=input.order_id,
-                refund_id=input.refund_id,
-                amount=input.amount,
-                kind=RefundKind.CHARGEBACK if input.chargeback else RefundKind.REFUND,
-                merchant=_merchant_caller(info),
-                recorded_by_merchant_id=parse_id(input.merchant_id) if input.merchant_id else None,
-                actor=info.context.user,
-            )
-        except ValidationError as error:
-            return ConversionPayload(
-                conversion=None, commissions=[], created=False, errors=user_errors(error)
-            )
+        refund = services.conversion_refund(
+            source="api",
+            order_id=input.order_id,
+            refund_id=input.refund_id,
+            amount=input.amount,
+            kind=RefundKind.CHARGEBACK if input.chargeback else RefundKind.REFUND,
+            merchant=_merchant_caller(info),
+            recorded_by_merchant_id=parse_id(input.merchant_id) if input.merchant_id else None,
+            actor=info.context.user,
+        )
         conversion = refund.conversion
         return _conversion_payload(
             services.ConversionResult(

@@ -3,13 +3,13 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from strawberry.types import Info
 
 from affiliation.models import PostbackKey as PostbackKeyModel
 from affiliation.postbacks import SIGNATURE_HEADER, postback_key_create, postback_key_revoke
 from core.tenancy import tenant_connection
-from graphql_schema.affiliation.access import not_found, parse_id
-from graphql_schema.errors import UserError
+from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
+from graphql_schema.errors import UserError, handle_user_errors
 from graphql_schema.permissions import IsBrandAdmin
 from tenants.selectors import brand_base_url
 
@@ -40,14 +40,16 @@ class PostbackSettings:
 
 @strawberry.type
 class PostbackKeyCreatePayload:
-    key: PostbackKey
-    secret: str = strawberry.field(description="The signing secret. Store it now: it is never shown again.")
+    key: PostbackKey | None
+    secret: str | None = strawberry.field(
+        description="The signing secret. Store it now: it is never shown again."
+    )
     errors: list[UserError]
 
 
 @strawberry.type
 class PostbackKeyRevokePayload:
-    key: PostbackKey
+    key: PostbackKey | None
     errors: list[UserError]
 
 
@@ -67,11 +69,13 @@ class PostbackQuery:
 @strawberry.type
 class PostbackMutation:
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Create a postback signing key.")
+    @handle_user_errors
     def postback_key_create(self, info: Info) -> PostbackKeyCreatePayload:
         key = postback_key_create(actor=info.context.user)
         return PostbackKeyCreatePayload(key=PostbackKey.from_model(key), secret=key.secret, errors=[])
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Stop accepting a key's signatures.")
+    @handle_user_errors
     def postback_key_revoke(self, info: Info, id: strawberry.ID) -> PostbackKeyRevokePayload:
         key = PostbackKeyModel.objects.filter(pk=parse_id(id)).first()
         if key is None:

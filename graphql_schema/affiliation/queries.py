@@ -5,7 +5,6 @@ import datetime as dt
 import strawberry
 from django.utils import timezone
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from affiliation import selectors
 from affiliation.models import Affiliate as AffiliateModel
@@ -28,6 +27,7 @@ from graphql_schema.affiliation.types import (
     LinkStatsPoint,
     Program,
 )
+from graphql_schema.context import Info
 from graphql_schema.money import money
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin

@@ -6,11 +6,11 @@ from typing import Annotated
 import strawberry
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from analytics import selectors
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.analytics.types import Analytics, AnalyticsFilter, PageAnalytics
+from graphql_schema.context import Info
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 
 

@@ -5,10 +5,10 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
 from core.selectors import AuditFilter, audit_events, security_events_of
 from graphql_schema.audit.types import AuditEvent, AuditEventFilter
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin, IsOperator
 

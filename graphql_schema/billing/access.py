@@ -7,14 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
-from accounts.models import Role
 from billing.models import MembershipPlan, MerchantPlan
 from billing.services.plans import BillingErrorCode
 from core.errors import field_error
-from graphql_schema.affiliation.access import not_found
-from graphql_schema.permissions import _HasRole
+from graphql_schema.access import not_found
+from graphql_schema.context import Info
 
 
 class OnBrandHost(BasePermission):
@@ -25,18 +23,6 @@ class OnBrandHost(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return not info.context.is_root_host
-
-
-class IsMerchant(_HasRole):
-    roles = frozenset({Role.MERCHANT})
-
-
-class IsSignedInOnBrand(_HasRole):
-    """Signed in on a brand's host, whatever the role."""
-
-    roles = frozenset({Role.BRAND_ADMIN, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
-    message = "You must be logged in."
-    error_extensions = {"code": "UNAUTHENTICATED"}
 
 
 def merchant_plan_or_error(code: str, *, include_inactive: bool = True) -> MerchantPlan:

@@ -5,18 +5,14 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from django.core.exceptions import ValidationError
-from strawberry.types import Info
 
 from affiliation.models import Program
 from billing.services import memberships as membership_services
 from billing.services import plans as plan_services
 from billing.services import subscriptions as subscription_services
 from billing.services.plans import merchant_subscription_of
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.billing.access import (
-    IsMerchant,
-    IsSignedInOnBrand,
     membership_plan_or_error,
     merchant_plan_or_error,
     plan_code_error,
@@ -42,10 +38,11 @@ from graphql_schema.billing.types import (
     PlanSubscribeInput,
     PlanSubscribePayload,
 )
-from graphql_schema.errors import user_errors
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors, keep_on_error, refreshed
 from graphql_schema.money import money
 from graphql_schema.payments.types import BankTransferDetails
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchant
 from tracking.keys import CLICK_COOKIE
 
 # Fields an explicit null means something for (unlimited quota, no program); others ignore null.
@@ -94,52 +91,42 @@ class BillingMutation:
     # --- brand admins: the price lists -----------------------------------------------------------
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Create a merchant plan.")
+    @handle_user_errors
     def merchant_plan_create(self, info: Info, input: MerchantPlanCreateInput) -> MerchantPlanPayload:
-        try:
-            plan = plan_services.merchant_plan_create(
-                actor=info.context.user, code=input.code, **_values(input, skip=("code",))
-            )
-        except ValidationError as error:
-            return MerchantPlanPayload(plan=None, errors=user_errors(error))
+        plan = plan_services.merchant_plan_create(
+            actor=info.context.user, code=input.code, **_values(input, skip=("code",))
+        )
         return MerchantPlanPayload(plan=MerchantPlan.from_model(plan), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
         description="Change a merchant plan; a new price applies to new subscriptions and plan changes.",
     )
+    @handle_user_errors
     def merchant_plan_update(self, info: Info, code: str, input: MerchantPlanInput) -> MerchantPlanPayload:
         plan = merchant_plan_or_error(code)
-        try:
-            plan = plan_services.merchant_plan_update(actor=info.context.user, plan=plan, **_values(input))
-        except ValidationError as error:
-            plan.refresh_from_db()
-            return MerchantPlanPayload(plan=MerchantPlan.from_model(plan), errors=user_errors(error))
+        keep_on_error(plan=lambda: MerchantPlan.from_model(refreshed(plan)))
+        plan = plan_services.merchant_plan_update(actor=info.context.user, plan=plan, **_values(input))
         return MerchantPlanPayload(plan=MerchantPlan.from_model(plan), errors=[])
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Create a membership plan.")
+    @handle_user_errors
     def membership_plan_create(self, info: Info, input: MembershipPlanCreateInput) -> MembershipPlanPayload:
-        try:
-            values = _values(input, skip=("code",))
-            _program(values)
-            plan = membership_services.membership_plan_create(
-                actor=info.context.user, code=input.code, **values
-            )
-        except ValidationError as error:
-            return MembershipPlanPayload(plan=None, errors=user_errors(error))
+        values = _values(input, skip=("code",))
+        _program(values)
+        plan = membership_services.membership_plan_create(actor=info.context.user, code=input.code, **values)
         return MembershipPlanPayload(plan=MembershipPlan.from_model(plan), errors=[])
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Change a membership plan.")
+    @handle_user_errors
     def membership_plan_update(
         self, info: Info, code: str, input: MembershipPlanInput
     ) -> MembershipPlanPayload:
         plan = membership_plan_or_error(code)
-        try:
-            values = _values(input)
-            _program(values)
-            plan = membership_services.membership_plan_update(actor=info.context.user, plan=plan, **values)
-        except ValidationError as error:
-            plan.refresh_from_db()
-            return MembershipPlanPayload(plan=MembershipPlan.from_model(plan), errors=user_errors(error))
+        keep_on_error(plan=lambda: MembershipPlan.from_model(refreshed(plan)))
+        values = _values(input)
+        _program(values)
+        plan = membership_services.membership_plan_update(actor=info.context.user, plan=plan, **values)
         return MembershipPlanPayload(plan=MembershipPlan.from_model(plan), errors=[])
 
     # --- merchants: their plan -------------------------------------------------------------------
@@ -151,19 +138,15 @@ class BillingMutation:
             "bank transfer (the plan starts when the brand confirms the transfer)."
         ),
     )
+    @handle_user_errors
     def plan_subscribe(self, info: Info, input: PlanSubscribeInput) -> PlanSubscribePayload:
         merchant = info.context.user
-        try:
-            plan = plan_services.merchant_plans().filter(code=input.plan_code.strip().lower()).first()
-            if plan is None:
-                raise plan_code_error("plan")
-            result = subscription_services.plan_subscribe(
-                merchant=merchant, plan=plan, provider=input.provider.value, payer=_payer(input)
-            )
-        except ValidationError as error:
-            return PlanSubscribePayload(
-                my_plan=None, checkout_url=None, bank_transfer=None, errors=user_errors(error)
-            )
+        plan = plan_services.merchant_plans().filter(code=input.plan_code.strip().lower()).first()
+        if plan is None:
+            raise plan_code_error("plan")
+        result = subscription_services.plan_subscribe(
+            merchant=merchant, plan=plan, provider=input.provider.value, payer=_payer(input)
+        )
         return PlanSubscribePayload(
             my_plan=_my_plan(merchant),
             checkout_url=result.checkout_url or None,
@@ -180,21 +163,13 @@ class BillingMutation:
             "a downgrade credits the unused time on the next invoice; a free plan cancels at period end."
         ),
     )
+    @handle_user_errors
     def plan_change(self, info: Info, plan_code: str) -> PlanChangePayload:
         merchant = info.context.user
-        try:
-            plan = plan_services.merchant_plans().filter(code=plan_code.strip().lower()).first()
-            if plan is None:
-                raise plan_code_error("plan")
-            result = subscription_services.plan_change(merchant=merchant, plan=plan)
-        except ValidationError as error:
-            return PlanChangePayload(
-                my_plan=None,
-                is_upgrade=None,
-                amount_due_now=None,
-                next_invoice_credit=None,
-                errors=user_errors(error),
-            )
+        plan = plan_services.merchant_plans().filter(code=plan_code.strip().lower()).first()
+        if plan is None:
+            raise plan_code_error("plan")
+        result = subscription_services.plan_change(merchant=merchant, plan=plan)
         return PlanChangePayload(
             my_plan=_my_plan(merchant),
             is_upgrade=result.is_upgrade,
@@ -207,83 +182,71 @@ class BillingMutation:
         permission_classes=[IsMerchant],
         description="Cancel at the end of the period (the plan stays until then).",
     )
+    @handle_user_errors
     def plan_cancel(self, info: Info) -> MyPlanPayload:
         merchant = info.context.user
-        try:
-            subscription_services.plan_cancel(merchant=merchant)
-        except ValidationError as error:
-            return MyPlanPayload(my_plan=None, errors=user_errors(error))
+        subscription_services.plan_cancel(merchant=merchant)
         return MyPlanPayload(my_plan=_my_plan(merchant), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsMerchant], description="Undo a cancellation before the period ends."
     )
+    @handle_user_errors
     def plan_resume(self, info: Info) -> MyPlanPayload:
         merchant = info.context.user
-        try:
-            subscription_services.plan_resume(merchant=merchant)
-        except ValidationError as error:
-            return MyPlanPayload(my_plan=None, errors=user_errors(error))
+        subscription_services.plan_resume(merchant=merchant)
         return MyPlanPayload(my_plan=_my_plan(merchant), errors=[])
 
     @strawberry.mutation(
-        permission_classes=[IsSignedInOnBrand],
+        permission_classes=[IsBrandMember],
         description="A link to Stripe's customer portal: cards, invoices, cancelling card subscriptions.",
     )
+    @handle_user_errors
     def billing_portal_url(self, info: Info) -> BillingPortalPayload:
-        try:
-            url = subscription_services.billing_portal_url(user=info.context.user)
-        except ValidationError as error:
-            return BillingPortalPayload(url=None, errors=user_errors(error))
+        url = subscription_services.billing_portal_url(user=info.context.user)
         return BillingPortalPayload(url=url, errors=[])
 
     # --- members ---------------------------------------------------------------------------------
 
     @strawberry.mutation(
-        permission_classes=[IsSignedInOnBrand],
+        permission_classes=[IsBrandMember],
         description="Cancel my membership at the end of its paid period, or (cancel: false) undo that.",
     )
+    @handle_user_errors
     def membership_cancel(
         self, info: Info, membership_id: strawberry.ID, cancel: bool = True
     ) -> MembershipCancelPayload:
-        try:
-            membership = membership_services.membership_cancel_set(
-                member=info.context.user, membership_id=parse_id(membership_id), cancel=cancel
-            )
-        except ValidationError as error:
-            return MembershipCancelPayload(membership=None, errors=user_errors(error))
+        membership = membership_services.membership_cancel_set(
+            member=info.context.user, membership_id=parse_id(membership_id), cancel=cancel
+        )
         return MembershipCancelPayload(membership=Membership.from_model(membership), errors=[])
 
     @strawberry.mutation(
-        permission_classes=[IsSignedInOnBrand],
+        permission_classes=[IsBrandMember],
         description=(
             "Take a membership, by card (Stripe Checkout) or bank transfer. The affiliate whose link I "
             "clicked (or whose coupon I give) is my referrer from now on."
         ),
     )
+    @handle_user_errors
     def membership_join(self, info: Info, input: MembershipJoinInput) -> MembershipJoinPayload:
         request = info.context.request
         click_id = str(request.COOKIES.get(CLICK_COOKIE, "")) if request is not None else ""
-        try:
-            plan = (
-                membership_services.MembershipPlan.objects.select_related("program")
-                .filter(code=input.plan_code.strip().lower(), is_active=True)
-                .first()
-            )
-            if plan is None:
-                raise plan_code_error("membership")
-            result = membership_services.membership_join(
-                member=info.context.user,
-                plan=plan,
-                provider=input.provider.value,
-                click_id=click_id,
-                coupon_code=input.coupon_code,
-                payer=_payer(input),
-            )
-        except ValidationError as error:
-            return MembershipJoinPayload(
-                membership=None, checkout_url=None, bank_transfer=None, errors=user_errors(error)
-            )
+        plan = (
+            membership_services.MembershipPlan.objects.select_related("program")
+            .filter(code=input.plan_code.strip().lower(), is_active=True)
+            .first()
+        )
+        if plan is None:
+            raise plan_code_error("membership")
+        result = membership_services.membership_join(
+            member=info.context.user,
+            plan=plan,
+            provider=input.provider.value,
+            click_id=click_id,
+            coupon_code=input.coupon_code,
+            payer=_payer(input),
+        )
         return MembershipJoinPayload(
             membership=Membership.from_model(result.membership),
             checkout_url=result.checkout_url or None,

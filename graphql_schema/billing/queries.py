@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from billing.models import Membership as MembershipModel
 from billing.models import MembershipPlan as MembershipPlanModel
 from billing.models import MerchantPlan as MerchantPlanModel
 from billing.models import MerchantSubscription as MerchantSubscriptionModel
 from billing.services.plans import merchant_subscription_of
-from graphql_schema.affiliation.access import is_brand_admin
-from graphql_schema.billing.access import IsMerchant, IsSignedInOnBrand, OnBrandHost
+from graphql_schema.access import is_brand_admin
+from graphql_schema.billing.access import OnBrandHost
 from graphql_schema.billing.types import (
     Membership,
     MembershipPlan,
@@ -18,8 +17,9 @@ from graphql_schema.billing.types import (
     MyPlan,
     SubscriptionStatusEnum,
 )
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchant
 
 
 @strawberry.type
@@ -70,7 +70,7 @@ class BillingQuery:
             plans = plans.filter(is_active=True)
         return [MembershipPlan.from_model(plan) for plan in plans]
 
-    @strawberry.field(permission_classes=[IsSignedInOnBrand], description="My memberships, newest first.")
+    @strawberry.field(permission_classes=[IsBrandMember], description="My memberships, newest first.")
     def my_memberships(self, info: Info) -> list[Membership]:
         memberships = MembershipModel.objects.select_related("plan", "member").filter(
             member=info.context.user

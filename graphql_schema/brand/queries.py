@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from graphql_schema.brand.types import Brand, Theme
+from graphql_schema.context import Info
 from tenants.selectors import brand_snapshot
 from themes import available_themes
 

@@ -7,11 +7,11 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from analytics.social_proof import BrandStats as BrandStatsData
 from analytics.social_proof import brand_stats
 from core.tenancy import run_in_tenant
+from graphql_schema.context import Info
 from graphql_schema.money import Money, money
 
 # How often a subscriber re-reads the (cached) numbers. A push on every paid withdrawal,

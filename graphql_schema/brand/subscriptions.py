@@ -4,10 +4,10 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from core.events import group_name
 from graphql_schema.brand.types import Brand
+from graphql_schema.context import Info
 from tenants.services import BRAND_TOPIC, BRAND_UPDATED_EVENT
 
 

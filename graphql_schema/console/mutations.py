@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import strawberry
-from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 from graphql import GraphQLError
-from strawberry.types import Info
 
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.brand.types import Brand
 from graphql_schema.console.types import (
     BrandApiLimits,
@@ -19,7 +17,8 @@ from graphql_schema.console.types import (
     IpBlockCreatePayload,
     IpBlockDeletePayload,
 )
-from graphql_schema.errors import user_errors
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors
 from graphql_schema.invitations.types import Invitation, InvitationPayload
 from graphql_schema.permissions import IsOperator
 from tenants.models import Tenant, TenantKind
@@ -37,20 +36,18 @@ class ConsoleMutation:
             "its first admin by email (operators, on the root domain)."
         ),
     )
+    @handle_user_errors
     def brand_create(self, info: Info, input: BrandCreateInput) -> BrandCreatePayload:
-        try:
-            tenant = brand_onboard(
-                actor=info.context.user,
-                name=input.name,
-                subdomain=input.subdomain,
-                theme=input.theme,
-                currency=input.currency,
-                language=input.language.value,
-                admin_email=input.admin_email,
-                admin_name=input.admin_name,
-            ).tenant
-        except ValidationError as error:
-            return BrandCreatePayload(brand=None, errors=user_errors(error))
+        tenant = brand_onboard(
+            actor=info.context.user,
+            name=input.name,
+            subdomain=input.subdomain,
+            theme=input.theme,
+            currency=input.currency,
+            language=input.language.value,
+            admin_email=input.admin_email,
+            admin_name=input.admin_name,
+        ).tenant
         return BrandCreatePayload(brand=Brand.from_snapshot(brand_snapshot(tenant)), errors=[])
 
     @strawberry.mutation(
@@ -60,18 +57,16 @@ class ConsoleMutation:
             "with a new link (the old one stops working), or creates one."
         ),
     )
+    @handle_user_errors
     def brand_admin_invite(
         self, info: Info, brand_id: strawberry.ID, email: str, full_name: str = ""
     ) -> InvitationPayload:
         tenant = Tenant.objects.filter(pk=parse_id(brand_id), kind=TenantKind.BRAND).first()
         if tenant is None:
             raise GraphQLError("Brand not found.", extensions={"code": "NOT_FOUND"})
-        try:
-            invitation = brand_admin_invite(
-                actor=info.context.user, tenant=tenant, email=email, full_name=full_name
-            )
-        except ValidationError as error:
-            return InvitationPayload(invitation=None, errors=user_errors(error))
+        invitation = brand_admin_invite(
+            actor=info.context.user, tenant=tenant, email=email, full_name=full_name
+        )
         with tenant_context(tenant):  # the inviter, if any, is a user of the brand
             payload = Invitation.from_model(invitation)
         return InvitationPayload(invitation=payload, errors=[])
@@ -83,26 +78,22 @@ class ConsoleMutation:
             "are refused (operators, on the root domain)."
         ),
     )
+    @handle_user_errors
     def ip_block_create(self, info: Info, input: IpBlockCreateInput) -> IpBlockCreatePayload:
         brand_id = str(input.brand_id)
-        try:
-            block = ip_block_create(
-                actor=info.context.user,
-                brand_id=int(brand_id) if brand_id.isdigit() else None,
-                network=input.network,
-                note=input.note,
-            )
-        except ValidationError as error:
-            return IpBlockCreatePayload(ip_block=None, errors=user_errors(error))
+        block = ip_block_create(
+            actor=info.context.user,
+            brand_id=int(brand_id) if brand_id.isdigit() else None,
+            network=input.network,
+            note=input.note,
+        )
         return IpBlockCreatePayload(ip_block=IpBlock.from_model(block), errors=[])
 
     @strawberry.mutation(permission_classes=[IsOperator], description="Lift an IP block (operators).")
+    @handle_user_errors
     def ip_block_delete(self, info: Info, id: strawberry.ID) -> IpBlockDeletePayload:
         block_id = str(id)
-        try:
-            ip_block_delete(actor=info.context.user, block_id=int(block_id) if block_id.isdigit() else 0)
-        except ValidationError as error:
-            return IpBlockDeletePayload(deleted_id=None, errors=user_errors(error))
+        ip_block_delete(actor=info.context.user, block_id=int(block_id) if block_id.isdigit() else 0)
         return IpBlockDeletePayload(deleted_id=id, errors=[])
 
     @strawberry.mutation(
@@ -112,18 +103,16 @@ class ConsoleMutation:
             "anonymous IP); null restores the platform default (operators)."
         ),
     )
+    @handle_user_errors
     def brand_api_limits_update(self, info: Info, input: BrandApiLimitsInput) -> BrandApiLimitsUpdatePayload:
         brand_id = str(input.brand_id)
-        try:
-            tenant = brand_api_limits_update(
-                actor=info.context.user,
-                brand_id=int(brand_id) if brand_id.isdigit() else None,
-                per_token=input.per_token,
-                per_user=input.per_user,
-                per_ip=input.per_ip,
-            )
-        except ValidationError as error:
-            return BrandApiLimitsUpdatePayload(limits=None, errors=user_errors(error))
+        tenant = brand_api_limits_update(
+            actor=info.context.user,
+            brand_id=int(brand_id) if brand_id.isdigit() else None,
+            per_token=input.per_token,
+            per_user=input.per_user,
+            per_ip=input.per_ip,
+        )
         limits = BrandApiLimits(
             brand_id=input.brand_id,
             per_token=tenant.api_rate_limit_per_token,

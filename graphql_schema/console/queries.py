@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from graphql_schema.brand.types import Brand
 from graphql_schema.console.types import IpBlock
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsOperator
 from tenants.models import Tenant, TenantKind

@@ -3,15 +3,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from django.core.exceptions import ValidationError
-from strawberry.types import Info
 
 from accounts import invitations as services
 from accounts.models import Invitation as InvitationModel
+from graphql_schema.access import parse_id
 from graphql_schema.accounts.mutations import _brand_host_only, _http_request
 from graphql_schema.accounts.types import AuthPayload, User
-from graphql_schema.affiliation.access import parse_id
-from graphql_schema.errors import user_errors
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors
 from graphql_schema.invitations.types import (
     Invitation,
     InvitationAcceptInput,
@@ -23,10 +22,7 @@ from privacy.services import consent_record_signup
 
 
 def _payload(action: Callable[[], InvitationModel]) -> InvitationPayload:
-    try:
-        invitation = action()
-    except ValidationError as error:
-        return InvitationPayload(invitation=None, errors=user_errors(error))
+    invitation = action()
     return InvitationPayload(invitation=Invitation.from_model(invitation), errors=[])
 
 
@@ -36,6 +32,7 @@ class InvitationMutation:
         permission_classes=[IsBrandAdmin],
         description="Invite someone by email as a merchant, brand admin or staff member (link valid 7 days).",
     )
+    @handle_user_errors
     def invitation_create(self, info: Info, input: InvitationCreateInput) -> InvitationPayload:
         return _payload(
             lambda: services.invitation_create(
@@ -47,12 +44,14 @@ class InvitationMutation:
         permission_classes=[IsBrandAdmin],
         description="Email a new link for an open invitation: the previous link stops working.",
     )
+    @handle_user_errors
     def invitation_resend(self, info: Info, id: strawberry.ID) -> InvitationPayload:
         return _payload(
             lambda: services.invitation_resend(actor=info.context.user, invitation_id=parse_id(id))
         )
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Revoke an open invitation.")
+    @handle_user_errors
     def invitation_revoke(self, info: Info, id: strawberry.ID) -> InvitationPayload:
         return _payload(
             lambda: services.invitation_revoke(actor=info.context.user, invitation_id=parse_id(id))
@@ -64,17 +63,15 @@ class InvitationMutation:
             "in; an existing account of the address must be signed in, and takes the role."
         )
     )
+    @handle_user_errors
     def invitation_accept(self, info: Info, input: InvitationAcceptInput) -> AuthPayload:
         _brand_host_only(info)
-        try:
-            user = services.invitation_accept(
-                request=_http_request(info),
-                token=input.token,
-                password=input.password,
-                full_name=input.full_name,
-            )
-        except ValidationError as error:
-            return AuthPayload(user=None, errors=user_errors(error))
+        user = services.invitation_accept(
+            request=_http_request(info),
+            token=input.token,
+            password=input.password,
+            full_name=input.full_name,
+        )
         if input.password is not None:
             # A new account accepts the brand's current terms and privacy policy, as at signup
             # (the form says so); an existing account gave its consents when it signed up.

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from accounts.selectors import invitation_by_token, invitations_list, user_by_email
 from graphql_schema.accounts.types import Role
+from graphql_schema.context import Info
 from graphql_schema.invitations.types import (
     BrandSetupChecklist,
     Invitation,

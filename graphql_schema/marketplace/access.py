@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.types import Info
-
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
 from marketplace.models import AffiliationRequest, Category, Product, ProductImage
 from marketplace.selectors import can_manage_product, managed_product, product_by_id
 

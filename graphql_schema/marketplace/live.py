@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import AsyncGenerator
 
 import strawberry
-from strawberry.types import Info
 
 from affiliation.services.commissions import STATS_EVENT, program_stats_topic
 from analytics.merchant_live import (
@@ -19,7 +18,8 @@ from analytics.merchant_live import (
 )
 from core.events import group_name
 from core.tenancy import run_in_tenant
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
 from graphql_schema.money import Money, money
 from graphql_schema.permissions import IsMerchantOrBrandAdmin
 

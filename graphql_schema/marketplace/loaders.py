@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db.models import prefetch_related_objects
-from strawberry.types import Info
 
 from affiliation.models import OfferRule
+from graphql_schema.context import Info
 from marketplace.models import Category, Product
 from marketplace.selectors import category_live_counts, rating_distribution
 from tenants.selectors import brand_base_url

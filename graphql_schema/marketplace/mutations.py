@@ -5,18 +5,17 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from django.core.exceptions import ValidationError
 from strawberry.file_uploads import Upload
-from strawberry.types import Info
 
 from accounts.models import Role, User
 from affiliation.models import Link as LinkModel
 from affiliation.models import Program
 from core.errors import field_error
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
 from graphql_schema.affiliation.builders import links_with_stats
 from graphql_schema.affiliation.types import LinkPayload
-from graphql_schema.errors import user_errors
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors, keep_on_error
 from graphql_schema.marketplace.access import (
     category_or_error,
     managed_image_or_error,
@@ -103,66 +102,57 @@ class MarketplaceMutation:
         permission_classes=[IsMerchantOrBrandAdmin],
         description="Create or edit a merchant's public profile (mine; brand admins name the merchant).",
     )
+    @handle_user_errors
     def merchant_profile_update(
         self, info: Info, input: MerchantProfileInput, merchant_id: strawberry.ID | None = None
     ) -> MerchantProfilePayload:
-        try:
-            merchant = _merchant_for(info, merchant_id)
-            profile = services.merchant_profile_update(
-                actor=info.context.user,
-                merchant=merchant,
-                display_name=input.display_name,
-                slug=input.slug,
-                description=input.description,
-                website=input.website,
-            )
-        except ValidationError as error:
-            return MerchantProfilePayload(merchant=None, errors=user_errors(error))
+        merchant = _merchant_for(info, merchant_id)
+        profile = services.merchant_profile_update(
+            actor=info.context.user,
+            merchant=merchant,
+            display_name=input.display_name,
+            slug=input.slug,
+            description=input.description,
+            website=input.website,
+        )
         return MerchantProfilePayload(merchant=MerchantType.from_user(profile.user), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin],
         description="Create a product as a draft (the plan's product quota applies).",
     )
+    @handle_user_errors
     def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
-        try:
-            merchant = _merchant_for(info, input.merchant_id)
-            product = services.product_create(
-                actor=info.context.user, merchant=merchant, **_product_values(input)
-            )
-        except ValidationError as error:
-            return ProductPayload(product=None, errors=user_errors(error))
+        merchant = _merchant_for(info, input.merchant_id)
+        product = services.product_create(
+            actor=info.context.user, merchant=merchant, **_product_values(input)
+        )
         return _product_payload(product)
 
     @strawberry.mutation(permission_classes=[IsMerchantOrBrandAdmin], description="Edit a product.")
+    @handle_user_errors
     def product_update(self, info: Info, id: strawberry.ID, input: ProductInput) -> ProductPayload:
         product = managed_product_or_error(info, id)
-        try:
-            product = services.product_update(
-                actor=info.context.user, product=product, **_product_values(input)
-            )
-        except ValidationError as error:
-            return ProductPayload(product=ProductType.from_model(product), errors=user_errors(error))
+        keep_on_error(product=lambda: ProductType.from_model(product))
+        product = services.product_update(actor=info.context.user, product=product, **_product_values(input))
         return _product_payload(product)
 
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin],
         description="Publish, pause, archive or restore (as a draft) a product.",
     )
+    @handle_user_errors
     def product_status_set(self, info: Info, id: strawberry.ID, status: ProductStatusEnum) -> ProductPayload:
         product = managed_product_or_error(info, id)
-        try:
-            product = services.product_status_set(
-                actor=info.context.user, product=product, status=status.value
-            )
-        except ValidationError as error:
-            return ProductPayload(product=ProductType.from_model(product), errors=user_errors(error))
+        keep_on_error(product=lambda: ProductType.from_model(product))
+        product = services.product_status_set(actor=info.context.user, product=product, status=status.value)
         return _product_payload(product)
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
         description="Feature a product, or make it the deal of the day (the previous one stops being it).",
     )
+    @handle_user_errors
     def product_promotion_set(
         self,
         info: Info,
@@ -171,18 +161,17 @@ class MarketplaceMutation:
         deal_of_the_day: bool | None = None,
     ) -> ProductPayload:
         product = managed_product_or_error(info, id)
-        try:
-            product = services.product_promotion_set(
-                actor=info.context.user, product=product, featured=featured, deal_of_the_day=deal_of_the_day
-            )
-        except ValidationError as error:
-            return ProductPayload(product=ProductType.from_model(product), errors=user_errors(error))
+        keep_on_error(product=lambda: ProductType.from_model(product))
+        product = services.product_promotion_set(
+            actor=info.context.user, product=product, featured=featured, deal_of_the_day=deal_of_the_day
+        )
         return _product_payload(product)
 
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin],
         description="Set the product's own commission in its program; a null kind restores the program's.",
     )
+    @handle_user_errors
     def product_commission_rule_set(
         self,
         info: Info,
@@ -192,18 +181,14 @@ class MarketplaceMutation:
         flat_amount: Decimal | None = None,
     ) -> ProductCommissionRulePayload:
         product = managed_product_or_error(info, product_id)
-        try:
-            rule = services.product_commission_rule_set(
-                actor=info.context.user,
-                product=product,
-                kind=kind.value if kind is not None else None,
-                rate=rate,
-                flat_amount=flat_amount,
-            )
-        except ValidationError as error:
-            return ProductCommissionRulePayload(
-                product=ProductType.from_model(product), rule=None, errors=user_errors(error)
-            )
+        keep_on_error(product=lambda: ProductType.from_model(product))
+        rule = services.product_commission_rule_set(
+            actor=info.context.user,
+            product=product,
+            kind=kind.value if kind is not None else None,
+            rate=rate,
+            flat_amount=flat_amount,
+        )
         return ProductCommissionRulePayload(
             product=ProductType.from_model(product),
             rule=CommissionRule.from_model(rule, product.currency) if rule is not None else None,
@@ -213,50 +198,45 @@ class MarketplaceMutation:
     # --- categories --------------------------------------------------------------------------
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Add a category (under a parent).")
+    @handle_user_errors
     def category_create(self, info: Info, input: CategoryInput) -> CategoryPayload:
-        try:
-            parent = _parent(input.parent_id)
-            category = services.category_create(
-                actor=info.context.user,
-                name=input.name if isinstance(input.name, str) else "",
-                slug=input.slug if isinstance(input.slug, str) else "",
-                parent=parent,
-                position=input.position if isinstance(input.position, int) else 0,
-            )
-        except ValidationError as error:
-            return CategoryPayload(category=None, errors=user_errors(error))
+        parent = _parent(input.parent_id)
+        category = services.category_create(
+            actor=info.context.user,
+            name=input.name if isinstance(input.name, str) else "",
+            slug=input.slug if isinstance(input.slug, str) else "",
+            parent=parent,
+            position=input.position if isinstance(input.position, int) else 0,
+        )
         return CategoryPayload(category=CategoryType.from_model(category), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
         description="Rename, reorder or move a category (never under itself or its descendants).",
     )
+    @handle_user_errors
     def category_update(self, info: Info, id: strawberry.ID, input: CategoryInput) -> CategoryPayload:
         category = category_or_error(id)
-        try:
-            move = input.parent_id is not strawberry.UNSET
-            category = services.category_update(
-                actor=info.context.user,
-                category=category,
-                name=input.name if isinstance(input.name, str) else None,
-                slug=input.slug if isinstance(input.slug, str) else None,
-                position=input.position if isinstance(input.position, int) else None,
-                move=move,
-                parent=_parent(input.parent_id) if move else None,
-            )
-        except ValidationError as error:
-            return CategoryPayload(category=CategoryType.from_model(category), errors=user_errors(error))
+        keep_on_error(category=lambda: CategoryType.from_model(category))
+        move = input.parent_id is not strawberry.UNSET
+        category = services.category_update(
+            actor=info.context.user,
+            category=category,
+            name=input.name if isinstance(input.name, str) else None,
+            slug=input.slug if isinstance(input.slug, str) else None,
+            position=input.position if isinstance(input.position, int) else None,
+            move=move,
+            parent=_parent(input.parent_id) if move else None,
+        )
         return CategoryPayload(category=CategoryType.from_model(category), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin], description="Delete a category without subcategories."
     )
+    @handle_user_errors
     def category_delete(self, info: Info, id: strawberry.ID) -> CategoryDeletePayload:
         category = category_or_error(id)
-        try:
-            services.category_delete(actor=info.context.user, category=category)
-        except ValidationError as error:
-            return CategoryDeletePayload(deleted_id=None, errors=user_errors(error))
+        services.category_delete(actor=info.context.user, category=category)
         return CategoryDeletePayload(deleted_id=id, errors=[])
 
     # --- images ------------------------------------------------------------------------------
@@ -271,43 +251,38 @@ class MarketplaceMutation:
             "(IMAGE_QUEUE_FULL)."
         ),
     )
+    @handle_user_errors
     def product_image_upload(
         self, info: Info, product_id: strawberry.ID, file: Upload, alt_text: str = ""
     ) -> ProductImagePayload:
         product = managed_product_or_error(info, product_id)
-        try:
-            image = services.product_image_upload(
-                actor=info.context.user, product=product, file=file, alt_text=alt_text
-            )
-        except ValidationError as error:
-            return ProductImagePayload(image=None, errors=user_errors(error))
+        image = services.product_image_upload(
+            actor=info.context.user, product=product, file=file, alt_text=alt_text
+        )
         return ProductImagePayload(image=ProductImageType.from_model(image), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin], description="Change an image's alt text."
     )
+    @handle_user_errors
     def product_image_update(self, info: Info, id: strawberry.ID, alt_text: str) -> ProductImagePayload:
         image = managed_image_or_error(info, id)
-        try:
-            image = services.product_image_update(actor=info.context.user, image=image, alt_text=alt_text)
-        except ValidationError as error:
-            return ProductImagePayload(image=ProductImageType.from_model(image), errors=user_errors(error))
+        keep_on_error(image=lambda: ProductImageType.from_model(image))
+        image = services.product_image_update(actor=info.context.user, image=image, alt_text=alt_text)
         return ProductImagePayload(image=ProductImageType.from_model(image), errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin],
         description="Put a product's gallery in this order (every image id, once).",
     )
+    @handle_user_errors(images=[])
     def product_images_reorder(
         self, info: Info, product_id: strawberry.ID, image_ids: list[strawberry.ID]
     ) -> ProductImagesPayload:
         product = managed_product_or_error(info, product_id)
-        try:
-            images = services.product_images_reorder(
-                actor=info.context.user, product=product, image_ids=[parse_id(pk) for pk in image_ids]
-            )
-        except ValidationError as error:
-            return ProductImagesPayload(images=[], errors=user_errors(error))
+        images = services.product_images_reorder(
+            actor=info.context.user, product=product, image_ids=[parse_id(pk) for pk in image_ids]
+        )
         return ProductImagesPayload(
             images=[ProductImageType.from_model(image) for image in images], errors=[]
         )
@@ -316,6 +291,7 @@ class MarketplaceMutation:
         permission_classes=[IsMerchantOrBrandAdmin],
         description="Remove an image; its files are deleted once that is committed.",
     )
+    @handle_user_errors
     def product_image_delete(self, info: Info, id: strawberry.ID) -> ProductImageDeletePayload:
         image = managed_image_or_error(info, id)
         services.product_image_delete(actor=info.context.user, image=image)
@@ -327,16 +303,14 @@ class MarketplaceMutation:
         permission_classes=[IsAuthenticated],
         description="Rate a product you bought (1 to 5 stars), once.",
     )
+    @handle_user_errors
     def review_create(
         self, info: Info, product_id: strawberry.ID, rating: int, title: str = "", body: str = ""
     ) -> ReviewPayload:
         product = visible_product_or_error(info, product_id)
-        try:
-            review = services.review_create(
-                author=info.context.user, product=product, rating=rating, title=title, body=body
-            )
-        except ValidationError as error:
-            return ReviewPayload(review=None, errors=user_errors(error))
+        review = services.review_create(
+            author=info.context.user, product=product, rating=rating, title=title, body=body
+        )
         return ReviewPayload(review=ReviewType.from_model(review), errors=[])
 
     # --- affiliation requests ----------------------------------------------------------------
@@ -345,34 +319,29 @@ class MarketplaceMutation:
         permission_classes=[IsAuthenticated],
         description="Ask to promote a product (approved affiliates of its program).",
     )
+    @handle_user_errors
     def product_affiliation_request(
         self, info: Info, product_id: strawberry.ID, message: str = ""
     ) -> AffiliationRequestPayload:
         product = visible_product_or_error(info, product_id)
-        try:
-            request = services.affiliation_request_create(
-                user=info.context.user, product=product, message=message
-            )
-        except ValidationError as error:
-            return AffiliationRequestPayload(request=None, errors=user_errors(error))
+        request = services.affiliation_request_create(
+            user=info.context.user, product=product, message=message
+        )
         return AffiliationRequestPayload(request=AffiliationRequestType.from_models([request])[0], errors=[])
 
     @strawberry.mutation(
         permission_classes=[IsMerchantOrBrandAdmin],
         description="Approve or reject a pending request to promote one of my products, with a note.",
     )
+    @handle_user_errors
     def product_affiliation_decide(
         self, info: Info, request_id: strawberry.ID, approve: bool, note: str = ""
     ) -> AffiliationRequestPayload:
         request = managed_request_or_error(info, request_id)
-        try:
-            request = services.affiliation_request_decide(
-                actor=info.context.user, request=request, approve=approve, note=note
-            )
-        except ValidationError as error:
-            return AffiliationRequestPayload(
-                request=AffiliationRequestType.from_models([request])[0], errors=user_errors(error)
-            )
+        keep_on_error(request=lambda: AffiliationRequestType.from_models([request])[0])
+        request = services.affiliation_request_decide(
+            actor=info.context.user, request=request, approve=approve, note=note
+        )
         return AffiliationRequestPayload(request=AffiliationRequestType.from_models([request])[0], errors=[])
 
     @strawberry.mutation(
@@ -382,6 +351,7 @@ class MarketplaceMutation:
             "(NOT_APPROVED_FOR_PRODUCT otherwise)."
         ),
     )
+    @handle_user_errors
     def product_link_create(
         self,
         info: Info,
@@ -391,16 +361,13 @@ class MarketplaceMutation:
         utm: strawberry.scalars.JSON | None = None,
     ) -> LinkPayload:
         product = visible_product_or_error(info, product_id)
-        try:
-            link = services.product_link_create(
-                user=info.context.user,
-                product=product,
-                title=title,
-                sub_ids=sub_ids if isinstance(sub_ids, dict) else None,
-                utm=utm if isinstance(utm, dict) else None,
-            )
-        except ValidationError as error:
-            return LinkPayload(link=None, errors=user_errors(error))
+        link = services.product_link_create(
+            user=info.context.user,
+            product=product,
+            title=title,
+            sub_ids=sub_ids if isinstance(sub_ids, dict) else None,
+            utm=utm if isinstance(utm, dict) else None,
+        )
         link = LinkModel.objects.select_related("program").get(pk=link.pk)
         return LinkPayload(link=links_with_stats([link])[0], errors=[])
 

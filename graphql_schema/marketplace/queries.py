@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
 from accounts.models import Role
-from graphql_schema.affiliation.access import parse_id
+from graphql_schema.access import parse_id
+from graphql_schema.context import Info
 from graphql_schema.marketplace.access import visible_product_or_error
 from graphql_schema.marketplace.loaders import category_tree
-from graphql_schema.marketplace.pagination import paginate_keyset
 from graphql_schema.marketplace.types import (
     AffiliationRequestStatusEnum,
     AffiliationRequestType,
@@ -20,7 +19,7 @@ from graphql_schema.marketplace.types import (
     ProductType,
     ReviewType,
 )
-from graphql_schema.pagination import Connection, paginate
+from graphql_schema.pagination import Connection, paginate, paginate_keyset
 from graphql_schema.permissions import IsAuthenticated, IsMerchantOrBrandAdmin
 from marketplace import selectors
 

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 import strawberry
 from django.utils import timezone
-from strawberry.types import Info
 
 from accounts.models import User
 from affiliation.models import OfferRule
+from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 from graphql_schema.marketplace.loaders import ProductBatch, base_url, category_counts, category_tree
 from graphql_schema.money import Money, money, rate

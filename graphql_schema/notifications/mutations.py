@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import strawberry
-from django.core.exceptions import ValidationError
-from strawberry.types import Info
 
 from core.tenancy import tenant_connection
-from graphql_schema.affiliation.access import not_found, parse_id
-from graphql_schema.errors import user_errors
+from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors, keep_on_error, refreshed
 from graphql_schema.notifications.types import (
     NotificationChannel,
     NotificationChannelConfigureInput,
@@ -33,33 +32,32 @@ class NotificationMutation:
         permission_classes=[IsBrandAdmin],
         description="Add or change a Telegram, Discord or WhatsApp channel and the events it receives.",
     )
+    @handle_user_errors
     def notification_channel_configure(
         self, info: Info, input: NotificationChannelConfigureInput
     ) -> NotificationChannelPayload:
         channel = _channel_or_error(input.id) if input.id is not None else None
-        try:
-            channel = services.channel_configure(
-                actor=info.context.user,
-                kind=input.kind.value,
-                events=[event.value for event in input.events],
-                channel=channel,
-                enabled=input.enabled,
-                label=input.label,
-                chat_id=input.chat_id,
-                bot_token=input.bot_token,
-                webhook_url=input.webhook_url,
-                phone_number_id=input.phone_number_id,
-                recipient_phone=input.recipient_phone,
-                access_token=input.access_token,
-            )
-        except ValidationError as error:
-            return NotificationChannelPayload(
-                channel=NotificationChannel.from_model(channel) if channel and channel.pk else None,
-                errors=user_errors(error),
-            )
+        keep_on_error(
+            channel=lambda: NotificationChannel.from_model(channel) if channel and channel.pk else None,
+        )
+        channel = services.channel_configure(
+            actor=info.context.user,
+            kind=input.kind.value,
+            events=[event.value for event in input.events],
+            channel=channel,
+            enabled=input.enabled,
+            label=input.label,
+            chat_id=input.chat_id,
+            bot_token=input.bot_token,
+            webhook_url=input.webhook_url,
+            phone_number_id=input.phone_number_id,
+            recipient_phone=input.recipient_phone,
+            access_token=input.access_token,
+        )
         return NotificationChannelPayload(channel=NotificationChannel.from_model(channel), errors=[])
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin], description="Remove a channel.")
+    @handle_user_errors
     def notification_channel_delete(self, info: Info, id: strawberry.ID) -> NotificationChannelDeletePayload:
         channel = _channel_or_error(id)
         services.channel_delete(actor=info.context.user, channel=channel)
@@ -69,17 +67,13 @@ class NotificationMutation:
         permission_classes=[IsBrandAdmin],
         description="Send a test message now; a failure comes back with the provider's explanation.",
     )
+    @handle_user_errors
     def notification_channel_test(self, info: Info, id: strawberry.ID) -> NotificationChannelTestPayload:
         channel = _channel_or_error(id)
-        try:
-            message_id = services.channel_test(
-                actor=info.context.user, channel=channel, brand_name=tenant_connection().tenant.name
-            )
-        except ValidationError as error:
-            channel.refresh_from_db()
-            return NotificationChannelTestPayload(
-                channel=NotificationChannel.from_model(channel), message_id=None, errors=user_errors(error)
-            )
+        keep_on_error(channel=lambda: NotificationChannel.from_model(refreshed(channel)))
+        message_id = services.channel_test(
+            actor=info.context.user, channel=channel, brand_name=tenant_connection().tenant.name
+        )
         channel.refresh_from_db()
         return NotificationChannelTestPayload(
             channel=NotificationChannel.from_model(channel), message_id=message_id, errors=[]

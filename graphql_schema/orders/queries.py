@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
-from graphql_schema.affiliation.access import is_brand_admin
-from graphql_schema.orders.access import IsBrandMember
+from graphql_schema.access import is_brand_admin
+from graphql_schema.context import Info
 from graphql_schema.orders.types import Order, OrderStatusEnum, Sale, Voucher, VoucherStatusEnum
 from graphql_schema.pagination import Connection, paginate
-from graphql_schema.permissions import IsBrandAdmin, IsMerchantOrBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchantOrBrandAdmin
 from marketplace.selectors import order_visible_to, orders_visible_to, sales_of, vouchers_of
 
 

@@ -4,17 +4,15 @@ import dataclasses
 from collections.abc import Callable
 
 import strawberry
-from django.core.exceptions import ValidationError
-from strawberry.types import Info
 
 from billing import selectors
 from billing.models import Payment as PaymentModel
 from billing.services import payments as services
 from billing.services.invoices import billing_settings_update
-from graphql_schema.accounts.two_factor import fresh_two_factor_errors
-from graphql_schema.affiliation.access import not_found
-from graphql_schema.errors import user_errors
-from graphql_schema.orders.access import IsBrandMember
+from graphql_schema.access import not_found
+from graphql_schema.accounts.two_factor import fresh_two_factor_required
+from graphql_schema.context import Info
+from graphql_schema.errors import handle_user_errors, keep_on_error, refreshed
 from graphql_schema.payments.types import (
     BillingSettings,
     BillingSettingsInput,
@@ -22,19 +20,16 @@ from graphql_schema.payments.types import (
     Payment,
     PaymentPayload,
 )
-from graphql_schema.permissions import IsBrandAdmin
+from graphql_schema.permissions import IsBrandAdmin, IsBrandMember
 
 
 def _act(info: Info, reference: str, action: Callable[[PaymentModel], PaymentModel]) -> PaymentPayload:
     payment = selectors.payment_visible_to(info.context.user, reference)
     if payment is None:
         raise not_found("Payment")
-    try:
-        payment = action(payment)
-    except ValidationError as error:
-        payment.refresh_from_db()
-        return PaymentPayload(payment=Payment.from_model(payment), errors=user_errors(error))
-    return PaymentPayload(payment=Payment.from_model(payment), errors=[])
+    keep_on_error(payment=lambda: Payment.from_model(refreshed(payment)))
+    changed = action(payment)
+    return PaymentPayload(payment=Payment.from_model(changed), errors=[])
 
 
 @strawberry.type
@@ -43,6 +38,7 @@ class PaymentMutation:
         permission_classes=[IsBrandMember],
         description="I made the bank transfer: here is the bank's transaction id.",
     )
+    @handle_user_errors
     def payment_submit_transaction(self, info: Info, reference: str, transaction_id: str) -> PaymentPayload:
         payment = selectors.payment_visible_to(info.context.user, reference)
         if payment is None or payment.payer_id != info.context.user.pk:
@@ -58,6 +54,7 @@ class PaymentMutation:
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin], description="The transfer is on the brand's account."
     )
+    @handle_user_errors
     def payment_verify(self, info: Info, reference: str) -> PaymentPayload:
         return _act(info, reference, lambda p: services.payment_verify(payment=p, actor=info.context.user))
 
@@ -65,6 +62,7 @@ class PaymentMutation:
         permission_classes=[IsBrandAdmin],
         description="Confirm a verified transfer: the order is paid (or the plan activated) and invoiced.",
     )
+    @handle_user_errors
     def payment_confirm(self, info: Info, reference: str) -> PaymentPayload:
         return _act(info, reference, lambda p: services.payment_confirm(payment=p, actor=info.context.user))
 
@@ -72,6 +70,7 @@ class PaymentMutation:
         permission_classes=[IsBrandAdmin],
         description="Refuse a transfer; an order is cancelled, its stock freed.",
     )
+    @handle_user_errors
     def payment_reject(self, info: Info, reference: str, reason: str) -> PaymentPayload:
         return _act(
             info,
@@ -82,6 +81,7 @@ class PaymentMutation:
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin], description="Change the brand's billing settings."
     )
+    @handle_user_errors
     def billing_settings_update(self, info: Info, input: BillingSettingsInput) -> BillingSettingsPayload:
         values = {
             field.name: getattr(input, field.name)
@@ -89,10 +89,7 @@ class PaymentMutation:
             if getattr(input, field.name) is not None
         }
         # The bank account customers pay into is where the money goes: a fresh code first.
-        if any(name.startswith("bank_") for name in values) and (errors := fresh_two_factor_errors(info)):
-            return BillingSettingsPayload(billing_settings=None, errors=errors)
-        try:
-            row = billing_settings_update(actor=info.context.user, **values)
-        except ValidationError as error:
-            return BillingSettingsPayload(billing_settings=None, errors=user_errors(error))
+        if any(name.startswith("bank_") for name in values):
+            fresh_two_factor_required(info)
+        row = billing_settings_update(actor=info.context.user, **values)
         return BillingSettingsPayload(billing_settings=BillingSettings.from_model(row), errors=[])

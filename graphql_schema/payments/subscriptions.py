@@ -4,7 +4,6 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from accounts.models import Role
 from billing.models import Payment as PaymentModel
@@ -12,9 +11,10 @@ from billing.selectors import payment_visible_to
 from billing.services.payments import ADMIN_QUEUE_TOPIC, PAYMENT_EVENT, payment_topic
 from core.events import group_name
 from core.tenancy import run_in_tenant
-from graphql_schema.affiliation.access import not_found
-from graphql_schema.orders.access import IsBrandMember
+from graphql_schema.access import not_found
+from graphql_schema.context import Info
 from graphql_schema.payments.types import Payment
+from graphql_schema.permissions import IsBrandMember
 
 
 def _snapshot(payment_id: int) -> Payment | None:

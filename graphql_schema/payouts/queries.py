@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
-from graphql_schema.affiliation.access import is_brand_admin
+from graphql_schema.access import is_brand_admin
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.payouts.types import Withdrawal, WithdrawalStatus
 from graphql_schema.permissions import IsAuthenticated

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import Info
 
+from graphql_schema.context import Info
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 from graphql_schema.privacy.types import (
     ErasureRequest,

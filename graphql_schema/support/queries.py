@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsBrandAdminOrStaff
 from graphql_schema.support.types import ContactMessage, ContactMessageStatus

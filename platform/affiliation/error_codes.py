@@ -22,3 +22,14 @@ class AffiliationErrorCode(StrEnum):
     CODE_TAKEN = "CODE_TAKEN"
     NOT_YOUR_OFFER = "NOT_YOUR_OFFER"
     AMOUNT_ABOVE_MAXIMUM = "AMOUNT_ABOVE_MAXIMUM"
+
+
+class PostbackErrorCode(StrEnum):
+    """Codes of the endpoint's HTTP-level failures; business rules answer 422 with the
+    affiliate engine's codes (``AffiliationErrorCode``)."""
+
+    INVALID_SIGNATURE = "INVALID_SIGNATURE"
+    RATE_LIMITED = "RATE_LIMITED"
+    MALFORMED_JSON = "MALFORMED_JSON"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"

@@ -86,17 +86,6 @@ _BODY_FIELDS = {
 }
 
 
-class PostbackErrorCode(StrEnum):
-    """Codes of the endpoint's HTTP-level failures; business rules answer 422 with the
-    affiliate engine's codes (``AffiliationErrorCode``)."""
-
-    INVALID_SIGNATURE = "INVALID_SIGNATURE"
-    RATE_LIMITED = "RATE_LIMITED"
-    MALFORMED_JSON = "MALFORMED_JSON"
-    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
-
-
 class PostbackEvent(StrEnum):
     SALE = "sale"
     REFUND = "refund"

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_safe
 from accounts.authentication import TokenRefused, request_user
 from accounts.models import ApiTokenScope, Role
 from accounts.services import client_ip
+from affiliation.error_codes import PostbackErrorCode
 from affiliation.models import Link
 from affiliation.postbacks import (
     MAX_BODY_BYTES,
     SIGNATURE_HEADER,
-    PostbackErrorCode,
     SignatureError,
     postback_error,
     postback_payload_parse,

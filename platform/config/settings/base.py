@@ -40,7 +40,6 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "channels",
-    "strawberry_django",
     "core",
     "accounts",
     "graphql_schema",
