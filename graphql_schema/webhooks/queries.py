@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
-from graphql_schema.affiliation.access import not_found, parse_id
+from graphql_schema.access import not_found, parse_id
+from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsBrandAdmin
 from graphql_schema.webhooks.types import (
