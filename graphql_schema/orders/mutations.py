@@ -4,7 +4,6 @@ import strawberry
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
-from billing.services.checkout import order_cancel_unpaid, order_checkout
 from graphql_schema.affiliation.access import not_found, parse_id
 from graphql_schema.errors import user_errors
 from graphql_schema.orders.access import IsBrandMember
@@ -22,6 +21,7 @@ from graphql_schema.permissions import IsBrandAdmin, IsMerchantOrBrandAdmin
 from marketplace.selectors import order_visible_to
 from marketplace.services import orders as services
 from marketplace.services import refunds as refund_services
+from marketplace.services.checkout import order_cancel_unpaid, order_checkout
 from tracking.keys import CLICK_COOKIE
 
 

@@ -7,10 +7,6 @@ import strawberry
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
-from billing import selectors
-from billing.models import Payment as PaymentModel
-from billing.services import payments as services
-from billing.services.invoices import billing_settings_update
 from graphql_schema.accounts.two_factor import fresh_two_factor_errors
 from graphql_schema.affiliation.access import not_found
 from graphql_schema.errors import user_errors
@@ -23,6 +19,10 @@ from graphql_schema.payments.types import (
     PaymentPayload,
 )
 from graphql_schema.permissions import IsBrandAdmin
+from payments import selectors
+from payments.models import Payment as PaymentModel
+from payments.services import payments as services
+from payments.services.invoices import billing_settings_update
 
 
 def _act(info: Info, reference: str, action: Callable[[PaymentModel], PaymentModel]) -> PaymentPayload:

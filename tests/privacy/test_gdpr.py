@@ -26,9 +26,9 @@ from accounts.models import ApiToken, Role, TwoFactor, TwoFactorBackupCode, User
 from accounts.services import api_token_authenticate, api_token_create
 from accounts.two_factor import two_factor_setup_begin, two_factor_setup_confirm
 from affiliation.services import commissions_release_due, conversion_record
-from billing.models import Invoice, Payment
-from billing.tasks import invoice_deliver_task
 from ledger.selectors import affiliate_balance, ledger_differences
+from payments.models import Invoice, Payment
+from payments.tasks import invoice_deliver_task
 from payouts.models import WithdrawalRequest
 from payouts.services import withdrawal_request
 from privacy import services

@@ -27,14 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from affiliation.models import Affiliate, AffiliateStatus, ConversionSource, Coupon, Program
-from billing.models import (
-    Membership,
-    MembershipPlan,
-    Payment,
-    PaymentProvider,
-    PaymentPurpose,
-    SubscriptionStatus,
-)
+from billing.models import Membership, MembershipPlan, SubscriptionStatus
 from billing.services.plans import (
     ENTITLED_STATUSES,
     clean_code,
@@ -60,19 +53,20 @@ from billing.services.subscriptions import (
     brand_url,
     card_payments_check,
 )
-from billing.stripe_client import (
+from core.audit import audit_log
+from core.errors import field_error
+from core.tenancy import current_schema
+from payments.models import Payment, PaymentProvider, PaymentPurpose
+from payments.stripe_client import (
     brand_metadata,
     request_options,
     stripe_client,
     stripe_is_configured,
     stripe_route_record,
 )
-from core.audit import audit_log
-from core.errors import field_error
-from core.tenancy import current_schema
 
 if TYPE_CHECKING:
-    from billing.services.payments import BankTransferInstructions
+    from payments.services.payments import BankTransferInstructions
 
 logger = logging.getLogger(__name__)
 
@@ -359,7 +353,7 @@ def _join_bank_transfer(
     referral: Referral,
     payer: PayerDetails,
 ) -> JoinResult:
-    from billing.services.payments import bank_transfer_instructions, payment_start_bank_transfer
+    from payments.services.payments import bank_transfer_instructions, payment_start_bank_transfer
 
     with transaction.atomic():
         membership = _membership_ready(
@@ -499,7 +493,7 @@ def membership_charge_refunded(charge: Mapping[str, Any]) -> int:
     that earned nobody a commission has nothing to take back."""
     from affiliation.services.conversions import conversion_refund
     from billing.services.stripe_sync import object_id, plain
-    from billing.stripe_client import from_minor_units
+    from payments.stripe_client import from_minor_units
 
     payment_intent = object_id(charge.get("payment_intent"))
     payment = Payment.objects.filter(

@@ -60,6 +60,7 @@ TENANT_APPS = [
     "ledger",
     "payouts",
     "notifications",
+    "payments",
     "marketplace",
     "billing",
     "analytics",

@@ -5,7 +5,7 @@ vouchers redeemed by merchants.
 Stock is reserved by one conditional ``UPDATE … SET stock = stock - n WHERE id = … AND stock >= n``
 per line, in product-id order, inside the transaction that creates the order: concurrent buyers
 queue on the product's row and the last unit goes to exactly one of them, and a refused line rolls
-the whole order back. Prices are VAT-inclusive (see ``billing.services.invoices``).
+the whole order back. Prices are VAT-inclusive (see ``payments.services.invoices``).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from django.utils import timezone
 from accounts.models import User
 from affiliation.models import ConversionSource, Coupon
 from affiliation.services.conversions import conversion_record
-from billing.models import Payment, PaymentProvider
 from core.audit import audit_log
 from core.errors import field_error
 from core.events import publish_on_commit
+from core.ids import CROCKFORD_ALPHABET
 from core.money import PRICE_ROUNDING, quantize
 from core.tasks import enqueue_on_commit
 from ledger.models import AccountKind, LedgerAccount
@@ -48,13 +48,13 @@ from marketplace.models import (
     Voucher,
     VoucherStatus,
 )
+from payments.models import Payment, PaymentProvider
 
 logger = logging.getLogger(__name__)
 
 ORDER_EVENT = "order.updated"
 MAX_LINES = 20
-# Crockford's base 32: no I, L, O, U, so codes survive being read aloud or typed from paper.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_ALPHABET = CROCKFORD_ALPHABET
 VOUCHER_CODE_LENGTH = 12  # 60 random bits, shown as XXXX-XXXX-XXXX
 ORDER_NUMBER_LENGTH = 10  # 50 random bits
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
@@ -351,7 +351,7 @@ def order_cancel(*, order: Order, actor: Any, reason: str) -> Order:
 def orders_due_for_expiry(now: dt.datetime | None = None) -> list[int]:
     """Unpaid orders past their reservation whose payer has not told us they paid (a submitted or
     verified bank transfer waits for the brand admin's decision instead)."""
-    from billing.models import PaymentStatus
+    from payments.models import PaymentStatus
 
     now = now or timezone.now()
     waiting = Payment.objects.filter(

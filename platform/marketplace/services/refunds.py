@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from affiliation.models import ConversionSource
 from affiliation.services.conversions import conversion_refund
-from billing.models import Payment, PaymentProvider
 from core.audit import audit_log
 from core.errors import field_error
 from core.money import PRICE_ROUNDING, quantize
@@ -42,6 +41,7 @@ from marketplace.services.orders import (
 from marketplace.services.orders import (
     OrderErrorCode as Code,
 )
+from payments.models import Payment, PaymentProvider
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ def order_refund_apply(
         )
         locked.save(update_fields=["refunded_amount", "status"])
         if locked.status == OrderStatus.REFUNDED:
-            from billing.models import PaymentStatus
+            from payments.models import PaymentStatus
 
             Payment.objects.filter(order=locked, status=PaymentStatus.CONFIRMED).update(
                 status=PaymentStatus.REFUNDED, updated_at=timezone.now()
@@ -276,7 +276,7 @@ def order_refund(
     if existing is not None:
         return RefundResult(order=existing.order, refund=existing, created=False)
     if order.payment_provider == PaymentProvider.STRIPE and refund_id:
-        from billing.services.checkout import payment_stripe_refund_create
+        from marketplace.services.checkout import payment_stripe_refund_create
 
         allocation = refund_allocation(order, list(order.lines.order_by("pk")), amount=amount, units=lines)
         payment_stripe_refund_create(

@@ -10,8 +10,8 @@ from accounts.models import Role
 from accounts.selectors import user_by_email
 from accounts.services import user_create
 from affiliation.demo import demo_program_ensure, demo_recruit_login
-from billing.demo import demo_billing_ensure, demo_customer_order_ensure
-from marketplace.demo import demo_marketplace_ensure
+from billing.demo import demo_billing_ensure
+from marketplace.demo import demo_customer_order_ensure, demo_marketplace_ensure
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url, public_base_url
 from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
