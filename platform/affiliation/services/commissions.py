@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ from affiliation.models import (
     Program,
 )
 from affiliation.rules import Line
-from core.events import publish_on_commit
+from core.events import emit, publish_on_commit
 from core.money import COMMISSION_ROUNDING, quantize
 from ledger.models import AccountKind
 from ledger.services import ledger_account, ledger_transfer
@@ -52,6 +53,20 @@ def _post_earned(commission: Commission) -> None:
     )
 
 
+def _commission_facts(commission: Commission) -> dict[str, Any]:
+    return {
+        "commission_id": commission.pk,
+        "program_id": commission.program_id,
+        "affiliate_id": commission.beneficiary_id,
+        "conversion_id": commission.conversion_id,
+        "level": commission.level,
+        "kind": commission.kind,
+        "amount": commission.amount,
+        "currency": commission.currency,
+        "status": commission.status,
+    }
+
+
 def commissions_create(
     *, conversion: Conversion, lines: list[Line], kind: str, is_recurring: bool
 ) -> list[Commission]:
@@ -81,6 +96,7 @@ def commissions_create(
             available_at=available_at,
         )
         _post_earned(commission)
+        emit("commission.created", _commission_facts(commission))
         publish_on_commit(
             topic=stats_topic(line.beneficiary_id),
             message_type=STATS_EVENT,
@@ -131,6 +147,7 @@ def click_commissions_accrue(
                     available_at=now + dt.timedelta(days=program.hold_days),
                 )
                 _post_earned(commission)
+                emit("commission.created", _commission_facts(commission))
         except IntegrityError:
             continue  # this batch was already paid for
         created.append(commission)
@@ -161,6 +178,14 @@ def commission_reverse(*, commission: Commission, amount: Decimal, idempotency_k
         commission.status = CommissionStatus.REVERSED
         update_fields.append("status")
     commission.save(update_fields=update_fields)
+    emit(
+        "commission.reversed",
+        {
+            **_commission_facts(commission),
+            "reversed_amount": amount,
+            "total_reversed": commission.reversed_amount,
+        },
+    )
     publish_on_commit(
         topic=stats_topic(commission.beneficiary_id),
         message_type=STATS_EVENT,

@@ -434,3 +434,13 @@ CELERY_BEAT_SCHEDULE["privacy-retention"] = {
     "schedule": crontab(minute=53, hour=4),
 }
 # --- end of privacy ------------------------------------------------------------------------------
+
+# --- Domain events (platform/core/events) ------------------------------------------------------
+# Dispatched events are kept this many days (webhook replays and delivery logs read them); the
+# sweep re-dispatches events whose after-commit dispatch failed or never ran, every minute.
+OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["sweep-event-outbox"] = {
+    "task": "tenants.tasks.outbox_sweep_task",
+    "schedule": 60.0,
+}
+# --- end of domain events ----------------------------------------------------------------------
