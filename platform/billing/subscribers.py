@@ -15,6 +15,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from billing.services.memberships import membership_charge_refunded
+from billing.services.stripe_events import (
+    stripe_checkout_subscription_completed,
+    stripe_invoice_paid,
+    stripe_invoice_payment_failed,
+    stripe_subscription_event,
+)
+from billing.services.subscriptions import subscription_payment_confirmed
+from core.events import Event, Phase, subscriber
 from payments.models import Payment, PaymentPurpose
 from payments.purposes import GrossLine, PaymentPurposeHooks, payment_purpose_register
 from payments.webhooks import stripe_event_handler
@@ -22,18 +31,16 @@ from payments.webhooks import stripe_event_handler
 SUBSCRIPTION_PURPOSES = (PaymentPurpose.MERCHANT_PLAN, PaymentPurpose.MEMBERSHIP)
 
 
-def subscription_payment_confirmed_handler(payment_id: int) -> None:
-    from billing.services.subscriptions import subscription_payment_confirmed
-
-    payment = Payment.objects.select_related("merchant_plan").get(pk=payment_id)
-    if payment.purpose in SUBSCRIPTION_PURPOSES:
-        subscription_payment_confirmed(payment)
+@subscriber("payment.confirmed", phase=Phase.IN_TRANSACTION)
+def subscription_payment_confirmed_handler(event: Event) -> None:
+    if event.payload["purpose"] not in SUBSCRIPTION_PURPOSES:
+        return
+    payment = Payment.objects.select_related("merchant_plan").get(pk=event.payload["payment_id"])
+    subscription_payment_confirmed(payment)
 
 
 @stripe_event_handler("checkout.session.completed", "checkout.session.async_payment_succeeded")
 def _checkout_session_completed(session: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from billing.services.stripe_events import stripe_checkout_subscription_completed
-
     if session.get("mode") != "subscription":
         return None
     return stripe_checkout_subscription_completed(session)
@@ -43,29 +50,21 @@ def _checkout_session_completed(session: Mapping[str, Any], created: dt.datetime
     "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"
 )
 def _subscription_event(subscription: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from billing.services.stripe_events import stripe_subscription_event
-
     return stripe_subscription_event(subscription, created=created)
 
 
 @stripe_event_handler("invoice.paid")
 def _invoice_paid(invoice: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from billing.services.stripe_events import stripe_invoice_paid
-
     return stripe_invoice_paid(invoice, created=created)
 
 
 @stripe_event_handler("invoice.payment_failed")
 def _invoice_payment_failed(invoice: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from billing.services.stripe_events import stripe_invoice_payment_failed
-
     return stripe_invoice_payment_failed(invoice)
 
 
 @stripe_event_handler("charge.refunded")
 def _charge_refunded(charge: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from billing.services.memberships import membership_charge_refunded
-
     refunds = membership_charge_refunded(charge)
     return f"{refunds} membership refunds applied" if refunds else None
 

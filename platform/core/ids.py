@@ -36,6 +36,10 @@ def uuid7_milliseconds(value: uuid.UUID) -> int:
     return value.int >> 80
 
 
+# The first-party cookie the click lane sets on the brand's host: the id of the visitor's last
+# tracked click (attribution of signups and sales).
+CLICK_COOKIE = "afp_click"
+
 # Crockford's base 32: no I, L, O, U, so codes survive being read aloud or typed from paper
 # (order numbers, voucher codes, payment references).
 CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -20,36 +20,40 @@ from collections.abc import Mapping
 from typing import Any
 
 from accounts.models import User
+from core.events import Event, Phase, subscriber
 from marketplace.models import Order, OrderStatus
+from marketplace.services.checkout import (
+    payment_checkout_completed,
+    payment_checkout_expired,
+    payment_stripe_charge_refunded,
+)
+from marketplace.services.orders import order_cancel, order_paid
 from payments.models import Payment, PaymentPurpose
 from payments.purposes import GrossLine, PaymentPurposeHooks, payment_purpose_register
 from payments.webhooks import stripe_event_handler
 
 
-def order_payment_confirmed(payment_id: int) -> None:
-    from marketplace.services.orders import order_paid
-
-    payment = Payment.objects.get(pk=payment_id)
-    if payment.purpose == PaymentPurpose.ORDER:
-        order_paid(payment)
-
-
-def order_payment_rejected(payment_id: int, *, actor_id: int | None, reason: str) -> None:
-    from marketplace.services.orders import order_cancel
-
-    payment = Payment.objects.select_related("order").get(pk=payment_id)
-    order = payment.order
-    if payment.purpose != PaymentPurpose.ORDER or order is None:
+@subscriber("payment.confirmed", phase=Phase.IN_TRANSACTION)
+def order_payment_confirmed(event: Event) -> None:
+    if event.payload["purpose"] != PaymentPurpose.ORDER:
         return
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-        order_cancel(order=order, actor=actor, reason=f"payment rejected: {reason}")
+    order_paid(Payment.objects.get(pk=event.payload["payment_id"]))
+
+
+@subscriber("payment.rejected", phase=Phase.IN_TRANSACTION)
+def order_payment_rejected(event: Event) -> None:
+    if event.payload["purpose"] != PaymentPurpose.ORDER or event.payload["order_id"] is None:
+        return
+    payment = Payment.objects.select_related("order").get(pk=event.payload["payment_id"])
+    order = payment.order
+    if order is not None and order.status == OrderStatus.PENDING_PAYMENT:
+        admin_id = event.payload["rejected_by_id"]
+        actor = User.objects.filter(pk=admin_id).first() if admin_id is not None else None
+        order_cancel(order=order, actor=actor, reason=f"payment rejected: {event.payload['reason']}")
 
 
 @stripe_event_handler("checkout.session.completed", "checkout.session.async_payment_succeeded")
 def _checkout_session_completed(session: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from marketplace.services.checkout import payment_checkout_completed
-
     if session.get("mode") == "subscription" or (session.get("metadata") or {}).get("purpose") != "order":
         return None
     payment = payment_checkout_completed(session)
@@ -58,8 +62,6 @@ def _checkout_session_completed(session: Mapping[str, Any], created: dt.datetime
 
 @stripe_event_handler("checkout.session.expired")
 def _checkout_session_expired(session: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from marketplace.services.checkout import payment_checkout_expired
-
     if (session.get("metadata") or {}).get("purpose") != "order":
         return None
     payment = payment_checkout_expired(session)
@@ -68,8 +70,6 @@ def _checkout_session_expired(session: Mapping[str, Any], created: dt.datetime) 
 
 @stripe_event_handler("charge.refunded")
 def _charge_refunded(charge: Mapping[str, Any], created: dt.datetime) -> str | None:
-    from marketplace.services.checkout import payment_stripe_charge_refunded
-
     results = payment_stripe_charge_refunded(charge)
     if not results:
         return None  # not an order's card payment (a membership's, see billing.subscribers)

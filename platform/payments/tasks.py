@@ -11,6 +11,7 @@ from config.celery import app
 from core.emails import send_brand_email
 from core.money import quantize
 from core.tenancy import tenant_connection
+from notifications.services import notify_brand
 from payments.models import Invoice
 from payments.services.invoices import invoice_pdf_store
 
@@ -40,8 +41,6 @@ def invoice_deliver_task(invoice_id: int) -> None:
     retry sends. The one duplicate left possible is a crash between the provider's acceptance
     and the commit: an invoice emailed twice beats an invoice never emailed.
     """
-    from notifications.services import notify_brand
-
     invoice = Invoice.objects.select_related("payment").filter(pk=invoice_id).first()
     if invoice is None:
         return

@@ -30,9 +30,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.tenancy import call_in_public, call_in_tenant, current_schema
 from payments.error_codes import PaymentErrorCode
 from payments.models import StripeEvent
 from payments.stripe_client import invoice_subscription_id, object_id, timestamp
+from tenants.models import StripeObjectRoute, Tenant, TenantKind
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +130,6 @@ def _metadata_brands(obj: Mapping[str, Any]) -> list[str]:
 
 def event_route(event: Mapping[str, Any]) -> Any:
     """The brand (Tenant) an event belongs to, or None. Runs in the public schema."""
-    from tenants.models import StripeObjectRoute, Tenant, TenantKind
-
     obj = event["data"]["object"]
     candidates = [
         str(obj.get("id") or ""),
@@ -158,8 +158,6 @@ def event_route(event: Mapping[str, Any]) -> Any:
 
 def event_process(event: Mapping[str, Any]) -> WebhookResult:
     """Store and apply the event in the current brand's schema, exactly once."""
-    from core.tenancy import current_schema
-
     obj = event["data"]["object"]
     with transaction.atomic():
         try:
@@ -209,8 +207,6 @@ def _dispatch(event_type: str, obj: Mapping[str, Any], created: dt.datetime) -> 
 def webhook_receive(payload: bytes, signature: str) -> WebhookResult:
     """Verify, route and apply one delivery (sync code, e.g. a Django view). Raises
     WebhookRejectedError (answer 400) or RetryLaterError (answer 503)."""
-    from core.tenancy import call_in_public, call_in_tenant
-
     event = event_verify(payload, signature)
     tenant = call_in_public(event_route, event)
     if tenant is None:

@@ -26,7 +26,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from affiliation.models import Affiliate, AffiliateStatus, ConversionSource, Coupon, Program
+from affiliation.models import Affiliate, AffiliateStatus, Conversion, ConversionSource, Coupon, Program
+from affiliation.services.conversions import conversion_record, conversion_refund
 from billing.models import Membership, MembershipPlan, SubscriptionStatus
 from billing.services.plans import (
     ENTITLED_STATUSES,
@@ -43,6 +44,8 @@ from billing.services.stripe_sync import (
     JSON,
     PURPOSE_MEMBERSHIP,
     customer_ensure,
+    object_id,
+    plain,
     plan_price_sync,
     provider_error,
 )
@@ -57,13 +60,16 @@ from core.audit import audit_log
 from core.errors import field_error
 from core.tenancy import current_schema
 from payments.models import Payment, PaymentProvider, PaymentPurpose
+from payments.services.payments import bank_transfer_instructions, payment_start_bank_transfer
 from payments.stripe_client import (
     brand_metadata,
+    from_minor_units,
     request_options,
     stripe_client,
     stripe_is_configured,
     stripe_route_record,
 )
+from tracking.models import Click
 
 if TYPE_CHECKING:
     from payments.services.payments import BankTransferInstructions
@@ -182,8 +188,6 @@ def membership_referral(
     if program is None:
         return Referral(referrer=None, click_id=None, coupon_code="")
     if click_uuid is not None:
-        from tracking.models import Click
-
         click = Click.objects.select_related("link__affiliate").filter(pk=click_uuid).first()
         if click is not None:
             window_start = timezone.now() - dt.timedelta(days=program.cookie_window_days)
@@ -353,8 +357,6 @@ def _join_bank_transfer(
     referral: Referral,
     payer: PayerDetails,
 ) -> JoinResult:
-    from payments.services.payments import bank_transfer_instructions, payment_start_bank_transfer
-
     with transaction.atomic():
         membership = _membership_ready(
             member=member,
@@ -433,9 +435,6 @@ def membership_conversion_record(membership: Membership, payment: Payment) -> st
     """The engine's conversion of one paid period of a referred membership (once per Stripe
     invoice or bank-transfer payment). Attribution problems never fail the payment: they are
     audited and the payment stands, earning nobody a commission."""
-    from affiliation.models import Conversion
-    from affiliation.services.conversions import conversion_record
-
     plan = membership.plan
     if plan.program_id is None or payment.amount <= 0:
         return "no program"
@@ -491,10 +490,6 @@ def membership_charge_refunded(charge: Mapping[str, Any]) -> int:
     back the referrer's commission on that period, through the engine (once per refund id, in
     proportion to the amount refunded). Returns how many refunds were newly applied; a period
     that earned nobody a commission has nothing to take back."""
-    from affiliation.services.conversions import conversion_refund
-    from billing.services.stripe_sync import object_id, plain
-    from payments.stripe_client import from_minor_units
-
     payment_intent = object_id(charge.get("payment_intent"))
     payment = Payment.objects.filter(
         provider=PaymentProvider.STRIPE,

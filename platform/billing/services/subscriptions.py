@@ -61,8 +61,12 @@ from billing.services.stripe_sync import (
 )
 from core.audit import audit_log
 from core.errors import field_error
+from core.money import quantize
 from core.tenancy import current_schema, tenant_connection
+from ledger.models import AccountKind
+from ledger.services import ledger_account, ledger_transfer
 from payments.models import Payment, PaymentProvider, PaymentPurpose, PaymentStatus
+from payments.services.payments import bank_transfer_instructions, payment_start_bank_transfer
 from payments.stripe_client import (
     brand_metadata,
     from_minor_units,
@@ -71,6 +75,7 @@ from payments.stripe_client import (
     stripe_is_configured,
     stripe_route_record,
 )
+from tenants.selectors import brand_base_url
 
 if TYPE_CHECKING:
     from payments.services.payments import BankTransferInstructions
@@ -94,8 +99,6 @@ def monthly_price(plan: MerchantPlan | MembershipPlan) -> Decimal:
 
 
 def brand_url(path: str) -> str:
-    from tenants.selectors import brand_base_url
-
     tenant = tenant_connection().tenant
     return f"{brand_base_url(tenant)}{path}"
 
@@ -271,8 +274,6 @@ def _subscribe_bank_transfer(
     entitled: bool,
     payer: PayerDetails,
 ) -> SubscribeResult:
-    from payments.services.payments import bank_transfer_instructions, payment_start_bank_transfer
-
     if entitled and current is not None and current.provider == PaymentProvider.STRIPE:
         raise field_error(
             "provider",
@@ -335,8 +336,6 @@ def _upgrade_amount(subscription: MerchantSubscription, plan: MerchantPlan, now:
     """What a bank-transfer upgrade costs while a paid period runs: the new plan's price less the
     unused time already paid on the current plan (as Stripe prorates a card upgrade). The new
     plan starts a fresh period at confirmation. A downgrade waits for the paid time to run out."""
-    from core.money import quantize
-
     current = subscription.plan
     if current.currency != plan.currency:
         raise field_error("planCode", f"Your plan is billed in {current.currency}.", Code.CURRENCY_MISMATCH)
@@ -613,9 +612,6 @@ def _merchant_plan_paid(payment: Payment) -> None:
 def subscription_revenue_post(payment: Payment) -> None:
     """Customer payments (brand) → subscription revenue (brand), once per payment (a Stripe
     invoice has one payment)."""
-    from ledger.models import AccountKind
-    from ledger.services import ledger_account, ledger_transfer
-
     if payment.amount <= 0:
         return
     key = payment.stripe_invoice_id or payment.reference

@@ -49,6 +49,7 @@ from payments.stripe_client import (
     stripe_route_record,
     to_minor_units,
 )
+from tenants.selectors import brand_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ class CheckoutResult:
 
 
 def _brand_url(path: str) -> str:
-    from tenants.selectors import brand_base_url
-
     return brand_base_url(tenant_connection().tenant) + path
 
 

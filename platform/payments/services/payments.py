@@ -29,8 +29,9 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import audit_log
 from core.errors import field_error
-from core.events import publish_on_commit
+from core.events import emit, publish_on_commit
 from core.ids import readable_code
+from notifications.services import notify_brand
 from payments.error_codes import PaymentErrorCode
 from payments.models import (
     BillingSettings,
@@ -81,8 +82,6 @@ def payment_publish(payment: Payment) -> None:
 
 
 def _notify_brand(event: str, text: str) -> None:
-    from notifications.services import notify_brand
-
     notify_brand(event, text)
 
 
@@ -381,23 +380,6 @@ def payment_event_payload(payment: Payment) -> dict[str, Any]:
     }
 
 
-def _emit(name: str, payment: Payment, actor: User | None = None, **extra: Any) -> None:
-    """TEMPORARY until the event registry is merged: calls what the subscribers will do."""
-    if name == "payment.confirmed":
-        if payment.purpose == PaymentPurpose.ORDER:
-            from marketplace.subscribers import order_payment_confirmed
-
-            order_payment_confirmed(payment.pk)
-        else:
-            from billing.subscribers import subscription_payment_confirmed_handler
-
-            subscription_payment_confirmed_handler(payment.pk)
-    elif name == "payment.rejected" and payment.purpose == PaymentPurpose.ORDER:
-        from marketplace.subscribers import order_payment_rejected
-
-        order_payment_rejected(payment.pk, actor_id=getattr(actor, "pk", None), reason=extra["reason"])
-
-
 def payment_confirm(*, payment: Payment, actor: User | None, transaction_id: str = "") -> Payment:
     """Confirm a payment: the order is paid or the subscription activated, and the invoice issued,
     exactly once. A bank transfer must have been verified first."""
@@ -408,9 +390,10 @@ def payment_confirm(*, payment: Payment, actor: User | None, transaction_id: str
         if transaction_id:
             locked.transaction_id = transaction_id[:120]
         locked.save(update_fields=["status", "confirmed_at", "confirmed_by", "transaction_id", "updated_at"])
-        # What was paid for starts (marketplace pays the order, billing starts the period) in
-        # this transaction, then the invoice is issued: a failure of either rolls back the lot.
-        _emit("payment.confirmed", locked)
+        # What was paid for starts in this transaction (marketplace pays the order, billing starts
+        # the period: in-transaction subscribers of payment.confirmed), then the invoice is
+        # issued: a failure of either rolls the confirmation back.
+        emit("payment.confirmed", payment_event_payload(locked))
         locked.refresh_from_db()  # a subscriber may have set the period it pays (a bank transfer's)
         invoice_issue(locked)
         audit_log(
@@ -440,7 +423,15 @@ def payment_reject(*, payment: Payment, actor: User, reason: str) -> Payment:
         locked.rejected_at = timezone.now()
         locked.rejection_reason = reason[:500]
         locked.save(update_fields=["status", "rejected_at", "rejection_reason", "updated_at"])
-        _emit("payment.rejected", locked, actor, reason=reason[:500])
+        # marketplace cancels an order awaiting this payment (in-transaction subscriber)
+        emit(
+            "payment.rejected",
+            {
+                **payment_event_payload(locked),
+                "reason": locked.rejection_reason,
+                "rejected_by_id": getattr(actor, "pk", None),
+            },
+        )
         audit_log(actor=actor, action="payment.rejected", target=locked, reason=reason[:500])
         payment_publish(locked)
     return locked
@@ -452,3 +443,16 @@ def payment_fail(payment: Payment, reason: str) -> None:
     locked.save(update_fields=["status", "rejection_reason", "updated_at"])
     audit_log(actor=None, action="payment.failed", target=locked, reason=reason)
     payment_publish(locked)
+
+
+def payment_refund_record(*, payment: Payment, amount: Decimal, refunded_in_full: bool) -> Payment:
+    """Money of a confirmed payment went back to the payer (``amount`` by this refund, sent by
+    the caller through the provider): ``payment.refunded`` is emitted, and a payment refunded in
+    full becomes REFUNDED. Call it in the refund's transaction, once per refund."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        if refunded_in_full and locked.status == PaymentStatus.CONFIRMED:
+            locked.status = PaymentStatus.REFUNDED
+            locked.save(update_fields=["status", "updated_at"])
+        emit("payment.refunded", {**payment_event_payload(locked), "refunded_amount": amount})
+    return locked
