@@ -57,6 +57,19 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="affiliate.status_changed",
+        version=1,
+        description="A brand admin approved, rejected or suspended an affiliate (their links redirect"
+        " only while approved).",
+        fields={
+            "affiliate_id": F("integer", "The affiliate (a user's membership of a program)."),
+            "program_id": F("integer", "The program."),
+            "user_id": F("integer", "The user."),
+            "status": F("string", "approved, rejected or suspended."),
+            "previous_status": F("string", "The status before."),
+        },
+    ),
+    EventType(
         name="brand.updated",
         version=1,
         description="A brand's settings changed (name, theme, languages, policies).",
@@ -125,6 +138,17 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="link.archived",
+        version=1,
+        description="An affiliate archived a tracked link: it answers the brand's 404 page from now on.",
+        fields={
+            "link_id": F("integer", "The link."),
+            "affiliate_id": F("integer", "Its affiliate."),
+            "program_id": F("integer", "Its program."),
+            "code": F("string", "The short code in the link's URL."),
+        },
+    ),
+    EventType(
         name="link.created",
         version=1,
         description="An affiliate created a tracked link.",
@@ -172,6 +196,15 @@ EVENT_TYPES: tuple[EventType, ...] = (
             **_payment_fields,
             "reason": F("string", "Why, as the payer is told."),
             "rejected_by_id": F("integer", "The brand admin who refused it.", nullable=True),
+        },
+    ),
+    EventType(
+        name="program.updated",
+        version=1,
+        description="A brand admin changed a partner program's settings.",
+        fields={
+            "program_id": F("integer", "The program."),
+            "changed": F("array", "The names of the fields that changed."),
         },
     ),
     EventType(
