@@ -329,7 +329,7 @@ def invoice_pdf_store(invoice: Invoice) -> bytes:
     return pdf
 
 
-INVOICE_LINK_SALT = "billing.invoice-download"
+INVOICE_LINK_SALT = "billing.invoice-download"  # its name in billing: links already sent stay valid
 
 
 class InvoiceLinkInvalidError(Exception):

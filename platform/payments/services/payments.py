@@ -8,6 +8,12 @@ published live (the payer's ``payment.<id>`` topic and the admins' ``payments`` 
 happens under the payment's row lock, so a confirmation raced by two admins or by a webhook and
 its redelivery happens once: one order paid (or subscription activated), one invoice, one ledger
 transaction.
+
+This module never calls the apps a payment pays for. It emits ``payment.confirmed``,
+``payment.rejected`` and ``payment.refunded`` (``core.events``) in the payment's transaction;
+``marketplace`` and ``billing`` subscribe (``<app>/subscribers.py``). What it must know of the
+subject (invoice lines, a deadline) it asks ``payments.purposes``; which provider may make which
+move, ``payments.providers``.
 """
 
 from __future__ import annotations
