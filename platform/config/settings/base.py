@@ -325,7 +325,7 @@ NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_
 # --- Stripe (platform/billing) ---------------------------------------------------------------
 # One Stripe account for the platform; objects carry metadata.brand and are routed back to their
 # brand by tenants.StripeObjectRoute. STRIPE_API_BASE empty means Stripe's own API; `make run`
-# and the tests point it at the local fake (platform/stripe_fake).
+# and the tests point it at the local fake (tools/stripe_fake).
 STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
