@@ -20,9 +20,9 @@ from accounts.models import Invitation, Role, User
 from accounts.services import _validated_email
 from affiliation.models import Program
 from affiliation.services import program_create
-from billing.models import BillingSettings
 from core.audit import audit_log
 from core.models import AuditEvent
+from payments.models import BillingSettings
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url
 from tenants.services import brand_create

@@ -10,7 +10,7 @@ from enum import Enum
 import strawberry
 
 from billing import models
-from billing.services.plans import free_plan, products_used, subscription_is_entitled
+from billing.services.plans import free_plan, subscription_is_entitled
 from graphql_schema.errors import UserError
 from graphql_schema.money import Money, money, rate
 from graphql_schema.payments.types import (
@@ -19,6 +19,8 @@ from graphql_schema.payments.types import (
     Payment,
     PaymentProviderEnum,
 )
+from marketplace.selectors import products_used
+from payments import models as payment_models
 
 
 @strawberry.enum(name="BillingInterval")
@@ -105,13 +107,13 @@ class MyPlan:
         entitled = subscription is not None and subscription_is_entitled(subscription)
         plan = subscription.plan if subscription is not None and entitled else free_plan()
         pending = (
-            models.Payment.objects.select_related("order")
+            payment_models.Payment.objects.select_related("order")
             .filter(
                 merchant_subscription=subscription,
                 status__in=[
-                    models.PaymentStatus.PENDING,
-                    models.PaymentStatus.TRANSACTION_SUBMITTED,
-                    models.PaymentStatus.VERIFIED,
+                    payment_models.PaymentStatus.PENDING,
+                    payment_models.PaymentStatus.TRANSACTION_SUBMITTED,
+                    payment_models.PaymentStatus.VERIFIED,
                 ],
             )
             .order_by("-pk")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import strawberry
 
-from billing.services.checkout import order_cancel_unpaid, order_checkout
 from graphql_schema.access import not_found, parse_id
 from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error, refreshed
@@ -20,6 +19,7 @@ from graphql_schema.permissions import IsBrandAdmin, IsBrandMember, IsMerchantOr
 from marketplace.selectors import order_visible_to
 from marketplace.services import orders as services
 from marketplace.services import refunds as refund_services
+from marketplace.services.checkout import order_cancel_unpaid, order_checkout
 from tracking.keys import CLICK_COOKIE
 
 

@@ -10,8 +10,6 @@ from enum import Enum
 import strawberry
 from django.db.models import prefetch_related_objects
 
-from billing.models import BillingSettings as BillingSettingsModel
-from billing.services.invoices import billing_settings
 from graphql_schema.errors import UserError
 from graphql_schema.money import Money, money, rate
 from graphql_schema.payments.types import (
@@ -21,6 +19,8 @@ from graphql_schema.payments.types import (
     PaymentProviderEnum,
 )
 from marketplace import models
+from payments.models import BillingSettings as BillingSettingsModel
+from payments.services.invoices import billing_settings
 
 
 @strawberry.enum(name="OrderStatus")

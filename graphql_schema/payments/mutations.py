@@ -5,10 +5,6 @@ from collections.abc import Callable
 
 import strawberry
 
-from billing import selectors
-from billing.models import Payment as PaymentModel
-from billing.services import payments as services
-from billing.services.invoices import billing_settings_update
 from graphql_schema.access import not_found
 from graphql_schema.accounts.two_factor import fresh_two_factor_required
 from graphql_schema.context import Info
@@ -21,6 +17,10 @@ from graphql_schema.payments.types import (
     PaymentPayload,
 )
 from graphql_schema.permissions import IsBrandAdmin, IsBrandMember
+from payments import selectors
+from payments.models import Payment as PaymentModel
+from payments.services import payments as services
+from payments.services.invoices import billing_settings_update
 
 
 def _act(info: Info, reference: str, action: Callable[[PaymentModel], PaymentModel]) -> PaymentPayload:

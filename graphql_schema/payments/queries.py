@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import strawberry
 
-from billing import selectors
-from billing.services.invoices import billing_settings
-from billing.services.payments import bank_transfer_available
-from billing.stripe_client import stripe_is_configured
 from graphql_schema.access import parse_id
 from graphql_schema.context import Info
 from graphql_schema.pagination import Connection, paginate
 from graphql_schema.payments.types import BillingSettings, Invoice, Payment, PaymentStatusEnum
 from graphql_schema.permissions import IsBrandAdmin, IsBrandMember
+from payments import selectors
+from payments.services.invoices import billing_settings
+from payments.services.payments import bank_transfer_available
+from payments.stripe_client import stripe_is_configured
 
 
 @strawberry.type(description="How customers of this brand can pay.")

@@ -6,15 +6,15 @@ from typing import Any
 import strawberry
 
 from accounts.models import Role
-from billing.models import Payment as PaymentModel
-from billing.selectors import payment_visible_to
-from billing.services.payments import ADMIN_QUEUE_TOPIC, PAYMENT_EVENT, payment_topic
 from core.events import group_name
 from core.tenancy import run_in_tenant
 from graphql_schema.access import not_found
 from graphql_schema.context import Info
 from graphql_schema.payments.types import Payment
 from graphql_schema.permissions import IsBrandMember
+from payments.models import Payment as PaymentModel
+from payments.selectors import payment_visible_to
+from payments.services.payments import ADMIN_QUEUE_TOPIC, PAYMENT_EVENT, payment_topic
 
 
 def _snapshot(payment_id: int) -> Payment | None:

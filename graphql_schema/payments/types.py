@@ -10,11 +10,11 @@ from enum import Enum
 import strawberry
 from django.db.models import prefetch_related_objects
 
-from billing import models
-from billing.services.invoices import billing_settings, invoice_download_url
-from billing.services.payments import BankTransferInstructions
 from graphql_schema.errors import UserError
 from graphql_schema.money import Money, money, rate
+from payments import models
+from payments.services.invoices import billing_settings, invoice_download_url
+from payments.services.payments import BankTransferInstructions
 
 
 @strawberry.enum(name="PaymentStatus")

@@ -35,7 +35,8 @@ from accounts.two_factor import login_two_factor_verify, two_factor_enabled, two
 from core.audit import audit_log
 from core.clientip import client_ip  # also imported from here by other apps
 from core.errors import field_error
-from core.events import publish_on_commit
+from core.events import emit, publish_on_commit
+from core.ids import CLICK_COOKIE
 from core.ratelimit import (
     RateLimited,
     RateLimitSlot,
@@ -198,15 +199,15 @@ def user_signup(
                     full_name=full_name.strip(),
                 )
                 audit_log(actor=user, action="user.signed_up", target=user, role=role)
+                # The click -> signup step of the funnel: analytics subscribes (after commit).
+                click_id = str(request.COOKIES.get(CLICK_COOKIE, ""))[:64] or None
+                emit("user.signed_up", {"user_id": user.pk, "role": user.role, "click_id": click_id})
         except IntegrityError:  # a concurrent signup with the same email won
             existing = user_by_email(email)
     from accounts.tasks import send_signup_attempt_task  # tasks import services: import here
 
     if user is not None:
         _magic_link_issue(user=user, request=request)
-        from analytics.hooks import signup_recorded  # analytics reads accounts: import here, not at top
-
-        signup_recorded(request=request, user=user)  # the click -> signup step of the funnel
     elif existing is not None:
         enqueue_on_commit(send_signup_attempt_task, existing.pk)
     return SignupResult(user=user, awaiting_approval=awaiting_approval)

@@ -1,7 +1,7 @@
 """Demo data of the affiliate engine for `make run`: a program with the reference rules, an
 affiliate with a referred recruit, a link, a coupon and a few sales, some past their hold (an
-available balance) and one withdrawal waiting in the brand admin's queue. Idempotent; texts in
-the brand's language."""
+available balance; the withdrawal waiting in the brand admin's queue is ``payouts.demo``'s).
+Idempotent; texts in the brand's language."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.selectors import user_by_email
 from accounts.services import user_create
-from affiliation.models import Affiliate, AffiliateStatus, Link, Program, WithdrawalMethod
-from affiliation.selectors import affiliate_balance
+from affiliation.models import Affiliate, Link, Program
 from affiliation.services import (
     affiliate_join,
     commissions_release_due,
@@ -27,8 +26,6 @@ from affiliation.services import (
     link_create,
     program_create,
 )
-from payouts.models import WithdrawalRequest
-from payouts.services import withdrawal_request
 
 DEMO_PROGRAM_SLUG = "partners"
 
@@ -61,7 +58,6 @@ def demo_program_ensure(
         )
     else:
         _demo_urls_follow(program, brand_url=brand_url)
-    demo_withdrawal_ensure(affiliate_user=affiliate_user, program=program)
     return program
 
 
@@ -150,22 +146,3 @@ def _demo_sales(member: Affiliate, recruit: Affiliate, subdomain: str, currency:
             coupon_code=coupon,
             occurred_at=occurred_at,
         )
-
-
-def demo_withdrawal_ensure(*, affiliate_user: User, program: Program) -> WithdrawalRequest | None:
-    """One withdrawal by PayPal waiting in the brand admin's queue, for part of the demo
-    affiliate's available balance, so that the affiliate still has some left to withdraw."""
-    member = Affiliate.objects.filter(
-        user=affiliate_user, program=program, status=AffiliateStatus.APPROVED
-    ).first()
-    if member is None or WithdrawalRequest.objects.filter(affiliate=member).exists():
-        return None
-    available = affiliate_balance(member).available
-    if available < program.minimum_withdrawal * 2:
-        return None
-    return withdrawal_request(
-        affiliate=member,
-        amount=program.minimum_withdrawal,
-        method=WithdrawalMethod.PAYPAL,
-        details={"email": affiliate_user.email},
-    )

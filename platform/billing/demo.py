@@ -1,8 +1,7 @@
 """Demo data of billing for `make run`: the reference merchant plans in the brand's currency, a
 membership plan linked to the brand's partner program, and the demo merchant on the Starter plan
-(paid by a confirmed bank transfer), so it can list the demo catalog and one more product, and
-the demo customer's order whose bank transfer waits for the brand admin's verification.
-Idempotent; texts in the brand's language."""
+(paid by a confirmed bank transfer), so it can list the demo catalog and one more product
+(the demo customer's order is ``marketplace.demo``'s). Idempotent; texts in the brand's language."""
 
 from __future__ import annotations
 
@@ -13,26 +12,17 @@ from django.db import connection
 
 from accounts.models import User
 from affiliation.models import Program
-from billing.models import (
-    BillingSettings,
-    ContactChannel,
-    MembershipPlan,
-    MerchantPlan,
-    MerchantSubscription,
-    PaymentProvider,
-)
-from billing.services.checkout import order_checkout
-from billing.services.invoices import billing_settings, billing_settings_update
+from billing.models import MembershipPlan, MerchantPlan, MerchantSubscription
 from billing.services.memberships import membership_plan_create
-from billing.services.payments import (
-    bank_transfer_available,
+from billing.services.plans import merchant_plan_create
+from billing.services.subscriptions import PayerDetails, plan_subscribe
+from payments.models import BillingSettings, PaymentProvider
+from payments.services.invoices import billing_settings, billing_settings_update
+from payments.services.payments import (
     payment_confirm,
     payment_submit_transaction,
     payment_verify,
 )
-from billing.services.plans import merchant_plan_create
-from billing.services.subscriptions import PayerDetails, plan_subscribe
-from marketplace.models import Order, Product, ProductStatus
 
 DEMO_PLAN_CURRENCY = "MAD"
 # code, English name, French name, product quota (None: unlimited), platform fee %
@@ -159,27 +149,6 @@ def demo_merchant_subscription_ensure(*, merchant: User, brand_admin: User) -> M
     payment = payment_verify(payment=payment, actor=brand_admin)
     payment_confirm(payment=payment, actor=brand_admin)
     return MerchantSubscription.objects.get(merchant=merchant)
-
-
-def demo_customer_order_ensure(*, customer: User) -> Order | None:
-    """One order paid by bank transfer that the customer reported: the brand admin's payment
-    queue has a transfer to verify, the customer an order to follow. Left alone once the customer
-    has ordered."""
-    if Order.objects.filter(customer=customer).exists():
-        return None
-    product = Product.objects.filter(status=ProductStatus.ACTIVE).order_by("pk").first()
-    if product is None or not bank_transfer_available():
-        return None
-    result = order_checkout(
-        customer=customer,
-        items=[(product, 1)],
-        provider=PaymentProvider.BANK_TRANSFER,
-        payer_name=customer.full_name,
-        payer_email=customer.email,
-        contact_channel=ContactChannel.EMAIL,
-    )
-    payment_submit_transaction(payment=result.payment, actor=customer, transaction_id="DEMO-TRANSFER-0002")
-    return result.order
 
 
 def demo_billing_ensure(*, merchant: User, brand_admin: User) -> None:

@@ -3,10 +3,10 @@
 from django.urls import include, path
 
 from accounts.audit_export import audit_export_csv_view
-from billing.views import stripe_webhook_view
 from config.urls_dev import dev_urlpatterns
 from core.csp_report import csp_report_view
 from graphql_schema.views import graphql_view
+from payments.views import stripe_webhook_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),

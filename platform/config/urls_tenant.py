@@ -4,11 +4,11 @@ from django.urls import include, path
 
 from accounts.audit_export import audit_export_csv_view
 from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
-from billing.views import invoice_pdf_view
 from config.urls_dev import dev_urlpatterns
 from core.csp_report import csp_report_view
 from graphql_schema.views import graphql_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
+from payments.views import invoice_pdf_view
 from privacy.views import export_zip_view
 
 urlpatterns = [

@@ -10,6 +10,7 @@ keep the embedded time true at any rate: first-click cookies read their age from
 from __future__ import annotations
 
 import os
+import secrets
 import time
 import uuid
 
@@ -33,3 +34,17 @@ def new_time_ordered_id() -> uuid.UUID:
 def uuid7_milliseconds(value: uuid.UUID) -> int:
     """The Unix time in milliseconds a UUIDv7 was made at."""
     return value.int >> 80
+
+
+# The first-party cookie the click lane sets on the brand's host: the id of the visitor's last
+# tracked click (attribution of signups and sales).
+CLICK_COOKIE = "afp_click"
+
+# Crockford's base 32: no I, L, O, U, so codes survive being read aloud or typed from paper
+# (order numbers, voucher codes, payment references).
+CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def readable_code(length: int) -> str:
+    """``length`` random characters of Crockford's base 32 (5 random bits each)."""
+    return "".join(secrets.choice(CROCKFORD_ALPHABET) for _ in range(length))

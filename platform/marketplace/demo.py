@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
 from affiliation.models import Affiliate, AffiliateStatus
-from marketplace.models import AffiliationRequest, Category, Product
+from marketplace.models import AffiliationRequest, Category, Order, Product, ProductStatus
 from marketplace.services import (
     affiliation_request_create,
     affiliation_request_decide,
@@ -34,7 +34,10 @@ from marketplace.services import (
     product_promotion_set,
     product_status_set,
 )
+from marketplace.services.checkout import order_checkout
 from marketplace.services.images import product_image_process
+from payments.models import ContactChannel, PaymentProvider
+from payments.services.payments import bank_transfer_available, payment_submit_transaction
 
 # Categories by slug: (English name, French name, parent slug).
 CATEGORIES: list[tuple[str, str, str, str | None]] = [
@@ -168,7 +171,7 @@ IMAGE_SIZE = (1200, 675)
 SAFE_AREA = (150, 70, 1050, 605)
 # The DejaVu subset shipped for invoices (Latin with accents, Greek, Cyrillic): Pillow's default
 # font has no "à" or "é". No emoji: this font has none.
-DEMO_FONT_PATH = Path(__file__).resolve().parent.parent / "billing" / "fonts" / "DejaVuSans-Bold.ttf"
+DEMO_FONT_PATH = Path(__file__).resolve().parent.parent / "payments" / "fonts" / "DejaVuSans-Bold.ttf"
 TITLE_LINE_SPACING = 1.25
 TITLE_MAX_LINES = 3
 
@@ -327,3 +330,24 @@ def _demo_requests(user: User, products: list[Product], *, french: bool) -> None
         approve=True,
         note="Bienvenue !" if french else "Welcome aboard!",
     )
+
+
+def demo_customer_order_ensure(*, customer: User) -> Order | None:
+    """One order paid by bank transfer that the customer reported: the brand admin's payment
+    queue has a transfer to verify, the customer an order to follow. Left alone once the customer
+    has ordered."""
+    if Order.objects.filter(customer=customer).exists():
+        return None
+    product = Product.objects.filter(status=ProductStatus.ACTIVE).order_by("pk").first()
+    if product is None or not bank_transfer_available():
+        return None
+    result = order_checkout(
+        customer=customer,
+        items=[(product, 1)],
+        provider=PaymentProvider.BANK_TRANSFER,
+        payer_name=customer.full_name,
+        payer_email=customer.email,
+        contact_channel=ContactChannel.EMAIL,
+    )
+    payment_submit_transaction(payment=result.payment, actor=customer, transaction_id="DEMO-TRANSFER-0002")
+    return result.order

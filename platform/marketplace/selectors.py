@@ -410,3 +410,8 @@ def product_offer_owner(product_id: str) -> OfferOwner | None:
         return None
     row = Product.objects.filter(pk=int(product_id)).values_list("merchant_id", "program_id").first()
     return OfferOwner(merchant_id=row[0], program_id=row[1]) if row is not None else None
+
+
+def products_used(merchant: User) -> int:
+    """Products that count against the merchant's plan quota: every product not archived."""
+    return Product.objects.filter(merchant=merchant).exclude(status=ProductStatus.ARCHIVED).count()

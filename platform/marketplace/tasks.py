@@ -22,7 +22,7 @@ def expire_reservations_task() -> None:
 
 @app.task
 def expire_brand_reservations_task() -> None:
-    from billing.services.checkout import order_reservations_expire
+    from marketplace.services.checkout import order_reservations_expire
 
     cancelled = order_reservations_expire()
     if cancelled:

@@ -50,9 +50,9 @@ def _rows(queryset: Any, *fields: str) -> list[dict[str, Any]]:
 def export_data(user: User) -> dict[str, Any]:
     """Every file's content (JSON-ready), keyed by file name."""
     from affiliation.models import Affiliate, Commission, Conversion, Link
-    from billing.models import Invoice
     from core.models import AuditEvent
     from marketplace.models import Order, OrderLine
+    from payments.models import Invoice
     from payouts.models import WithdrawalRequest
     from privacy.models import ConsentRecord, ErasureRequest
     from tracking.models import ClickRollup

@@ -389,9 +389,9 @@ def user_anonymise(*, user: User) -> User:
     """
     from accounts.services import credentials_changed_publish
     from analytics.models import SignupAttribution
-    from billing.models import Payment
     from core.models import AuditEvent
     from marketplace.models import MerchantProfile, Order
+    from payments.models import Payment
     from payouts.models import WithdrawalRequest
     from support.models import ContactMessage
 

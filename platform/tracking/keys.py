@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from core import ids
+
 # Fields of a click, as appended to the stream and to the fallback files. Short names: the
 # stream holds every click until the drain has committed it.
 FIELD_SCHEMA = "s"  # the brand's schema, written by the server from the host route
@@ -24,7 +26,7 @@ FIELD_REFERRER = "r"
 FIELD_COUNTRY = "c"
 FIELD_SUB_IDS = "q"  # JSON object of sub1..sub5, only when there are any
 
-CLICK_COOKIE = "afp_click"
+CLICK_COOKIE = ids.CLICK_COOKIE  # one name, in core: accounts reads it at signup
 CLICK_ID_PARAMETER = "afp_click_id"
 SUB_ID_KEYS = ("sub1", "sub2", "sub3", "sub4", "sub5")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id")

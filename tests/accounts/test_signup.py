@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import MagicLink, Role, User
 from accounts.tasks import send_magic_link_task, send_signup_attempt_task
+from core.models import OutboxEvent
 from tenants.models import MerchantSignup, Tenant
 from tests.conftest import PASSWORD, make_user
 from tests.engine import make_affiliate, make_program
@@ -73,8 +74,14 @@ def test_signup_of_an_existing_email_answers_exactly_like_a_new_one(
     assert set(new.cookies) == set(taken.cookies) == set()  # nobody is signed in
     assert new_client.data(ME)["me"] is None
     assert taken_client.data(ME)["me"] is None
-    assert len(callbacks) == 2  # one email each: a sign-in link, a notice to the owner
+    # one email each (a sign-in link, a notice to the owner), and the dispatch of the new
+    # user's user.signed_up event (the existing account's owner gets no event)
+    assert len(callbacks) == 3
     with tenant_context(brand_a):
+        signed_up = OutboxEvent.objects.filter(name="user.signed_up")
+        assert [event.payload["user_id"] for event in signed_up] == [
+            User.objects.get(email="fresh@example.com").pk
+        ]
         owner = User.objects.get(email="taken@example.com")
         send_signup_attempt_task.run(owner.pk)
         assert owner.check_password(PASSWORD)  # the existing account is untouched

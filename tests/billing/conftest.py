@@ -14,7 +14,8 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from billing.demo import demo_merchant_plans_ensure
-from billing.models import BillingSettings, MerchantPlan
+from billing.models import MerchantPlan
+from payments.models import BillingSettings
 from tenants.models import Tenant
 from tests.conftest import make_user
 

@@ -11,13 +11,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Invoice, MerchantSubscription, SubscriptionStatus
-from billing.services.payments import (
-    payment_confirm,
-    payment_reject,
-    payment_submit_transaction,
-    payment_verify,
-)
+from billing.models import MerchantSubscription, SubscriptionStatus
 from billing.services.plans import merchant_plan
 from billing.services.subscriptions import (
     PayerDetails,
@@ -28,6 +22,13 @@ from billing.services.subscriptions import (
 )
 from graphql_schema.errors import user_errors
 from ledger.models import AccountKind, LedgerAccount
+from payments.models import Invoice
+from payments.services.payments import (
+    payment_confirm,
+    payment_reject,
+    payment_submit_transaction,
+    payment_verify,
+)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from billing.demo import demo_billing_settings_ensure
-from billing.services.payments import bank_transfer_available
+from payments.services.payments import bank_transfer_available
 
 
 @pytest.mark.parametrize("brand", ["brand_a", "brand_b"])

@@ -12,11 +12,12 @@ from django_tenants.utils import tenant_context
 from accounts.models import Role
 from affiliation.models import Commission, Conversion
 from affiliation.services import coupon_create
-from billing.models import Membership, Payment, PaymentStatus, SubscriptionStatus
+from billing.models import Membership, SubscriptionStatus
 from billing.services.memberships import membership_join, membership_plan_create, membership_plan_update
-from billing.services.payments import payment_confirm, payment_submit_transaction, payment_verify
 from billing.services.subscriptions import PayerDetails
 from graphql_schema.errors import user_errors
+from payments.models import Payment, PaymentStatus
+from payments.services.payments import payment_confirm, payment_submit_transaction, payment_verify
 from tests.conftest import make_user
 from tests.engine import make_affiliate, make_click, make_program
 

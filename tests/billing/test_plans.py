@@ -12,17 +12,18 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import MerchantPlan, MerchantSubscription, PaymentProvider, SubscriptionStatus
+from billing.models import MerchantPlan, MerchantSubscription, SubscriptionStatus
 from billing.services.plans import (
     free_plan,
     merchant_plan,
     merchant_plan_create,
     merchant_plan_update,
     platform_fee_rate,
-    product_quota_error,
 )
 from graphql_schema.errors import user_errors
 from marketplace.models import Product, ProductStatus
+from marketplace.services.catalog import product_quota_error
+from payments.models import PaymentProvider
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

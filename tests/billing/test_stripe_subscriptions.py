@@ -11,14 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
-from billing.models import (
-    Invoice,
-    MerchantSubscription,
-    Payment,
-    PaymentStatus,
-    StripeEvent,
-    SubscriptionStatus,
-)
+from billing.models import MerchantSubscription, SubscriptionStatus
 from billing.services.plans import merchant_plan
 from billing.services.subscriptions import (
     billing_portal_url,
@@ -29,6 +22,7 @@ from billing.services.subscriptions import (
 )
 from graphql_schema.errors import user_errors
 from ledger.models import AccountKind, LedgerAccount
+from payments.models import Invoice, Payment, PaymentStatus, StripeEvent
 from tenants.models import StripeObjectRoute
 from tests.conftest import make_user
 

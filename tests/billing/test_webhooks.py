@@ -14,9 +14,10 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from billing.demo import demo_merchant_plans_ensure
-from billing.models import MerchantSubscription, Payment, StripeEvent, SubscriptionStatus
+from billing.models import MerchantSubscription, SubscriptionStatus
 from billing.services.subscriptions import plan_subscribe
 from ledger.models import AccountKind, LedgerAccount, LedgerTransaction
+from payments.models import Payment, StripeEvent
 from tests.billing.conftest import WEBHOOK_PATH, StripeEvents
 from tests.conftest import make_user
 
@@ -51,7 +52,7 @@ def test_a_bad_signature_is_rejected_logged_and_nothing_is_stored(brand_a, strip
     before = _events_count(brand_a)
     forged = stripe_events.fake.webhook_request(event, secret="whsec_not_the_platforms")
     stale = stripe_events.fake.webhook_request(event, timestamp=1_000_000_000)
-    caplog.set_level(logging.WARNING, logger="billing.webhooks")
+    caplog.set_level(logging.WARNING, logger="payments.webhooks")
     for signature in (forged.headers["Stripe-Signature"], stale.headers["Stripe-Signature"], ""):
         response = stripe_events.post(event, signature=signature)
         assert response.status_code == 400
@@ -65,7 +66,7 @@ def test_a_bad_signature_is_rejected_logged_and_nothing_is_stored(brand_a, strip
         HTTP_STRIPE_SIGNATURE=stripe_events.fake.webhook_request(event).headers["Stripe-Signature"],
     )
     assert response.status_code == 400
-    reasons = [record.getMessage() for record in caplog.records if record.name == "billing.webhooks"]
+    reasons = [record.getMessage() for record in caplog.records if record.name == "payments.webhooks"]
     assert len(reasons) == 4
     assert all("bad signature" in reason for reason in reasons)
     assert "tolerance" in reasons[1].lower()
@@ -81,7 +82,7 @@ def test_an_event_no_brand_claims_is_acknowledged_and_logged_as_unrouted(
     stripe_events.fake.client().v1.customers.create(params={"email": "someone@elsewhere.test"})
     (event,) = stripe_events.new(types=("customer.created",))
     counts = (_events_count(brand_a), _events_count(brand_b))
-    caplog.set_level(logging.WARNING, logger="billing.webhooks")
+    caplog.set_level(logging.WARNING, logger="payments.webhooks")
     response = stripe_events.post(event)
     assert (response.status_code, response.json()) == (200, {"received": True, "status": "unrouted"})
     assert any(

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.models import Role, User
-from billing.models import BillingSettings, MerchantPlan, Payment
-from billing.services.checkout import CheckoutResult, order_checkout
-from billing.services.payments import payment_confirm, payment_submit_transaction, payment_verify
+from billing.models import MerchantPlan
 from marketplace.models import Product, ProductStatus
+from marketplace.services.checkout import CheckoutResult, order_checkout
+from payments.models import BillingSettings, Payment
+from payments.services.payments import payment_confirm, payment_submit_transaction, payment_verify
 from tests.conftest import make_user
 
 _numbers = itertools.count(1)

@@ -16,20 +16,20 @@ from django_tenants.utils import tenant_context
 from accounts.models import Role
 from affiliation.models import Commission, Conversion, OfferRule
 from affiliation.selectors import affiliate_balance
-from billing.models import Invoice, PaymentStatus
-from billing.services.payments import (
+from core.models import AuditEvent
+from ledger.models import AccountKind, LedgerAccount, LedgerTransaction
+from ledger.owners import BRAND, Owner
+from ledger.selectors import ledger_differences
+from marketplace.models import OrderStatus, Product, Voucher
+from payments.models import Invoice, PaymentStatus
+from payments.services.payments import (
     contact_clean,
     payment_confirm,
     payment_reject,
     payment_submit_transaction,
     payment_verify,
 )
-from billing.tasks import invoice_deliver_task
-from core.models import AuditEvent
-from ledger.models import AccountKind, LedgerAccount, LedgerTransaction
-from ledger.owners import BRAND, Owner
-from ledger.selectors import ledger_differences
-from marketplace.models import OrderStatus, Product, Voucher
+from payments.tasks import invoice_deliver_task
 from tests.checkout.builders import (
     PAYER,
     bank_checkout,
@@ -147,9 +147,9 @@ def test_a_confirmed_transfer_pays_the_order_once_with_everything_that_follows(
     assert "RCS Paris" in invoice.legal_mentions
     assert [
         e.action
-        for e in AuditEvent.objects.filter(target_type="billing.Payment", target_id=str(payment.pk)).order_by(
-            "id"
-        )
+        for e in AuditEvent.objects.filter(
+            target_type="payments.Payment", target_id=str(payment.pk)
+        ).order_by("id")
     ] == [
         "payment.started",
         "payment.transaction_submitted",
@@ -324,7 +324,7 @@ def test_only_the_payer_submits_and_the_transaction_id_is_checked(shop):
 
 
 def test_a_reported_transfer_cannot_be_cancelled_by_the_customer(shop):
-    from billing.services.checkout import order_cancel_unpaid
+    from marketplace.services.checkout import order_cancel_unpaid
 
     merchant, customer, _ = shop
     result = bank_checkout(customer, [(make_product(merchant), 1)])

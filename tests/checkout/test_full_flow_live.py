@@ -20,9 +20,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from affiliation.models import Commission, Conversion
-from billing.models import Invoice
 from ledger.selectors import ledger_differences
 from marketplace.models import Order, Voucher
+from payments.models import Invoice
 from tests.checkout.builders import bank_details, fee_plan, make_merchant, make_product
 from tests.conftest import delete_tracking_keys, make_user
 from tests.tracking.conftest import LaneClient, brand_links

@@ -10,9 +10,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from affiliation.models import Conversion
-from billing.models import Invoice, Payment
-from billing.tasks import invoice_deliver_task
 from marketplace.models import Order, Voucher
+from payments.models import Invoice, Payment
+from payments.tasks import invoice_deliver_task
 from tests.checkout.builders import (
     PAYER,
     bank_checkout,
@@ -383,7 +383,7 @@ def test_billing_settings_are_validated(gql, brand_a, shop):
 
 
 def test_a_brand_that_never_saved_its_billing_settings_reads_the_defaults(gql, brand_a):
-    from billing.models import BillingSettings
+    from payments.models import BillingSettings
 
     with tenant_context(brand_a):
         BillingSettings.objects.all().delete()

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Payment, PaymentStatus
-from billing.services.checkout import order_reservations_expire
-from billing.services.payments import payment_submit_transaction
 from core.models import AuditEvent
 from marketplace.models import Order, OrderLine, OrderStatus, Product, ProductStatus
+from marketplace.services.checkout import order_reservations_expire
 from marketplace.services.orders import order_cancel, order_place
+from payments.models import Payment, PaymentStatus
+from payments.services.payments import payment_submit_transaction
 from tests.checkout.builders import bank_checkout, bank_details, fee_plan, make_merchant, make_product
 from tests.conftest import make_user
 

@@ -13,12 +13,12 @@ from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Invoice, Payment, PaymentStatus
-from billing.services.payments import payment_confirm, payment_submit_transaction, payment_verify
 from ledger.models import LedgerTransaction
 from ledger.selectors import ledger_differences
 from marketplace.models import Order, OrderStatus, Product, Voucher
 from marketplace.services.orders import order_place
+from payments.models import Invoice, Payment, PaymentStatus
+from payments.services.payments import payment_confirm, payment_submit_transaction, payment_verify
 from tests.checkout.builders import bank_checkout, bank_details, fee_plan, make_merchant, make_product
 from tests.conftest import make_user
 

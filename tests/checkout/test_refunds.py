@@ -14,13 +14,13 @@ from django_tenants.utils import tenant_context
 from accounts.models import Role
 from affiliation.models import Commission, CommissionStatus, Conversion, ConversionStatus
 from affiliation.selectors import affiliate_balance
-from billing.models import Payment, PaymentStatus
 from ledger.models import AccountKind, LedgerAccount
 from ledger.owners import BRAND, Owner
 from ledger.selectors import ledger_differences
 from marketplace.models import OrderRefund, OrderStatus, Product, Voucher, VoucherStatus
 from marketplace.services.orders import voucher_redeem
 from marketplace.services.refunds import order_refund
+from payments.models import Payment, PaymentStatus
 from tests.checkout.builders import (
     bank_checkout,
     bank_details,

@@ -14,12 +14,16 @@ from django_tenants.utils import schema_context, tenant_context
 from accounts.models import Role
 from affiliation.models import Commission, Conversion
 from affiliation.selectors import affiliate_balance
-from billing.models import Invoice, Payment, PaymentStatus
-from billing.services.checkout import order_checkout, order_reservations_expire, payment_stripe_refund_create
 from ledger.models import AccountKind, LedgerAccount, OwnerType
 from ledger.selectors import ledger_differences
 from marketplace.models import Order, OrderStatus, Product, Voucher, VoucherStatus
+from marketplace.services.checkout import (
+    order_checkout,
+    order_reservations_expire,
+    payment_stripe_refund_create,
+)
 from marketplace.services.refunds import order_refund
+from payments.models import Invoice, Payment, PaymentStatus
 from tenants.models import StripeObjectRoute
 from tests.billing.conftest import StripeEvents
 from tests.checkout.builders import bank_details, fee_plan, make_merchant, make_product
@@ -256,8 +260,8 @@ def test_a_session_paid_whose_webhook_is_late_is_confirmed_not_expired(brand_a, 
 def test_money_stripe_takes_for_an_order_that_cannot_be_honoured_goes_back(brand_a, shop, stripe_on, events):
     """A second card payment of a paid order, and a payment given up on that Stripe collected anyway,
     are refunded in Stripe at once; the order stays paid once, with one invoice."""
-    from billing.services.checkout import _stripe_session_create
-    from billing.services.payments import new_payment_reference
+    from marketplace.services.checkout import _stripe_session_create
+    from payments.services.payments import new_payment_reference
 
     with tenant_context(brand_a):
         result = _card_order(shop, make_product(shop["merchant"], price=Decimal("10.00")), 1)

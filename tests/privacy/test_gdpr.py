@@ -27,9 +27,9 @@ from accounts.services import api_token_authenticate, api_token_create
 from accounts.two_factor import two_factor_setup_begin, two_factor_setup_confirm
 from affiliation.selectors import affiliate_balance
 from affiliation.services import commissions_release_due, conversion_record
-from billing.models import Invoice, Payment
-from billing.tasks import invoice_deliver_task
 from ledger.selectors import ledger_differences
+from payments.models import Invoice, Payment
+from payments.tasks import invoice_deliver_task
 from payouts.models import WithdrawalRequest
 from payouts.services import withdrawal_request
 from privacy import services

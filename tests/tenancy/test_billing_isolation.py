@@ -12,18 +12,12 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from billing.demo import demo_merchant_plans_ensure
-from billing.models import (
-    Invoice,
-    MerchantPlan,
-    MerchantSubscription,
-    Payment,
-    StripeEvent,
-    SubscriptionStatus,
-)
+from billing.models import MerchantPlan, MerchantSubscription, SubscriptionStatus
 from billing.services.plans import merchant_plan
 from billing.services.subscriptions import plan_subscribe
-from billing.stripe_client import stripe_route_record
-from billing.webhooks import HANDLED_EVENTS
+from payments.models import Invoice, Payment, StripeEvent
+from payments.stripe_client import stripe_route_record
+from payments.webhooks import HANDLED_EVENTS
 from tenants.models import StripeObjectRoute
 from tests.billing.conftest import StripeEvents
 from tests.conftest import make_user

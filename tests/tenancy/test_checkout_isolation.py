@@ -19,11 +19,11 @@ from django_tenants.utils import schema_context, tenant_context
 
 from accounts.models import ApiTokenScope, Role
 from accounts.services import api_token_create
-from billing.models import Invoice, Payment, PaymentStatus
-from billing.services.checkout import order_checkout
-from billing.tasks import invoice_deliver_task
 from marketplace.models import Order, OrderStatus, Product, Voucher
+from marketplace.services.checkout import order_checkout
 from marketplace.tasks import expire_reservations_task
+from payments.models import Invoice, Payment, PaymentStatus
+from payments.tasks import invoice_deliver_task
 from tenants.models import StripeObjectRoute
 from tests.billing.conftest import StripeEvents
 from tests.checkout.builders import (
@@ -262,7 +262,7 @@ async def test_payment_updates_reach_their_brand_only(live_server_port, live_bra
     await asyncio.sleep(0.3)
 
     def submit() -> None:
-        from billing.services.payments import payment_submit_transaction
+        from payments.services.payments import payment_submit_transaction
 
         with tenant_context(brand):
             payment_submit_transaction(payment=payment, actor=customer, transaction_id="TX-LIVE")

@@ -8,7 +8,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from accounts.models import Invitation, Role, User
-from billing.models import BillingSettings
+from payments.models import BillingSettings
 from tests.accounts.test_invitations import ACCEPT, LIST, PREVIEW, RESEND, REVOKE, _invite, _send
 from tests.conftest import PASSWORD, make_user
 from tests.tenants.test_onboarding import CHECKLIST

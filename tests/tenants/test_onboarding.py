@@ -16,7 +16,7 @@ from accounts.models import Invitation, Role, User
 from accounts.tasks import send_invitation_task
 from affiliation.models import Program
 from affiliation.services import program_update
-from billing.models import BillingSettings
+from payments.models import BillingSettings
 from tenants.models import Tenant
 from tenants.services import brand_update
 from tests.conftest import PASSWORD, make_user, two_factor_optional

@@ -13,10 +13,11 @@ from django_tenants.utils import tenant_context
 from accounts.selectors import user_by_email
 from affiliation.models import Affiliate
 from affiliation.selectors import affiliate_balance
-from billing.models import Payment, PaymentStatus
-from billing.services.plans import merchant_plan, product_quota_error
+from billing.services.plans import merchant_plan
 from marketplace.models import Category, Product
 from marketplace.services import product_create
+from marketplace.services.catalog import product_quota_error
+from payments.models import Payment, PaymentStatus
 from payouts.models import WithdrawalRequest
 from tenants.models import Tenant
 
@@ -69,7 +70,8 @@ def test_the_french_brand_is_seeded_in_french(demo_brands):
     assert "Wellness & spa" not in names
     with tenant_context(demo_brands["aurum"]):
         from affiliation.models import Link, Program
-        from billing.models import BillingSettings, MembershipPlan
+        from billing.models import MembershipPlan
+        from payments.models import BillingSettings
 
         assert Program.objects.get().description.startswith("Gagnez")
         assert set(Link.objects.filter(offer_ref="").values_list("title", flat=True)) == {"Page d'accueil"}

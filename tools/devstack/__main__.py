@@ -202,6 +202,8 @@ def _check(env: dict[str, str], pytest_args: Sequence[str]) -> int:
         ("frontend codegen", ["npm", "--prefix", "frontend", "run", "--silent", "codegen:check"]),
         ("vitest", ["npm", "--prefix", "frontend", "run", "--silent", "test"]),
         ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
+        # The architecture's rules: layers without cycles, the API on top (pyproject, importlinter).
+        ("import contracts", [f"{venv_bin}/lint-imports"]),
         ("pytest", [PYTHON, "-m", "pytest", *pytest_args]),
     ]
     failed: list[str] = []

@@ -14,8 +14,6 @@ from affiliation.models import Affiliate, AffiliateStatus, CommissionTier, Progr
 from core.audit import audit_log
 from core.errors import field_error
 from core.events import emit
-from core.tenancy import current_schema
-from tracking.routing import affiliate_routes_publish
 
 REFERRAL_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes are read aloud
 MAX_TREE_WALK = 50
@@ -99,13 +97,23 @@ def affiliate_decide(*, actor: Any, affiliate: Affiliate, approve: bool) -> Affi
                 else AffiliateStatus.REJECTED
             )
         if locked.status != new_status:
+            previous_status = locked.status
             locked.status = new_status
             locked.decided_at = timezone.now()
             locked.save(update_fields=["status", "decided_at"])
             audit_log(actor=actor, action=f"affiliate.{new_status}", target=locked)
-            # Links of an affiliate who is not approved stop redirecting (and come back).
-            schema_name = current_schema()
-            transaction.on_commit(lambda: affiliate_routes_publish(locked, schema_name=schema_name))
+            # Links of an affiliate who is not approved stop redirecting (and come back): the
+            # click lane republishes their routes (tracking.subscribers).
+            emit(
+                "affiliate.status_changed",
+                {
+                    "affiliate_id": locked.pk,
+                    "program_id": locked.program_id,
+                    "user_id": locked.user_id,
+                    "status": new_status,
+                    "previous_status": previous_status,
+                },
+            )
     return locked
 
 

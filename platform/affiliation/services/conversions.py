@@ -33,7 +33,6 @@ from affiliation.offers import offer_owner
 from affiliation.rules import Rule, commission_lines, reversal_amount
 from affiliation.services.affiliates import upline_ids
 from affiliation.services.commissions import commission_reverse, commissions_create
-from analytics.hooks import conversion_rollup_changed
 from core.audit import audit_log
 from core.errors import field_error
 from core.events import emit
@@ -288,7 +287,6 @@ def conversion_record(
         except IntegrityError:  # the same order recorded concurrently: it won
             existing = Conversion.objects.get(**scope, order_id=order_id)
             return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
-        conversion_rollup_changed(conversion)
         emit(
             "conversion.created",
             {
@@ -373,7 +371,20 @@ def conversion_refund(
             else ConversionStatus.PARTIALLY_REFUNDED
         )
         conversion.save(update_fields=["refunded_amount", "status"])
-        conversion_rollup_changed(conversion)
+        emit(
+            "conversion.refunded",
+            {
+                "conversion_id": conversion.pk,
+                "program_id": conversion.program_id,
+                "affiliate_id": conversion.affiliate_id,
+                "order_id": conversion.order_id,
+                "refund_id": refund_id,
+                "kind": str(kind),
+                "amount": refund,
+                "total_refunded": conversion.refunded_amount,
+                "currency": conversion.currency,
+            },
+        )
         for commission in (
             conversion.commissions.select_for_update().select_related("beneficiary").order_by("pk")
         ):

@@ -16,10 +16,9 @@ from affiliation.offers import offer_owner
 from core.audit import audit_log
 from core.errors import field_error
 from core.events import emit
-from core.tenancy import current_schema, tenant_connection
+from core.tenancy import tenant_connection
 from core.web_urls import WebUrlError, normalise_web_url
 from tenants.models import Domain
-from tracking.routing import link_route_publish
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 7  # 62^7 ≈ 3.5e12 codes
@@ -55,13 +54,6 @@ def _clean_parameters(values: dict[str, Any] | None, keys: tuple[str, ...], fiel
     if any(len(value) > MAX_PARAMETER_LENGTH for value in cleaned.values()):
         raise field_error(field, f"Keep each value under {MAX_PARAMETER_LENGTH} characters.", Code.INVALID)
     return cleaned
-
-
-def _publish_route(link: Link) -> None:
-    """Tell the redirect lane (tracking.routing) about the link once the row is committed.
-    The schema is read now: by commit time a tenant_context may have exited."""
-    schema_name = current_schema()
-    transaction.on_commit(lambda: link_route_publish(link, schema_name=schema_name))
 
 
 def link_create(
@@ -116,8 +108,7 @@ def link_create(
                         "code": link.code,
                         "target_url": link.target_url,
                     },
-                )
-                _publish_route(link)
+                )  # the click lane publishes the link's route (tracking.subscribers)
                 return link
         except IntegrityError:
             continue  # a code collision: draw another
@@ -131,7 +122,15 @@ def link_archive(*, actor: Any, link: Link) -> Link:
             link.archived_at = timezone.now()
             link.save(update_fields=["archived_at"])
             audit_log(actor=actor, action="link.archived", target=link)
-            _publish_route(link)
+            emit(
+                "link.archived",
+                {
+                    "link_id": link.pk,
+                    "affiliate_id": link.affiliate_id,
+                    "program_id": link.program_id,
+                    "code": link.code,
+                },
+            )
     return link
 
 

@@ -21,15 +21,13 @@ from affiliation.models import (
 )
 from core.audit import audit_log
 from core.errors import field_error
+from core.events import emit
 from core.money import minor_unit_exponent
-from core.tenancy import current_schema, tenant_connection
+from core.tenancy import tenant_connection
 from core.web_urls import WebUrlError, normalise_host, normalise_web_url
 from tenants.validators import validate_currency
-from tracking.routing import program_routes_publish
 
 MAX_CASCADE_DEPTH = 5
-# What the click lane's link routes carry of a program (tracking.routing).
-ROUTED_FIELDS = {"is_active", "cookie_window_days", "attribution_model"}
 EDITABLE_FIELDS = (
     "name",
     "description",
@@ -239,9 +237,9 @@ def program_update(*, actor: Any, program: Program, **changes: Any) -> Program:
                 target=locked,
                 changes={k: str(v) for k, v in changed.items()},
             )
-            if ROUTED_FIELDS & set(changed):
-                schema_name = current_schema()
-                transaction.on_commit(lambda: program_routes_publish(locked, schema_name=schema_name))
+            # The click lane republishes the program's routes if they carry what changed
+            # (tracking.subscribers).
+            emit("program.updated", {"program_id": locked.pk, "changed": sorted(changed)})
     return locked
 
 

@@ -26,15 +26,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from affiliation.models import Affiliate, AffiliateStatus, ConversionSource, Coupon, Program
-from billing.models import (
-    Membership,
-    MembershipPlan,
-    Payment,
-    PaymentProvider,
-    PaymentPurpose,
-    SubscriptionStatus,
-)
+from affiliation.models import Affiliate, AffiliateStatus, Conversion, ConversionSource, Coupon, Program
+from affiliation.services.conversions import conversion_record, conversion_refund
+from billing.models import Membership, MembershipPlan, SubscriptionStatus
 from billing.services.plans import (
     ENTITLED_STATUSES,
     clean_code,
@@ -50,6 +44,8 @@ from billing.services.stripe_sync import (
     JSON,
     PURPOSE_MEMBERSHIP,
     customer_ensure,
+    object_id,
+    plain,
     plan_price_sync,
     provider_error,
 )
@@ -60,19 +56,23 @@ from billing.services.subscriptions import (
     brand_url,
     card_payments_check,
 )
-from billing.stripe_client import (
+from core.audit import audit_log
+from core.errors import field_error
+from core.tenancy import current_schema
+from payments.models import Payment, PaymentProvider, PaymentPurpose
+from payments.services.payments import bank_transfer_instructions, payment_start_bank_transfer
+from payments.stripe_client import (
     brand_metadata,
+    from_minor_units,
     request_options,
     stripe_client,
     stripe_is_configured,
     stripe_route_record,
 )
-from core.audit import audit_log
-from core.errors import field_error
-from core.tenancy import current_schema
+from tracking.models import Click
 
 if TYPE_CHECKING:
-    from billing.services.payments import BankTransferInstructions
+    from payments.services.payments import BankTransferInstructions
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +188,6 @@ def membership_referral(
     if program is None:
         return Referral(referrer=None, click_id=None, coupon_code="")
     if click_uuid is not None:
-        from tracking.models import Click
-
         click = Click.objects.select_related("link__affiliate").filter(pk=click_uuid).first()
         if click is not None:
             window_start = timezone.now() - dt.timedelta(days=program.cookie_window_days)
@@ -359,8 +357,6 @@ def _join_bank_transfer(
     referral: Referral,
     payer: PayerDetails,
 ) -> JoinResult:
-    from billing.services.payments import bank_transfer_instructions, payment_start_bank_transfer
-
     with transaction.atomic():
         membership = _membership_ready(
             member=member,
@@ -439,9 +435,6 @@ def membership_conversion_record(membership: Membership, payment: Payment) -> st
     """The engine's conversion of one paid period of a referred membership (once per Stripe
     invoice or bank-transfer payment). Attribution problems never fail the payment: they are
     audited and the payment stands, earning nobody a commission."""
-    from affiliation.models import Conversion
-    from affiliation.services.conversions import conversion_record
-
     plan = membership.plan
     if plan.program_id is None or payment.amount <= 0:
         return "no program"
@@ -497,10 +490,6 @@ def membership_charge_refunded(charge: Mapping[str, Any]) -> int:
     back the referrer's commission on that period, through the engine (once per refund id, in
     proportion to the amount refunded). Returns how many refunds were newly applied; a period
     that earned nobody a commission has nothing to take back."""
-    from affiliation.services.conversions import conversion_refund
-    from billing.services.stripe_sync import object_id, plain
-    from billing.stripe_client import from_minor_units
-
     payment_intent = object_id(charge.get("payment_intent"))
     payment = Payment.objects.filter(
         provider=PaymentProvider.STRIPE,

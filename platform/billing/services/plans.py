@@ -13,23 +13,17 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import (
-    BillingInterval,
-    MerchantPlan,
-    MerchantSubscription,
-    PaymentProvider,
-    SubscriptionStatus,
-)
+from billing.models import BillingInterval, MerchantPlan, MerchantSubscription, SubscriptionStatus
 from core.audit import audit_log
 from core.errors import field_error
 from core.money import minor_unit_exponent
 from core.tenancy import tenant_connection
+from payments.models import PaymentProvider
 
 
 class BillingErrorCode(StrEnum):
@@ -240,7 +234,7 @@ def merchant_plan_update(*, actor: Any, plan: MerchantPlan, **values: Any) -> Me
 
 def _sync_price(plan: MerchantPlan) -> None:
     from billing.services.stripe_sync import plan_price_sync
-    from billing.stripe_client import stripe_is_configured
+    from payments.stripe_client import stripe_is_configured
 
     if stripe_is_configured() or (plan.price == 0 and plan.stripe_price_id):
         plan_price_sync(plan)
@@ -327,36 +321,6 @@ def merchant_plan(merchant: User) -> MerchantPlan:
 def platform_fee_rate(merchant: User) -> Decimal:
     """The platform's share of each of the merchant's sales, in percent (10 means 10 %)."""
     return merchant_plan(merchant).platform_fee_rate
-
-
-def products_used(merchant: User) -> int:
-    """Products that count against the quota: every product that is not archived."""
-    from marketplace.models import Product, ProductStatus
-
-    return Product.objects.filter(merchant=merchant).exclude(status=ProductStatus.ARCHIVED).count()
-
-
-def product_quota_error(merchant: User) -> ValidationError | None:
-    """The user error to return when the merchant may not add (or un-archive) one more product.
-
-    Call it inside the transaction that writes the product: it then locks the merchant's row,
-    so two concurrent creates cannot both take the last free slot.
-    """
-    if transaction.get_connection().in_atomic_block:
-        User.objects.select_for_update().filter(pk=merchant.pk).values_list("pk", flat=True).first()
-    plan = merchant_plan(merchant)
-    if plan.product_quota is None:
-        return None
-    used = products_used(merchant)
-    if used < plan.product_quota:
-        return None
-    message = (
-        f"Your {plan.name} plan allows {plan.product_quota} products and you have {used}: "
-        "upgrade your plan or archive a product."
-        if plan.product_quota
-        else "Subscribe to a plan to list products."
-    )
-    return ValidationError({NON_FIELD_ERRORS: ValidationError(message, code=Code.PLAN_PRODUCT_QUOTA_REACHED)})
 
 
 def merchant_plans(*, include_inactive: bool = False) -> Any:

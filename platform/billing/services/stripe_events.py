@@ -16,14 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import (
-    MerchantPlan,
-    MerchantSubscription,
-    Payment,
-    PaymentProvider,
-    PaymentPurpose,
-    SubscriptionStatus,
-)
+from billing.models import Membership, MerchantPlan, MerchantSubscription, SubscriptionStatus
 from billing.services.stripe_sync import (
     StripeSubscription,
     SubscriptionRow,
@@ -33,26 +26,21 @@ from billing.services.stripe_sync import (
     subscription_fetch_apply,
     timestamp,
 )
-from billing.stripe_client import (
+from core.audit import audit_log
+from payments.models import Payment, PaymentProvider, PaymentPurpose
+from payments.services.payments import new_payment_reference, payment_confirm
+from payments.stripe_client import (
     from_minor_units,
+    invoice_subscription_id,
     stripe_client,
     stripe_route_record,
 )
-from core.audit import audit_log
 
 if TYPE_CHECKING:
     pass
 
 
 logger = logging.getLogger(__name__)
-
-
-def invoice_subscription_id(invoice: Mapping[str, Any]) -> str:
-    parent = (invoice.get("parent") or {}).get("subscription_details") or {}
-    value = parent.get("subscription") or invoice.get("subscription")
-    if isinstance(value, Mapping):
-        return str(value.get("id") or "")
-    return str(value or "")
 
 
 def _invoice_period(invoice: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -125,8 +113,6 @@ def stripe_invoice_paid(invoice: Mapping[str, Any], *, created: dt.datetime) -> 
     """``invoice.paid`` of a plan or membership: a confirmed Stripe payment (once per invoice),
     which issues the brand's invoice, posts the revenue and, for a referred member, records the
     conversion of this payment."""
-    from billing.models import Membership
-
     invoice_id = str(invoice["id"])
     subscription_id = invoice_subscription_id(invoice)
     if not subscription_id:
@@ -213,8 +199,6 @@ def stripe_payment_record(
     """A subscription invoice Stripe collected, recorded as a Stripe payment and confirmed
     through the payments service (which calls ``subscription_payment_confirmed`` and issues the
     brand's invoice). Once per Stripe invoice (``stripe_invoice_id`` is unique)."""
-    from billing.services.payments import new_payment_reference, payment_confirm
-
     with transaction.atomic():
         existing = Payment.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
         if existing is not None:
@@ -254,8 +238,6 @@ def stripe_payment_record(
 
 def stripe_invoice_payment_failed(invoice: Mapping[str, Any]) -> str:
     """A renewal (or upgrade) was declined: past due while Stripe retries."""
-    from billing.models import Membership
-
     subscription_id = invoice_subscription_id(invoice)
     if not subscription_id:
         return "not a subscription invoice"

@@ -16,30 +16,25 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import stripe
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import (
-    Membership,
-    MembershipPlan,
-    MerchantPlan,
-    MerchantSubscription,
-    PaymentProvider,
-    SubscriptionStatus,
-)
-from billing.services.plans import BillingErrorCode as Code
-from billing.stripe_client import (
+from billing.models import Membership, MembershipPlan, MerchantPlan, MerchantSubscription, SubscriptionStatus
+from payments.models import PaymentProvider
+from payments.stripe_client import (
+    JSON,
     brand_metadata,
+    object_id,
+    plain,
+    provider_error,
     request_options,
     stripe_client,
     stripe_route_record,
+    timestamp,
     to_minor_units,
 )
 
 logger = logging.getLogger(__name__)
-
-JSON = dict[str, Any]
 
 PURPOSE_MERCHANT_PLAN = "merchant_plan"
 PURPOSE_MEMBERSHIP = "membership"
@@ -56,35 +51,6 @@ STATUS_FROM_STRIPE = {
     "paused": SubscriptionStatus.INCOMPLETE,
     "canceled": SubscriptionStatus.CANCELED,
 }
-
-
-def plain(obj: Any) -> JSON:
-    """A Stripe API answer (or webhook payload) as a plain, recursive dict."""
-    if isinstance(obj, stripe.StripeObject):
-        return obj.to_dict()
-    return dict(obj)
-
-
-def provider_error(error: stripe.StripeError) -> ValidationError:
-    """What the user sees when Stripe refuses or cannot be reached (logged in full)."""
-    logger.warning("stripe request failed: %s (code %s)", error, getattr(error, "code", None))
-    message = getattr(error, "user_message", None) or "The payment provider refused the request; try again."
-    return ValidationError(
-        {NON_FIELD_ERRORS: ValidationError(str(message), code=Code.PAYMENT_PROVIDER_ERROR)}
-    )
-
-
-def timestamp(value: Any) -> dt.datetime | None:
-    if value in (None, "", 0):
-        return None
-    return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
-
-
-def object_id(value: Any) -> str:
-    """An id field that may be expanded into its object."""
-    if isinstance(value, Mapping):
-        return str(value.get("id") or "")
-    return str(value or "")
 
 
 def _is_missing(error: stripe.StripeError) -> bool:

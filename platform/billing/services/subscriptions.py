@@ -3,7 +3,7 @@
 Stripe: a merchant subscribes through Stripe Checkout (``mode=subscription``, the plan's trial
 once per merchant), changes plan with prorations, cancels at the end of the period (and may
 resume before it ends) and manages cards and invoices in Stripe's customer portal. The row's
-state follows Stripe's events (see billing.webhooks); the answers of our own API calls are
+state follows Stripe's events (see payments.webhooks); the answers of our own API calls are
 applied at once, so the merchant sees the change without waiting for the webhook.
 
 Stripe is never called while a row lock is held: a webhook about the same subscription may
@@ -37,10 +37,6 @@ from billing.models import (
     MembershipPlan,
     MerchantPlan,
     MerchantSubscription,
-    Payment,
-    PaymentProvider,
-    PaymentPurpose,
-    PaymentStatus,
     SubscriptionStatus,
 )
 from billing.services.plans import (
@@ -63,7 +59,16 @@ from billing.services.stripe_sync import (
     provider_error,
     subscription_apply,
 )
-from billing.stripe_client import (
+from core.audit import audit_log
+from core.errors import field_error
+from core.money import quantize
+from core.tenancy import current_schema, tenant_connection
+from ledger.models import AccountKind
+from ledger.owners import BRAND
+from ledger.services import ledger_account, ledger_transfer
+from payments.models import Payment, PaymentProvider, PaymentPurpose, PaymentStatus
+from payments.services.payments import bank_transfer_instructions, payment_start_bank_transfer
+from payments.stripe_client import (
     brand_metadata,
     from_minor_units,
     request_options,
@@ -71,12 +76,10 @@ from billing.stripe_client import (
     stripe_is_configured,
     stripe_route_record,
 )
-from core.audit import audit_log
-from core.errors import field_error
-from core.tenancy import current_schema, tenant_connection
+from tenants.selectors import brand_base_url
 
 if TYPE_CHECKING:
-    from billing.services.payments import BankTransferInstructions
+    from payments.services.payments import BankTransferInstructions
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +100,6 @@ def monthly_price(plan: MerchantPlan | MembershipPlan) -> Decimal:
 
 
 def brand_url(path: str) -> str:
-    from tenants.selectors import brand_base_url
-
     tenant = tenant_connection().tenant
     return f"{brand_base_url(tenant)}{path}"
 
@@ -274,8 +275,6 @@ def _subscribe_bank_transfer(
     entitled: bool,
     payer: PayerDetails,
 ) -> SubscribeResult:
-    from billing.services.payments import bank_transfer_instructions, payment_start_bank_transfer
-
     if entitled and current is not None and current.provider == PaymentProvider.STRIPE:
         raise field_error(
             "provider",
@@ -317,15 +316,13 @@ def _subscribe_bank_transfer(
             contact_channel=payer.contact_channel,
             contact=payer.contact,
             merchant_subscription=subscription,
+            merchant_plan=plan,
             amount=amount,
             currency=plan.currency,
             period_start=start,
             period_end=end,
         )
-        payment = instructions.payment
-        if payment.merchant_plan_id != plan.pk:  # a switch of plans, paid before it happens
-            Payment.objects.filter(pk=payment.pk).update(merchant_plan=plan)
-            payment.merchant_plan = plan
+        payment = instructions.payment  # for ``plan``: a switch of plans is paid before it happens
         audit_log(
             actor=merchant,
             action="billing.plan.bank_transfer_started",
@@ -340,8 +337,6 @@ def _upgrade_amount(subscription: MerchantSubscription, plan: MerchantPlan, now:
     """What a bank-transfer upgrade costs while a paid period runs: the new plan's price less the
     unused time already paid on the current plan (as Stripe prorates a card upgrade). The new
     plan starts a fresh period at confirmation. A downgrade waits for the paid time to run out."""
-    from core.money import quantize
-
     current = subscription.plan
     if current.currency != plan.currency:
         raise field_error("planCode", f"Your plan is billed in {current.currency}.", Code.CURRENCY_MISMATCH)
@@ -618,10 +613,6 @@ def _merchant_plan_paid(payment: Payment) -> None:
 def subscription_revenue_post(payment: Payment) -> None:
     """Customer payments (brand) → subscription revenue (brand), once per payment (a Stripe
     invoice has one payment)."""
-    from ledger.models import AccountKind
-    from ledger.owners import BRAND
-    from ledger.services import ledger_account, ledger_transfer
-
     if payment.amount <= 0:
         return
     key = payment.stripe_invoice_id or payment.reference

@@ -59,6 +59,7 @@ TENANT_APPS = [
     "ledger",
     "payouts",
     "notifications",
+    "payments",
     "marketplace",
     "billing",
     "analytics",

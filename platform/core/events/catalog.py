@@ -57,6 +57,19 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="affiliate.status_changed",
+        version=1,
+        description="A brand admin approved, rejected or suspended an affiliate (their links redirect"
+        " only while approved).",
+        fields={
+            "affiliate_id": F("integer", "The affiliate (a user's membership of a program)."),
+            "program_id": F("integer", "The program."),
+            "user_id": F("integer", "The user."),
+            "status": F("string", "approved, rejected or suspended."),
+            "previous_status": F("string", "The status before."),
+        },
+    ),
+    EventType(
         name="brand.updated",
         version=1,
         description="A brand's settings changed (name, theme, languages, policies).",
@@ -108,6 +121,34 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="conversion.refunded",
+        version=1,
+        description="A sale was refunded or charged back in part or in full (its commissions follow as"
+        " commission.reversed).",
+        fields={
+            "conversion_id": F("integer", "The conversion."),
+            "program_id": F("integer", "Its partner program."),
+            "affiliate_id": F("integer", "The affiliate credited."),
+            "order_id": F("string", "The merchant's order id."),
+            "refund_id": F("string", "The refund's id (one event per refund id)."),
+            "kind": F("string", "refund or chargeback."),
+            "amount": F("decimal", "Refunded by this refund."),
+            "total_refunded": F("decimal", "Refunded so far in all."),
+            "currency": F("string", "ISO 4217 code."),
+        },
+    ),
+    EventType(
+        name="link.archived",
+        version=1,
+        description="An affiliate archived a tracked link: it answers the brand's 404 page from now on.",
+        fields={
+            "link_id": F("integer", "The link."),
+            "affiliate_id": F("integer", "Its affiliate."),
+            "program_id": F("integer", "Its program."),
+            "code": F("string", "The short code in the link's URL."),
+        },
+    ),
+    EventType(
         name="link.created",
         version=1,
         description="An affiliate created a tracked link.",
@@ -146,6 +187,40 @@ EVENT_TYPES: tuple[EventType, ...] = (
             **_payment_fields,
             "refunded_amount": F("decimal", "Refunded by this refund."),
         },
+    ),
+    EventType(
+        name="payment.rejected",
+        version=1,
+        description="A brand admin refused a bank transfer (not received, wrong amount…).",
+        fields={
+            **_payment_fields,
+            "reason": F("string", "Why, as the payer is told."),
+            "rejected_by_id": F("integer", "The brand admin who refused it.", nullable=True),
+        },
+    ),
+    EventType(
+        name="program.updated",
+        version=1,
+        description="A brand admin changed a partner program's settings.",
+        fields={
+            "program_id": F("integer", "The program."),
+            "changed": F("array", "The names of the fields that changed."),
+        },
+    ),
+    EventType(
+        name="user.signed_up",
+        version=1,
+        description="A user signed up on the brand (awaiting approval when the role asked for needs it).",
+        fields={
+            "user_id": F("integer", "The new user."),
+            "role": F("string", "The role given (customer while a requested role awaits approval)."),
+            "click_id": F(
+                "string",
+                "The tracked click the signup comes from (first-party cookie), if any.",
+                nullable=True,
+            ),
+        },
+        public=False,  # the funnel's step for analytics; integrators get affiliate.joined
     ),
     EventType(
         name="withdrawal.approved",

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from accounts.models import Role, User
 from affiliation.models import CommissionKind, OfferRule, Program
-from billing.services.plans import product_quota_error
+from billing.services.plans import BillingErrorCode, merchant_plan
 from core.audit import audit_log
 from core.errors import field_error
 from core.money import minor_unit_exponent
@@ -29,7 +29,7 @@ from core.tenancy import current_schema, tenant_connection
 from core.web_urls import WebUrlError, normalise_web_url
 from marketplace.models import Category, MerchantProfile, Product, ProductStatus
 from marketplace.sanitize import html_to_text, sanitize_html
-from marketplace.selectors import SEARCH_CONFIG
+from marketplace.selectors import SEARCH_CONFIG, products_used
 
 
 class CatalogErrorCode(StrEnum):
@@ -469,6 +469,32 @@ def search_vector_refresh(product_ids: list[int]) -> None:
             + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
             + SearchVector(Value(html_to_text(product.description_html)), weight="C", config=SEARCH_CONFIG)
         )
+
+
+def product_quota_error(merchant: User) -> ValidationError | None:
+    """The user error to return when the merchant may not add (or un-archive) one more product
+    under its plan's quota (``billing``).
+
+    Call it inside the transaction that writes the product: it then locks the merchant's row,
+    so two concurrent creates cannot both take the last free slot.
+    """
+    if transaction.get_connection().in_atomic_block:
+        User.objects.select_for_update().filter(pk=merchant.pk).values_list("pk", flat=True).first()
+    plan = merchant_plan(merchant)
+    if plan.product_quota is None:
+        return None
+    used = products_used(merchant)
+    if used < plan.product_quota:
+        return None
+    message = (
+        f"Your {plan.name} plan allows {plan.product_quota} products and you have {used}: "
+        "upgrade your plan or archive a product."
+        if plan.product_quota
+        else "Subscribe to a plan to list products."
+    )
+    return ValidationError(
+        {NON_FIELD_ERRORS: ValidationError(message, code=BillingErrorCode.PLAN_PRODUCT_QUOTA_REACHED)}
+    )
 
 
 def _check_quota(merchant: User) -> None:

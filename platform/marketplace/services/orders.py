@@ -5,7 +5,7 @@ vouchers redeemed by merchants.
 Stock is reserved by one conditional ``UPDATE … SET stock = stock - n WHERE id = … AND stock >= n``
 per line, in product-id order, inside the transaction that creates the order: concurrent buyers
 queue on the product's row and the last unit goes to exactly one of them, and a refused line rolls
-the whole order back. Prices are VAT-inclusive (see ``billing.services.invoices``).
+the whole order back. Prices are VAT-inclusive (see ``payments.services.invoices``).
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from affiliation.models import ConversionSource, Coupon
 from affiliation.services.conversions import conversion_record
-from billing.models import Payment, PaymentProvider
+from billing.services.plans import platform_fee_rate
 from core.audit import audit_log
 from core.errors import field_error
-from core.events import publish_on_commit
+from core.events import emit, publish_on_commit
+from core.ids import CROCKFORD_ALPHABET
 from core.money import PRICE_ROUNDING, quantize
 from core.tasks import enqueue_on_commit
 from ledger.models import AccountKind, LedgerAccount
@@ -49,13 +50,13 @@ from marketplace.models import (
     Voucher,
     VoucherStatus,
 )
+from payments.models import Payment, PaymentProvider, PaymentStatus
 
 logger = logging.getLogger(__name__)
 
 ORDER_EVENT = "order.updated"
 MAX_LINES = 20
-# Crockford's base 32: no I, L, O, U, so codes survive being read aloud or typed from paper.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_ALPHABET = CROCKFORD_ALPHABET
 VOUCHER_CODE_LENGTH = 12  # 60 random bits, shown as XXXX-XXXX-XXXX
 ORDER_NUMBER_LENGTH = 10  # 50 random bits
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
@@ -245,8 +246,6 @@ def order_place(
     ignored, as a cookie is not the customer's to fix. A replay with the same
     ``idempotency_key`` (per customer) returns the first order.
     """
-    from billing.services.plans import platform_fee_rate
-
     key = (
         f"{customer.pk}:{idempotency_key.strip()[:60]}"
         if idempotency_key and idempotency_key.strip()
@@ -352,8 +351,6 @@ def order_cancel(*, order: Order, actor: Any, reason: str) -> Order:
 def orders_due_for_expiry(now: dt.datetime | None = None) -> list[int]:
     """Unpaid orders past their reservation whose payer has not told us they paid (a submitted or
     verified bank transfer waits for the brand admin's decision instead)."""
-    from billing.models import PaymentStatus
-
     now = now or timezone.now()
     waiting = Payment.objects.filter(
         order=OuterRef("pk"), status__in=[PaymentStatus.TRANSACTION_SUBMITTED, PaymentStatus.VERIFIED]
@@ -529,6 +526,17 @@ def order_paid(payment: Payment) -> Order:
 
             enqueue_on_commit(order_conversions_task, order.pk)
         audit_log(actor=None, action="order.paid", target=order, payment=payment.reference)
+        emit(
+            "order.paid",
+            {
+                "order_id": order.pk,
+                "number": order.number,
+                "customer_id": order.customer_id,
+                "total": order.total,
+                "currency": order.currency,
+                "payment_id": payment.pk,
+            },
+        )
         order_publish(order)
     return order
 
@@ -539,8 +547,6 @@ def order_paid(payment: Payment) -> Order:
 def voucher_redeem(*, actor: User, code: str) -> Voucher:
     """The merchant marks a voucher used (a brand admin may too). A voucher of another merchant
     answers like an unknown one; two concurrent redemptions redeem it once."""
-    from accounts.models import Role
-
     normalized = normalize_voucher_code(code)
     vouchers = Voucher.objects.filter(code=normalized)
     if getattr(actor, "role", None) != Role.BRAND_ADMIN:

@@ -13,11 +13,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from affiliation.models import ConversionSource
-from affiliation.services.conversions import conversion_refund
-from billing.models import Payment, PaymentProvider
+from affiliation.models import Conversion, ConversionSource
+from affiliation.services.conversions import conversion_refund, parse_amount
 from core.audit import audit_log
 from core.errors import field_error
 from core.money import PRICE_ROUNDING, quantize
@@ -42,6 +40,8 @@ from marketplace.services.orders import (
 from marketplace.services.orders import (
     OrderErrorCode as Code,
 )
+from payments.models import Payment, PaymentProvider, PaymentStatus
+from payments.services.payments import payment_refund_record
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,7 @@ def refund_allocation(
             raise field_error("lines", "Nothing is left to refund on these lines.", Code.REFUND_TOO_LARGE)
         return allocation
     left = order.total - order.refunded_amount
-    if amount is None:
-        wanted = left
-    else:
-        from affiliation.services.conversions import parse_amount
-
-        wanted = parse_amount(amount, order.currency)
+    wanted = left if amount is None else parse_amount(amount, order.currency)
     if wanted <= 0 or wanted > left:
         raise field_error(
             "amount", f"At most {left} {order.currency} is left to refund.", Code.REFUND_TOO_LARGE
@@ -204,8 +199,6 @@ def order_refund_apply(
         )
         _post_refund(locked, refund, allocation)
         positions = {line.pk: position for position, line in enumerate(order_lines, start=1)}
-        from affiliation.models import Conversion
-
         recorded = set(
             Conversion.objects.filter(
                 source=ConversionSource.PLATFORM,
@@ -236,11 +229,14 @@ def order_refund_apply(
             OrderStatus.REFUNDED if locked.refunded_amount == locked.total else OrderStatus.PARTIALLY_REFUNDED
         )
         locked.save(update_fields=["refunded_amount", "status"])
-        if locked.status == OrderStatus.REFUNDED:
-            from billing.models import PaymentStatus
-
-            Payment.objects.filter(order=locked, status=PaymentStatus.CONFIRMED).update(
-                status=PaymentStatus.REFUNDED, updated_at=timezone.now()
+        paid_by = (
+            Payment.objects.filter(order=locked, status__in=[PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED])
+            .order_by("pk")
+            .first()
+        )
+        if paid_by is not None:
+            payment_refund_record(
+                payment=paid_by, amount=total, refunded_in_full=locked.status == OrderStatus.REFUNDED
             )
         audit_log(
             actor=actor,
@@ -276,7 +272,7 @@ def order_refund(
     if existing is not None:
         return RefundResult(order=existing.order, refund=existing, created=False)
     if order.payment_provider == PaymentProvider.STRIPE and refund_id:
-        from billing.services.checkout import payment_stripe_refund_create
+        from marketplace.services.checkout import payment_stripe_refund_create
 
         allocation = refund_allocation(order, list(order.lines.order_by("pk")), amount=amount, units=lines)
         payment_stripe_refund_create(

@@ -10,8 +10,9 @@ from accounts.models import Role
 from accounts.selectors import user_by_email
 from accounts.services import user_create
 from affiliation.demo import demo_program_ensure, demo_recruit_login
-from billing.demo import demo_billing_ensure, demo_customer_order_ensure
-from marketplace.demo import demo_marketplace_ensure
+from billing.demo import demo_billing_ensure
+from marketplace.demo import demo_customer_order_ensure, demo_marketplace_ensure
+from payouts.demo import demo_withdrawal_ensure
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url, public_base_url
 from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
@@ -68,7 +69,7 @@ class Command(BaseCommand):
                 lines.append(
                     f"    {'Recruit':<12} {recruit_email} / {recruit_password}  (referred by the affiliate)"
                 )
-                demo_program_ensure(
+                program = demo_program_ensure(
                     brand_name=tenant.name,
                     brand_url=brand_url,
                     subdomain=spec["subdomain"],
@@ -76,6 +77,7 @@ class Command(BaseCommand):
                     affiliate_user=users[Role.AFFILIATE],
                     language=tenant.language,
                 )
+                demo_withdrawal_ensure(affiliate_user=users[Role.AFFILIATE], program=program)
                 demo_billing_ensure(merchant=users[Role.MERCHANT], brand_admin=users[Role.BRAND_ADMIN])
                 demo_marketplace_ensure(
                     merchant=users[Role.MERCHANT],

@@ -10,16 +10,25 @@ transaction is replayed) never creates a second object.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 
 from core.money import Money, quantize
 from core.tenancy import current_schema
+from payments.error_codes import PaymentErrorCode
+
+logger = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
 
 
 class StripeNotConfiguredError(RuntimeError):
@@ -87,3 +96,41 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
 
 def from_minor_units(units: int, currency: str) -> Decimal:
     return Money.from_minor_units(int(units), currency.upper()).amount
+
+
+def plain(obj: Any) -> JSON:
+    """A Stripe API answer (or webhook payload) as a plain, recursive dict."""
+    if isinstance(obj, stripe.StripeObject):
+        return obj.to_dict()
+    return dict(obj)
+
+
+def provider_error(error: stripe.StripeError) -> ValidationError:
+    """What the user sees when Stripe refuses or cannot be reached (logged in full)."""
+    logger.warning("stripe request failed: %s (code %s)", error, getattr(error, "code", None))
+    message = getattr(error, "user_message", None) or "The payment provider refused the request; try again."
+    return ValidationError(
+        {NON_FIELD_ERRORS: ValidationError(str(message), code=PaymentErrorCode.PAYMENT_PROVIDER_ERROR)}
+    )
+
+
+def timestamp(value: Any) -> dt.datetime | None:
+    if value in (None, "", 0):
+        return None
+    return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+
+
+def object_id(value: Any) -> str:
+    """An id field that may be expanded into its object."""
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def invoice_subscription_id(invoice: Mapping[str, Any]) -> str:
+    """The subscription a Stripe invoice bills (where current and older API versions put it)."""
+    parent = (invoice.get("parent") or {}).get("subscription_details") or {}
+    value = parent.get("subscription") or invoice.get("subscription")
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "")
+    return str(value or "")

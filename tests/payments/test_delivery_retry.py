@@ -11,8 +11,8 @@ from django.core.mail.backends.locmem import EmailBackend
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Invoice
-from billing.tasks import invoice_deliver_task
+from payments.models import Invoice
+from payments.tasks import invoice_deliver_task
 from tests.checkout.builders import (
     bank_checkout,
     bank_details,

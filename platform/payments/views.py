@@ -20,11 +20,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from billing.selectors import invoice_visible_to
-from billing.services.invoices import InvoiceLinkExpiredError, InvoiceLinkInvalidError, invoice_link_check
-from billing.webhooks import RetryLaterError, WebhookRejectedError, webhook_receive
+from payments.selectors import invoice_visible_to
+from payments.services.invoices import InvoiceLinkExpiredError, InvoiceLinkInvalidError, invoice_link_check
+from payments.webhooks import RetryLaterError, WebhookRejectedError, webhook_receive
 
-logger = logging.getLogger("billing.webhooks")
+logger = logging.getLogger("payments.webhooks")
 
 MAX_BODY_BYTES = 1024 * 1024  # Stripe's events are far smaller; anything bigger is not one
 

@@ -8,9 +8,8 @@ from django.core import mail
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Invoice
-from billing.tasks import invoice_deliver_task
-from tests.billing.test_invoice_pdf import _has_fill, read_pdf
+from payments.models import Invoice
+from payments.tasks import invoice_deliver_task
 from tests.checkout.builders import (
     bank_checkout,
     bank_details,
@@ -20,6 +19,7 @@ from tests.checkout.builders import (
     pay_by_bank,
 )
 from tests.conftest import make_user
+from tests.payments.test_invoice_pdf import _has_fill, read_pdf
 from themes import get_theme
 
 OVERRIDE = "#7c2d12"

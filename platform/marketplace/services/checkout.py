@@ -1,6 +1,6 @@
 """Paying for an order: placing it and starting the payment (a Stripe Checkout session or the
 bank transfer's instructions), the Checkout session's completion and expiry, card refunds and
-the expiry of unpaid reservations. The payment's own state machine is ``billing.services.payments``.
+the expiry of unpaid reservations. The payment's own state machine is ``payments.services.payments``.
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import (
-    Payment,
-    PaymentProvider,
-    PaymentPurpose,
-    PaymentStatus,
-)
-from billing.services.payments import (
+from core.audit import audit_log
+from core.errors import field_error
+from core.tenancy import tenant_connection
+from marketplace.models import Order, OrderStatus, Product
+from marketplace.services.orders import order_cancel, order_place, orders_due_for_expiry
+from marketplace.services.refunds import RefundResult, order_refund_apply
+from payments.models import Payment, PaymentProvider, PaymentPurpose, PaymentStatus
+from payments.providers import provider_for
+from payments.services.payments import (
     BankTransferInstructions,
-    bank_transfer_available,
     bank_transfer_instructions,
     new_payment_reference,
     payer_details_clean,
@@ -36,22 +37,19 @@ from billing.services.payments import (
     payment_publish,
     payment_start_bank_transfer,
 )
-from billing.services.payments import PaymentErrorCode as Code
-from billing.stripe_client import (
+from payments.services.payments import PaymentErrorCode as Code
+from payments.stripe_client import (
     brand_metadata,
     from_minor_units,
+    object_id,
+    plain,
+    provider_error,
     request_options,
     stripe_client,
-    stripe_is_configured,
     stripe_route_record,
     to_minor_units,
 )
-from core.audit import audit_log
-from core.errors import field_error
-from core.tenancy import tenant_connection
-from marketplace.models import Order, OrderStatus, Product
-from marketplace.services.orders import order_cancel, order_place, orders_due_for_expiry
-from marketplace.services.refunds import RefundResult, order_refund_apply
+from tenants.selectors import brand_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +69,6 @@ class CheckoutResult:
 
 
 def _brand_url(path: str) -> str:
-    from tenants.selectors import brand_base_url
-
     return brand_base_url(tenant_connection().tenant) + path
 
 
@@ -142,19 +138,15 @@ def order_checkout(
     products' row locks over a call to Stripe would make every other buyer of those deals wait on
     it. If Stripe cannot be reached the order is cancelled at once and its stock returned.
     """
+    if provider not in (PaymentProvider.BANK_TRANSFER, PaymentProvider.STRIPE):
+        raise field_error("provider", "Pay by card or by bank transfer.", Code.PROVIDER_UNAVAILABLE)
     if provider == PaymentProvider.BANK_TRANSFER:
         payer_details_clean(
             name=payer_name, email=payer_email, contact_channel=contact_channel, contact=contact
         )
-        if not bank_transfer_available():
-            raise field_error(
-                "provider", "This brand does not take bank transfers yet.", Code.PROVIDER_UNAVAILABLE
-            )
-    elif provider == PaymentProvider.STRIPE:
-        if not stripe_is_configured():
-            raise field_error("provider", "Card payments are not available.", Code.PROVIDER_UNAVAILABLE)
-    else:
-        raise field_error("provider", "Pay by card or by bank transfer.", Code.PROVIDER_UNAVAILABLE)
+    method = provider_for(provider)
+    if not method.is_available():
+        raise field_error("provider", method.unavailable_message, Code.PROVIDER_UNAVAILABLE)
     with transaction.atomic():
         order = order_place(
             customer=customer,
@@ -189,6 +181,8 @@ def order_checkout(
                 contact_channel=contact_channel,
                 contact=contact,
                 order=order,
+                amount=order.total,
+                currency=order.currency,
             )
             return CheckoutResult(order=order, payment=instructions.payment, bank_transfer=instructions)
         elif payment is None:
@@ -220,8 +214,6 @@ def order_checkout(
         with transaction.atomic():
             payment_fail(payment, f"Stripe: {error}")
             order = order_cancel(order=order, actor=None, reason="the card payment could not be started")
-        from billing.services.stripe_sync import provider_error
-
         raise provider_error(error) from error
     return CheckoutResult(order=order, payment=payment, checkout_url=url)
 
@@ -252,8 +244,6 @@ def payment_checkout_completed(session: Mapping[str, Any]) -> Payment | None:
     """``checkout.session.completed`` (or ``async_payment_succeeded``) for an order: confirm its
     payment, once however often the event arrives, with the payment intent as transaction id.
     None for a session this brand does not know."""
-    from billing.services.stripe_sync import object_id
-
     payment = (
         Payment.objects.select_related("order")
         .filter(stripe_checkout_session_id=str(session.get("id")))
@@ -361,8 +351,6 @@ def payment_stripe_refund_create(
             options=request_options("refund", order.number, refund_id),
         )
     except stripe.StripeError as error:
-        from billing.services.stripe_sync import provider_error
-
         raise provider_error(error) from error
     audit_log(
         actor=None, action="order.refund_sent", target=order, refund_id=refund_id, stripe_refund=refund.id
@@ -374,8 +362,6 @@ def payment_stripe_charge_refunded(charge: Mapping[str, Any]) -> list[RefundResu
     """``charge.refunded`` of an order's card payment: apply each of the charge's refunds once
     (those made through ``orderRefund`` are already applied; those made in Stripe's dashboard are
     applied here, by amount unless their metadata names units)."""
-    from billing.services.stripe_sync import object_id, plain
-
     payment_intent = object_id(charge.get("payment_intent"))
     payment = (
         Payment.objects.select_related("order")
@@ -428,8 +414,6 @@ def _close_stripe_session(payment: Payment) -> bool:
     """Expire the payment's open Checkout session, so that nobody can pay for an order being
     cancelled. False when the session turns out to be paid (it is confirmed here) or Stripe cannot
     be reached (the order waits for the next run)."""
-    from billing.services.stripe_sync import plain
-
     if not payment.stripe_checkout_session_id:
         return True
     client = stripe_client()

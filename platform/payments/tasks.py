@@ -1,4 +1,4 @@
-"""Billing tasks: each runs in the schema of the brand that enqueued it and is safe to redeliver."""
+"""Payments tasks: each runs in the schema of the brand that enqueued it and is safe to redeliver."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Invoice
-from billing.services.invoices import invoice_pdf_store
 from config.celery import app
 from core.emails import send_brand_email
 from core.money import quantize
 from core.tenancy import tenant_connection
+from notifications.services import notify_brand
+from payments.models import Invoice
+from payments.services.invoices import invoice_pdf_store
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,10 @@ BODIES = {
 }
 
 
-@app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+# The task keeps the name it had in ``billing``: messages queued before a deploy still find it.
+@app.task(
+    name="billing.tasks.invoice_deliver_task", autoretry_for=(OSError,), max_retries=5, retry_backoff=True
+)
 def invoice_deliver_task(invoice_id: int) -> None:
     """Render the invoice PDF in the brand's theme, store it at ``<schema>/invoices/<number>.pdf``,
     email it to the customer with the PDF attached, and tell the brand's messaging channels.
@@ -37,8 +41,6 @@ def invoice_deliver_task(invoice_id: int) -> None:
     retry sends. The one duplicate left possible is a crash between the provider's acceptance
     and the commit: an invoice emailed twice beats an invoice never emailed.
     """
-    from notifications.services import notify_brand
-
     invoice = Invoice.objects.select_related("payment").filter(pk=invoice_id).first()
     if invoice is None:
         return

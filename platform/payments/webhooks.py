@@ -17,9 +17,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +30,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.services.plans import BillingErrorCode
-from billing.services.stripe_sync import object_id, timestamp
+from core.tenancy import call_in_public, call_in_tenant, current_schema
+from payments.error_codes import PaymentErrorCode
+from payments.models import StripeEvent
+from payments.stripe_client import invoice_subscription_id, object_id, timestamp
+from tenants.models import StripeObjectRoute, Tenant, TenantKind
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,39 @@ HANDLED_EVENTS = (
     "invoice.payment_failed",
     "charge.refunded",
 )
+
+
+StripeEventHandler = Callable[[Mapping[str, Any], dt.datetime], str | None]
+_HANDLERS: dict[str, list[StripeEventHandler]] = {}
+# What an event no handler recognised is recorded as.
+_UNCLAIMED = {
+    "checkout.session.completed": "not an order or subscription session",
+    "checkout.session.async_payment_succeeded": "not an order or subscription session",
+    "checkout.session.expired": "subscription checkout abandoned",
+    "charge.refunded": "0 membership refunds applied",
+}
+
+
+def stripe_event_handler(*event_types: str) -> Callable[[StripeEventHandler], StripeEventHandler]:
+    """Register a handler of Stripe events (from the owning app's ``subscribers`` module).
+
+    The handler runs inside the brand's schema and the transaction that stores the event; it
+    returns the outcome to record, or None when the object is not its own (another handler, or
+    none, then takes it). Raising rolls the event back so that Stripe delivers it again. This is
+    how ``marketplace`` (order checkouts, card refunds) and ``billing`` (subscriptions, their
+    invoices and refunds) receive Stripe's events without ``payments`` importing them.
+    """
+    unknown = set(event_types) - set(HANDLED_EVENTS)
+    if unknown:
+        raise ValueError(f"not events the Stripe endpoint listens to: {sorted(unknown)}")
+
+    def register(handler: StripeEventHandler) -> StripeEventHandler:
+        for event_type in event_types:
+            if handler not in _HANDLERS.setdefault(event_type, []):
+                _HANDLERS[event_type].append(handler)
+        return handler
+
+    return register
 
 
 class WebhookRejectedError(Exception):
@@ -93,9 +130,6 @@ def _metadata_brands(obj: Mapping[str, Any]) -> list[str]:
 
 def event_route(event: Mapping[str, Any]) -> Any:
     """The brand (Tenant) an event belongs to, or None. Runs in the public schema."""
-    from billing.services.stripe_events import invoice_subscription_id
-    from tenants.models import StripeObjectRoute, Tenant, TenantKind
-
     obj = event["data"]["object"]
     candidates = [
         str(obj.get("id") or ""),
@@ -124,9 +158,6 @@ def event_route(event: Mapping[str, Any]) -> Any:
 
 def event_process(event: Mapping[str, Any]) -> WebhookResult:
     """Store and apply the event in the current brand's schema, exactly once."""
-    from billing.models import StripeEvent
-    from core.tenancy import current_schema
-
     obj = event["data"]["object"]
     with transaction.atomic():
         try:
@@ -156,48 +187,26 @@ def _apply(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
             if hasattr(error, "error_dict")
             else [str(item.code) for item in error.error_list]
         )
-        if BillingErrorCode.PAYMENT_PROVIDER_ERROR in codes:
+        if PaymentErrorCode.PAYMENT_PROVIDER_ERROR in codes:
             raise RetryLaterError(str(error)) from error
         # A business rule refused it (a payment already settled another way…): retrying cannot help.
         logger.warning("stripe event %s on %s refused: %s", event_type, obj.get("id"), codes)
         return f"refused: {','.join(codes)}"
 
 
-def _dispatch(event_type: str, obj: Mapping[str, Any], created: Any) -> str:
-    from billing.services import checkout, memberships, stripe_events
-
-    if event_type == "checkout.session.completed" or event_type == "checkout.session.async_payment_succeeded":
-        if obj.get("mode") == "subscription":
-            return stripe_events.stripe_checkout_subscription_completed(obj)
-        if (obj.get("metadata") or {}).get("purpose") == "order":
-            payment = checkout.payment_checkout_completed(obj)
-            return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
-        return "not an order or subscription session"
-    if event_type == "checkout.session.expired":
-        if (obj.get("metadata") or {}).get("purpose") == "order":
-            payment = checkout.payment_checkout_expired(obj)
-            return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
-        return "subscription checkout abandoned"
-    if event_type.startswith("customer.subscription."):
-        return stripe_events.stripe_subscription_event(obj, created=created)
-    if event_type == "invoice.paid":
-        return stripe_events.stripe_invoice_paid(obj, created=created)
-    if event_type == "invoice.payment_failed":
-        return stripe_events.stripe_invoice_payment_failed(obj)
-    if event_type == "charge.refunded":
-        results = checkout.payment_stripe_charge_refunded(obj)
-        if results:
-            return f"{sum(1 for result in results if result.created)} refunds applied"
-        membership_refunds = memberships.membership_charge_refunded(obj)
-        return f"{membership_refunds} membership refunds applied"
-    return "ignored"
+def _dispatch(event_type: str, obj: Mapping[str, Any], created: dt.datetime) -> str:
+    """Hand the event's object to the handlers registered for its type, in registration order:
+    the first that recognises it (returns an outcome, not None) applies it."""
+    for handler in _HANDLERS.get(event_type, []):
+        outcome = handler(obj, created)
+        if outcome is not None:
+            return outcome
+    return _UNCLAIMED.get(event_type, "ignored")
 
 
 def webhook_receive(payload: bytes, signature: str) -> WebhookResult:
     """Verify, route and apply one delivery (sync code, e.g. a Django view). Raises
     WebhookRejectedError (answer 400) or RetryLaterError (answer 503)."""
-    from core.tenancy import call_in_public, call_in_tenant
-
     event = event_verify(payload, signature)
     tenant = call_in_public(event_route, event)
     if tenant is None:

@@ -13,9 +13,9 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Invoice
-from billing.services.invoices import invoice_download_url
-from billing.tasks import invoice_deliver_task
+from payments.models import Invoice
+from payments.services.invoices import invoice_download_url
+from payments.tasks import invoice_deliver_task
 from tests.checkout.builders import (
     bank_checkout,
     bank_details,

@@ -18,7 +18,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from billing.invoice_pdf import (
+from payments.invoice_pdf import (
     BankDetails,
     InvoiceBuyer,
     InvoiceDocument,

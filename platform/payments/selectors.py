@@ -6,11 +6,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.selectors import is_brand_admin
-from billing.models import (
-    Invoice,
-    Payment,
-    PaymentProvider,
-)
+from payments.models import Invoice, Payment, PaymentProvider
 
 
 def payment_visible_to(user: User, reference: str) -> Payment | None:

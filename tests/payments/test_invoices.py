@@ -12,9 +12,10 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Invoice, Membership, MembershipPlan, Payment, PaymentProvider, PaymentStatus
-from billing.services.invoices import invoice_issue, invoice_number_next, vat_split
+from billing.models import Membership, MembershipPlan
 from marketplace.services.orders import order_place
+from payments.models import Invoice, Payment, PaymentProvider, PaymentStatus
+from payments.services.invoices import invoice_issue, invoice_number_next, vat_split
 from tests.checkout.builders import bank_details, fee_plan, make_merchant, make_product
 from tests.conftest import make_user
 

@@ -11,8 +11,8 @@ from django.conf import settings as django_settings
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
-from billing.models import Invoice
-from billing.tasks import invoice_deliver_task
+from payments.models import Invoice
+from payments.tasks import invoice_deliver_task
 from tests.checkout.builders import (
     bank_checkout,
     bank_details,
@@ -22,7 +22,7 @@ from tests.checkout.builders import (
     pay_by_bank,
 )
 from tests.conftest import make_user
-from tests.invoices.s3_gateway import fetch, s3_gateway
+from tests.payments.s3_gateway import fetch, s3_gateway
 
 INVOICE = "query($n: String!) { invoice(number: $n) { number downloadUrl } }"
 

@@ -23,7 +23,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -36,33 +35,18 @@ from django.utils import timezone
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from billing.models import (
-    BillingSettings,
-    Invoice,
-    InvoiceLine,
-    InvoiceSequence,
-    Payment,
-    PaymentPurpose,
-)
 from core.audit import audit_log
 from core.money import PRICE_ROUNDING, quantize
 from core.storage import TenantFileSystemStorage
 from core.tasks import enqueue_on_commit
 from core.tenancy import current_schema
+from payments.error_codes import InvoiceErrorCode
+from payments.models import BillingSettings, Invoice, InvoiceLine, InvoiceSequence, Payment
+from payments.purposes import GrossLine, purpose_hooks
 
 PREFIX = re.compile(r"^[A-Z0-9]{2,12}$")
 MOROCCAN_RIB = re.compile(r"^[0-9]{24}$")
 MAX_VAT_RATE = Decimal(100)
-
-
-class InvoiceErrorCode(StrEnum):
-    INVALID = "INVALID"
-    INVALID_PREFIX = "INVALID_PREFIX"
-    INVALID_VAT_RATE = "INVALID_VAT_RATE"
-    INVALID_IBAN = "INVALID_IBAN"
-    INVALID_BIC = "INVALID_BIC"
-    INVALID_RIB = "INVALID_RIB"
-    TOO_LONG = "TOO_LONG"
 
 
 Code = InvoiceErrorCode
@@ -174,33 +158,10 @@ def vat_split(gross: Decimal, rate: Decimal, currency: str) -> VatSplit:
     return VatSplit(net=gross - vat, vat=vat, gross=gross)
 
 
-@dataclass(frozen=True)
-class GrossLine:
-    description: str
-    quantity: int
-    unit_price: Decimal  # VAT included
-    line_total: Decimal  # VAT included
-
-
 def _gross_lines(payment: Payment) -> list[GrossLine]:
-    """What the payment paid for, at the prices paid (VAT included)."""
-    if payment.purpose == PaymentPurpose.ORDER:
-        assert payment.order is not None
-        return [
-            GrossLine(line.title, line.quantity, line.unit_price, line.line_total)
-            for line in payment.order.lines.order_by("pk")
-        ]
-    if payment.purpose == PaymentPurpose.MERCHANT_PLAN:
-        plan = payment.merchant_plan or (
-            payment.merchant_subscription.plan if payment.merchant_subscription else None
-        )
-        name = f"{plan.name} plan" if plan is not None else "Merchant plan"
-    else:
-        membership = payment.membership
-        name = f"{membership.plan.name} membership" if membership is not None else "Membership"
-    if payment.period_start and payment.period_end:
-        name += f" ({payment.period_start:%Y-%m-%d} to {payment.period_end:%Y-%m-%d})"
-    return [GrossLine(name[:200], 1, payment.amount, payment.amount)]
+    """What the payment paid for, at the prices paid (VAT included), as its subject's app
+    describes it (``payments.purposes``)."""
+    return purpose_hooks(payment.purpose).invoice_lines(payment)
 
 
 # --- numbering -----------------------------------------------------------------------------------
@@ -236,11 +197,7 @@ def _seller(row: BillingSettings) -> dict[str, Any]:
 def _customer(payment: Payment) -> tuple[str, str]:
     payer = payment.payer
     name = payment.payer_name or (payer.full_name if payer else "")
-    email = (
-        payment.payer_email
-        or (payment.order.email if payment.order else "")
-        or (payer.email if payer else "")
-    )
+    email = payment.payer_email or (payer.email if payer else "")
     return (name or email)[:120], email
 
 
@@ -248,13 +205,7 @@ def invoice_issue(payment: Payment) -> Invoice:
     """The invoice of a confirmed payment, issued once (the payment's row is locked, and a payment
     has at most one invoice); the PDF and the email follow after commit."""
     with transaction.atomic():
-        locked = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related(
-                "order", "payer", "merchant_plan", "merchant_subscription__plan", "membership__plan"
-            )
-            .get(pk=payment.pk)
-        )
+        locked = Payment.objects.select_for_update(of=("self",)).select_related("payer").get(pk=payment.pk)
         existing = Invoice.objects.filter(payment=locked).first()
         if existing is not None:
             return existing
@@ -292,7 +243,7 @@ def invoice_issue(payment: Payment) -> Invoice:
             for line, split in splits
         )
         audit_log(actor=None, action="invoice.issued", target=invoice, payment=locked.reference)
-        from billing.tasks import invoice_deliver_task
+        from payments.tasks import invoice_deliver_task
 
         enqueue_on_commit(invoice_deliver_task, invoice.pk)
     return invoice
@@ -308,8 +259,8 @@ PAYMENT_METHODS = {
 
 
 def invoice_document(invoice: Invoice) -> Any:
-    """The invoice as ``billing.invoice_pdf`` prints it."""
-    from billing import invoice_pdf
+    """The invoice as ``payments.invoice_pdf`` prints it."""
+    from payments import invoice_pdf
 
     tenant = connection.tenant  # type: ignore[attr-defined]
     language = tenant.language if tenant.language in invoice_pdf.LABELS else "en"
@@ -359,7 +310,7 @@ def invoice_pdf_key(invoice: Invoice) -> str:
 
 
 def invoice_pdf_render(invoice: Invoice) -> bytes:
-    from billing.invoice_pdf import render_invoice_pdf
+    from payments.invoice_pdf import render_invoice_pdf
     from themes import brand_theme
 
     tenant = connection.tenant  # type: ignore[attr-defined]
@@ -378,7 +329,7 @@ def invoice_pdf_store(invoice: Invoice) -> bytes:
     return pdf
 
 
-INVOICE_LINK_SALT = "billing.invoice-download"
+INVOICE_LINK_SALT = "billing.invoice-download"  # its name in billing: links already sent stay valid
 
 
 class InvoiceLinkInvalidError(Exception):
@@ -392,7 +343,7 @@ class InvoiceLinkExpiredError(Exception):
 def invoice_download_url(invoice: Invoice, seconds: int | None = None) -> str:
     """A link to the PDF valid ``seconds`` (INVOICE_LINK_SECONDS by default): presigned on S3;
     on local disk (development) a signed path on the brand's host, served by
-    ``billing.views.invoice_pdf_view`` (see ``invoice_link_check``)."""
+    ``payments.views.invoice_pdf_view`` (see ``invoice_link_check``)."""
     if not invoice.pdf_key:
         return ""
     expire = seconds or settings.INVOICE_LINK_SECONDS

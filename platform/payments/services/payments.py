@@ -8,6 +8,12 @@ published live (the payer's ``payment.<id>`` topic and the admins' ``payments`` 
 happens under the payment's row lock, so a confirmation raced by two admins or by a webhook and
 its redelivery happens once: one order paid (or subscription activated), one invoice, one ledger
 transaction.
+
+This module never calls the apps a payment pays for. It emits ``payment.confirmed``,
+``payment.rejected`` and ``payment.refunded`` (``core.events``) in the payment's transaction;
+``marketplace`` and ``billing`` subscribe (``<app>/subscribers.py``). What it must know of the
+subject (invoice lines, a deadline) it asks ``payments.purposes``; which provider may make which
+move, ``payments.providers``.
 """
 
 from __future__ import annotations
@@ -15,34 +21,35 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import (
+from core.audit import audit_log
+from core.errors import field_error
+from core.events import emit, publish_on_commit
+from core.ids import readable_code
+from notifications.services import notify_brand
+from payments.error_codes import PaymentErrorCode
+from payments.models import (
     BillingSettings,
     ContactChannel,
-    Membership,
-    MerchantSubscription,
     Payment,
     PaymentProvider,
     PaymentPurpose,
     PaymentStatus,
 )
-from billing.services.invoices import billing_settings, invoice_issue
-from core.audit import audit_log
-from core.errors import field_error
-from core.events import publish_on_commit
-from marketplace.models import Order, OrderStatus
-from marketplace.services.orders import CODE_ALPHABET, order_cancel, order_paid
+from payments.providers import PROVIDERS, provider_for
+from payments.purposes import purpose_hooks
+from payments.services.invoices import billing_settings, invoice_issue
 
 logger = logging.getLogger(__name__)
 
@@ -50,37 +57,11 @@ PAYMENT_EVENT = "payment.updated"
 ADMIN_QUEUE_TOPIC = "payments"
 
 
-class PaymentErrorCode(StrEnum):
-    REQUIRED = "REQUIRED"
-    INVALID = "INVALID"
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_CONTACT = "INVALID_CONTACT"
-    INVALID_EMAIL = "INVALID_EMAIL"
-    INVALID_TRANSACTION_ID = "INVALID_TRANSACTION_ID"
-    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
-    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
-    PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
-    RESERVATION_EXPIRED = "RESERVATION_EXPIRED"
-    PAYMENT_IN_REVIEW = "PAYMENT_IN_REVIEW"
-
-
 Code = PaymentErrorCode
 
-# The moves each provider's status machine allows. Confirmed payments only leave by a refund.
-TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
-    PaymentProvider.BANK_TRANSFER: {
-        PaymentStatus.PENDING: frozenset(
-            {PaymentStatus.TRANSACTION_SUBMITTED, PaymentStatus.REJECTED, PaymentStatus.FAILED}
-        ),
-        PaymentStatus.TRANSACTION_SUBMITTED: frozenset({PaymentStatus.VERIFIED, PaymentStatus.REJECTED}),
-        PaymentStatus.VERIFIED: frozenset({PaymentStatus.CONFIRMED, PaymentStatus.REJECTED}),
-        PaymentStatus.CONFIRMED: frozenset({PaymentStatus.REFUNDED}),
-    },
-    PaymentProvider.STRIPE: {
-        PaymentStatus.PENDING: frozenset({PaymentStatus.CONFIRMED, PaymentStatus.FAILED}),
-        PaymentStatus.CONFIRMED: frozenset({PaymentStatus.REFUNDED}),
-    },
-    PaymentProvider.FREE: {PaymentStatus.PENDING: frozenset({PaymentStatus.CONFIRMED})},
+# The moves each provider's status machine allows (see ``payments.providers``).
+TRANSITIONS: dict[str, Mapping[str, frozenset[str]]] = {
+    identifier: provider.transitions for identifier, provider in PROVIDERS.items()
 }
 
 # Telegram usernames: 5 to 32 characters, letters, digits and underscores, starting with a letter.
@@ -97,7 +78,7 @@ def payment_topic(payment_id: int) -> str:
 
 def new_payment_reference() -> str:
     """What the payer quotes on the transfer: short, unambiguous, unguessable (50 random bits)."""
-    return "PAY-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    return "PAY-" + readable_code(10)
 
 
 def payment_publish(payment: Payment) -> None:
@@ -107,8 +88,6 @@ def payment_publish(payment: Payment) -> None:
 
 
 def _notify_brand(event: str, text: str) -> None:
-    from notifications.services import notify_brand
-
     notify_brand(event, text)
 
 
@@ -216,8 +195,9 @@ class BankTransferInstructions:
 
 
 def bank_transfer_available(settings_row: BillingSettings | None = None) -> bool:
-    row = settings_row or billing_settings()
-    return bool(row.bank_account_holder and (row.bank_iban or row.bank_rib))
+    if settings_row is None:
+        return provider_for(PaymentProvider.BANK_TRANSFER).is_available()
+    return bool(settings_row.bank_account_holder and (settings_row.bank_iban or settings_row.bank_rib))
 
 
 def bank_transfer_instructions(payment: Payment) -> BankTransferInstructions:
@@ -233,34 +213,22 @@ def bank_transfer_instructions(payment: Payment) -> BankTransferInstructions:
         bic=row.bank_bic,
         rib=row.bank_rib,
         instructions=row.bank_instructions,
-        pay_before=payment.order.reserved_until if payment.order_id and payment.order else None,
+        pay_before=purpose_hooks(payment.purpose).pay_before(payment),
     )
 
 
 def _subject(
-    order: Order | None, merchant_subscription: MerchantSubscription | None, membership: Membership | None
-) -> tuple[str, dict[str, Any], Decimal, str]:
-    """(purpose, subject fields, amount due, currency) of what a payment pays for."""
+    order: Model | None, merchant_subscription: Model | None, membership: Model | None
+) -> tuple[str, dict[str, Any]]:
+    """(purpose, subject fields) of what a payment pays for."""
     subjects = [subject for subject in (order, merchant_subscription, membership) if subject is not None]
     if len(subjects) != 1:
         raise TypeError("a payment pays for exactly one order, merchant plan or membership")
     if order is not None:
-        return PaymentPurpose.ORDER, {"order": order}, order.total, order.currency
+        return PaymentPurpose.ORDER, {"order": order}
     if merchant_subscription is not None:
-        plan = merchant_subscription.plan
-        return (
-            PaymentPurpose.MERCHANT_PLAN,
-            {"merchant_subscription": merchant_subscription, "merchant_plan": plan},
-            plan.price,
-            plan.currency,
-        )
-    assert membership is not None
-    return (
-        PaymentPurpose.MEMBERSHIP,
-        {"membership": membership},
-        membership.plan.price,
-        membership.plan.currency,
-    )
+        return PaymentPurpose.MERCHANT_PLAN, {"merchant_subscription": merchant_subscription}
+    return PaymentPurpose.MEMBERSHIP, {"membership": membership}
 
 
 def payment_start_bank_transfer(
@@ -270,18 +238,20 @@ def payment_start_bank_transfer(
     payer_email: str,
     contact_channel: str,
     contact: str,
-    order: Order | None = None,
-    merchant_subscription: MerchantSubscription | None = None,
-    membership: Membership | None = None,
-    amount: Decimal | None = None,
-    currency: str | None = None,
+    amount: Decimal,
+    currency: str,
+    # Rows of the apps above (marketplace.Order, billing.MerchantSubscription, billing.Membership,
+    # billing.MerchantPlan): Payment names them by string, this module does not import them.
+    order: Any = None,
+    merchant_subscription: Any = None,
+    membership: Any = None,
+    merchant_plan: Any = None,
     period_start: dt.datetime | None = None,
     period_end: dt.datetime | None = None,
 ) -> BankTransferInstructions:
-    """Open a bank-transfer payment for an order, a merchant plan or a membership and return what
-    the payer must do. ``amount``/``currency`` default to the order's total or the plan's price
-    (pass them for a prorated or discounted period). Only one payment of a subject is open at a
-    time: asking again returns the open one."""
+    """Open a bank-transfer payment of ``amount`` for an order, a merchant plan (``merchant_plan``:
+    the plan this period pays for) or a membership and return what the payer must do. Only one
+    payment of a subject is open at a time: asking again returns the open one."""
     details = payer_details_clean(
         name=payer_name, email=payer_email, contact_channel=contact_channel, contact=contact
     )
@@ -290,7 +260,7 @@ def payment_start_bank_transfer(
         raise field_error(
             "provider", "This brand does not take bank transfers yet.", Code.PROVIDER_UNAVAILABLE
         )
-    purpose, subject, due, due_currency = _subject(order, merchant_subscription, membership)
+    purpose, subject = _subject(order, merchant_subscription, membership)
     with transaction.atomic():
         open_payment = (
             Payment.objects.select_for_update()
@@ -311,8 +281,9 @@ def payment_start_bank_transfer(
             reference=new_payment_reference(),
             provider=PaymentProvider.BANK_TRANSFER,
             purpose=purpose,
-            amount=due if amount is None else amount,
-            currency=currency or due_currency,
+            amount=amount,
+            currency=currency,
+            merchant_plan=merchant_plan,
             payer=payer,
             payer_name=details.name,
             payer_email=details.email,
@@ -348,8 +319,8 @@ def _illegal(payment: Payment, to: str) -> ValidationError:
 
 def _transition(payment: Payment, to: str) -> Payment:
     """The payment, locked, after checking the move; the caller saves it."""
-    locked = Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
-    if to not in TRANSITIONS.get(locked.provider, {}).get(locked.status, frozenset()):
+    locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+    if locked.provider not in PROVIDERS or not provider_for(locked.provider).can_move(locked.status, to):
         raise _illegal(locked, to)
     locked.status = to
     return locked
@@ -372,13 +343,9 @@ def payment_submit_transaction(*, payment: Payment, actor: User, transaction_id:
         )
     with transaction.atomic():
         locked = _transition(payment, PaymentStatus.TRANSACTION_SUBMITTED)
-        order = locked.order
-        if order is not None and order.status == OrderStatus.CANCELLED:
-            raise field_error(
-                "reference",
-                "This order's reservation ran out before the transfer was reported; contact the brand.",
-                Code.RESERVATION_EXPIRED,
-            )
+        refusal = purpose_hooks(locked.purpose).transfer_refusal(locked)
+        if refusal:
+            raise field_error("reference", refusal, Code.RESERVATION_EXPIRED)
         locked.transaction_id = transaction_id
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["status", "transaction_id", "submitted_at", "updated_at"])
@@ -406,15 +373,17 @@ def payment_verify(*, payment: Payment, actor: User) -> Payment:
     return locked
 
 
-def _activate(payment: Payment) -> None:
-    """What a confirmed payment pays for starts, then its invoice is issued (same transaction)."""
-    if payment.purpose == PaymentPurpose.ORDER:
-        order_paid(payment)
-    else:
-        from billing.services.subscriptions import subscription_payment_confirmed
-
-        subscription_payment_confirmed(payment)
-    invoice_issue(payment)
+def payment_event_payload(payment: Payment) -> dict[str, Any]:
+    """The payload of the ``payment.*`` events (see ``core/events/catalog.py``)."""
+    return {
+        "payment_id": payment.pk,
+        "reference": payment.reference,
+        "provider": payment.provider,
+        "purpose": payment.purpose,
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+        "order_id": payment.order_id,
+    }
 
 
 def payment_confirm(*, payment: Payment, actor: User | None, transaction_id: str = "") -> Payment:
@@ -427,7 +396,12 @@ def payment_confirm(*, payment: Payment, actor: User | None, transaction_id: str
         if transaction_id:
             locked.transaction_id = transaction_id[:120]
         locked.save(update_fields=["status", "confirmed_at", "confirmed_by", "transaction_id", "updated_at"])
-        _activate(locked)
+        # What was paid for starts in this transaction (marketplace pays the order, billing starts
+        # the period: in-transaction subscribers of payment.confirmed), then the invoice is
+        # issued: a failure of either rolls the confirmation back.
+        emit("payment.confirmed", payment_event_payload(locked))
+        locked.refresh_from_db()  # a subscriber may have set the period it pays (a bank transfer's)
+        invoice_issue(locked)
         audit_log(
             actor=actor,
             action="payment.confirmed",
@@ -455,8 +429,15 @@ def payment_reject(*, payment: Payment, actor: User, reason: str) -> Payment:
         locked.rejected_at = timezone.now()
         locked.rejection_reason = reason[:500]
         locked.save(update_fields=["status", "rejected_at", "rejection_reason", "updated_at"])
-        if locked.order is not None and locked.order.status == OrderStatus.PENDING_PAYMENT:
-            order_cancel(order=locked.order, actor=actor, reason=f"payment rejected: {reason}")
+        # marketplace cancels an order awaiting this payment (in-transaction subscriber)
+        emit(
+            "payment.rejected",
+            {
+                **payment_event_payload(locked),
+                "reason": locked.rejection_reason,
+                "rejected_by_id": getattr(actor, "pk", None),
+            },
+        )
         audit_log(actor=actor, action="payment.rejected", target=locked, reason=reason[:500])
         payment_publish(locked)
     return locked
@@ -468,3 +449,16 @@ def payment_fail(payment: Payment, reason: str) -> None:
     locked.save(update_fields=["status", "rejection_reason", "updated_at"])
     audit_log(actor=None, action="payment.failed", target=locked, reason=reason)
     payment_publish(locked)
+
+
+def payment_refund_record(*, payment: Payment, amount: Decimal, refunded_in_full: bool) -> Payment:
+    """Money of a confirmed payment went back to the payer (``amount`` by this refund, sent by
+    the caller through the provider): ``payment.refunded`` is emitted, and a payment refunded in
+    full becomes REFUNDED. Call it in the refund's transaction, once per refund."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        if refunded_in_full and locked.status == PaymentStatus.CONFIRMED:
+            locked.status = PaymentStatus.REFUNDED
+            locked.save(update_fields=["status", "updated_at"])
+        emit("payment.refunded", {**payment_event_payload(locked), "refunded_amount": amount})
+    return locked

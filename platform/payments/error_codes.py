@@ -1,0 +1,30 @@
+"""The codes of the payments domain's user errors (GraphQL ``PaymentErrorCode`` and the billing
+settings' ``InvoiceErrorCode``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PaymentErrorCode(StrEnum):
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_CONTACT = "INVALID_CONTACT"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_TRANSACTION_ID = "INVALID_TRANSACTION_ID"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
+    RESERVATION_EXPIRED = "RESERVATION_EXPIRED"
+    PAYMENT_IN_REVIEW = "PAYMENT_IN_REVIEW"
+
+
+class InvoiceErrorCode(StrEnum):
+    INVALID = "INVALID"
+    INVALID_PREFIX = "INVALID_PREFIX"
+    INVALID_VAT_RATE = "INVALID_VAT_RATE"
+    INVALID_IBAN = "INVALID_IBAN"
+    INVALID_BIC = "INVALID_BIC"
+    INVALID_RIB = "INVALID_RIB"
+    TOO_LONG = "TOO_LONG"
