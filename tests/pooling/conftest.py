@@ -27,7 +27,9 @@ from urllib.parse import quote
 import psycopg
 import pytest
 from django.conf import settings
+from django.utils.module_loading import import_string
 
+from config.env import database_settings
 from devstack.pgbouncer import Bouncer, pgbouncer_binary, start_pgbouncer
 from devstack.services import ROOT, SOURCE_ROOTS, VAR
 from tenants.models import Tenant
@@ -56,6 +58,17 @@ def pgbouncer(django_db_setup: Any) -> Iterator[Bouncer]:
     bouncer = start_pgbouncer(direct_database_url(), parent=VAR / "pgbouncer", pool_size=3)
     yield bouncer
     bouncer.stop()
+
+
+def backend_connection(url: str, pooler: str, alias: str, **overrides: Any) -> Any:
+    """A Django connection of the backend ``DATABASE_POOLER=<pooler>`` selects, on ``url``,
+    outside Django's registry (the suite's own connection stays direct)."""
+    settings_dict = database_settings(url, pooler=pooler)
+    settings_dict.update(
+        ATOMIC_REQUESTS=False, AUTOCOMMIT=True, CONN_HEALTH_CHECKS=False, TIME_ZONE=None, TEST={}
+    )
+    settings_dict.update(overrides)
+    return import_string(f"{settings_dict['ENGINE']}.base.DatabaseWrapper")(settings_dict, alias)
 
 
 def bouncer_stats(bouncer: Bouncer, database: str) -> dict[str, int]:

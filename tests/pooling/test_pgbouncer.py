@@ -23,17 +23,23 @@ import httpx
 import psycopg
 import pytest
 from django.conf import settings
-from django.utils.module_loading import import_string
 from django_tenants.utils import tenant_context
 
-from affiliation.models import Commission, CommissionKind, CommissionStatus
+from affiliation.models import Commission, CommissionKind, CommissionStatus, Program
 from affiliation.tasks import release_brand_commissions_task
-from config.env import database_settings
 from devstack.pgbouncer import Bouncer, start_pgbouncer
 from devstack.services import VAR
+from tenants.clone import schema_signature
 from tenants.models import Tenant
 from tests.conftest import PASSWORD, LiveBrandClient, make_user
-from tests.pooling.conftest import POOLER, bouncer_stats, direct_database_url, manage, start_server
+from tests.pooling.conftest import (
+    POOLER,
+    backend_connection,
+    bouncer_stats,
+    direct_database_url,
+    manage,
+    start_server,
+)
 from tests.tracking.conftest import brand_links, click_id_of
 from tests.ws_client import GraphQLWebsocket
 from tracking.models import Click
@@ -55,20 +61,10 @@ def _wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
 # --- the backend on its own: two clients sharing one server connection -----------------------
 
 
-def _wrapper(url: str, pooler: str, alias: str) -> Any:
-    """A Django connection of the backend ``pooler`` selects, on ``url``, outside Django's registry."""
-    settings_dict = database_settings(url, pooler=pooler)
-    settings_dict.update(
-        ATOMIC_REQUESTS=False, AUTOCOMMIT=True, CONN_HEALTH_CHECKS=False, TIME_ZONE=None, TEST={}
-    )
-    wrapper_class = import_string(f"{settings_dict['ENGINE']}.base.DatabaseWrapper")
-    return wrapper_class(settings_dict, alias)
-
-
 def _schemas(url: str, pooler: str, first: str, second: str) -> list[str]:
     """Two connections of ``pooler``'s backend in brands ``first`` and ``second``, taking turns:
     the schema each statement ran in, in order (first's, second's, first's, ...)."""
-    one, two = _wrapper(url, pooler, "one"), _wrapper(url, pooler, "two")
+    one, two = backend_connection(url, pooler, "one"), backend_connection(url, pooler, "two")
     one.set_schema(first)
     two.set_schema(second)
     seen = []
@@ -327,3 +323,19 @@ def test_stats_are_per_database(pgbouncer: Bouncer) -> None:
         )
     )
     assert after["total_query_count"] - before.get("total_query_count", 0) == 2  # one per round trip
+
+
+def test_a_brand_provisioned_through_the_pooler_is_the_template_to_the_last_index(
+    pgbouncer: Bouncer, committed: None
+) -> None:
+    """Operators create brands from the web process: the clone introspects the template under
+    its own ``SET LOCAL search_path``, which the backend must leave alone."""
+    subdomain = f"pool{os.environ['TEST_RUN_ID'][-6:]}-new"
+
+    [created] = manage(pgbouncer, ["brand_create", "--name", "Pooled New", "--subdomain", subdomain])
+
+    assert f"{subdomain}." in created
+    brand = Tenant.objects.get(subdomain=subdomain)
+    assert schema_signature(brand.schema_name) == schema_signature("tenant_template")
+    with tenant_context(brand):
+        assert Program.objects.count() == 1  # brand_create's default program, in the brand's schema
