@@ -137,3 +137,22 @@ class _atomic:
         else:
             self.wrapper.rollback()
         self.wrapper.set_autocommit(True)
+
+
+def test_database_pooler_transaction_selects_the_backend_and_what_it_implies(monkeypatch: Any) -> None:
+    from config.env import database_pooler, database_settings
+
+    pooled = database_settings("postgresql://app:secret@bouncer:6432/platform", pooler="transaction")
+    direct = database_settings("postgresql://app:secret@db:5432/platform")
+    monkeypatch.setenv("DATABASE_POOLER", "Transaction")
+    chosen = database_pooler()
+    monkeypatch.setenv("DATABASE_POOLER", "statement")
+
+    assert (pooled["ENGINE"], pooled["DISABLE_SERVER_SIDE_CURSORS"]) == ("core.pooled_postgresql", True)
+    assert pooled["OPTIONS"] == {"prepare_threshold": None}
+    assert (pooled["HOST"], pooled["PORT"]) == ("bouncer", "6432")
+    assert direct["ENGINE"] == "django_tenants.postgresql_backend"
+    assert "DISABLE_SERVER_SIDE_CURSORS" not in direct
+    assert chosen == "transaction"
+    with pytest.raises(ValueError, match="DATABASE_POOLER"):
+        database_pooler()  # statement pooling breaks transactions: refused
