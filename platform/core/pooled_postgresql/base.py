@@ -61,6 +61,7 @@ _OUTSIDE_TRANSACTIONS = re.compile(
     r"^\s*(?:VACUUM|(?:CREATE|DROP)\s+(?:DATABASE|TABLESPACE)|ALTER\s+SYSTEM)\b|\bCONCURRENTLY\b",
     re.IGNORECASE,
 )
+_HEAD = 200
 
 
 @dataclass
@@ -106,11 +107,13 @@ def _prefixed(prefix: str, query: Any, has_params: bool) -> Any:
     return f"{prefix}; {query}"
 
 
-def _text(query: Any) -> str:
+def _head(query: Any) -> str:
+    """The start of a statement: where the keywords refused in a transaction block are (a bulk
+    INSERT's template can be long)."""
     if isinstance(query, str):
-        return query
+        return query[:_HEAD]
     if isinstance(query, bytes):
-        return query.decode(errors="replace")
+        return query[:_HEAD].decode(errors="replace")
     return ""  # a Composable: built by code (callproc), never one of the refused statements
 
 
@@ -135,7 +138,7 @@ class _PooledCursorMixin:
         if (
             path is None
             or not _needs_path(self.connection, path)
-            or _OUTSIDE_TRANSACTIONS.search(_text(query))
+            or _OUTSIDE_TRANSACTIONS.search(_head(query))
         ):
             return super().execute(query, params, **kwargs)  # type: ignore[misc]
         if self.can_prefix and not self.connection.pgconn.pipeline_status and not kwargs.get("binary"):
