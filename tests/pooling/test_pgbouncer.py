@@ -44,7 +44,8 @@ from tests.tracking.conftest import brand_links, click_id_of
 from tests.ws_client import GraphQLWebsocket
 from tracking.models import Click
 
-pytestmark = pytest.mark.live
+# The Celery worker boots (a few seconds) while the first tests run.
+pytestmark = [pytest.mark.live, pytest.mark.usefixtures("pooled_worker")]
 
 ME = "{ me { email } brand { name } }"
 
