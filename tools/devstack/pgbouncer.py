@@ -10,7 +10,8 @@ default) so that clients really share server connections.
 Clients are trusted (the listener is on loopback and lives for one test session); PgBouncer logs
 in to PostgreSQL with the credentials of the database URL it fronts (the embedded PostgreSQL 16
 trusts its unix socket). PgBouncer refuses to run as root: as root it runs as the ``pgserver``
-user, which pgserver creates to own the embedded server's data folder (and the socket in it).
+user, which pgserver creates to own the embedded server's data folder (and the socket in it),
+or as ``nobody`` where there is no such user (a server on TCP).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 BINARY_CANDIDATES = ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer")
-RUN_AS_WHEN_ROOT = "pgserver"
+# PgBouncer refuses to run as root. pgserver's user owns the embedded server's socket folder;
+# in front of a server on TCP any unprivileged account does.
+RUN_AS_WHEN_ROOT = ("pgserver", "nobody")
 
 
 def pgbouncer_binary() -> str | None:
@@ -93,6 +96,15 @@ def _server_target(database_url: str) -> tuple[str, str, str, str]:
     return host, port, unquote(parsed.username or "postgres"), unquote(parsed.password or "")
 
 
+def _unprivileged_account() -> pwd.struct_passwd:
+    for name in RUN_AS_WHEN_ROOT:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError(f"pgbouncer will not run as root, and none of the users {RUN_AS_WHEN_ROOT} exists")
+
+
 def _quote_value(value: str) -> str:
     """A connection-string value in PgBouncer's [databases] section (libpq quoting)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -155,10 +167,10 @@ def start_pgbouncer(
     command = [binary, "--quiet", str(directory / "pgbouncer.ini")]
     if os.geteuid() == 0:
         # PgBouncer will not run as root; pgserver's user owns the embedded server's socket.
-        account = pwd.getpwnam(RUN_AS_WHEN_ROOT)
+        account = _unprivileged_account()
         for path in (directory, *directory.iterdir()):
             os.chown(path, account.pw_uid, account.pw_gid)
-        command[1:1] = ["--user", RUN_AS_WHEN_ROOT]
+        command[1:1] = ["--user", account.pw_name]
     with open(directory / "stderr.log", "wb") as stderr:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
