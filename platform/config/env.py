@@ -60,13 +60,32 @@ def redis_url() -> str:
     return f"unix://{redis_socket_path()}"
 
 
-def database_settings(url: str) -> dict[str, Any]:
-    """Django DATABASES entry from a ``postgresql://user:pass@host:port/name?host=/socket/dir`` URL."""
+# What sits between the platform and PostgreSQL (DATABASE_POOLER): nothing, or a pooler in
+# session mode, needs nothing; a pooler in transaction mode needs core.pooled_postgresql.
+DATABASE_POOLERS = ("", "session", "transaction")
+
+
+def database_pooler() -> str:
+    value = os.environ.get("DATABASE_POOLER", "").strip().lower()
+    if value in {"none", "off"}:
+        value = ""
+    if value not in DATABASE_POOLERS:
+        raise ValueError(f"DATABASE_POOLER must be empty, 'session' or 'transaction', not {value!r}")
+    return value
+
+
+def database_settings(url: str, *, pooler: str = "") -> dict[str, Any]:
+    """Django DATABASES entry from a ``postgresql://user:pass@host:port/name?host=/socket/dir`` URL.
+
+    Behind a pooler in transaction mode (PgBouncer's ``pool_mode = transaction``), the backend
+    sets the brand's search path per transaction instead of per session, and server-side
+    cursors and prepared statements are off (see ``core.pooled_postgresql.base``).
+    """
     parsed = urlparse(url)
     query = parse_qs(parsed.query)
     host = query.pop("host", [parsed.hostname or ""])[0]
-    options = {key: values[0] for key, values in query.items()}
-    return {
+    options: dict[str, Any] = {key: values[0] for key, values in query.items()}
+    settings: dict[str, Any] = {
         "ENGINE": "django_tenants.postgresql_backend",
         "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
         "USER": unquote(parsed.username or ""),
@@ -76,6 +95,11 @@ def database_settings(url: str) -> dict[str, Any]:
         "OPTIONS": options,
         "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     }
+    if pooler == "transaction":
+        settings["ENGINE"] = "core.pooled_postgresql"
+        settings["DISABLE_SERVER_SIDE_CURSORS"] = True
+        options["prepare_threshold"] = None
+    return settings
 
 
 def redis_url_for_db(url: str, db: int) -> str:

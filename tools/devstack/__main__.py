@@ -130,13 +130,37 @@ def _stripe() -> Iterator[None]:
 
 
 def run() -> int:
+    embedded_database = not os.environ.get("DATABASE_URL")
     with _services(), _stripe():
-        return _serve(_env("config.settings.local"))
+        env = _env("config.settings.local")
+        with _pooled(env, embedded_database) as pooled_env:
+            return _serve(env, pooled_env)
 
 
-def _serve(env: dict[str, str]) -> int:
+@contextmanager
+def _pooled(env: dict[str, str], embedded_database: bool) -> Iterator[dict[str, str] | None]:
+    """``DATABASE_POOLER=transaction make run``: the processes reach the embedded PostgreSQL
+    through a PgBouncer in transaction pooling mode (devstack.pgbouncer), as in production;
+    migrations go straight to PostgreSQL. A configured DATABASE_URL is used as it is."""
+    if env.get("DATABASE_POOLER") != "transaction" or not embedded_database:
+        yield None
+        return
+    from devstack.pgbouncer import start_pgbouncer
+
+    direct = env["DATABASE_URL"]
+    bouncer = start_pgbouncer(direct, parent=VAR / "pgbouncer", pool_size=5)
+    database = direct.split("?", 1)[0].rsplit("/", 1)[-1] or "postgres"
+    print(f"PostgreSQL through PgBouncer (transaction pooling) on 127.0.0.1:{bouncer.port}", flush=True)
     try:
-        demo = _prepare_database(env)
+        yield {**env, "DATABASE_URL": bouncer.url(database)}
+    finally:
+        bouncer.stop()
+
+
+def _serve(env: dict[str, str], pooled_env: dict[str, str] | None = None) -> int:
+    """Prepare the database (directly), then supervise the processes (through the pooler, if any)."""
+    try:
+        demo = _prepare_database(env if pooled_env is None else {**env, "DATABASE_POOLER": ""})
     except KeyboardInterrupt:
         return 0
     manage = [PYTHON, str(ROOT / "manage.py")]
@@ -155,7 +179,7 @@ def _serve(env: dict[str, str]) -> int:
                 [*celery, "beat", "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")],
             ),
         ],
-        env=env,
+        env=pooled_env or env,
         cwd=ROOT,
     )
     return supervisor.run(on_started=lambda: print(_banner(demo), flush=True))

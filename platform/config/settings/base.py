@@ -12,6 +12,7 @@ from csp.constants import NONCE, NONE, SELF
 
 from config.env import (
     celery_broker_url,
+    database_pooler,
     database_settings,
     database_url,
     env_bool,
@@ -83,7 +84,10 @@ TENANT_LIMIT_SET_CALLS = True
 # migrate_schemas runs the schemas in parallel; see bench/migrate_schemas.py for the figures.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("TENANT_MIGRATION_PROCESSES", "2"))
 
-DATABASES = {"default": database_settings(database_url())}
+# DATABASE_POOLER=transaction: PostgreSQL is reached through PgBouncer's transaction pooling
+# (README "Connection pooling"; core.pooled_postgresql).
+DATABASE_POOLER = database_pooler()
+DATABASES = {"default": database_settings(database_url(), pooler=DATABASE_POOLER)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = redis_url()
