@@ -304,22 +304,20 @@ class CeleryQueueCollector(CachedCollector):
     name = "celery_queue"
 
     def read(self) -> list[Any]:
-        import redis
+        from kombu import Connection
 
         queue = settings.CELERY_TASK_DEFAULT_QUEUE
         timeout = float(getattr(settings, "HEALTH_CHECK_TIMEOUT_SECONDS", 2.0))
-        client = redis.Redis.from_url(
-            settings.CELERY_BROKER_URL, socket_connect_timeout=timeout, socket_timeout=timeout
-        )
-        try:
+        # kombu reads every broker URL spelling (redis://, rediss://, redis+socket://).
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as broker:
+            broker.ensure_connection(max_retries=1, timeout=timeout)  # no retry loop in a scrape
+            client = broker.default_channel.client
             # kombu's Redis transport: the queue's list, and one per priority step (\x06\x16N).
             names = [queue, *(f"{queue}\x06\x16{step}" for step in (3, 6, 9))]
             pipe = client.pipeline(transaction=False)
             for name in names:
                 pipe.llen(name)
             depth = sum(int(length) for length in pipe.execute())
-        finally:
-            client.close()
         family = GaugeMetricFamily(
             "afp_celery_queue_length", "Celery messages waiting in the broker, by queue.", labels=["queue"]
         )

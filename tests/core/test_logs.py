@@ -24,46 +24,18 @@ from core.logs import (
     REQUEST_ID_MAX_LENGTH,
     WebsocketConnectionLogMiddleware,
     WebsocketTenantLogMiddleware,
-    logging_config,
     request_id_sanitise,
 )
 from tests.conftest import domain_of, make_user
+from tests.log_capture import JsonLines, json_lines_captured
 
 QUERY = "query Viewer { me { email } }"
 
 
-class JsonLines(logging.Handler):
-    """Formats every record with the production formatter (JSON) in the thread that logs it,
-    as the real handler does, and keeps the parsed lines."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        formatter = dict(logging_config(log_format="json", level="INFO")["formatters"]["structured"])
-        factory = formatter.pop("()")
-        self.setFormatter(factory(**formatter))
-        self.lines: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-    def named(self, event: str, **fields: Any) -> list[dict[str, Any]]:
-        return [
-            line
-            for line in list(self.lines)
-            if line["event"] == event and all(line.get(key) == value for key, value in fields.items())
-        ]
-
-
 @pytest.fixture
 def json_lines() -> Iterator[JsonLines]:
-    handler = JsonLines()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield handler
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with json_lines_captured() as handler:
+        yield handler
 
 
 def _wait_for(condition, timeout: float = 60.0):  # type: ignore[no-untyped-def]
