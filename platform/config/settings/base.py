@@ -286,6 +286,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# SIGTERM makes a worker finish its running tasks (warm shutdown). A task whose worker was killed
+# before it acknowledged it (acks_late) goes back to the queue this long after it was taken: make
+# it longer than any task runs (a still-running task would run twice). README "Operations".
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "default")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-auth-artifacts": {
