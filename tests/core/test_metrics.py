@@ -239,3 +239,34 @@ def test_the_worker_and_drain_serve_metrics_on_their_port_with_the_same_token(se
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- several processes of one type: multiprocess mode -----------------------------------------------------------
+
+
+def test_multiprocess_mode_sums_the_processes_sharing_a_directory(tmp_path):
+    """As uvicorn's workers and Celery's pool do with PROMETHEUS_MULTIPROC_DIR (entry point)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    setup = "import sys, django; django.setup();"
+    for count in ("2", "3"):
+        subprocess.run(
+            [sys.executable, "-c", setup + "from tracking.metrics import LANE_RESPONSES;"
+             "LANE_RESPONSES.labels('302').inc(int(sys.argv[1]))", count],
+            env=env, check=True, timeout=60,
+        )  # fmt: skip
+    read = subprocess.run(
+        [sys.executable, "-c", setup + "from core.metrics import exposition;"
+         "print(exposition(platform_collectors=False).decode())"],
+        env=env, check=True, timeout=60, capture_output=True, text=True,
+    )  # fmt: skip
+
+    families = _families(read.stdout)
+    assert _value(families, "afp_click_lane_responses", status="302") == 5
