@@ -90,6 +90,12 @@ def add_request_fields(_logger: Any, _method: str, event_dict: MutableMapping[st
     return event_dict
 
 
+def drop_color_message(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
+    """uvicorn passes an ANSI-coloured copy of each message as an ``extra``: not for a log file."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _shared_processors() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -97,6 +103,7 @@ def _shared_processors() -> list[Any]:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
 
@@ -127,12 +134,16 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
-        # The Stripe SDK logs every request at INFO; uvicorn's access log is replaced by the
-        # request line below (it knows neither the brand nor the request id).
+        # The Stripe SDK logs every request at INFO. uvicorn installs its own plain handlers
+        # before the application (and so these settings) loads: its lines go through this
+        # formatter instead, and its access log is replaced by the request line below (it
+        # knows neither the brand nor the request id).
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "stripe": {"level": "WARNING"},
-            "uvicorn.access": {"level": "WARNING"},
+            "uvicorn": {"handlers": [], "level": "INFO", "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": "INFO", "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
         },
     }
 
