@@ -42,8 +42,10 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_META = "HTTP_X_REQUEST_ID"
-# The Celery message header carrying the request id (beside tenant-schemas-celery's _schema_name).
+# The Celery message headers carrying the request id and the user who made the request (beside
+# tenant-schemas-celery's _schema_name).
 TASK_REQUEST_ID_HEADER = "_request_id"
+TASK_USER_ID_HEADER = "_user_id"
 # What an incoming id may look like: UUIDs, hex ids (nginx $request_id), ALB/X-Ray style
 # "Root=1-…" ids. Anything else (too long, spaces, quotes, newlines: log injection) is replaced
 # by a fresh id rather than cleaned up, so a logged id is always one a client or proxy sent whole.
@@ -83,11 +85,19 @@ def add_request_fields(_logger: Any, _method: str, event_dict: MutableMapping[st
         if tenant is not None:
             event_dict["schema"] = tenant.schema_name
     if "user_id" not in event_dict:
-        user = request.__dict__.get("user")
-        wrapped = getattr(user, "_wrapped", user)  # SimpleLazyObject until first read
-        if wrapped is not None and wrapped is not empty and getattr(wrapped, "is_authenticated", False):
-            event_dict["user_id"] = wrapped.pk
+        user_id = _resolved_user_id(request)
+        if user_id is not None:
+            event_dict["user_id"] = user_id
     return event_dict
+
+
+def _resolved_user_id(request: HttpRequest) -> Any:
+    """The signed-in user's id if authentication has already resolved it, else None."""
+    user = request.__dict__.get("user")
+    wrapped = getattr(user, "_wrapped", user)  # SimpleLazyObject until first read
+    if wrapped is not None and wrapped is not empty and getattr(wrapped, "is_authenticated", False):
+        return wrapped.pk
+    return None
 
 
 def drop_color_message(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
@@ -206,11 +216,19 @@ class RequestIdMiddleware:
 
 
 def task_headers_stamp(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
-    """``before_task_publish``: the current request id travels in the task's headers (every
-    publish: ``enqueue_on_commit``, ``delay``, a task enqueuing another)."""
-    request_id = current_request_id()
-    if headers is not None and request_id and TASK_REQUEST_ID_HEADER not in headers:
-        headers[TASK_REQUEST_ID_HEADER] = request_id
+    """``before_task_publish``: the current request id (and the signed-in user's id) travel in
+    the task's headers (every publish: ``enqueue_on_commit``, ``delay``, a task enqueuing
+    another, which passes on what its own run was bound with)."""
+    if headers is None:
+        return
+    context = structlog.contextvars.get_contextvars()
+    request_id = context.get("request_id")
+    if request_id and TASK_REQUEST_ID_HEADER not in headers:
+        headers[TASK_REQUEST_ID_HEADER] = str(request_id)
+    request = _current_request.get()
+    user_id = _resolved_user_id(request) if request is not None else context.get("user_id")
+    if user_id is not None and TASK_USER_ID_HEADER not in headers:
+        headers[TASK_USER_ID_HEADER] = user_id
 
 
 def _task_header(task: Any, name: str) -> Any:
@@ -230,10 +248,13 @@ def task_context_bind(task_id: str | None = None, task: Any = None, **_kwargs: A
     if task is None or task_id is None:
         return
     request_id = request_id_sanitise(_task_header(task, TASK_REQUEST_ID_HEADER))
+    user_id = _task_header(task, TASK_USER_ID_HEADER)
     schema = _task_header(task, "_schema_name")
     values: dict[str, Any] = {"task": task.name, "task_id": task_id}
     if request_id:
         values["request_id"] = request_id
+    if isinstance(user_id, int):
+        values["user_id"] = user_id
     if schema:
         values["schema"] = schema
     _task_tokens[task_id] = (structlog.contextvars.bind_contextvars(**values), time.perf_counter())

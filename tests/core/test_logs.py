@@ -183,6 +183,44 @@ def test_a_task_sent_outside_a_request_carries_no_request_id(brand_a):
     assert headers[TASK_REQUEST_ID_HEADER] == "abc"
 
 
+def test_the_signed_in_users_id_travels_with_the_request_id_and_nothing_else(json_lines):
+    from types import SimpleNamespace
+
+    from django.test import RequestFactory
+
+    from core.logs import _current_request, task_context_bind, task_context_reset, task_headers_stamp
+
+    request = RequestFactory().get("/")
+    request.user = SimpleNamespace(pk=7, is_authenticated=True, email="seven@example.com")
+    headers: dict[str, Any] = {}
+    token = _current_request.set(request)
+    try:
+        with structlog.contextvars.bound_contextvars(request_id="req-user-7"):
+            task_headers_stamp(headers=headers)
+    finally:
+        _current_request.reset(token)
+    assert headers == {"_request_id": "req-user-7", "_user_id": 7}
+
+    # In the worker: the task's request carries the headers (as Celery's Context does).
+    task_request = SimpleNamespace(
+        headers=None, get=lambda name, default=None: {**headers, "_schema_name": "brand_x"}.get(name, default)
+    )
+    task = SimpleNamespace(name="tests.some_task", request=task_request)
+    task_context_bind(task_id="t-1", task=task)
+    logging.getLogger("tests.task").info("inside the task")
+    task_context_reset(task_id="t-1", state="SUCCESS")
+    logging.getLogger("tests.task").info("after the task")
+
+    (inside,) = json_lines.named("inside the task")
+    assert inside["request_id"] == "req-user-7"
+    assert inside["user_id"] == 7
+    assert inside["schema"] == "brand_x"
+    assert inside["task_id"] == "t-1"
+    assert "seven@example.com" not in json.dumps(json_lines.lines)
+    (after,) = json_lines.named("after the task")
+    assert {"request_id", "user_id", "schema", "task_id"}.isdisjoint(after)
+
+
 # --- production settings write JSON, local settings a readable line --------------------------------------
 
 
