@@ -39,6 +39,10 @@ if TYPE_CHECKING:  # settings import this module: nothing of Django's request ma
     from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
+# One line per request and per task: a logger of their own, so that LOG_REQUESTS=0 (or a level)
+# silences them alone. Measured here: about 75 µs of CPU per line (structlog's formatter over a
+# LogRecord, rendered as JSON), against ~13 µs for the rest of this middleware.
+access_logger = logging.getLogger("core.logs.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_META = "HTTP_X_REQUEST_ID"
@@ -118,9 +122,10 @@ def _shared_processors() -> list[Any]:
     ]
 
 
-def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
+def logging_config(*, log_format: str, level: str, access_lines: bool = True) -> dict[str, Any]:
     """The ``LOGGING`` dict of every settings module: ``json`` (one object per line, for the log
-    pipeline) or ``console`` (readable, for people)."""
+    pipeline) or ``console`` (readable, for people). ``access_lines``: the one line per request
+    and per task (``core.logs.access``)."""
     if log_format not in {"json", "console"}:
         raise ValueError(f"LOG_FORMAT must be json or console, not {log_format!r}")
     renderer: Any = (
@@ -154,6 +159,7 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": "INFO", "propagate": True},
             "uvicorn.error": {"handlers": [], "level": "INFO", "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            "core.logs.access": {"level": "INFO" if access_lines else "WARNING"},
         },
     }
 
@@ -197,7 +203,7 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
-            logger.info(
+            access_logger.info(
                 "request",
                 extra={
                     "method": request.method,
@@ -266,7 +272,7 @@ def task_context_reset(task_id: str | None = None, state: str | None = None, **_
     if bound is None:
         return
     tokens, started = bound
-    logger.info(
+    access_logger.info(
         "task",
         extra={"state": state, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
     )

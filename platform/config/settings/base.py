@@ -307,7 +307,10 @@ CELERY_BEAT_SCHEDULE = {
 # Logs (core.logs): LOG_FORMAT "console" (readable; local and tests) or "json" (one object per
 # line, the production default); every line carries the request id, brand schema and user id.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = logging_config(log_format=os.environ.get("LOG_FORMAT", "console"), level=LOG_LEVEL)
+LOG_REQUESTS = env_bool("LOG_REQUESTS", True)  # one line per request and per task
+LOGGING = logging_config(
+    log_format=os.environ.get("LOG_FORMAT", "console"), level=LOG_LEVEL, access_lines=LOG_REQUESTS
+)
 # Celery keeps Django's logging (the same formatter, the task's request id) instead of
 # installing its own handlers on the root logger.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOG_LEVEL
+from config.settings.base import LOG_LEVEL, LOG_REQUESTS
 from core.logs import logging_config
 
 DEBUG = False
@@ -20,4 +20,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SECURE_HSTS_INCLUDE_SUBDOMAINS"
 SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "0") == "1"
 GRAPHQL_PLAYGROUND = os.environ.get("GRAPHQL_PLAYGROUND", "authenticated")
 # One JSON object per line for the log pipeline (core.logs); LOG_FORMAT=console to read by eye.
-LOGGING = logging_config(log_format=os.environ.get("LOG_FORMAT", "json"), level=LOG_LEVEL)
+LOGGING = logging_config(
+    log_format=os.environ.get("LOG_FORMAT", "json"), level=LOG_LEVEL, access_lines=LOG_REQUESTS
+)
