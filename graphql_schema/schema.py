@@ -48,6 +48,7 @@ from graphql_schema.invitations.queries import InvitationQuery
 from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
+from graphql_schema.metrics import OperationMetricsLabel
 from graphql_schema.notifications.mutations import NotificationMutation
 from graphql_schema.notifications.queries import NotificationQuery
 from graphql_schema.orders.mutations import OrderMutation
@@ -222,6 +223,7 @@ def _extensions() -> list[Any]:
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         NulCharacterGuard,
         TwoFactorEnrolmentGuard,
+        OperationMetricsLabel,  # the bounded operation label of the HTTP metrics
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)

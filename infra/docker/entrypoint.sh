@@ -7,6 +7,11 @@ set -eu
 cd /app
 case "${1:-web}" in
     web | lane | worker | beat | drain)
+        # Prometheus multiprocess mode (core.metrics): uvicorn's workers and Celery's pool share
+        # one directory per process type, emptied at start (a dead process's files would count).
+        export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus/$1}"
+        mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+        find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -type f -delete
         command=$(sed -n "s/^$1: //p" Procfile)
         exec /bin/sh -c "exec $command"
         ;;

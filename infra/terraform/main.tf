@@ -16,6 +16,8 @@ locals {
       FORWARDED_ALLOW_IPS = var.vpc_cidr
       CLICK_FALLBACK_DIR  = "/app/var/clicks-fallback"
       GRAPHQL_PLAYGROUND  = "authenticated"
+      # uvicorn finishes in-flight requests this long after SIGTERM (under stopTimeout, 30 s).
+      GRACEFUL_SHUTDOWN_SECONDS = "20"
     },
     var.app_environment,
   )
@@ -171,6 +173,8 @@ module "service" {
   task_policy_json     = each.value.uses_s3 ? data.aws_iam_policy_document.media.json : null
   kms_key_arn          = module.secrets.kms_key_arn
   log_retention_days   = var.log_retention_days
+  # The worker's warm shutdown lets running tasks finish: the most Fargate allows.
+  stop_timeout = each.key == "worker" ? 120 : 30
 }
 
 module "monitoring" {

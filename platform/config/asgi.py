@@ -32,6 +32,7 @@ django_application = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from core.logs import WebsocketConnectionLogMiddleware, WebsocketTenantLogMiddleware  # noqa: E402
 from core.request_limits import RequestBodyLimitMiddleware  # noqa: E402
 from graphql_schema.consumers import GraphQLWebsocketConsumer  # noqa: E402
 from tenants.websocket import TenantWebsocketMiddleware  # noqa: E402
@@ -42,8 +43,13 @@ application = ProtocolTypeRouter(
         # /r/<code> (the click path) is a lean ASGI app in front of Django; the rest is Django.
         # Body limits wrap Django only: the click lane answers GETs and never reads a body.
         "http": ClickLaneRouter(RequestBodyLimitMiddleware(django_application)),
-        "websocket": TenantWebsocketMiddleware(
-            URLRouter([path("graphql/", GraphQLWebsocketConsumer.as_asgi())])
+        # Log lines of a socket carry its connection id, then its brand and user (core.logs).
+        "websocket": WebsocketConnectionLogMiddleware(
+            TenantWebsocketMiddleware(
+                WebsocketTenantLogMiddleware(
+                    URLRouter([path("graphql/", GraphQLWebsocketConsumer.as_asgi())])
+                )
+            )
         ),
     }
 )

@@ -38,7 +38,10 @@ from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from kombu import Connection as BrokerConnection
+from prometheus_client import CONTENT_TYPE_LATEST
 from psycopg import sql
+
+from core.metrics import METRICS_PATHS, exposition, token_status
 
 LIVENESS_PATHS = frozenset({"/healthz", "/healthz/"})
 READINESS_PATHS = frozenset({"/readyz", "/readyz/"})
@@ -264,8 +267,12 @@ async def lane_fallback_app(scope: dict[str, Any], receive: Any, send: Any) -> N
                 return
     if scope["type"] != "http":
         return
+    headers: list[tuple[bytes, bytes]] = []
     if scope["path"] in LIVENESS_PATHS:
         status, body, content_type = 200, _LIVENESS_BODY, b"application/json"
+    elif scope["path"] in METRICS_PATHS:
+        # The lane's own counters (core.metrics: same token; 404 while none is set).
+        status, body, content_type, headers = _lane_metrics(scope)
     else:
         status, body, content_type = 404, _NOT_FOUND_BODY, b"text/plain; charset=utf-8"
     await send(
@@ -276,7 +283,22 @@ async def lane_fallback_app(scope: dict[str, Any], receive: Any, send: Any) -> N
                 (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"cache-control", _NO_STORE.encode()),
+                *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+def _lane_metrics(scope: dict[str, Any]) -> tuple[int, bytes, bytes, list[tuple[bytes, bytes]]]:
+    authorization = ""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+    status = token_status(authorization)
+    if status == 404:
+        return 404, _NOT_FOUND_BODY, b"text/plain; charset=utf-8", []
+    if status == 401:
+        challenge = (b"www-authenticate", b'Bearer realm="metrics"')
+        return 401, b"Unauthorized\n", b"text/plain; charset=utf-8", [challenge]
+    return 200, exposition(platform_collectors=False), CONTENT_TYPE_LATEST.encode(), []

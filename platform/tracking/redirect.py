@@ -50,6 +50,7 @@ from tenants.selectors import normalize_host
 from tracking import keys
 from tracking.agents import is_counted_agent
 from tracking.fallback import FallbackLog
+from tracking.metrics import lane_send_counted
 from tracking.routing import host_route_load, link_route_load
 
 logger = logging.getLogger(__name__)
@@ -686,6 +687,6 @@ class ClickLaneRouter:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PATH_PREFIX):
-            await self.lane(scope, receive, send)
+            await self.lane(scope, receive, lane_send_counted(send))
         else:
             await self.django_app(scope, receive, send)

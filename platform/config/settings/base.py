@@ -21,6 +21,7 @@ from config.env import (
     redis_url,
     redis_url_for_db,
 )
+from core.logs import logging_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -121,6 +122,10 @@ MIDDLEWARE = [
     # /healthz and /readyz on any host (a load balancer probes by IP): before the tenant
     # middleware, the HTTPS redirect and every rate limit (core.health).
     "core.health.HealthCheckMiddleware",
+    # /metrics (bearer token, any host, before tenancy) and request counts and latencies.
+    "core.metrics.MetricsMiddleware",
+    # A request id on every log line and in the X-Request-ID response header (core.logs).
+    "core.logs.RequestIdMiddleware",
     # The reverse proxy asks here before issuing a certificate on demand (tenants.tls).
     "tenants.tls.TlsAskMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
@@ -286,6 +291,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# SIGTERM makes a worker finish its running tasks (warm shutdown). A task whose worker was killed
+# before it acknowledged it (acks_late) goes back to the queue this long after it was taken: make
+# it longer than any task runs (a still-running task would run twice). README "Operations".
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "default")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-auth-artifacts": {
@@ -298,15 +309,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # The Stripe SDK logs every request at INFO.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
-}
+# Logs (core.logs): LOG_FORMAT "console" (readable; local and tests) or "json" (one object per
+# line, the production default); every line carries the request id, brand schema and user id.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", True)  # one line per request and per task
+LOGGING = logging_config(
+    log_format=os.environ.get("LOG_FORMAT", "console"), level=LOG_LEVEL, access_lines=LOG_REQUESTS
+)
+# Celery keeps Django's logging (the same formatter, the task's request id) instead of
+# installing its own handlers on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # How every URL the product emits (links, QR codes, emails, sitemap, Stripe return URLs) reaches a
 # brand: <scheme>://<brand domain>[:<port>], built by tenants.selectors.brand_base_url only.
@@ -477,3 +489,34 @@ CELERY_BEAT_SCHEDULE["webhook-retry-sweep"] = {
     "schedule": 60.0,
 }
 # --- end of outbound webhooks ------------------------------------------------------------------
+
+# --- Observability (core.logs, core.metrics, core.sentry; README "Operations") ------------------
+# Errors go to Sentry only when SENTRY_DSN is set, scrubbed of personal data (core.sentry).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
+SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
+if SENTRY_DSN:
+    from core.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+# /metrics (core.metrics): a 404 while METRICS_TOKEN is unset, else "Authorization: Bearer
+# <METRICS_TOKEN>" or 401. The worker and the drain serve it on METRICS_PORT when set (0: off).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_PORT = int(os.environ.get("METRICS_PORT", "0"))
+METRICS_ADDRESS = os.environ.get("METRICS_ADDRESS", "0.0.0.0")  # noqa: S104 (a container's port)
+# Figures read from Redis and Postgres at scrape time (web process only), at most this often.
+METRICS_COLLECT_CACHE_SECONDS = float(os.environ.get("METRICS_COLLECT_CACHE_SECONDS", "10"))
+METRICS_COLLECTORS = [
+    "tracking.metrics.ClickStreamCollector",
+    "core.metrics.CeleryQueueCollector",
+    "core.metrics.OutboxCollector",
+]
+# Per-brand series (failing outbox events): at most this many brands, the rest summed as "other".
+METRICS_MAX_BRAND_LABELS = int(os.environ.get("METRICS_MAX_BRAND_LABELS", "50"))
+# --- end of observability ----------------------------------------------------------------------

@@ -3,6 +3,8 @@
 import os
 
 from config.settings.base import *  # noqa: F403
+from config.settings.base import LOG_LEVEL, LOG_REQUESTS
+from core.logs import logging_config
 
 DEBUG = False
 SECRET_KEY = os.environ["SECRET_KEY"]
@@ -17,3 +19,7 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SECURE_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
 SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD", "0") == "1"
 GRAPHQL_PLAYGROUND = os.environ.get("GRAPHQL_PLAYGROUND", "authenticated")
+# One JSON object per line for the log pipeline (core.logs); LOG_FORMAT=console to read by eye.
+LOGGING = logging_config(
+    log_format=os.environ.get("LOG_FORMAT", "json"), level=LOG_LEVEL, access_lines=LOG_REQUESTS
+)

@@ -115,7 +115,7 @@ resource "aws_ecs_task_definition" "service" {
       environment            = local.environment
       secrets                = [for name, arn in var.secrets : { name = name, valueFrom = arn }]
       healthCheck            = local.health_check
-      stopTimeout            = 30
+      stopTimeout            = var.stop_timeout
       mountPoints = [
         { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
         { sourceVolume = "clicks-fallback", containerPath = "/app/var/clicks-fallback", readOnly = false },

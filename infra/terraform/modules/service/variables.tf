@@ -119,3 +119,9 @@ variable "log_retention_days" {
   description = "Retention of the service's log group."
   type        = number
 }
+
+variable "stop_timeout" {
+  description = "Seconds between SIGTERM and SIGKILL (Fargate allows 120 at most): longer than the process's graceful shutdown (README, Operations)."
+  type        = number
+  default     = 30
+}

@@ -4,8 +4,10 @@ import logging
 import signal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.metrics import metrics_server_start
 from tracking.ingest import ClickDrain
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ class Command(BaseCommand):
                 drain.close()
             self.stdout.write(f"drained: {stats}")
             return
+        if settings.METRICS_PORT:  # /metrics of this process (core.metrics), same token
+            metrics_server_start(settings.METRICS_PORT)
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
