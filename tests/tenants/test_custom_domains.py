@@ -17,6 +17,7 @@ from accounts.models import MagicLink, Role
 from accounts.tasks import send_magic_link_task
 from affiliation.qr import link_public_url
 from affiliation.services import link_create
+from billing.services.subscriptions import brand_url as stripe_return_url
 from core.models import AuditEvent
 from tenants.custom_domains import (
     custom_domain_add,
@@ -347,6 +348,8 @@ def test_a_primary_custom_domain_is_in_every_url_and_pages_redirect_to_it(
         magic = MagicLink.objects.create(user=owner, expires_at=timezone.now() + dt.timedelta(minutes=15))
         send_magic_link_task.run(magic.pk)
     assert f"https://{DOMAIN}/login/magic?token=" in mail.outbox[-1].body
+    with tenant_context(brand_a):  # where Stripe Checkout and the customer portal send the payer back
+        assert stripe_return_url(settings.STRIPE_CHECKOUT_SUCCESS_PATH) == f"https://{DOMAIN}/billing/success"
     sitemap = Client().get("/sitemap.xml", HTTP_HOST=DOMAIN)
     assert sitemap.status_code == 200
     assert f"https://{DOMAIN}/" in sitemap.content.decode()
