@@ -149,7 +149,7 @@ class HttpTokenFetcher:
                 Code.HTTP_ADDRESS_REFUSED,
                 f"{domain} points at an address that is not public; it cannot be checked over HTTP.",
             )
-        for address in usable[:2]:
+        for address in usable[:1]:  # one connection: "verify now" waits on it
             body = self._get(address, domain, token)
             if body is not None and body.strip() == token:
                 return True, "", ""

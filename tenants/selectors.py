@@ -84,13 +84,8 @@ def ip_block_list(*, tenant: Tenant | None = None) -> QuerySet[IpBlock]:
 
 
 def custom_domain_list(tenant: Tenant) -> list[CustomDomain]:
-    """The brand's custom domains (claims), oldest first, each with ``is_primary`` set (one query
-    for the claims, one for the brand's served hosts)."""
-    claims = list(CustomDomain.objects.filter(tenant=tenant).order_by("id"))
-    primary = Domain.objects.filter(tenant=tenant, is_primary=True).values_list("domain", flat=True).first()
-    for claim in claims:
-        claim.is_primary = claim.status == CustomDomainStatus.VERIFIED and claim.domain == primary  # type: ignore[attr-defined]
-    return claims
+    """The brand's custom domains (claims, whatever their status), oldest first: one query."""
+    return list(CustomDomain.objects.filter(tenant=tenant).order_by("id"))
 
 
 def brand_subdomain_host(tenant: Tenant) -> str:
@@ -114,7 +109,13 @@ def verification_token_answered(host: str, token: str) -> bool:
     claim the same host, the platform cannot tell whose the domain owner meant by pointing it
     here, so it answers none of them: each must prove control with the DNS TXT record.
     """
-    if not host or not token or Domain.objects.filter(domain=host).exists():
+    if (
+        not host
+        or not token
+        or not token.isascii()
+        or len(token) > 64
+        or Domain.objects.filter(domain=host).exists()
+    ):
         return False
     claims = list(CustomDomain.objects.filter(domain=host).values_list("token", "status")[:2])
     if len(claims) != 1:

@@ -456,3 +456,18 @@ def test_removing_a_claim_of_another_brand_by_service_is_not_found(brand_a, bran
 
     assert raised.value.error_dict["id"][0].code == "NOT_FOUND"
     assert CustomDomain.objects.filter(pk=claim.pk).exists()
+
+
+def test_the_well_known_path_answers_a_pending_claims_token_only(brand_a):
+    claim = _add(brand_a)
+    path = f"/.well-known/affiliate-verify/{claim.token}"
+
+    answered = Client().get(path, HTTP_HOST=f"{DOMAIN.upper()}:80")
+
+    assert (answered.status_code, answered.content.decode()) == (200, claim.token)
+    assert answered["Cache-Control"] == "no-store"
+    assert Client().post(path, HTTP_HOST=DOMAIN).status_code == 404
+    assert Client().get(path, HTTP_HOST="other.example.com").status_code == 404
+    assert Client().get(path, HTTP_HOST=domain_of(brand_a)).status_code == 404
+    assert Client().get("/.well-known/affiliate-verify/é", HTTP_HOST=DOMAIN).status_code == 404
+    assert Client().get("/.well-known/affiliate-verify/", HTTP_HOST=DOMAIN).status_code == 404

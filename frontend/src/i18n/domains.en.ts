@@ -48,4 +48,10 @@ export const domainsEn = {
   "error.LIMIT_REACHED": "You reached the maximum number of domains.",
   "error.NOT_VERIFIED": "Verify this domain first.",
   "error.CHECKED_RECENTLY": "Checked a moment ago. Try again in a few seconds.",
+  "auditAction.custom_domain.added": "Custom domain added",
+  "auditAction.custom_domain.verified": "Custom domain verified",
+  "auditAction.custom_domain.made_primary": "Custom domain made primary",
+  "auditAction.custom_domain.primary_reset": "Subdomain made primary again",
+  "auditAction.custom_domain.removed": "Custom domain removed",
+  "auditAction.custom_domain.expired": "Custom domain expired unverified",
 } as const;

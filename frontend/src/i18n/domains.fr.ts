@@ -47,4 +47,10 @@ export const domainsFr: Record<keyof typeof domainsEn, string> = {
   "error.LIMIT_REACHED": "Vous avez atteint le nombre maximal de domaines.",
   "error.NOT_VERIFIED": "Vérifiez d'abord ce domaine.",
   "error.CHECKED_RECENTLY": "Vérifié à l'instant. Réessayez dans quelques secondes.",
+  "auditAction.custom_domain.added": "Domaine personnalisé ajouté",
+  "auditAction.custom_domain.verified": "Domaine personnalisé vérifié",
+  "auditAction.custom_domain.made_primary": "Domaine personnalisé rendu principal",
+  "auditAction.custom_domain.primary_reset": "Sous-domaine de nouveau principal",
+  "auditAction.custom_domain.removed": "Domaine personnalisé supprimé",
+  "auditAction.custom_domain.expired": "Domaine personnalisé expiré sans vérification",
 };
