@@ -5,6 +5,7 @@ custom host, and the beat's re-check verifies a domain in the worker."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import time
 from typing import Any
@@ -19,7 +20,7 @@ from tenants.domain_checks import WELL_KNOWN_PREFIX, txt_record_name
 from tenants.models import CustomDomain, CustomDomainStatus, Domain
 from tenants.tasks import custom_domains_recheck_task
 from tenants.websocket import origin_allowed
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, domain_of, make_user
 from tests.dns_server import LocalDnsServer
 
 pytestmark = pytest.mark.live
@@ -120,6 +121,21 @@ def test_a_session_works_on_the_custom_host(
             assert not session_cookie.domain_specified
             assert me["data"]["me"]["email"] == admin.email
             assert me["data"]["brandDomains"]["customDomains"] == [{"domain": host, "status": "VERIFIED"}]
+
+            # A "simple" (multipart) POST needs the CSRF token and the page's own origin: the
+            # custom host is trusted as its own origin; another host of the brand is not.
+            def simple_post(origin: str) -> httpx.Response:
+                operations = json.dumps({"query": "{ me { email } }", "variables": {}})
+                return client.http.post(
+                    "/graphql/",
+                    files={"operations": (None, operations), "map": (None, "{}")},
+                    headers={"X-CSRFToken": client.csrf_token(), "Origin": origin},
+                )
+
+            same_origin = simple_post(f"http://{host}")
+            assert same_origin.status_code == 200, same_origin.text
+            assert same_origin.json()["data"]["me"]["email"] == admin.email
+            assert simple_post(f"http://{domain_of(brand)}").status_code == 403
             # Websockets from a page on the custom host are accepted (the brand's own origin).
             domains = list(Domain.objects.filter(tenant=brand).values_list("domain", flat=True))
             assert origin_allowed(f"https://{host}", domains)
