@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from strawberry.types import Info
 
+from graphql_schema.accounts.two_factor import fresh_two_factor_errors
 from graphql_schema.errors import UserError, user_errors
 from graphql_schema.permissions import IsBrandAdmin
 from tenants import custom_domains as services
@@ -173,10 +174,19 @@ class CustomDomainMutation:
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
-        description="Make a verified domain the brand's canonical host (links, emails, pages).",
+        description=(
+            "Make a verified domain the brand's canonical host (links, emails, pages). Needs a fresh "
+            "two-factor code when the admin has two-factor on (FRESH_TWO_FACTOR_REQUIRED)."
+        ),
     )
     def custom_domain_make_primary(self, info: Info, id: strawberry.ID) -> CustomDomainPayload:
         context: Any = info.context
+        # Every login link, invitation and password reset emailed afterwards points at this host:
+        # as sensitive as a payout detail, so a stolen session alone cannot switch it.
+        if errors := fresh_two_factor_errors(info):
+            return CustomDomainPayload(
+                custom_domain=None, domains=brand_domains_of(context.tenant), errors=errors
+            )
         return _payload(
             info,
             lambda: services.custom_domain_make_primary(

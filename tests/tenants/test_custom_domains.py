@@ -31,6 +31,8 @@ from tenants.custom_domains import (
 from tenants.domain_checks import txt_record_name
 from tenants.models import CustomDomain, CustomDomainStatus, Domain, Tenant
 from tenants.selectors import brand_base_url
+from tests.accounts.two_factor_helpers import VERIFY as TWO_FACTOR_VERIFY
+from tests.accounts.two_factor_helpers import enrol, next_code
 from tests.conftest import domain_of, make_user
 from tests.dns_server import LocalDnsServer
 from tests.engine import make_affiliate, make_program
@@ -471,3 +473,25 @@ def test_the_well_known_path_answers_a_pending_claims_token_only(brand_a):
     assert Client().get(path, HTTP_HOST=domain_of(brand_a)).status_code == 404
     assert Client().get("/.well-known/affiliate-verify/é", HTTP_HOST=DOMAIN).status_code == 404
     assert Client().get("/.well-known/affiliate-verify/", HTTP_HOST=DOMAIN).status_code == 404
+
+
+def test_making_a_domain_primary_needs_a_fresh_two_factor_code(gql, dns, brand_a):
+    """Login links and invitations are emailed on the primary host: a stolen session alone must
+    not be able to switch it."""
+    admin = make_user(brand_a, role=Role.BRAND_ADMIN)
+    secret, _ = enrol(gql(brand_a, admin), brand_a, admin)
+    claim = _verified(dns, brand_a)
+    client = gql(brand_a, admin)  # signed in, no code in this session
+
+    refused = client.data(PRIMARY, {"id": str(claim.pk)})["customDomainMakePrimary"]
+    assert [(error["field"], error["code"]) for error in refused["errors"]] == [
+        ("code", "FRESH_TWO_FACTOR_REQUIRED")
+    ]
+    assert refused["domains"]["primaryDomain"] == "alpha.localhost"
+
+    verified = client.data(TWO_FACTOR_VERIFY, {"c": next_code(brand_a, admin, secret)})["twoFactorVerify"]
+    accepted = client.data(PRIMARY, {"id": str(claim.pk)})["customDomainMakePrimary"]
+
+    assert verified["ok"] is True
+    assert accepted["errors"] == []
+    assert accepted["domains"]["primaryDomain"] == DOMAIN

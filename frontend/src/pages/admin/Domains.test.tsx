@@ -109,3 +109,30 @@ describe("the brand admin's domains", () => {
     expect(await screen.findByText("Ce domaine ne peut pas être ajouté.")).toBeTruthy();
   });
 });
+
+describe("making a domain primary", () => {
+  it("asks for a fresh two-factor code, then makes it primary", async () => {
+    let verifiedCode = false;
+    const { requests } = setup((body) => {
+      if (body.query.includes("twoFactorVerify")) {
+        verifiedCode = true;
+        return { twoFactorVerify: { ok: true, errors: [] } };
+      }
+      if (body.query.includes("customDomainMakePrimary")) {
+        if (!verifiedCode) {
+          return { customDomainMakePrimary: { domains: domains([VERIFIED]), errors: [{ field: "code", code: "FRESH_TWO_FACTOR_REQUIRED", message: "Confirm with a code from your authenticator app first." }] } };
+        }
+        return { customDomainMakePrimary: { domains: domains([{ ...VERIFIED, isPrimary: true }], "partners.example.com"), errors: [] } };
+      }
+      return { brandDomains: domains([VERIFIED]) };
+    });
+    const card = await screen.findByTestId("custom-domain");
+    fireEvent.click(within(card).getByRole("button", { name: "Make primary" }));
+    const dialog = await screen.findByRole("dialog");
+    fireEvent.change(within(dialog).getByLabelText(/Code/), { target: { value: "123456" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Verify" }));
+    await waitFor(() => expect(screen.getByTestId("custom-domain").textContent).toContain("Primary"));
+    expect(requests.filter((request) => request.query.includes("customDomainMakePrimary"))).toHaveLength(2);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});

@@ -3,7 +3,7 @@
  * added, proven by a DNS TXT record (or by pointing it at the platform: the HTTP token), then may
  * become the primary address that every link, email and QR code uses.
  */
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useQuery } from "urql";
 
 import type { UserError } from "../../api/errors";
@@ -14,6 +14,7 @@ import { Badge, Card, CopyButton, PageHeader } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { BrandDomainsFieldsFragment } from "../../gql/graphql";
 import { isMessageKey, useI18n } from "../../i18n";
+import { FRESH_TWO_FACTOR_REQUIRED, useFreshTwoFactor } from "../security/FreshTwoFactor";
 
 export const BrandDomainsQuery = graphql(`
   query BrandDomains {
@@ -289,7 +290,17 @@ export default function Domains() {
   const remove = useFormMutation(CustomDomainRemoveMutation, (data) => data.customDomainRemove);
   const reset = useFormMutation(BrandPrimaryDomainResetMutation, (data) => data.brandPrimaryDomainReset);
   const busy = verify.fetching || primary.fetching || remove.fetching || reset.fetching;
-  const errors: UserError[] = [...verify.errors, ...primary.errors, ...remove.errors, ...reset.errors];
+  // Making a domain primary asks for a fresh two-factor code (when the admin has two-factor on),
+  // then runs again.
+  const primaryTarget = useRef<string | null>(null);
+  const runPrimary = (id: string) => {
+    primaryTarget.current = id;
+    void primary.run({ id }).then((data) => data && setLatest(data.customDomainMakePrimary.domains));
+  };
+  const fresh = useFreshTwoFactor(primary.errors, () => (primaryTarget.current ? runPrimary(primaryTarget.current) : undefined));
+  const errors: UserError[] = [...verify.errors, ...primary.errors, ...remove.errors, ...reset.errors].filter(
+    (error) => error.code !== FRESH_TWO_FACTOR_REQUIRED,
+  );
   const clear = () => [verify, primary, remove, reset].forEach((mutation) => mutation.setErrors([]));
   const actions: Actions = {
     busy,
@@ -299,7 +310,7 @@ export default function Domains() {
     },
     makePrimary: (id) => {
       clear();
-      void primary.run({ id }).then((data) => data && setLatest(data.customDomainMakePrimary.domains));
+      runPrimary(id);
     },
     remove: (id) => {
       clear();
@@ -309,6 +320,7 @@ export default function Domains() {
   return (
     <div className="stack">
       <PageHeader title={t("domains.title")} subtitle={t("domains.subtitle")} />
+      {fresh.dialog}
       {errors.length ? (
         <div className="alert alert-error" role="alert">
           {errors.map((error, index) => (
