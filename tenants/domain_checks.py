@@ -72,7 +72,13 @@ class DnsPythonResolver:
     ) -> None:
         import dns.resolver
 
-        self._resolver = dns.resolver.Resolver(configure=not nameservers)
+        try:
+            self._resolver = dns.resolver.Resolver(configure=not nameservers)
+        except dns.resolver.NoResolverConfiguration:
+            # No /etc/resolv.conf (a bare container): every lookup fails as DNS_ERROR, the
+            # request does not.
+            logger.warning("no DNS resolver configuration: set CUSTOM_DOMAIN_DNS_NAMESERVERS")
+            self._resolver = dns.resolver.Resolver(configure=False)
         if nameservers:
             self._resolver.nameservers = list(nameservers)
         self._resolver.port = port

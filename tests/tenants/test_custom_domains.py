@@ -495,3 +495,22 @@ def test_making_a_domain_primary_needs_a_fresh_two_factor_code(gql, dns, brand_a
     assert verified["ok"] is True
     assert accepted["errors"] == []
     assert accepted["domains"]["primaryDomain"] == DOMAIN
+
+
+def test_an_unreachable_name_server_is_a_dns_error_not_a_crash(dns, settings, brand_a):
+    settings.CUSTOM_DOMAIN_DNS_PORT = _closed_udp_port()
+    settings.CUSTOM_DOMAIN_CHECK_TIMEOUT_SECONDS = 0.5
+    claim = _add(brand_a)
+
+    checked = custom_domain_verify(actor=None, tenant=brand_a, custom_domain_id=claim.pk)
+
+    assert (checked.status, checked.last_check_code) == (CustomDomainStatus.PENDING, "DNS_ERROR")
+    assert not Domain.objects.filter(domain=DOMAIN).exists()
+
+
+def _closed_udp_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
