@@ -23,7 +23,7 @@ from tenants import custom_domains as services
 from tenants.domain_checks import http_token_url, txt_record_name
 from tenants.models import CustomDomain as CustomDomainModel
 from tenants.models import Tenant
-from tenants.selectors import brand_canonical_host, brand_subdomain_host, custom_domain_list
+from tenants.selectors import brand_canonical_host, brand_subdomain_host, custom_domain_list, public_base_url
 
 
 @strawberry.enum(description="Where a custom domain stands.")
@@ -46,6 +46,9 @@ class DnsRecord:
 class CustomDomain:
     id: strawberry.ID
     domain: str = strawberry.field(description="Lowercase; international names in their xn-- form.")
+    url: str = strawberry.field(
+        description="The brand's address on this domain, e.g. https://partners.example.com."
+    )
     status: CustomDomainStatus
     is_primary: bool = strawberry.field(
         description="Every link, email, QR code and page address of the brand uses this host."
@@ -75,6 +78,7 @@ class CustomDomain:
         return cls(
             id=strawberry.ID(str(claim.pk)),
             domain=claim.domain,
+            url=public_base_url(claim.domain),
             status=CustomDomainStatus(claim.status),
             is_primary=verified and claim.domain == primary,
             verification_record=DnsRecord(type="TXT", name=txt_record_name(claim.domain), value=claim.token),

@@ -30,6 +30,8 @@ export const domainsEn = {
   "domains.verifiedOn": "Verified {date} ({method}).",
   "domains.method.dns": "DNS TXT record",
   "domains.method.http": "HTTP token",
+  "domains.open": "Open it",
+  "domains.primaryHint": "Made primary, it is in every link, email and QR code, and pages on your other addresses redirect to it: sign in again there.",
   "domains.verifyNow": "Verify now",
   "domains.makePrimary": "Make primary",
   "domains.remove": "Remove",

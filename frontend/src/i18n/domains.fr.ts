@@ -29,6 +29,8 @@ export const domainsFr: Record<keyof typeof domainsEn, string> = {
   "domains.verifiedOn": "Vérifié le {date} ({method}).",
   "domains.method.dns": "enregistrement DNS TXT",
   "domains.method.http": "jeton HTTP",
+  "domains.open": "L'ouvrir",
+  "domains.primaryHint": "Rendu principal, il figure dans chaque lien, e-mail et QR code, et les pages de vos autres adresses y redirigent : reconnectez-vous-y.",
   "domains.verifyNow": "Vérifier maintenant",
   "domains.makePrimary": "Rendre principal",
   "domains.remove": "Supprimer",

@@ -9,6 +9,7 @@ import Domains from "./Domains";
 const PENDING = {
   id: "7",
   domain: "partners.example.com",
+  url: "https://partners.example.com",
   status: "PENDING",
   isPrimary: false,
   verificationRecord: { type: "TXT", name: "_affiliate-verify.partners.example.com", value: "afv-0123" },
@@ -75,6 +76,7 @@ describe("the brand admin's domains", () => {
     await waitFor(() => expect(screen.getByTestId("custom-domain").textContent).toContain("Verified"));
     expect(requests.find((request) => request.query.includes("customDomainVerify"))?.variables).toEqual({ id: "7" });
     expect(within(screen.getByTestId("custom-domain")).getByRole("button", { name: "Make primary" })).toBeTruthy();
+    expect(within(screen.getByTestId("custom-domain")).getByRole("link", { name: "Open it" }).getAttribute("href")).toBe("https://partners.example.com/");
   });
 
   it("makes a verified domain primary and removes it after a confirmation", async () => {

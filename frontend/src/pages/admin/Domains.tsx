@@ -30,6 +30,7 @@ export const BrandDomainsQuery = graphql(`
     customDomains {
       id
       domain
+      url
       status
       isPrimary
       verificationRecord {
@@ -186,12 +187,18 @@ function DomainCard({ domain, actions }: { domain: CustomDomain; actions: Action
       >
         <div className="stack">
           {domain.status === "VERIFIED" ? (
-            <p className="muted small">
-              {t("domains.verifiedOn", {
-                date: i18n.dateTime(domain.verifiedAt),
-                method: t(domain.verifiedMethod === "http" ? "domains.method.http" : "domains.method.dns"),
-              })}
-            </p>
+            <>
+              <p className="muted small">
+                {t("domains.verifiedOn", {
+                  date: i18n.dateTime(domain.verifiedAt),
+                  method: t(domain.verifiedMethod === "http" ? "domains.method.http" : "domains.method.dns"),
+                })}{" "}
+                <a href={`${domain.url}/`} target="_blank" rel="noopener noreferrer">
+                  {t("domains.open")}
+                </a>
+              </p>
+              {domain.isPrimary ? null : <p className="muted small">{t("domains.primaryHint")}</p>}
+            </>
           ) : (
             <>
               <p>{t("domains.instructions")}</p>
