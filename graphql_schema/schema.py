@@ -35,6 +35,7 @@ from graphql_schema.analytics.queries import AnalyticsQuery
 from graphql_schema.audit.queries import AuditQuery
 from graphql_schema.billing.mutations import BillingMutation
 from graphql_schema.billing.queries import BillingQuery
+from graphql_schema.brand.domains import CustomDomainMutation, CustomDomainQuery
 from graphql_schema.brand.mutations import BrandMutation
 from graphql_schema.brand.queries import BrandQuery
 from graphql_schema.brand.stats import BrandStatsQuery, BrandStatsSubscription
@@ -70,6 +71,7 @@ Query = merge_types(
     (
         BrandQuery,
         BrandStatsQuery,
+        CustomDomainQuery,
         AccountQuery,
         TwoFactorQuery,
         AffiliationQuery,
@@ -96,6 +98,7 @@ Mutation = merge_types(
         AccountMutation,
         TwoFactorMutation,
         BrandMutation,
+        CustomDomainMutation,
         AffiliationMutation,
         PostbackMutation,
         PayoutMutation,

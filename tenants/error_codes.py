@@ -21,3 +21,26 @@ class IpBlockErrorCode(StrEnum):
     TOO_BROAD = "TOO_BROAD"
     ALREADY_BLOCKED = "ALREADY_BLOCKED"
     NOT_FOUND = "NOT_FOUND"
+
+
+class CustomDomainErrorCode(StrEnum):
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    IP_ADDRESS = "IP_ADDRESS"
+    # The platform's own root domain and its subdomains, and special-use names (localhost, …).
+    RESERVED = "RESERVED"
+    ALREADY_ADDED = "ALREADY_ADDED"
+    # Served by another brand (verified there): the same answer whatever the brand.
+    UNAVAILABLE = "UNAVAILABLE"
+    LIMIT_REACHED = "LIMIT_REACHED"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_VERIFIED = "NOT_VERIFIED"
+    CHECKED_RECENTLY = "CHECKED_RECENTLY"
+    # Outcomes of a verification check (last_check_code).
+    DNS_RECORD_NOT_FOUND = "DNS_RECORD_NOT_FOUND"
+    DNS_RECORD_MISMATCH = "DNS_RECORD_MISMATCH"
+    DNS_ERROR = "DNS_ERROR"
+    HTTP_TOKEN_NOT_FOUND = "HTTP_TOKEN_NOT_FOUND"
+    HTTP_ADDRESS_REFUSED = "HTTP_ADDRESS_REFUSED"
+    NOT_VERIFIED_YET = "NOT_VERIFIED_YET"
+    EXPIRED = "EXPIRED"

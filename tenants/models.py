@@ -74,7 +74,9 @@ class Tenant(TenantMixin):
 
 
 class Domain(DomainMixin):
-    """A host name served by a tenant: ``<subdomain>.<root domain>``, later custom domains."""
+    """A host name served by a tenant: ``<subdomain>.<root domain>``, or a brand's custom domain
+    once verified (``CustomDomain``). Every row here is served, routed by the click lane and
+    may get a certificate (tenants.tls): a host nobody proved is never a row."""
 
     def __str__(self) -> str:
         return self.domain
@@ -113,3 +115,53 @@ class IpBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network} on {self.tenant_id}"
+
+
+class CustomDomainStatus(models.TextChoices):
+    PENDING = "pending", "Pending: waiting for the DNS record or the HTTP token"
+    VERIFIED = "verified", "Verified: served, a Domain row of the brand"
+    FAILED = "failed", "Failed: not verified in time; checks stopped until the admin retries"
+
+
+class CustomDomainMethod(models.TextChoices):
+    DNS = "dns", "DNS TXT record"
+    HTTP = "http", "HTTP token"
+
+
+class CustomDomain(models.Model):
+    """A host name a brand admin claims for their brand (tenants.custom_domains).
+
+    A claim is not served: it becomes a ``Domain`` row only once verified, by a TXT record
+    ``_affiliate-verify.<domain>`` holding ``token``, or by the platform answering
+    ``http://<domain>/.well-known/affiliate-verify/<token>`` itself (the domain points here).
+    Several brands may hold pending claims on one host (a claim reveals nothing about another
+    brand's); the first to verify gets the ``Domain`` row, whose unique host decides the race.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="custom_domains")
+    # Lowercase, IDNA-encoded (``xn--…`` labels), no trailing dot.
+    domain = models.CharField(max_length=253)
+    token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=10, choices=CustomDomainStatus.choices, default=CustomDomainStatus.PENDING
+    )
+    verified_method = models.CharField(max_length=4, choices=CustomDomainMethod.choices, blank=True)
+    # The last check's outcome: a code of tenants.error_codes.CustomDomainErrorCode and a sentence.
+    last_check_code = models.CharField(max_length=40, blank=True)
+    last_check_message = models.CharField(max_length=500, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Checks stop (status failed) when a pending claim reaches this; "verify now" restarts them.
+    expires_at = models.DateTimeField()
+    created_by_email = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "domain"], name="custom_domain_unique_per_brand")
+        ]
+        indexes = [models.Index(fields=["status", "last_checked_at"], name="custom_domain_due")]
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({self.status}) of {self.tenant_id}"

@@ -3,12 +3,13 @@ every query here filters explicitly."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 
-from tenants.models import Domain, IpBlock, Tenant, TenantKind
+from tenants.models import CustomDomain, CustomDomainStatus, Domain, IpBlock, Tenant, TenantKind
 from themes import brand_theme
 
 
@@ -80,3 +81,44 @@ def ip_block_list(*, tenant: Tenant | None = None) -> QuerySet[IpBlock]:
     """Blocks, newest first; of one brand when ``tenant`` is given."""
     blocks = IpBlock.objects.select_related("tenant").order_by("-id")
     return blocks.filter(tenant=tenant) if tenant is not None else blocks
+
+
+def custom_domain_list(tenant: Tenant) -> list[CustomDomain]:
+    """The brand's custom domains (claims, whatever their status), oldest first: one query."""
+    return list(CustomDomain.objects.filter(tenant=tenant).order_by("id"))
+
+
+def brand_subdomain_host(tenant: Tenant) -> str:
+    """The brand's platform host, ``<subdomain>.<root domain>``: always served, the primary
+    unless a custom domain is made primary."""
+    return f"{tenant.subdomain}.{settings.ROOT_DOMAIN}"
+
+
+def brand_canonical_host(tenant: Tenant) -> str:
+    """The brand's primary host, read fresh (one indexed query): the canonical-host redirect
+    must follow a change at once, in every process."""
+    return (
+        Domain.objects.filter(tenant=tenant, is_primary=True).values_list("domain", flat=True).first() or ""
+    )
+
+
+def verification_token_answered(host: str, token: str) -> bool:
+    """Whether the platform answers ``/.well-known/affiliate-verify/<token>`` on ``host``.
+
+    Only for the one unverified claim on a host that is not served yet. When several brands
+    claim the same host, the platform cannot tell whose the domain owner meant by pointing it
+    here, so it answers none of them: each must prove control with the DNS TXT record.
+    """
+    if (
+        not host
+        or not token
+        or not token.isascii()
+        or len(token) > 64
+        or Domain.objects.filter(domain=host).exists()
+    ):
+        return False
+    claims = list(CustomDomain.objects.filter(domain=host).values_list("token", "status")[:2])
+    if len(claims) != 1:
+        return False
+    [(claimed_token, status)] = claims
+    return status != CustomDomainStatus.VERIFIED and secrets.compare_digest(claimed_token, token)

@@ -3,7 +3,9 @@
 Caddy (``infra/docker/Caddyfile``) issues certificates on demand for brands' custom domains and
 asks first: ``GET /internal/tls-ask?domain=<host>`` must answer 200 only for a host the platform
 serves (a Domain row of a brand or of the root domain), or anyone pointing a name at the server
-could make it request certificates until the authority's rate limits lock every brand out.
+could make it request certificates until the authority's rate limits lock every brand out. A
+brand's custom domain becomes a Domain row only once verified (tenants.custom_domains): a
+pending claim gets no certificate.
 
 Answered before tenancy (Caddy asks with its own Host header); the proxy refuses ``/internal/``
 from the outside.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import cache
 
 from babel.numbers import list_currencies
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from tenants.error_codes import BrandErrorCode
+from tenants.error_codes import CustomDomainErrorCode as Code
 from tenants.models import Language, MerchantSignup
 from themes import available_themes
 
@@ -137,3 +140,57 @@ def validate_name(value: str) -> str:
     if len(value) > 120:
         raise ValidationError("Use at most 120 characters.", code=BrandErrorCode.TOO_LONG)
     return value
+
+
+# --- custom domains (tenants.custom_domains) --------------------------------------------------
+
+CUSTOM_DOMAIN_MAX_LENGTH = 253
+# Special-use names (RFC 6761, 6762, 7686) and the reverse-lookup tree: never on the public DNS.
+SPECIAL_USE_SUFFIXES = ("localhost", "local", "internal", "invalid", "onion", "arpa")
+_LABEL_SHAPE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_TLD_SHAPE = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+
+
+def _custom_domain_error(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def validate_custom_domain(value: str) -> str:
+    """A host name a brand may claim, normalized: lowercase, IDNA (``xn--``) labels, no dot at
+    the end. A pasted ``https://partners.example.com/`` is accepted as its host; a path, a port,
+    an IP address, a single label, the platform's own root domain (and its subdomains) and
+    special-use names are refused, each with its code."""
+    host = value.strip().lower()
+    for scheme in ("https://", "http://"):
+        host = host.removeprefix(scheme)
+    host = host.removesuffix("/").removesuffix(".")
+    if not host:
+        raise _custom_domain_error("Enter a domain, e.g. partners.example.com.", Code.REQUIRED)
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise _custom_domain_error("Enter a domain name, not an IP address.", Code.IP_ADDRESS)
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise _custom_domain_error(
+            "Enter a domain such as partners.example.com (letters, digits, hyphens and dots).", Code.INVALID
+        ) from None
+    labels = host.split(".")
+    root = settings.ROOT_DOMAIN.lower().rstrip(".")
+    if host == root or host.endswith("." + root) or labels[-1] in SPECIAL_USE_SUFFIXES:
+        raise _custom_domain_error(
+            "This domain belongs to the platform. Use a domain of your own.", Code.RESERVED
+        )
+    if (
+        len(host) > CUSTOM_DOMAIN_MAX_LENGTH
+        or len(labels) < 2
+        or not all(_LABEL_SHAPE.match(label) for label in labels)
+        or not _TLD_SHAPE.match(labels[-1])
+    ):
+        raise _custom_domain_error(
+            "Enter a domain such as partners.example.com (letters, digits, hyphens and dots).", Code.INVALID
+        )
+    return host

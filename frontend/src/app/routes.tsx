@@ -62,6 +62,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/admin/program", host: "brand", title: "nav.adminProgram", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ProgramSettings")), nav: { section: "app" } },
   { path: "/admin/users", host: "brand", title: "nav.adminUsers", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Users")), nav: { section: "app" } },
   { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app" } },
+  { path: "/admin/domains", host: "brand", title: "nav.adminDomains", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Domains")), nav: { section: "app" } },
   { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN", "STAFF"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app" } },
   { path: "/admin/notifications", host: "brand", title: "nav.adminNotifications", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Notifications")), nav: { section: "app" } },
   { path: "/admin/audit", host: "brand", title: "nav.adminAudit", access: ["BRAND_ADMIN"], page: page(() => import("../pages/audit/AuditLog")), nav: { section: "app" } },

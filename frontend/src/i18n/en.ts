@@ -3,6 +3,7 @@ import { marketplaceEn } from "../components/marketplace/messages.en";
 import { auditEn } from "../pages/audit/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
+import { domainsEn } from "./domains.en";
 import { onboardingEn } from "./onboarding.en";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { webhooksEn } from "../pages/webhooks/messages.en";
@@ -666,6 +667,8 @@ export const en = {
   ...peopleEn,
   // Brand onboarding, invitations, the setup checklist (their own catalog file).
   ...onboardingEn,
+  // Custom domains of a brand (their own catalog file).
+  ...domainsEn,
   // Two-factor authentication (its own catalog file).
   ...twoFactorEn,
   // Outbound webhooks and the event catalogue (their own catalog file).

@@ -3,6 +3,7 @@ import { marketplaceFr } from "../components/marketplace/messages.fr";
 import { auditFr } from "../pages/audit/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
+import { domainsFr } from "./domains.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
@@ -665,6 +666,8 @@ export const fr: Record<MessageKey, string> = {
   ...peopleFr,
   // Brand onboarding, invitations, the setup checklist (their own catalog file).
   ...onboardingFr,
+  // Custom domains of a brand (their own catalog file).
+  ...domainsFr,
   // Two-factor authentication (its own catalog file).
   ...twoFactorFr,
   ...webhooksFr,

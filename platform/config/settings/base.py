@@ -128,9 +128,13 @@ MIDDLEWARE = [
     "core.logs.RequestIdMiddleware",
     # The reverse proxy asks here before issuing a certificate on demand (tenants.tls).
     "tenants.tls.TlsAskMiddleware",
+    # /.well-known/affiliate-verify/<token> on a claimed, not yet served custom domain (tenants.hosts).
+    "tenants.hosts.DomainVerificationMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     # A brand's blocked IPs get 403 before anything else runs (tenants.ipblocks).
     "tenants.ipblocks.IpBlockMiddleware",
+    # Web pages redirect (301) to a primary custom domain; the API answers on every host.
+    "tenants.hosts.CanonicalHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.security.PlatformCSPMiddleware",
     "core.security.SecurityHeadersMiddleware",
@@ -520,3 +524,31 @@ METRICS_COLLECTORS = [
 # Per-brand series (failing outbox events): at most this many brands, the rest summed as "other".
 METRICS_MAX_BRAND_LABELS = int(os.environ.get("METRICS_MAX_BRAND_LABELS", "50"))
 # --- end of observability ----------------------------------------------------------------------
+
+# --- Custom domains (tenants.custom_domains) ---------------------------------------------------
+# A brand claims at most this many; a claim has CUSTOM_DOMAIN_PENDING_DAYS to be verified, and the
+# beat re-checks pending claims every CUSTOM_DOMAIN_RECHECK_MINUTES. "Verify now" checks one
+# domain at most once per CUSTOM_DOMAIN_CHECK_MIN_INTERVAL_SECONDS (each check sends a DNS query
+# and an HTTP request out).
+CUSTOM_DOMAINS_MAX_PER_BRAND = int(os.environ.get("CUSTOM_DOMAINS_MAX_PER_BRAND", "5"))
+CUSTOM_DOMAIN_PENDING_DAYS = int(os.environ.get("CUSTOM_DOMAIN_PENDING_DAYS", "7"))
+CUSTOM_DOMAIN_RECHECK_MINUTES = int(os.environ.get("CUSTOM_DOMAIN_RECHECK_MINUTES", "10"))
+CUSTOM_DOMAIN_CHECK_MIN_INTERVAL_SECONDS = int(
+    os.environ.get("CUSTOM_DOMAIN_CHECK_MIN_INTERVAL_SECONDS", "10")
+)
+CUSTOM_DOMAIN_CHECK_TIMEOUT_SECONDS = float(os.environ.get("CUSTOM_DOMAIN_CHECK_TIMEOUT_SECONDS", "5"))
+# The name servers asked for the TXT record and the addresses (empty: the system's), their port,
+# and the port of the HTTP check.
+CUSTOM_DOMAIN_DNS_NAMESERVERS = env_list("CUSTOM_DOMAIN_DNS_NAMESERVERS", [])
+CUSTOM_DOMAIN_DNS_PORT = int(os.environ.get("CUSTOM_DOMAIN_DNS_PORT", "53"))
+CUSTOM_DOMAIN_HTTP_PORT = int(os.environ.get("CUSTOM_DOMAIN_HTTP_PORT", "80"))
+# Networks the HTTP check may connect to besides public addresses (none: loopback, private and
+# link-local addresses are refused, tenants.domain_checks).
+CUSTOM_DOMAIN_FETCH_ALLOWED_NETWORKS = env_list("CUSTOM_DOMAIN_FETCH_ALLOWED_NETWORKS", [])
+# What admins are told to point their domain at (a CNAME); empty: the brand's own subdomain host.
+CUSTOM_DOMAIN_CNAME_TARGET = os.environ.get("CUSTOM_DOMAIN_CNAME_TARGET", "")
+CELERY_BEAT_SCHEDULE["recheck-custom-domains"] = {
+    "task": "tenants.tasks.custom_domains_recheck_task",
+    "schedule": crontab(minute="*/5"),
+}
+# --- end of custom domains ---------------------------------------------------------------------
