@@ -195,9 +195,9 @@ def test_the_affiliate_is_emailed_once_per_status(funded, django_capture_on_comm
     withdrawal_status_email_task.run(withdrawal.pk)
     withdrawal_status_email_task.run(withdrawal.pk)  # a redelivered task sends nothing more
 
-    assert (
-        len(callbacks) == 6
-    )  # per step, after commit: the affiliate's and the admin queue's events, the email
+    # Per step, after commit: the domain event's dispatch, the affiliate's and the admin queue's
+    # live events, the email.
+    assert len(callbacks) == 8
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [funded.user.email]
     assert "rejected" in mail.outbox[0].body
