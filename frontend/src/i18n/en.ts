@@ -5,6 +5,7 @@ import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { onboardingEn } from "./onboarding.en";
 import { twoFactorEn } from "../pages/security/messages.en";
+import { notificationsEn } from "../pages/notifications/messages.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -667,6 +668,8 @@ export const en = {
   ...onboardingEn,
   // Two-factor authentication (its own catalog file).
   ...twoFactorEn,
+  // The notification centre (its own catalog file).
+  ...notificationsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

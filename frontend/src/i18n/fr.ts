@@ -5,6 +5,7 @@ import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
+import { notificationsFr } from "../pages/notifications/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -666,4 +667,6 @@ export const fr: Record<MessageKey, string> = {
   ...onboardingFr,
   // Two-factor authentication (its own catalog file).
   ...twoFactorFr,
+  // The notification centre (its own catalog file).
+  ...notificationsFr,
 };
