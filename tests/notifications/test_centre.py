@@ -225,3 +225,31 @@ def test_marking_read_touches_only_my_notifications(
         assert theirs.read_at is None
         assert notifications_mark_read(user=me) == 0
         assert Notification.objects.filter(user=other, read_at__isnull=True).count() == 1
+
+
+def test_my_data_export_holds_my_notifications_and_linked_chats_and_erasure_removes_them(
+    brand_a: Tenant,
+) -> None:
+    from privacy.export import export_data
+    from privacy.services import user_anonymise
+
+    with tenant_context(brand_a):
+        me, other = make_user(brand_a), make_user(brand_a)
+        Notification.objects.create(user=me, kind="commission.created", event_id=uuid.uuid4(), title="Mine")
+        Notification.objects.create(
+            user=other, kind="commission.created", event_id=uuid.uuid4(), title="Theirs"
+        )
+        MessagingLink.objects.create(user=me, method="telegram", chat_id="42", username="ana_doe")
+        notification_preference_set(user=me, kind="commission.created", method="email", enabled=False)
+
+        exported = export_data(me)["notifications.json"]
+        assert [row["title"] for row in exported["notifications"]] == ["Mine"]
+        assert exported["linked_chats"][0]["username"] == "ana_doe"
+        assert exported["preferences"] == [
+            {"kind": "commission.created", "method": "email", "enabled": False}
+        ]
+
+        user_anonymise(user=me)
+        assert not Notification.objects.filter(user=me).exists()
+        assert not MessagingLink.objects.filter(user=me).exists()
+        assert Notification.objects.filter(user=other).count() == 1
