@@ -11,7 +11,7 @@ import { Form, FormErrors } from "../../components/form";
 import { QueryState } from "../../components/states";
 import { Card, PageHeader } from "../../components/ui";
 import { graphql } from "../../gql";
-import type { NotificationMethod } from "../../gql/graphql";
+import type { NotificationMethod, NotificationSettingsFieldsFragment } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { useKindLabel } from "./Notifications";
 
@@ -93,9 +93,16 @@ export default function NotificationSettings() {
   const link = useFormMutation(TelegramLinkStartMutation, (data) => data.telegramLinkStart);
   const unlink = useFormMutation(MessagingLinkRemoveMutation, (data) => data.messagingLinkRemove);
   const [deepLink, setDeepLink] = useState<{ url: string; expiresAt: string } | null>(null);
+  // A switch moves at once; the server's answer confirms it, or a refusal puts it back.
+  const [pending, setPending] = useState<Record<string, boolean>>({});
+  const [saved, setSaved] = useState<NotificationSettingsFieldsFragment | null>(null);
 
   const toggle = async (kind: string, method: NotificationMethod, enabled: boolean) => {
-    await save.run({ input: { kind, method, enabled } });
+    const key = `${kind}/${method}`;
+    setPending((current) => ({ ...current, [key]: enabled }));
+    const data = await save.run({ input: { kind, method, enabled } });
+    if (data) setSaved(data.notificationPreferenceSet.settings);
+    setPending(({ [key]: _done, ...rest }) => rest);
   };
   const startLink = async () => {
     const data = await link.run({});
@@ -103,7 +110,8 @@ export default function NotificationSettings() {
     if (started?.url && started.expiresAt) setDeepLink({ url: started.url, expiresAt: started.expiresAt });
   };
   const removeLink = async () => {
-    await unlink.run({ method: "TELEGRAM" as NotificationMethod });
+    const data = await unlink.run({ method: "TELEGRAM" as NotificationMethod });
+    if (data) setSaved(data.messagingLinkRemove.settings);
     setDeepLink(null);
   };
 
@@ -112,7 +120,7 @@ export default function NotificationSettings() {
       <PageHeader title={t("centre.settingsTitle")} subtitle={t("centre.settingsSubtitle")} />
       <QueryState result={result} retry={() => reexecute({ requestPolicy: "network-only" })}>
         {(data) => {
-          const settings = data.notificationSettings;
+          const settings = saved ?? data.notificationSettings;
           return (
             <>
               <Card>
@@ -148,8 +156,8 @@ export default function NotificationSettings() {
                                 <td key={method} data-label={methodLabel}>
                                   <input
                                     type="checkbox"
-                                    checked={setting.enabled}
-                                    disabled={!setting.available || save.fetching}
+                                    checked={pending[`${kind.kind}/${method}`] ?? setting.enabled}
+                                    disabled={!setting.available}
                                     title={setting.available ? undefined : t("centre.notLinked")}
                                     aria-label={t("centre.offered", { method: methodLabel, kind: kindLabel(kind.kind, kind.label) })}
                                     data-testid={`preference-${kind.kind}-${method}`}
@@ -186,7 +194,14 @@ export default function NotificationSettings() {
                             {t("centre.telegramOpen")}
                           </a>
                           <p className="muted small">{t("centre.telegramExpires", { time: i18n.dateTime(deepLink.expiresAt) })}</p>
-                          <button type="button" className="button button-ghost" onClick={() => reexecute({ requestPolicy: "network-only" })}>
+                          <button
+                            type="button"
+                            className="button button-ghost"
+                            onClick={() => {
+                              setSaved(null);
+                              reexecute({ requestPolicy: "network-only" });
+                            }}
+                          >
                             {t("centre.telegramCheck")}
                           </button>
                         </>
