@@ -253,3 +253,53 @@ def test_my_data_export_holds_my_notifications_and_linked_chats_and_erasure_remo
         assert not Notification.objects.filter(user=me).exists()
         assert not MessagingLink.objects.filter(user=me).exists()
         assert Notification.objects.filter(user=other).count() == 1
+
+
+def test_the_merchant_a_sale_was_recorded_for_hears_of_it_in_the_app_only(
+    brand_a: Tenant, queued: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from affiliation.models import Conversion
+
+    with tenant_context(brand_a):
+        merchant = make_user(brand_a, role=Role.MERCHANT)
+        program = make_program(cascade_rates=[])
+        affiliate = make_affiliate(brand_a, program)
+        click = make_click(affiliate)
+        result = conversion_record(
+            source="api", order_id="M-1", amount="80.00", currency="EUR", click_id=str(click.pk)
+        )
+        Conversion.objects.filter(pk=result.conversion.pk).update(merchant=merchant)
+        row = OutboxEvent.objects.get(name="conversion.created", payload__conversion_id=result.conversion.pk)
+        event = Event(row.id, row.name, row.version, row.payload, row.occurred_at, brand_a.schema_name)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert notify_event(event) == 1
+        (told,) = Notification.objects.filter(user=merchant)
+    assert (told.title, told.body, told.url) == (
+        "New sale: 80.00 EUR",
+        "Order M-1 was credited to an affiliate.",
+        "/merchant/sales",
+    )
+    assert _emails(queued) == []  # email is off by default for sales
+
+
+def test_a_page_of_notifications_costs_the_same_queries_whatever_its_size(brand_a: Tenant, gql: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    query = "{ notifications(first: 20) { totalCount edges { node { id title readAt } } } notificationUnreadCount }"
+    few, many = make_user(brand_a), make_user(brand_a)
+    with tenant_context(brand_a):
+        for user, count in ((few, 2), (many, 20)):
+            for index in range(count):
+                Notification.objects.create(
+                    user=user, kind="commission.created", event_id=uuid.uuid4(), title=f"n{index}"
+                )
+    counts = []
+    for user in (few, many):
+        client = gql(brand_a, user)
+        client.data(query)  # warm: session and rate-limit reads happen on every request alike
+        with CaptureQueriesContext(connection) as captured:
+            data = client.data(query)
+        assert len(data["notifications"]["edges"]) == (2 if user is few else 20)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
