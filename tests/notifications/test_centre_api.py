@@ -282,3 +282,38 @@ def test_an_invoice_goes_to_the_telegram_chat_the_customer_chose(
     assert sent.path.endswith("/sendDocument")
     assert (sent.fields["chat_id"], sent.files["document"].content) == ("555003", PDF)
     assert sent.files["document"].filename == "INV-1.pdf"
+
+
+def test_the_invoice_task_sends_the_pdf_to_the_customers_linked_telegram_chat(
+    brand_a, providers, bot, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """Through billing's invoice task: the payment says Telegram, the payer linked their chat."""
+    from billing.models import Invoice, Payment
+    from billing.tasks import invoice_deliver_task
+    from tests.invoices.test_delivery_retry import _invoice
+
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(user_message_task, "apply_async", lambda args, **options: queued.append(tuple(args)))
+    with tenant_context(brand_a):
+        invoice = _invoice(brand_a)
+        payment = invoice.payment
+        Payment.objects.filter(pk=payment.pk).update(
+            payer_contact_channel="telegram", payer_contact="@ana_doe"
+        )
+        MessagingLink.objects.create(
+            user_id=payment.payer_id, method="telegram", chat_id="555004", username="ana"
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(emailed_at=None)
+        with django_capture_on_commit_callbacks(execute=True):
+            invoice_deliver_task.run(invoice.pk)
+            invoice_deliver_task.run(invoice.pk)  # redelivered: sent once
+        (args,) = queued
+        providers.telegram.chats.add("555004")
+        user_message_task.apply(args=args)
+
+    (sent,) = providers.telegram.received
+    assert sent.path.endswith("/sendDocument")
+    assert sent.fields["chat_id"] == "555004"
+    assert sent.files["document"].filename == f"{invoice.number}.pdf"
+    assert sent.files["document"].content.startswith(b"%PDF")
+    assert invoice.number in sent.fields["caption"]
