@@ -188,3 +188,17 @@ async def test_an_opted_out_kind_is_delivered_neither_in_the_app_nor_by_email(
     assert [m for m in mail.outbox if m.to == [quiet.user.email]] == []
     for socket in (quiet_socket, told_socket):
         await socket.close()
+
+
+async def test_an_anonymous_socket_gets_no_feed(live_server_port, live_brands):
+    brand, _ = live_brands
+    host = await sync_to_async(lambda: brand.domains.get().domain)()
+    socket = await GraphQLWebsocket.open(live_server_port, host)
+    await socket.subscribe(FEED)
+
+    message = await socket.receive()
+
+    assert message["type"] in {"error", "next"}, message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    await socket.close()
