@@ -16,8 +16,10 @@ method, in the dispatch's transaction: dispatched twice, an event sends once.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +31,14 @@ from core.tasks import enqueue_on_commit
 from core.tenancy import current_schema, tenant_connection
 from notifications.error_codes import NotificationErrorCode as Code
 from notifications.kinds import KINDS, NotificationKind, Recipient
-from notifications.models import Delivery, MessagingLink, Method, Notification, NotificationPreference
+from notifications.models import (
+    Delivery,
+    MessagingLink,
+    Method,
+    Notification,
+    NotificationPreference,
+    TelegramLinkToken,
+)
 from notifications.selectors import messaging_links_of, preferences_for, unread_count
 from tenants.models import Tenant
 
@@ -184,3 +193,19 @@ def messaging_link_remove(*, user: User, method: str) -> None:
         raise field_error("method", "Only Telegram and WhatsApp are linked.", Code.INVALID)
     MessagingLink.objects.filter(user=user, method=method).delete()
     NotificationPreference.objects.filter(user=user, method=method).update(enabled=False)
+
+
+def notifications_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """In the current brand: forget send claims once their event can no longer be dispatched
+    again (the outbox keeps events ``OUTBOX_RETENTION_DAYS``), read notifications older than
+    ``NOTIFICATIONS_READ_RETENTION_DAYS``, and link tokens spent or expired a day ago."""
+    now = now or timezone.now()
+    claims = dt.timedelta(days=settings.OUTBOX_RETENTION_DAYS + 1)
+    read = dt.timedelta(days=settings.NOTIFICATIONS_READ_RETENTION_DAYS)
+    day = dt.timedelta(days=1)
+    deleted = {
+        "deliveries": Delivery.objects.filter(created_at__lt=now - claims).delete()[0],
+        "notifications": Notification.objects.filter(read_at__lt=now - read).delete()[0],
+        "link_tokens": TelegramLinkToken.objects.filter(expires_at__lt=now - day).delete()[0],
+    }
+    return deleted

@@ -18,11 +18,12 @@ from accounts.selectors import user_contacts
 from config.celery import app
 from core.emails import send_brand_email
 from core.tenancy import current_schema, tenant_connection
+from notifications.centre import notifications_purge
 from notifications.connectors import DeliveryError, telegram_send
 from notifications.models import MessagingLink, Method, NotificationChannel
 from notifications.selectors import telegram_channel
 from notifications.services import decode_document, deliver, record_failure, record_success
-from tenants.selectors import brand_base_url
+from tenants.selectors import brand_base_url, brand_list
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +125,17 @@ def user_message_task(
         logger.warning(
             "message to user %s by %s in %s failed: %s", user_id, method, current_schema(), error.message
         )
+
+
+@app.task
+def notifications_purge_task() -> None:
+    """Beat job (public): purge old send claims, read notifications and link tokens per brand."""
+    for schema_name in brand_list().values_list("schema_name", flat=True):
+        notifications_brand_purge_task.apply_async(headers={"_schema_name": schema_name})
+
+
+@app.task
+def notifications_brand_purge_task() -> None:
+    deleted = notifications_purge()
+    if any(deleted.values()):
+        logger.info("notifications purged in %s: %s", current_schema(), deleted)

@@ -303,3 +303,46 @@ def test_a_page_of_notifications_costs_the_same_queries_whatever_its_size(brand_
         assert len(data["notifications"]["edges"]) == (2 if user is few else 20)
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_purge_forgets_old_claims_read_notifications_and_spent_tokens_only(
+    brand_a: Tenant, settings: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from notifications.centre import notifications_purge
+    from notifications.models import TelegramLinkToken
+
+    settings.OUTBOX_RETENTION_DAYS, settings.NOTIFICATIONS_READ_RETENTION_DAYS = 30, 180
+    now = timezone.now()
+    with tenant_context(brand_a):
+        user = make_user(brand_a)
+        old_claim, new_claim = Delivery.objects.create(key="old"), Delivery.objects.create(key="new")
+        Delivery.objects.filter(pk=old_claim.pk).update(created_at=now - dt.timedelta(days=32))
+        _read_long_ago, unread_long_ago, _read_lately = (
+            Notification.objects.create(
+                user=user, kind="commission.created", event_id=uuid.uuid4(), title=title, read_at=read_at
+            )
+            for title, read_at in (
+                ("old", now - dt.timedelta(days=181)),
+                ("unread", None),
+                ("recent", now - dt.timedelta(days=3)),
+            )
+        )
+        Notification.objects.filter(pk=unread_long_ago.pk).update(created_at=now - dt.timedelta(days=400))
+        TelegramLinkToken.objects.create(
+            user=user, token_hash="a" * 64, expires_at=now - dt.timedelta(days=2)
+        )
+        TelegramLinkToken.objects.create(
+            user=user, token_hash="b" * 64, expires_at=now + dt.timedelta(minutes=5)
+        )
+
+        assert notifications_purge(now=now) == {"deliveries": 1, "notifications": 1, "link_tokens": 1}
+        assert list(Delivery.objects.values_list("key", flat=True)) == [new_claim.key]
+        assert set(Notification.objects.filter(user=user).values_list("title", flat=True)) == {
+            "unread",
+            "recent",
+        }
+        assert TelegramLinkToken.objects.filter(user=user).count() == 1
