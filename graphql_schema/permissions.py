@@ -80,6 +80,15 @@ class IsBrandMember(_HasRole):
     error_extensions = {"code": "UNAUTHENTICATED"}
 
 
+class IsBrandUser(_HasRole):
+    """Signed in on a brand's host, whatever the role, staff included: everyone there has
+    notifications (the notification centre)."""
+
+    roles = frozenset({Role.BRAND_ADMIN, Role.STAFF, Role.MERCHANT, Role.AFFILIATE, Role.CUSTOMER})
+    message = "You must be logged in."
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+
 class IsOperator(_HasRole):
     """Platform staff, signed in on the root domain."""
 

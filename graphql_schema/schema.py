@@ -50,6 +50,11 @@ from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
 from graphql_schema.metrics import OperationMetricsLabel
+from graphql_schema.notifications.centre import (
+    NotificationCentreMutation,
+    NotificationCentreQuery,
+    NotificationCentreSubscription,
+)
 from graphql_schema.notifications.mutations import NotificationMutation
 from graphql_schema.notifications.queries import NotificationQuery
 from graphql_schema.orders.mutations import OrderMutation
@@ -83,6 +88,7 @@ Query = merge_types(
         PaymentQuery,
         BillingQuery,
         NotificationQuery,
+        NotificationCentreQuery,
         AnalyticsQuery,
         AuditQuery,
         ConsoleQuery,
@@ -107,6 +113,7 @@ Mutation = merge_types(
         PaymentMutation,
         BillingMutation,
         NotificationMutation,
+        NotificationCentreMutation,
         ConsoleMutation,
         SupportMutation,
         PrivacyMutation,
@@ -122,6 +129,7 @@ Subscription = merge_types(
         AffiliationSubscription,
         PaymentSubscription,
         MerchantLiveSubscription,
+        NotificationCentreSubscription,
     ),
 )
 

@@ -43,6 +43,19 @@ def is_brand_admin(user: Any) -> bool:
     return getattr(user, "role", None) == Role.BRAND_ADMIN
 
 
+def brand_admin_ids() -> list[int]:
+    """The active brand admins of the current brand (who hear about withdrawals and reviews)."""
+    return list(
+        User.objects.filter(role=Role.BRAND_ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def user_contacts(user_ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """Email and whether the account is active, per user id (for notifications)."""
+    rows = User.objects.filter(pk__in=user_ids).values_list("pk", "email", "is_active")
+    return {pk: (email, active) for pk, email, active in rows}
+
+
 def merchant_applications() -> QuerySet[User]:
     """Users who asked for the merchant role at signup, oldest first."""
     return User.objects.filter(requested_role=Role.MERCHANT, is_active=True).order_by("date_joined", "id")

@@ -49,6 +49,17 @@ def membership(user: User, program_id: int) -> Affiliate | None:
     return memberships_of(user).filter(program_id=program_id).first()
 
 
+def affiliate_user_ids(affiliate_ids: Iterable[int]) -> dict[int, int]:
+    """The user of each membership (affiliate id -> user id), in one query."""
+    rows = Affiliate.objects.filter(pk__in=list(affiliate_ids)).values_list("pk", "user_id")
+    return dict(rows)
+
+
+def conversion_merchant_id(conversion_id: int) -> int | None:
+    """The merchant a sale was recorded for; None for brand-wide sales."""
+    return Conversion.objects.filter(pk=conversion_id).values_list("merchant_id", flat=True).first()
+
+
 def links_of(user: User, *, program_id: int | None = None, include_archived: bool = False) -> QuerySet[Link]:
     links = Link.objects.filter(affiliate__user=user)
     if program_id is not None:

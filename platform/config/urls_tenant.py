@@ -8,6 +8,7 @@ from config.urls_dev import dev_urlpatterns
 from core.csp_report import csp_report_view
 from graphql_schema.views import graphql_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
+from notifications.views import telegram_webhook_view
 from payments.views import invoice_pdf_view
 from privacy.views import export_zip_view
 
@@ -18,6 +19,7 @@ urlpatterns = [
     # Machine endpoints answer without their trailing slash too: a POST cannot be redirected.
     path("graphql", graphql_view),
     path("postback", postback_view),
+    path("notifications/telegram/<int:channel_id>/", telegram_webhook_view, name="telegram-webhook"),
     path("links/<str:code>/qr.svg", link_qr_svg_view, name="link-qr-svg"),
     path("links/<str:code>/qr.png", link_qr_png_view, name="link-qr-png"),
     path("sitemap.xml", sitemap_view, name="sitemap"),

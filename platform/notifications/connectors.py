@@ -162,6 +162,17 @@ def telegram_send(*, token: str, chat_id: str, text: str, document: Document | N
     raise DeliveryError(f"Telegram: {description}", retryable=code >= 500, status=code)
 
 
+def telegram_call(*, token: str, method: str, payload: dict[str, Any]) -> Any:
+    """Any Bot API method with a JSON body (``getMe``, ``setWebhook``…); returns its ``result``."""
+    response = _post(f"{settings.TELEGRAM_API_BASE.rstrip('/')}/bot{token}/{method}", json_body=payload)
+    body: dict[str, Any] = response.body if isinstance(response.body, dict) else {}
+    if body.get("ok") is True:
+        return body.get("result")
+    code = int(body.get("error_code") or response.status)
+    description = str(body.get("description") or f"HTTP {response.status}")
+    raise DeliveryError(f"Telegram: {description}", retryable=code >= 500 or code == 429, status=code)
+
+
 # --- Discord webhooks ------------------------------------------------------------------------
 
 

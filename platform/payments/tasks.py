@@ -45,9 +45,10 @@ def invoice_deliver_task(invoice_id: int) -> None:
     if invoice is None:
         return
     pdf = invoice_pdf_store(invoice)
+    tenant = tenant_connection().tenant
+    _invoice_send_by_messaging(invoice, pdf, tenant.name)
     if not invoice.customer_email:
         return
-    tenant = tenant_connection().tenant
     language = tenant.language if tenant.language in SUBJECTS else "en"
     values = {
         "name": invoice.customer_name or invoice.customer_email,
@@ -72,4 +73,20 @@ def invoice_deliver_task(invoice_id: int) -> None:
         "invoice.created",
         f"Invoice {invoice.number}: {values['total']} {invoice.currency} to {values['name']}.",
         document=(filename, pdf, "application/pdf"),
+    )
+
+
+def _invoice_send_by_messaging(invoice: Invoice, pdf: bytes, brand: str) -> None:
+    """To the Telegram chat the customer chose at checkout, if they linked it (notifications)."""
+    from notifications.telegram import invoice_send_by_messaging
+
+    payment = invoice.payment
+    total = quantize(invoice.total, invoice.currency)
+    invoice_send_by_messaging(
+        contact_channel=payment.payer_contact_channel,
+        contact=payment.payer_contact,
+        payer_id=payment.payer_id,
+        key=f"invoice:{invoice.number}",
+        text=f"{brand}: invoice {invoice.number}, {total} {invoice.currency}.",
+        document=(f"{invoice.number}.pdf", pdf, "application/pdf"),
     )

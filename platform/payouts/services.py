@@ -20,8 +20,6 @@ from core.tasks import enqueue_on_commit
 from ledger.models import AccountKind
 from ledger.owners import Owner
 from ledger.services import ledger_account, ledger_transfer
-from notifications.models import NotificationEvent
-from notifications.services import notify_brand
 from payouts.error_codes import PayoutErrorCode as Code
 from payouts.lock_objects import available_account_for_update
 from payouts.models import WithdrawalRequest, WithdrawalStatus
@@ -140,10 +138,6 @@ def withdrawal_request(
         )
         audit_log(actor=affiliate.user, action="withdrawal.requested", target=withdrawal, amount=str(value))
         _notify(withdrawal)
-        notify_brand(
-            NotificationEvent.WITHDRAWAL_REQUESTED,
-            f"Withdrawal requested: {value} {program.currency} by {affiliate.user.email} ({method}).",
-        )
     return withdrawal
 
 

@@ -52,6 +52,7 @@ def export_data(user: User) -> dict[str, Any]:
     from affiliation.models import Affiliate, Commission, Conversion, Link
     from core.models import AuditEvent
     from marketplace.models import Order, OrderLine
+    from notifications.models import MessagingLink, Notification, NotificationPreference
     from payments.models import Invoice
     from payouts.models import WithdrawalRequest
     from privacy.models import ConsentRecord, ErasureRequest
@@ -218,6 +219,28 @@ def export_data(user: User) -> dict[str, Any]:
         if entry["target_type"] == User._meta.label and entry["target_id"] != str(user.pk):
             entry["target_id"] = ""
             entry["data"] = {}
+    notifications = {
+        "notifications": _rows(
+            Notification.objects.filter(user=user).order_by("id"),
+            "id",
+            "kind",
+            "title",
+            "body",
+            "url",
+            "created_at",
+            "read_at",
+        ),
+        "preferences": _rows(
+            NotificationPreference.objects.filter(user=user).order_by("id"), "kind", "method", "enabled"
+        ),
+        "linked_chats": _rows(
+            MessagingLink.objects.filter(user=user).order_by("id"),
+            "method",
+            "chat_id",
+            "username",
+            "linked_at",
+        ),
+    }
     return {
         "profile.json": profile,
         "links.json": links,
@@ -229,6 +252,7 @@ def export_data(user: User) -> dict[str, Any]:
         "invoices.json": invoices,
         "consents.json": consents,
         "audit.json": audit,
+        "notifications.json": notifications,
     }
 
 

@@ -385,12 +385,14 @@ def user_anonymise(*, user: User) -> User:
     sessions, API tokens, login links, payout details of withdrawals, the signup attribution, the
     address on orders, the payer's name and contact on payments (the invoice keeps what it
     printed), a merchant's public profile,
-    contact messages' name and address, the email stored on the audit entries they made.
+    contact messages' name and address, the email stored on the audit entries they made, their
+    notifications and linked Telegram/WhatsApp chats.
     """
     from accounts.services import credentials_changed_publish
     from analytics.models import SignupAttribution
     from core.models import AuditEvent
     from marketplace.models import MerchantProfile, Order
+    from notifications.models import MessagingLink, Notification, TelegramLinkToken
     from payments.models import Payment
     from payouts.models import WithdrawalRequest
     from support.models import ContactMessage
@@ -421,6 +423,9 @@ def user_anonymise(*, user: User) -> User:
         display_name=f"Merchant {locked.pk}", description="", website=""
     )
     ContactMessage.objects.filter(user=locked).update(name="", email=locked.email, message="", ip_hash="")
+    Notification.objects.filter(user=locked).delete()
+    MessagingLink.objects.filter(user=locked).delete()
+    TelegramLinkToken.objects.filter(user=locked).delete()
     AuditEvent.objects.filter(actor_id=locked.pk).update(actor_email=locked.email)
     DataExport.objects.filter(user=locked).delete()  # the files go with the beat job's sweep below
     _export_files_delete(locked.pk)

@@ -158,6 +158,57 @@ class FakeTelegram(FakeApi):
         super().__init__()
         self.tokens: set[str] = set()
         self.chats: set[str] = set()
+        self.bot_username = "AlphaNotifierBot"
+        self.webhooks: dict[str, tuple[str, str]] = {}  # bot token -> (url, secret token)
+        self._update_ids = itertools.count(100000001)
+
+    def start_update(self, *, user_id: int, username: str, text: str) -> dict[str, Any]:
+        """The update Telegram sends a bot when a user writes ``text`` (e.g. ``/start <token>``)
+        in their private chat with it; the user's id is the chat's id."""
+        command = text.split(" ", 1)[0]
+        return {
+            "update_id": next(self._update_ids),
+            "message": {
+                "message_id": self.next_id(),
+                "from": {
+                    "id": user_id,
+                    "is_bot": False,
+                    "first_name": "Ana",
+                    "username": username,
+                    "language_code": "en",
+                },
+                "chat": {"id": user_id, "first_name": "Ana", "username": username, "type": "private"},
+                "date": int(time.time()),
+                "text": text,
+                "entities": [{"offset": 0, "length": len(command), "type": "bot_command"}]
+                if text.startswith("/")
+                else [],
+            },
+        }
+
+    def user_starts_bot(self, token: str, *, user_id: int, username: str, text: str) -> tuple[int, Any]:
+        """As Telegram does: the user may now be written to, and the update is posted to the
+        bot's webhook with its secret token. Returns the webhook's status and JSON answer (a Bot
+        API call Telegram would run). A ``*.localhost`` host is reached on 127.0.0.1."""
+        import urllib.error
+        import urllib.request
+
+        url, secret = self.webhooks[token]
+        self.chats.add(str(user_id))
+        parts = urlsplit(url)
+        target = url
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+        if parts.hostname and parts.hostname.endswith(".localhost"):
+            target = url.replace(parts.netloc, f"127.0.0.1:{parts.port or 80}", 1)
+            headers["Host"] = parts.netloc
+        body = json.dumps(self.start_update(user_id=user_id, username=username, text=text)).encode()
+        request = urllib.request.Request(target, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                raw, status = response.read(), response.status
+        except urllib.error.HTTPError as error:
+            raw, status = error.read(), error.code
+        return status, json.loads(raw) if raw else None
 
     @staticmethod
     def error(code: int, description: str, **extra: Any) -> BadRequest:
@@ -184,6 +235,29 @@ class FakeTelegram(FakeApi):
         if match["token"] not in self.tokens:
             raise self.error(401, "Unauthorized")
         method = match["method"]
+        if method == "getMe":
+            return {
+                "ok": True,
+                "result": {
+                    "id": int(match["token"].split(":")[0]),
+                    "is_bot": True,
+                    "first_name": "Notifier",
+                    "username": self.bot_username,
+                    "can_join_groups": True,
+                    "can_read_all_group_messages": False,
+                    "supports_inline_queries": False,
+                },
+            }
+        if method == "setWebhook":
+            payload = request.json if isinstance(request.json, dict) else {}
+            url = str(payload.get("url", ""))
+            secret = str(payload.get("secret_token", ""))
+            if not url.startswith(("https://", "http://")):
+                raise self.error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+            if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+                raise self.error(400, "Bad Request: secret token contains unallowed characters")
+            self.webhooks[match["token"]] = (url, secret)
+            return {"ok": True, "result": True, "description": "Webhook was set"}
         if method == "sendMessage":
             payload = request.json
             if not isinstance(payload, dict):

@@ -47,6 +47,8 @@ export const ROUTES: AppRoute[] = [
   { path: "/account/security", host: "brand", title: "nav.security", access: "signed-in", page: page(() => import("../pages/security/Security")), nav: { section: "account" } },
   { path: "/account/tokens", host: "brand", title: "nav.tokens", access: "signed-in", page: page(() => import("../pages/auth/ApiTokens")), nav: { section: "account" } },
   { path: "/account/activity", host: "brand", title: "nav.securityActivity", access: "signed-in", page: page(() => import("../pages/audit/SecurityActivity")), nav: { section: "account" } },
+  { path: "/notifications", host: "brand", title: "nav.notifications", access: "signed-in", page: page(() => import("../pages/notifications/Notifications")), nav: { section: "account" } },
+  { path: "/account/notifications", host: "brand", title: "nav.notificationSettings", access: "signed-in", page: page(() => import("../pages/notifications/NotificationSettings")), nav: { section: "account" } },
   // Affiliates.
   { path: "/dashboard", host: "brand", title: "nav.dashboard", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Dashboard")), nav: { section: "app" } },
   { path: "/links", host: "brand", title: "nav.links", access: ["AFFILIATE"], page: page(() => import("../pages/affiliate/Links")), nav: { section: "app" } },

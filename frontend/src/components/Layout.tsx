@@ -8,6 +8,7 @@ import { canOpen, routesFor, type AppRoute, type NavSection } from "../app/route
 import { useSession } from "../app/session";
 import { graphql } from "../gql";
 import { LANGUAGES, useI18n, type Language } from "../i18n";
+import { NotificationBell } from "../pages/notifications/Bell";
 import { ConsentBanner } from "../pages/privacy/ConsentBanner";
 import { Loading } from "./states";
 
@@ -181,6 +182,7 @@ export function Layout() {
           <div className="header-tools">
             <LanguageSwitch />
             <ModeToggle />
+            <NotificationBell />
             <AccountMenu />
           </div>
         </div>

@@ -7,6 +7,7 @@ import { domainsEn } from "./domains.en";
 import { onboardingEn } from "./onboarding.en";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { webhooksEn } from "../pages/webhooks/messages.en";
+import { notificationsEn } from "../pages/notifications/messages.en";
 
 export const en = {
   "common.actions": "Actions",
@@ -673,6 +674,8 @@ export const en = {
   ...twoFactorEn,
   // Outbound webhooks and the event catalogue (their own catalog file).
   ...webhooksEn,
+  // The notification centre (its own catalog file).
+  ...notificationsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -7,6 +7,7 @@ import { domainsFr } from "./domains.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
+import { notificationsFr } from "../pages/notifications/messages.fr";
 import type { MessageKey } from "./en";
 
 export const fr: Record<MessageKey, string> = {
@@ -671,4 +672,6 @@ export const fr: Record<MessageKey, string> = {
   // Two-factor authentication (its own catalog file).
   ...twoFactorFr,
   ...webhooksFr,
+  // The notification centre (its own catalog file).
+  ...notificationsFr,
 };

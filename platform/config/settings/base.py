@@ -340,6 +340,8 @@ NOTIFICATIONS_HTTP_TIMEOUT = float(os.environ.get("NOTIFICATIONS_HTTP_TIMEOUT", 
 NOTIFICATIONS_MAX_RETRIES = int(os.environ.get("NOTIFICATIONS_MAX_RETRIES", "5"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "5"))
 NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "600"))
+# The notification centre keeps read notifications this many days (unread ones stay).
+NOTIFICATIONS_READ_RETENTION_DAYS = int(os.environ.get("NOTIFICATIONS_READ_RETENTION_DAYS", "180"))
 # --- end of messaging connectors -------------------------------------------------------------
 
 # --- Stripe (platform/billing) ---------------------------------------------------------------
@@ -459,6 +461,10 @@ CELERY_BEAT_SCHEDULE["privacy-retention"] = {
 # Dispatched events are kept this many days (webhook replays and delivery logs read them); the
 # sweep re-dispatches events whose after-commit dispatch failed or never ran, every minute.
 OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["purge-notifications"] = {
+    "task": "notifications.tasks.notifications_purge_task",
+    "schedule": 24 * 3600.0,
+}
 CELERY_BEAT_SCHEDULE["sweep-event-outbox"] = {
     "task": "tenants.tasks.outbox_sweep_task",
     "schedule": 60.0,

@@ -1,0 +1,314 @@
+"""Who is told of which domain event, and what they read: the notification kinds.
+
+One ``NotificationKind`` per domain event a user may hear about, in the way pretix's
+``NotificationType`` hangs on its log's action types: the kind names the event, finds its
+recipients from the payload (through selectors of the apps that own the rows), renders a title,
+a body and a link in the web app for each, and says which methods it is offered on and whether
+each is on by default. Users override the defaults per kind and method
+(``NotificationPreference``).
+
+Texts are in the brand's language (English or French, as the brand's emails are): users have no
+language of their own yet. A new kind: add it to ``KINDS`` and subscribe it in
+``notifications.subscribers``; its preferences row appears in the web app by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from accounts.models import Role
+from accounts.selectors import brand_admin_ids
+from affiliation.selectors import affiliate_user_ids, conversion_merchant_id
+from core.events import Event
+from core.money import quantize
+from notifications.models import Method
+
+LANGUAGES = ("en", "fr")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    audience: str  # "affiliate", "admin" or "merchant": whose point of view the text takes
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    url: str  # a path in the web app
+
+    def text(self) -> str:
+        """One plain text for email and messaging: the title, then the body."""
+        return f"{self.title}\n\n{self.body}" if self.body else self.title
+
+
+Texts = Mapping[str, tuple[str, str]]  # language -> (title, body) templates, str.format'ed
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    name: str  # the domain event's name
+    label: Mapping[str, str]  # language -> what the preferences page calls it
+    roles: tuple[str, ...]  # who may receive it (the preferences page shows it to them)
+    recipients: Callable[[Event], list[Recipient]]
+    texts: Mapping[str, Texts]  # audience -> texts
+    urls: Mapping[str, str]  # audience -> path in the web app
+    # Methods offered, each with its default. Messaging is always off until the user opts in.
+    defaults: Mapping[str, bool] = field(default_factory=dict)
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(self.defaults)
+
+    def render(self, event: Event, recipient: Recipient, language: str) -> Message:
+        language = language if language in LANGUAGES else "en"
+        title, body = self.texts[recipient.audience][language]
+        values = _values(event.payload, language)
+        return Message(
+            title=title.format(**values), body=body.format(**values), url=self.urls[recipient.audience]
+        )
+
+
+def _values(payload: Mapping[str, Any], language: str) -> dict[str, Any]:
+    values = dict(payload)
+    currency = str(payload.get("currency", ""))
+    for key in ("amount", "reversed_amount", "total_reversed"):
+        if key in payload and currency:  # "25.0000" as stored -> "25.00" as shown
+            values[key] = quantize(Decimal(str(payload[key])), currency)
+    status = str(payload.get("status", ""))
+    values["status_text"] = STATUS_TEXT.get(language, STATUS_TEXT["en"]).get(status, status)
+    method = str(payload.get("method", ""))
+    values["method_text"] = METHOD_TEXT.get(language, METHOD_TEXT["en"]).get(method, method)
+    return values
+
+
+STATUS_TEXT = {
+    "en": {"pending": "pending", "available": "available", "approved": "approved", "reversed": "reversed"},
+    "fr": {
+        "pending": "en attente",
+        "available": "disponible",
+        "approved": "approuvée",
+        "reversed": "annulée",
+    },
+}
+METHOD_TEXT = {
+    "en": {"bank_transfer": "bank transfer", "paypal": "PayPal"},
+    "fr": {"bank_transfer": "virement", "paypal": "PayPal"},
+}
+
+# Defaults: in the app on; email on for money; messaging off (the user links a chat first).
+MONEY: dict[str, bool] = {
+    Method.IN_APP: True,
+    Method.EMAIL: True,
+    Method.TELEGRAM: False,
+    Method.WHATSAPP: False,
+}
+QUIET: dict[str, bool] = {**MONEY, Method.EMAIL: False}
+# Withdrawal statuses are already emailed to the affiliate by payouts (a transactional email they
+# always get): the centre offers them in the app and by messaging only, never a second email.
+NO_EMAIL: dict[str, bool] = {Method.IN_APP: True, Method.TELEGRAM: False, Method.WHATSAPP: False}
+
+
+def _affiliate(event: Event) -> list[Recipient]:
+    user_id = affiliate_user_ids([int(event.payload["affiliate_id"])]).get(int(event.payload["affiliate_id"]))
+    return [Recipient(user_id, "affiliate")] if user_id is not None else []
+
+
+def _admins(event: Event) -> list[Recipient]:
+    return [Recipient(user_id, "admin") for user_id in brand_admin_ids()]
+
+
+def _joined(event: Event) -> list[Recipient]:
+    """The affiliate, and the brand's admins when the membership waits for their review. A
+    brand admin who joins hears it as the affiliate (one notification per user per event)."""
+    recipients = [Recipient(int(event.payload["user_id"]), "affiliate")]
+    if event.payload["status"] == "pending":
+        recipients += [r for r in _admins(event) if r.user_id != recipients[0].user_id]
+    return recipients
+
+
+def _merchant(event: Event) -> list[Recipient]:
+    merchant_id = conversion_merchant_id(int(event.payload["conversion_id"]))
+    return [Recipient(merchant_id, "merchant")] if merchant_id is not None else []
+
+
+KINDS: dict[str, NotificationKind] = {
+    kind.name: kind
+    for kind in (
+        NotificationKind(
+            name="commission.created",
+            label={"en": "Commission earned", "fr": "Commission gagnée"},
+            roles=(Role.AFFILIATE,),
+            recipients=_affiliate,
+            texts={
+                "affiliate": {
+                    "en": (
+                        "Commission earned: {amount} {currency}",
+                        "A sale earned you {amount} {currency} ({status_text}).",
+                    ),
+                    "fr": (
+                        "Commission gagnée : {amount} {currency}",
+                        "Une vente vous a rapporté {amount} {currency} ({status_text}).",
+                    ),
+                }
+            },
+            urls={"affiliate": "/commissions"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
+            name="commission.reversed",
+            label={"en": "Commission reversed", "fr": "Commission annulée"},
+            roles=(Role.AFFILIATE,),
+            recipients=_affiliate,
+            texts={
+                "affiliate": {
+                    "en": (
+                        "Commission reversed: -{reversed_amount} {currency}",
+                        "A refund or chargeback took back {reversed_amount} {currency} of a commission of "
+                        "{amount} {currency}.",
+                    ),
+                    "fr": (
+                        "Commission annulée : -{reversed_amount} {currency}",
+                        "Un remboursement a repris {reversed_amount} {currency} d'une commission de "
+                        "{amount} {currency}.",
+                    ),
+                }
+            },
+            urls={"affiliate": "/commissions"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
+            name="conversion.created",
+            label={"en": "New sale of my offers", "fr": "Nouvelle vente de mes offres"},
+            roles=(Role.MERCHANT,),
+            recipients=_merchant,
+            texts={
+                "merchant": {
+                    "en": ("New sale: {amount} {currency}", "Order {order_id} was credited to an affiliate."),
+                    "fr": (
+                        "Nouvelle vente : {amount} {currency}",
+                        "La commande {order_id} a été attribuée à un affilié.",
+                    ),
+                }
+            },
+            urls={"merchant": "/merchant/sales"},
+            defaults=QUIET,
+        ),
+        NotificationKind(
+            name="affiliate.joined",
+            label={"en": "Program membership", "fr": "Adhésion à un programme"},
+            roles=(Role.AFFILIATE, Role.BRAND_ADMIN),
+            recipients=_joined,
+            texts={
+                "affiliate": {
+                    "en": ("You joined a program", "Your membership is {status_text}."),
+                    "fr": ("Vous avez rejoint un programme", "Votre adhésion est : {status_text}."),
+                },
+                "admin": {
+                    "en": (
+                        "New affiliate to review",
+                        "Someone asked to join a program: approve or reject them.",
+                    ),
+                    "fr": (
+                        "Nouvel affilié à examiner",
+                        "Quelqu'un demande à rejoindre un programme : acceptez ou refusez.",
+                    ),
+                },
+            },
+            urls={"affiliate": "/dashboard", "admin": "/admin/users"},
+            defaults=QUIET,
+        ),
+        NotificationKind(
+            name="withdrawal.requested",
+            label={"en": "Withdrawal requested", "fr": "Retrait demandé"},
+            roles=(Role.BRAND_ADMIN,),
+            recipients=_admins,
+            texts={
+                "admin": {
+                    "en": (
+                        "Withdrawal requested: {amount} {currency}",
+                        "An affiliate asked to be paid by {method_text}.",
+                    ),
+                    "fr": (
+                        "Retrait demandé : {amount} {currency}",
+                        "Un affilié demande à être payé par {method_text}.",
+                    ),
+                }
+            },
+            urls={"admin": "/admin/withdrawals"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
+            name="withdrawal.approved",
+            label={"en": "Withdrawal approved", "fr": "Retrait approuvé"},
+            roles=(Role.AFFILIATE,),
+            recipients=_affiliate,
+            texts={
+                "affiliate": {
+                    "en": (
+                        "Withdrawal approved: {amount} {currency}",
+                        "It will be paid by {method_text} soon.",
+                    ),
+                    "fr": (
+                        "Retrait approuvé : {amount} {currency}",
+                        "Il sera bientôt payé par {method_text}.",
+                    ),
+                }
+            },
+            urls={"affiliate": "/wallet"},
+            defaults=NO_EMAIL,
+        ),
+        NotificationKind(
+            name="withdrawal.paid",
+            label={"en": "Withdrawal paid", "fr": "Retrait payé"},
+            roles=(Role.AFFILIATE,),
+            recipients=_affiliate,
+            texts={
+                "affiliate": {
+                    "en": ("Withdrawal paid: {amount} {currency}", "Payment reference: {payment_reference}."),
+                    "fr": (
+                        "Retrait payé : {amount} {currency}",
+                        "Référence du paiement : {payment_reference}.",
+                    ),
+                }
+            },
+            urls={"affiliate": "/wallet"},
+            defaults=NO_EMAIL,
+        ),
+        NotificationKind(
+            name="withdrawal.rejected",
+            label={"en": "Withdrawal rejected", "fr": "Retrait refusé"},
+            roles=(Role.AFFILIATE,),
+            recipients=_affiliate,
+            texts={
+                "affiliate": {
+                    "en": (
+                        "Withdrawal rejected: {amount} {currency}",
+                        "The amount is available again. Reason: {reason}",
+                    ),
+                    "fr": (
+                        "Retrait refusé : {amount} {currency}",
+                        "Le montant est de nouveau disponible. Motif : {reason}",
+                    ),
+                }
+            },
+            urls={"affiliate": "/wallet"},
+            defaults=NO_EMAIL,
+        ),
+    )
+}
+
+
+def kind_get(name: str) -> NotificationKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise LookupError(f"unknown notification kind {name!r}") from None
+
+
+def kinds_for_role(role: str) -> list[NotificationKind]:
+    return [kind for kind in KINDS.values() if role in kind.roles]
