@@ -6,8 +6,8 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from affiliation.leaderboard import leaderboard
 from affiliation.selectors import membership
+from analytics.leaderboard import leaderboard
 from graphql_schema.affiliation.access import parse_id, program_or_error
 
 
