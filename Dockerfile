@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # One image for the five process types (Procfile: web, lane, worker, beat, drain), chosen at run
 # time: `docker run IMAGE web`. `docker run IMAGE release` migrates before a deploy.
-# Development tools (platform/devstack, platform/stripe_fake, platform/webapp/screenshots.py) are
-# kept out by .dockerignore, and the build fails if one slips in.
+# The development tools (tools/: devstack, the Stripe fake, the screenshot runner) are a source root
+# of their own, never copied and kept out of the build context by .dockerignore; the build fails if
+# one slips in.
 
 # --- 1. the web app and the offline GraphiQL playground ------------------------------------------
 FROM node:20.19-bookworm-slim AS frontend
@@ -42,10 +43,11 @@ COPY graphql_schema/ graphql_schema/
 COPY themes/ themes/
 COPY infra/docker/ infra/docker/
 COPY --from=frontend /build/frontend/dist/ frontend/dist/
-# The tools never ship (.dockerignore keeps them out; this proves it). Static files are
-# collected once, at build time, with placeholder settings (nothing connects to them).
-RUN test ! -e platform/devstack && test ! -e platform/stripe_fake \
-    && test ! -e platform/webapp/screenshots.py \
+# The tools never ship (.dockerignore keeps tools/ out; this proves it: no tools/ here, and no
+# development tool importable from the product's source roots). Static files are collected once,
+# at build time, with placeholder settings (nothing connects to them).
+RUN test ! -e tools \
+    && PYTHONPATH=platform:. python -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ("devstack", "stripe_fake")))' \
     && SECRET_KEY=collectstatic-only DATABASE_URL=postgresql://build@localhost/build \
        REDIS_URL=redis://localhost:6379/0 python manage.py collectstatic --noinput -v 0 \
     && mkdir -p var/media var/clicks-fallback \

@@ -31,8 +31,9 @@ $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet ".[dev]"
-	@# platform/ is a source root (a package named `platform` would shadow the standard library).
-	@printf '%s\n%s\n' "$(CURDIR)/platform" "$(CURDIR)" > $(VENV)/lib/$(SITE)/site-packages/affiliate_platform.pth
+	@# The source roots, in import order: platform/ (the product; a package named `platform` would
+	@# shadow the standard library), tools/ (devstack, the Stripe fake: never in the image), the checkout.
+	@printf '%s\n' "$(CURDIR)/platform" "$(CURDIR)/tools" "$(CURDIR)" > $(VENV)/lib/$(SITE)/site-packages/affiliate_platform.pth
 	@touch $(STAMP)
 
 assets: $(PLAYGROUND) $(APP)
@@ -68,7 +69,7 @@ lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy platform tenants graphql_schema themes
+	$(VENV)/bin/mypy platform tenants graphql_schema themes tools
 
 schema: install  ## Re-export graphql_schema/schema.graphql after changing the API
 	$(PY) -m devstack manage export_schema graphql_schema.schema:schema --path graphql_schema/schema.graphql

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
-# platform/ is a source root (see README): its packages import as `config`, `core`, `devstack`.
+# platform/ is a source root (see README): its packages import as `config`, `core`, `tracking`.
 # It goes first, ahead of bench/ (the script's folder): bench/analytics.py must not shadow the
 # analytics app (the venv's .pth lists platform/ last, so "already on the path" is not enough).
 for _path in (str(ROOT), str(ROOT / "platform")):

@@ -13,7 +13,7 @@ from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from core.audit import audit_log
-from core.events import publish_on_commit
+from core.events import emit, publish_on_commit
 from core.tenancy import tenant_connection
 from tenants.clone import clone_schema
 from tenants.error_codes import BrandErrorCode, IpBlockErrorCode
@@ -210,6 +210,8 @@ def brand_update(
         if changes:
             locked.save(update_fields=[*changes, "updated_at"])
             audit_log(actor=actor, action="brand.updated", target=locked, changes=changes)
+            with schema_context(locked.schema_name):  # the brand's event, wherever the change came from
+                emit("brand.updated", {"changed": sorted(changes)})
             publish_on_commit(
                 topic=BRAND_TOPIC, message_type=BRAND_UPDATED_EVENT, payload=brand_snapshot(locked)
             )

@@ -1,4 +1,4 @@
-"""pytest plugin: the fake Stripe API (``platform/stripe_fake``) for tests.
+"""pytest plugin: the fake Stripe API (``tools/stripe_fake``) for tests.
 
 ``fake_stripe`` (session): one fake on a free 127.0.0.1 port, clock frozen (it moves only when a test
 advances it, per customer by default, so tests do not renew each other's subscriptions). The

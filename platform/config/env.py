@@ -42,7 +42,7 @@ def public_url_parts(*, default_scheme: str, default_port: str) -> tuple[str, st
     return scheme, port
 
 
-# The embedded services' paths are imported only when a URL is unset: devstack is a
+# The embedded services' paths are imported only when a URL is unset: devstack (tools/) is a
 # development tool, absent from the production image.
 def database_url() -> str:
     if url := os.environ.get("DATABASE_URL"):

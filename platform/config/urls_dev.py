@@ -1,7 +1,8 @@
 """The local mail inbox of ``make run`` (``/_dev/mail/``), on the root domain and brand hosts.
 
-``devstack`` is a development tool, absent from the production image: it is imported only when
-``DEV_MAIL_DIR`` is set (``config.settings.local``); otherwise these paths are a 404.
+``devstack`` (``tools/devstack``) is a development tool, absent from the production image: it is
+imported only when ``DEV_MAIL_DIR`` is set (``config.settings.local``); otherwise these paths are a
+404.
 """
 
 from __future__ import annotations

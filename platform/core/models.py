@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
+
+from core.ids import new_time_ordered_id
 
 
 class AuditEvent(models.Model):
@@ -33,3 +36,39 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_email or 'system'}"
+
+
+class OutboxEvent(models.Model):
+    """A domain event, written in the transaction of the change it records (``core.events``).
+
+    After commit its after-commit handlers run (``pending_handlers`` lists those still to
+    run); the sweep retries failures with backoff until ``next_attempt_at`` is null (given up:
+    ``last_error`` says why). Kept ``OUTBOX_RETENTION_DAYS`` after dispatch: webhook replays
+    and the delivery log read it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_time_ordered_id, editable=False)
+    name = models.CharField(max_length=64)
+    version = models.PositiveSmallIntegerField()
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+    pending_handlers = models.JSONField(default=list, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="core_outbox_pending",
+            ),
+            models.Index(fields=["name", "-occurred_at"], name="core_outbox_name"),
+            models.Index(fields=["dispatched_at"], name="core_outbox_dispatched"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id}"

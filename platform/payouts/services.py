@@ -15,7 +15,7 @@ from affiliation.models import Affiliate, AffiliateStatus, WithdrawalMethod
 from affiliation.services.conversions import parse_amount
 from core.audit import audit_log
 from core.errors import field_error
-from core.events import publish_on_commit
+from core.events import emit, publish_on_commit
 from core.tasks import enqueue_on_commit
 from ledger.models import AccountKind
 from ledger.services import ledger_account, ledger_transfer
@@ -70,7 +70,20 @@ def _clean_details(method: str, details: dict[str, Any]) -> dict[str, str]:
 
 
 def _notify(withdrawal: WithdrawalRequest) -> None:
-    """Live (the affiliate's withdrawal subscription) and by email, after commit."""
+    """The domain event, live (the affiliate's withdrawal subscription) and by email, after commit."""
+    facts: dict[str, Any] = {
+        "withdrawal_id": withdrawal.pk,
+        "affiliate_id": withdrawal.affiliate_id,
+        "amount": withdrawal.amount,
+        "currency": withdrawal.currency,
+        "method": withdrawal.method,
+        "status": withdrawal.status,
+    }
+    if withdrawal.status == WithdrawalStatus.PAID:
+        facts["payment_reference"] = withdrawal.payment_reference
+    elif withdrawal.status == WithdrawalStatus.REJECTED:
+        facts["reason"] = withdrawal.rejection_reason
+    emit(f"withdrawal.{withdrawal.status}", facts)
     from payouts.tasks import withdrawal_status_email_task
 
     for topic in (withdrawal_topic(withdrawal.affiliate_id), ADMIN_QUEUE_TOPIC):

@@ -27,6 +27,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Role
 from affiliation.services import link_create
+from devstack.services import SOURCE_ROOTS
 from marketplace.services import product_image_upload
 from marketplace.services.images import product_image_process
 from tests.conftest import PASSWORD, domain_of, make_user
@@ -67,7 +68,7 @@ def dev_stack(live_brands, tmp_path) -> Iterator[tuple[int, Path]]:  # type: ign
         # Keys of their own in the shared Redis, as the test settings do for this process.
         "CACHE_KEY_PREFIX": queue,
         "CHANNEL_LAYER_PREFIX": queue,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join(map(str, SOURCE_ROOTS)),
         # Emails printed to the worker's log, not into the developer's dev inbox (var/mail).
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from devstack.services import SOURCE_ROOTS
 
 SUPERVISED = textwrap.dedent(
     """
@@ -54,7 +53,7 @@ def test_a_crashed_child_is_restarted_with_backoff_and_ctrl_c_stops_everything(t
     pids = tmp_path / "pids"
     pids.mkdir()
     log = tmp_path / "log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, SOURCE_ROOTS))}
     with log.open("wb") as out:
         supervisor = subprocess.Popen(
             [sys.executable, "-c", SUPERVISED, str(pids)], env=env, stdout=out, stderr=subprocess.STDOUT
@@ -94,7 +93,7 @@ def test_sigterm_stops_a_child_that_ignores_it_by_killing_it(tmp_path):
         sys.exit(supervisor.run())
         """
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, SOURCE_ROOTS))}
     supervisor = subprocess.Popen(
         [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import stripe
 
+import stripe_fake
 from tests.stripe_fixtures import WebhookReceiver, receiving_webhooks
 
 SECRET = "whsec_cli_test_secret"
+# The tools/ source root (never in the image); `make run` puts it on the child's path the same way.
+TOOLS = Path(stripe_fake.__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -45,6 +50,7 @@ def test_the_command_serves_the_api_and_signs_webhooks_with_the_given_secret(
             "--webhook-secret",
             SECRET,
         ],
+        env={**os.environ, "PYTHONPATH": str(TOOLS)},
         stderr=subprocess.PIPE,
     )
     try:

@@ -13,6 +13,7 @@ from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import Affiliate, AffiliateStatus, CommissionTier, Program
 from core.audit import audit_log
 from core.errors import field_error
+from core.events import emit
 from core.tenancy import current_schema
 from tracking.routing import affiliate_routes_publish
 
@@ -64,6 +65,16 @@ def affiliate_join(*, user: User, program: Program, referral_code: str = "") -> 
                     action="affiliate.joined",
                     target=affiliate,
                     referred_by=getattr(referrer, "pk", None),
+                )
+                emit(
+                    "affiliate.joined",
+                    {
+                        "affiliate_id": affiliate.pk,
+                        "program_id": program.pk,
+                        "user_id": user.pk,
+                        "status": affiliate.status,
+                        "referred_by_id": getattr(referrer, "pk", None),
+                    },
                 )
                 return affiliate
         except IntegrityError as error:

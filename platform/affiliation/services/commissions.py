@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from affiliation.models import (
     Program,
 )
 from affiliation.rules import Line
+from core.events import emit
 from core.live import DeltaRow, affiliate_stats_topic, day_start, delta_publish_on_commit
 from core.money import COMMISSION_ROUNDING, quantize
 from ledger.models import AccountKind
@@ -59,6 +61,20 @@ def _post_earned(commission: Commission) -> None:
     )
 
 
+def _commission_facts(commission: Commission) -> dict[str, Any]:
+    return {
+        "commission_id": commission.pk,
+        "program_id": commission.program_id,
+        "affiliate_id": commission.beneficiary_id,
+        "conversion_id": commission.conversion_id,
+        "level": commission.level,
+        "kind": commission.kind,
+        "amount": commission.amount,
+        "currency": commission.currency,
+        "status": commission.status,
+    }
+
+
 def commissions_create(
     *, conversion: Conversion, lines: list[Line], kind: str, is_recurring: bool
 ) -> list[Commission]:
@@ -88,6 +104,7 @@ def commissions_create(
             available_at=available_at,
         )
         _post_earned(commission)
+        emit("commission.created", _commission_facts(commission))
         _earnings_tick(commission, conversions=1 if line.level == 0 else 0, amount=line.amount)
         commissions.append(commission)
     return commissions
@@ -134,6 +151,7 @@ def click_commissions_accrue(
                     available_at=now + dt.timedelta(days=program.hold_days),
                 )
                 _post_earned(commission)
+                emit("commission.created", _commission_facts(commission))
         except IntegrityError:
             continue  # this batch was already paid for
         created.append(commission)
@@ -164,6 +182,14 @@ def commission_reverse(*, commission: Commission, amount: Decimal, idempotency_k
         commission.status = CommissionStatus.REVERSED
         update_fields.append("status")
     commission.save(update_fields=update_fields)
+    emit(
+        "commission.reversed",
+        {
+            **_commission_facts(commission),
+            "reversed_amount": amount,
+            "total_reversed": commission.reversed_amount,
+        },
+    )
     _earnings_tick(commission, conversions=0, amount=-amount)
     return commission
 

@@ -36,6 +36,7 @@ from affiliation.services.commissions import commission_reverse, commissions_cre
 from analytics.hooks import conversion_rollup_changed
 from core.audit import audit_log
 from core.errors import field_error
+from core.events import emit
 from core.money import minor_unit_exponent
 
 # Amount columns hold 16 digits before the point; anything near that is a mistake, not a sale.
@@ -288,6 +289,20 @@ def conversion_record(
             existing = Conversion.objects.get(**scope, order_id=order_id)
             return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
         conversion_rollup_changed(conversion)
+        emit(
+            "conversion.created",
+            {
+                "conversion_id": conversion.pk,
+                "program_id": program.pk,
+                "affiliate_id": attribution.affiliate.pk,
+                "link_id": conversion.link_id,
+                "source": source,
+                "order_id": order_id,
+                "amount": sale,
+                "currency": currency,
+                "occurred_at": occurred_at,
+            },
+        )
         commissions: list[Commission] = []
         rule = _rule(program, attribution.affiliate, offer_ref)
         if rule is not None and _earns_recurring(attribution, occurred_at):

@@ -15,6 +15,7 @@ from affiliation.models import Affiliate, AffiliateStatus, Coupon, Link
 from affiliation.offers import offer_owner
 from core.audit import audit_log
 from core.errors import field_error
+from core.events import emit
 from core.tenancy import current_schema, tenant_connection
 from core.web_urls import WebUrlError, normalise_web_url
 from tenants.models import Domain
@@ -106,6 +107,16 @@ def link_create(
                     offer_ref=offer_ref,
                 )
                 audit_log(actor=affiliate.user, action="link.created", target=link)
+                emit(
+                    "link.created",
+                    {
+                        "link_id": link.pk,
+                        "affiliate_id": affiliate.pk,
+                        "program_id": link.program_id,
+                        "code": link.code,
+                        "target_url": link.target_url,
+                    },
+                )
                 _publish_route(link)
                 return link
         except IntegrityError:

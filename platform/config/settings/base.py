@@ -324,7 +324,7 @@ NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_
 # --- Stripe (platform/billing) ---------------------------------------------------------------
 # One Stripe account for the platform; objects carry metadata.brand and are routed back to their
 # brand by tenants.StripeObjectRoute. STRIPE_API_BASE empty means Stripe's own API; `make run`
-# and the tests point it at the local fake (platform/stripe_fake).
+# and the tests point it at the local fake (tools/stripe_fake).
 STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
@@ -433,3 +433,13 @@ CELERY_BEAT_SCHEDULE["privacy-retention"] = {
     "schedule": crontab(minute=53, hour=4),
 }
 # --- end of privacy ------------------------------------------------------------------------------
+
+# --- Domain events (platform/core/events) ------------------------------------------------------
+# Dispatched events are kept this many days (webhook replays and delivery logs read them); the
+# sweep re-dispatches events whose after-commit dispatch failed or never ran, every minute.
+OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["sweep-event-outbox"] = {
+    "task": "tenants.tasks.outbox_sweep_task",
+    "schedule": 60.0,
+}
+# --- end of domain events ----------------------------------------------------------------------

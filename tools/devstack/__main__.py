@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from devstack.services import ROOT, VAR, ensure_services, stop_services
+from devstack.services import ROOT, SOURCE_ROOTS, VAR, ensure_services, stop_services
 from devstack.supervisor import Supervisor
 
 PYTHON = sys.executable
@@ -35,7 +35,7 @@ def _env(settings_module: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     env.setdefault("XDG_RUNTIME_DIR", _runtime_dir())
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([*map(str, SOURCE_ROOTS), env.get("PYTHONPATH", "")])
     return env
 
 
@@ -195,7 +195,7 @@ def _check(env: dict[str, str], pytest_args: Sequence[str]) -> int:
     steps: list[tuple[str, list[str]]] = [
         ("ruff check", [f"{venv_bin}/ruff", "check", "."]),
         ("ruff format", [f"{venv_bin}/ruff", "format", "--check", "."]),
-        ("mypy", [f"{venv_bin}/mypy", "platform", "tenants", "graphql_schema", "themes"]),
+        ("mypy", [f"{venv_bin}/mypy", "platform", "tenants", "graphql_schema", "themes", "tools"]),
         # The web app: its types, its generated GraphQL types against schema.graphql, its
         # component tests (Vitest). The browser tests run with pytest (tests/e2e).
         ("frontend typecheck", ["npm", "--prefix", "frontend", "run", "--silent", "typecheck"]),
@@ -223,7 +223,7 @@ def manage(args: Sequence[str]) -> int:
 
 def screenshots() -> int:
     """The main pages of both demo brands into var/screenshots/ (in a scratch database)."""
-    from webapp.screenshots import run_screenshots
+    from devstack.screenshots import run_screenshots
 
     with _services():
         return run_screenshots(

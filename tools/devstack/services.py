@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
+# The checkout's source roots, first to last on the path: the product's apps, the development
+# tools (this package and the Stripe fake; never in the image), the checkout itself.
+SOURCE_ROOTS = (ROOT / "platform", ROOT / "tools", ROOT)
 
 
 @dataclass

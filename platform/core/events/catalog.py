@@ -1,0 +1,174 @@
+"""Every domain event of the platform: one declaration each, sorted by name.
+
+A payload carries ids and the facts an integrator needs without calling back (amounts as
+decimal strings with their currency); never secrets or personal data beyond what the brand
+already shows its admins. Changing a payload's meaning or removing a key is a new version.
+``public=False`` keeps an event internal (not offered to webhooks, not in the catalogue).
+"""
+
+from __future__ import annotations
+
+from core.events.registry import EventType, PayloadField
+
+F = PayloadField
+
+_commission_fields = {
+    "commission_id": F("integer", "The commission."),
+    "program_id": F("integer", "Its partner program."),
+    "affiliate_id": F("integer", "The affiliate who earns it (the beneficiary)."),
+    "conversion_id": F("integer", "The sale it was earned on; null for per-click earnings.", nullable=True),
+    "level": F("integer", "0 for the affiliate who made the sale, 1+ for uplines (cascades)."),
+    "kind": F("string", "percentage, fixed or per_click."),
+    "amount": F("decimal", "What the affiliate earns."),
+    "currency": F("string", "ISO 4217 code."),
+    "status": F("string", "pending, available, paid or reversed."),
+}
+
+_withdrawal_fields = {
+    "withdrawal_id": F("integer", "The withdrawal request."),
+    "affiliate_id": F("integer", "The affiliate asking to be paid."),
+    "amount": F("decimal", "The amount requested."),
+    "currency": F("string", "ISO 4217 code."),
+    "method": F("string", "How the affiliate is paid (bank_transfer, paypal…)."),
+    "status": F("string", "requested, approved, paid or rejected."),
+}
+
+_payment_fields = {
+    "payment_id": F("integer", "The payment."),
+    "reference": F("string", "The reference shown to the payer."),
+    "provider": F("string", "stripe, bank_transfer or free."),
+    "purpose": F("string", "What it pays for: order, merchant_plan or membership."),
+    "amount": F("decimal", "The amount paid."),
+    "currency": F("string", "ISO 4217 code."),
+    "order_id": F("integer", "The order it pays, if any.", nullable=True),
+}
+
+EVENT_TYPES: tuple[EventType, ...] = (
+    EventType(
+        name="affiliate.joined",
+        version=1,
+        description="A user joined a partner program (approved at once or pending review).",
+        fields={
+            "affiliate_id": F("integer", "The new membership."),
+            "program_id": F("integer", "The program joined."),
+            "user_id": F("integer", "The user who joined."),
+            "status": F("string", "approved or pending."),
+            "referred_by_id": F("integer", "The affiliate whose referral code was used.", nullable=True),
+        },
+    ),
+    EventType(
+        name="brand.updated",
+        version=1,
+        description="A brand's settings changed (name, theme, languages, policies).",
+        fields={
+            "changed": F("array", "The names of the settings that changed."),
+        },
+    ),
+    EventType(
+        name="click.recorded",
+        version=1,
+        description="A batch of clicks reached the database (sent per drain batch, not per click).",
+        fields={
+            "batch_key": F("string", "Identifies the batch (idempotency)."),
+            "clicks": F("integer", "Clicks in the batch."),
+            "unique_clicks": F("integer", "Of which first clicks of a visitor on a link."),
+            "links": F("array", "Per link: {link_id, affiliate_id, program_id, clicks, unique_clicks}."),
+        },
+    ),
+    EventType(
+        name="commission.created",
+        version=1,
+        description="An affiliate earned a commission (on a sale, a subscription payment or clicks).",
+        fields=_commission_fields,
+    ),
+    EventType(
+        name="commission.reversed",
+        version=1,
+        description="A commission was taken back in part or in full (a refund or a chargeback).",
+        fields={
+            **_commission_fields,
+            "reversed_amount": F("decimal", "Taken back by this reversal."),
+            "total_reversed": F("decimal", "Taken back so far in all."),
+        },
+    ),
+    EventType(
+        name="conversion.created",
+        version=1,
+        description="A sale was attributed to an affiliate (its commissions follow as commission.created).",
+        fields={
+            "conversion_id": F("integer", "The conversion."),
+            "program_id": F("integer", "Its partner program."),
+            "affiliate_id": F("integer", "The affiliate credited."),
+            "link_id": F("integer", "The tracked link clicked, if any.", nullable=True),
+            "source": F("string", "Where the sale came from: api, postback, marketplace, stripe…"),
+            "order_id": F("string", "The merchant's order id."),
+            "amount": F("decimal", "The sale amount."),
+            "currency": F("string", "ISO 4217 code."),
+            "occurred_at": F("datetime", "When the sale happened."),
+        },
+    ),
+    EventType(
+        name="link.created",
+        version=1,
+        description="An affiliate created a tracked link.",
+        fields={
+            "link_id": F("integer", "The link."),
+            "affiliate_id": F("integer", "Its affiliate."),
+            "program_id": F("integer", "Its program."),
+            "code": F("string", "The short code in the link's URL."),
+            "target_url": F("string", "Where the link leads."),
+        },
+    ),
+    EventType(
+        name="order.paid",
+        version=1,
+        description="A marketplace order was paid (vouchers issued, commissions recorded).",
+        fields={
+            "order_id": F("integer", "The order."),
+            "number": F("string", "The order number shown to the customer."),
+            "customer_id": F("integer", "The customer."),
+            "total": F("decimal", "The amount paid."),
+            "currency": F("string", "ISO 4217 code."),
+            "payment_id": F("integer", "The payment that paid it."),
+        },
+    ),
+    EventType(
+        name="payment.confirmed",
+        version=1,
+        description="A payment was confirmed (card captured or bank transfer verified and confirmed).",
+        fields=_payment_fields,
+    ),
+    EventType(
+        name="payment.refunded",
+        version=1,
+        description="A payment was refunded in part or in full.",
+        fields={
+            **_payment_fields,
+            "refunded_amount": F("decimal", "Refunded by this refund."),
+        },
+    ),
+    EventType(
+        name="withdrawal.approved",
+        version=1,
+        description="A brand admin approved a withdrawal; it is waiting to be paid.",
+        fields=_withdrawal_fields,
+    ),
+    EventType(
+        name="withdrawal.paid",
+        version=1,
+        description="A withdrawal was paid out.",
+        fields={**_withdrawal_fields, "payment_reference": F("string", "The payout's reference.")},
+    ),
+    EventType(
+        name="withdrawal.rejected",
+        version=1,
+        description="A brand admin rejected a withdrawal; the money is available again.",
+        fields={**_withdrawal_fields, "reason": F("string", "Why, as told to the affiliate.")},
+    ),
+    EventType(
+        name="withdrawal.requested",
+        version=1,
+        description="An affiliate asked to be paid; the amount is reserved from their balance.",
+        fields=_withdrawal_fields,
+    ),
+)
