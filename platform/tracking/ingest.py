@@ -12,7 +12,9 @@ of that brand's schema:
 4. the batch's fresh clicks go to the recorders registered in ``tracking.recording``, in the
    same transaction: analytics' counts them into the one click rollup (``analytics_rollup``,
    per hour and day, per dimension), accrues the per-click commissions of the unique clicks
-   (keyed by the batch: ``<schema>:<first id>:<last id>``) and counts those too.
+   (keyed by the batch: ``<schema>:<first id>:<last id>``) and counts those too; the batch
+   is recorded as one ``click.recorded`` event (``core.events``: the outbox, for webhooks and
+   other subscribers; the live ticks do not wait for it).
 
 Only the clicks inserted by this transaction are counted anywhere, so a redelivered batch
 adds nothing to the rollup.
@@ -54,7 +56,7 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from core.events import group_name
+from core.events import emit, group_name
 from core.live import (
     STATS_EVENT,
     DeltaRow,
@@ -177,6 +179,30 @@ async def _group_send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
         return
     for group, message in messages:
         await layer.group_send(group, message)
+
+
+def _click_recorded(batch: ClickBatch) -> dict[str, Any]:
+    """The ``click.recorded`` event of a batch: its totals and its counts per link."""
+    per_link: dict[int, list[int]] = {}
+    for (_, link_id, *_values), (clicks, unique_clicks) in batch.combos.items():
+        counts = per_link.setdefault(link_id, [0, 0])
+        counts[0] += clicks
+        counts[1] += unique_clicks
+    return {
+        "batch_key": batch.batch_key,
+        "clicks": sum(clicks for clicks, _ in per_link.values()),
+        "unique_clicks": sum(unique for _, unique in per_link.values()),
+        "links": [
+            {
+                "link_id": link_id,
+                "affiliate_id": batch.links[link_id].affiliate_id,
+                "program_id": batch.links[link_id].program_id,
+                "clicks": clicks,
+                "unique_clicks": unique_clicks,
+            }
+            for link_id, (clicks, unique_clicks) in sorted(per_link.items())
+        ],
+    }
 
 
 def _batch_key(schema_name: str, first_id: str, last_id: str) -> str:
@@ -624,6 +650,7 @@ class ClickDrain:
                 return WrittenRows(counts=[])
             batch.unique_clicks = {key: unique for key, (_, unique) in counts.items() if unique}
             deltas = click_batch_record(batch)
+            emit("click.recorded", _click_recorded(batch))
             cursor.execute(_TRANSACTION_ID)
             (xid,) = cursor.fetchone() or ("0",)
         return WrittenRows(

@@ -291,3 +291,35 @@ def test_batch_keys_stay_short_enough_for_commissions():
     assert file_key == _batch_key(
         schema, "clicks-host-12345-1763770000000000000-1#0", "clicks-host-12345-1763770000000000000-1#1999"
     )
+
+
+def test_each_batch_is_one_click_recorded_event_and_a_redelivery_none(brands, lane, drain_factory):
+    from core.models import OutboxEvent
+
+    brand, other = brands
+    with tenant_context(brand.tenant):
+        earlier = set(OutboxEvent.objects.values_list("id", flat=True))
+    with tenant_context(other.tenant):
+        their_earlier = set(OutboxEvent.objects.values_list("id", flat=True))
+    for n in range(4):
+        _click(lane, brand, n)  # three IPs: three unique clicks
+    crashing = drain_factory(CrashBeforeAcknowledge, consumer="drain-1")
+    with pytest.raises(Crash):
+        crashing.drain_available()
+
+    drain_factory(consumer="drain-2", claim_idle_ms=0).drain_available()  # the same entries again
+
+    with tenant_context(brand.tenant):
+        [event] = OutboxEvent.objects.filter(name="click.recorded").exclude(id__in=earlier)
+    assert (event.payload["clicks"], event.payload["unique_clicks"]) == (4, 3)
+    assert event.payload["links"] == [
+        {
+            "link_id": brand.link.pk,
+            "affiliate_id": brand.affiliate.pk,
+            "program_id": brand.program.pk,
+            "clicks": 4,
+            "unique_clicks": 3,
+        }
+    ]
+    with tenant_context(other.tenant):
+        assert not OutboxEvent.objects.filter(name="click.recorded").exclude(id__in=their_earlier).exists()
