@@ -174,11 +174,18 @@ def test_the_crawlers_the_lane_let_through_are_not_written(brands, lane, drain):
     assert stats.inserted == 0
 
 
+_waiting: dict[str, asyncio.Future] = {}
+
+
 async def _receive(layer, channel: str, timeout: float):
-    try:
-        return await asyncio.wait_for(layer.receive(channel), timeout)
-    except TimeoutError:
+    """The channel's next message within ``timeout``, or None. A receive that times out stays
+    pending for the next call: the pub/sub layer drops a channel whose receive is cancelled."""
+    waiting = _waiting.pop(channel, None) or asyncio.ensure_future(layer.receive(channel))
+    done, _ = await asyncio.wait([waiting], timeout=timeout)
+    if not done:
+        _waiting[channel] = waiting
         return None
+    return waiting.result()
 
 
 async def test_live_ticks_reach_only_the_brands_groups_at_most_once_a_second(brands, lane, drain_factory):
