@@ -169,6 +169,7 @@ async def test_a_ticks_database_work_does_not_grow_with_its_subscribers(
     assert all(delivery["isSnapshot"] is False for delivery in deliveries)
     # The drain's batch (links, claim of unique keys, COPY, rollup upsert, transaction id,
     # search path): the same statements for 1 subscriber as for 8; none from the subscribers.
+    print(f"statements per tick: {alone} with 1 subscriber, {crowd} with 8")  # shown by pytest -rP
     assert alone == crowd
     assert alone <= 12
     for socket in [first, *others]:
