@@ -1,5 +1,5 @@
 """The click drain against a raw COPY of the same rows: clicks/s from the Redis stream into
-Postgres (dedup, unique keys, hourly rollups, user agents parsed, acknowledged after commit)
+Postgres (dedup, unique keys, the analytics rollup, user agents parsed, acknowledged after commit)
 against rows/s of a bare COPY into a table shaped and indexed like ``tracking_click``.
 
 A measurement, not a test: it prints both rates, their ratio, whether the goal holds
@@ -183,7 +183,8 @@ def _counts(schema_name: str, click_ids: set[str]) -> dict[str, int]:
         cursor.execute("SELECT id::text FROM tracking_click")
         stored = [row[0] for row in cursor.fetchall()]
         cursor.execute(
-            "SELECT coalesce(sum(clicks), 0), coalesce(sum(unique_clicks), 0) FROM tracking_clickrollup"
+            "SELECT coalesce(sum(clicks), 0), coalesce(sum(unique_clicks), 0) FROM analytics_rollup"
+            " WHERE granularity = 'day' AND dimension = 'all' AND affiliate_id > 0"
         )
         rollup_clicks, rollup_unique = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM tracking_click WHERE is_unique")

@@ -57,3 +57,23 @@ def make_click(affiliate: Affiliate, *, age: dt.timedelta = dt.timedelta(minutes
         ip_hash="0" * 32,
         is_unique=True,
     )
+
+
+def count_clicks(link: Any, *, clicks: int, unique_clicks: int, at: dt.datetime | None = None) -> None:
+    """Clicks of ``link`` counted in the one click rollup (``analytics_rollup``: hour and day rows,
+    every dimension), as the drain counts them; in the current schema."""
+    from django.db import connection
+
+    from analytics.rollups import EventValues, RollupBatch, epoch_seconds
+
+    batch = RollupBatch()
+    batch.add(
+        epoch_seconds(at or timezone.now()),
+        EventValues(
+            link.program_id, link.affiliate_id, link.offer_ref, link.program.currency, link=str(link.pk)
+        ),
+        clicks=clicks,
+        unique_clicks=unique_clicks,
+    )
+    with connection.cursor() as cursor:
+        batch.write(cursor)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import strawberry
 
 from affiliation import models
-from affiliation.selectors import EMPTY_STATS, link_stats
+from analytics.affiliate_stats import EMPTY_STATS, link_stats
 from core.tenancy import tenant_connection
 from graphql_schema.affiliation.types import Link, LinkStats
 from tenants.selectors import brand_base_url

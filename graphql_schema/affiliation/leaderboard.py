@@ -5,8 +5,8 @@ from enum import Enum
 
 import strawberry
 
-from affiliation.leaderboard import leaderboard
 from affiliation.selectors import membership
+from analytics.leaderboard import leaderboard
 from graphql_schema.access import parse_id
 from graphql_schema.affiliation.access import program_or_error
 from graphql_schema.context import Info

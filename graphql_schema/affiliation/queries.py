@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from affiliation import selectors
 from affiliation.models import Affiliate as AffiliateModel
 from affiliation.models import AffiliateStatus as AffiliateStatusModel
+from analytics.affiliate_stats import AffiliateTotals, affiliate_totals, link_stats_series
 from graphql_schema.affiliation.access import (
     my_link,
     my_membership,
@@ -18,6 +19,7 @@ from graphql_schema.affiliation.builders import links_with_stats
 from graphql_schema.affiliation.types import (
     Affiliate,
     AffiliateStats,
+    AffiliateStatsDelta,
     AffiliateStatus,
     Balance,
     Commission,
@@ -36,13 +38,20 @@ MAX_SERIES_BUCKETS = 24 * 93  # three months of hours
 
 
 def affiliate_stats(affiliate: AffiliateModel) -> AffiliateStats:
-    totals = selectors.affiliate_totals(affiliate)
+    return affiliate_stats_of(affiliate.program_id, affiliate_totals(affiliate))
+
+
+def affiliate_stats_of(
+    program_id: int, totals: AffiliateTotals, delta: AffiliateStatsDelta | None = None
+) -> AffiliateStats:
     return AffiliateStats(
-        program_id=strawberry.ID(str(affiliate.program_id)),
+        program_id=strawberry.ID(str(program_id)),
         clicks=totals.clicks,
         unique_clicks=totals.unique_clicks,
         conversions=totals.conversions,
         earnings=money(totals.earnings, totals.currency),
+        is_snapshot=delta is None,
+        delta=delta,
     )
 
 
@@ -94,7 +103,7 @@ class AffiliationQuery:
                 "Choose a range that ends after it starts (at most 93 days by the hour).",
                 extensions={"code": "INVALID_RANGE"},
             )
-        points = selectors.link_stats_series(link, since=since, until=until, granularity=granularity.value)
+        points = link_stats_series(link, since=since, until=until, granularity=granularity.value)
         return [LinkStatsPoint.from_data(point, link.program.currency) for point in points]
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="My commissions, newest first.")

@@ -7,8 +7,8 @@ from enum import Enum
 import strawberry
 
 from affiliation import models
-from affiliation.selectors import LinkStats as LinkStatsData
-from affiliation.selectors import StatsPoint
+from analytics.affiliate_stats import LinkStats as LinkStatsData
+from analytics.affiliate_stats import StatsPoint
 from graphql_schema.errors import UserError
 from graphql_schema.money import Money, money, rate
 
@@ -279,6 +279,29 @@ class Balance:
     paid: Money = strawberry.field(description="Paid out, all time.")
 
 
+@strawberry.type(description="What one live message added to one link's counters.")
+class LinkStatsDelta:
+    link_id: strawberry.ID | None = strawberry.field(
+        description="The link; null for what came through no link (a cascade commission, a coupon sale)."
+    )
+    clicks: int
+    unique_clicks: int
+    conversions: int
+    earnings: Money
+
+
+@strawberry.type(
+    description="What one live message added to an affiliate's counters, in all and per link: "
+    "a client applies it to the numbers it shows."
+)
+class AffiliateStatsDelta:
+    clicks: int
+    unique_clicks: int
+    conversions: int
+    earnings: Money
+    links: list[LinkStatsDelta]
+
+
 @strawberry.type(description="Live counters of an affiliate.")
 class AffiliateStats:
     program_id: strawberry.ID
@@ -286,6 +309,15 @@ class AffiliateStats:
     unique_clicks: int
     conversions: int
     earnings: Money
+    is_snapshot: bool = strawberry.field(
+        default=True,
+        description="True when the counters were read from the database (a query, or a "
+        "subscription's first message, also after a reconnection); false when a live message "
+        "added `delta` to the previous counters.",
+    )
+    delta: AffiliateStatsDelta | None = strawberry.field(
+        default=None, description="What this live message added; null on a snapshot."
+    )
 
 
 @strawberry.input

@@ -7,16 +7,17 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from affiliation.services.commissions import STATS_EVENT, program_stats_topic
 from analytics.merchant_live import (
     MerchantLiveStats as MerchantLiveStatsData,
 )
 from analytics.merchant_live import (
     live_merchant,
+    merchant_live_apply,
     merchant_live_program_ids,
-    merchant_live_stats,
+    merchant_live_snapshot,
 )
 from core.events import group_name
+from core.live import STATS_EVENT, program_stats_topic, unseen_rows
 from core.tenancy import run_in_tenant
 from graphql_schema.access import not_found, parse_id
 from graphql_schema.context import Info
@@ -43,8 +44,20 @@ class MerchantStats:
         "per currency."
     )
 
+    is_snapshot: bool = strawberry.field(
+        default=True,
+        description="True when the counters were read from the database (the first message, "
+        "after a reconnection, or when the window moved at midnight UTC); false when a live "
+        "message added `delta` to the previous counters.",
+    )
+    delta: MerchantStatsDelta | None = strawberry.field(
+        default=None, description="What this live message added; null on a snapshot."
+    )
+
     @classmethod
-    def from_data(cls, data: MerchantLiveStatsData) -> MerchantStats:
+    def from_data(
+        cls, data: MerchantLiveStatsData, previous: MerchantLiveStatsData | None = None
+    ) -> MerchantStats:
         return cls(
             since=data.since,
             clicks=data.clicks,
@@ -52,6 +65,36 @@ class MerchantStats:
             conversions=data.conversions,
             revenue=[money(totals.revenue, totals.currency) for totals in data.amounts],
             commissions=[money(totals.commissions, totals.currency) for totals in data.amounts],
+            is_snapshot=previous is None,
+            delta=None if previous is None else MerchantStatsDelta.between(previous, data),
+        )
+
+
+@strawberry.type(description="What one live message added to a merchant's counters.")
+class MerchantStatsDelta:
+    clicks: int
+    unique_clicks: int
+    conversions: int
+    revenue: list[Money] = strawberry.field(description="Per currency; only the currencies that moved.")
+    commissions: list[Money] = strawberry.field(description="Per currency; only the currencies that moved.")
+
+    @classmethod
+    def between(cls, before: MerchantLiveStatsData, after: MerchantLiveStatsData) -> MerchantStatsDelta:
+        earlier = {totals.currency: totals for totals in before.amounts}
+        revenue, commissions = [], []
+        for totals in after.amounts:
+            old = earlier.get(totals.currency)
+            revenue_change = totals.revenue - (old.revenue if old else 0)
+            commissions_change = totals.commissions - (old.commissions if old else 0)
+            if revenue_change or commissions_change:
+                revenue.append(money(revenue_change, totals.currency))
+                commissions.append(money(commissions_change, totals.currency))
+        return cls(
+            clicks=after.clicks - before.clicks,
+            unique_clicks=after.unique_clicks - before.unique_clicks,
+            conversions=after.conversions - before.conversions,
+            revenue=revenue,
+            commissions=commissions,
         )
 
 
@@ -60,9 +103,10 @@ class MerchantLiveSubscription:
     @strawberry.subscription(
         permission_classes=[IsMerchantOrBrandAdmin],
         description=(
-            "A merchant's counters (last 30 days) now, then whenever a click on a link to one of "
-            "their products changes them (at most about once a second). Merchants see their own; "
-            "brand admins name the merchant with `merchantId`."
+            "A merchant's counters (last 30 days) now (`isSnapshot`), then whenever a click on a "
+            "link to one of their products, or a sale, changes them (at most about once a second), "
+            "with the `delta` each change added: the changes come with the live message, no "
+            "re-read. Merchants see their own; brand admins name the merchant with `merchantId`."
         ),
     )
     async def merchant_stats(
@@ -76,16 +120,23 @@ class MerchantLiveSubscription:
             raise not_found("Merchant")
         program_ids = await run_in_tenant(tenant, merchant_live_program_ids, merchant)
         # A program's group ticks for every click in it, other merchants' products included:
-        # each tick is only a prompt to re-read this merchant's rows, and an unchanged read
-        # sends nothing.
+        # its rows are per offer, and only this merchant's offers count (a tick without any
+        # sends nothing).
         groups = [
             group_name(tenant.schema_name, program_stats_topic(program_id)) for program_id in program_ids
         ]
         async with context.ws.listen_to_channel(STATS_EVENT, groups=groups) as ticks:
-            last = await run_in_tenant(tenant, merchant_live_stats, merchant)
+            read = await run_in_tenant(tenant, merchant_live_snapshot, merchant)
+            last = read.stats
             yield MerchantStats.from_data(last)
-            async for _tick in ticks:
-                current = await run_in_tenant(tenant, merchant_live_stats, merchant)
+            async for tick in ticks:
+                if not read.is_current():  # midnight UTC: the 30 days moved, read them again
+                    read = await run_in_tenant(tenant, merchant_live_snapshot, merchant)
+                    last = read.stats
+                    yield MerchantStats.from_data(last)
+                current = merchant_live_apply(
+                    last, read.offer_refs, unseen_rows(tick["payload"], read.snapshot)
+                )
                 if current != last:
-                    last = current
-                    yield MerchantStats.from_data(current)
+                    previous, last = last, current
+                    yield MerchantStats.from_data(current, previous)

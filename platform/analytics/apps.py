@@ -7,3 +7,8 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics import subscribers  # noqa: F401  (registers the event handlers)
+        from analytics.clicks import click_batch_record
+        from tracking.recording import click_batch_recorder_register
+
+        # The drain counts nothing itself: it hands each batch of fresh clicks to analytics.
+        click_batch_recorder_register(click_batch_record)

@@ -13,11 +13,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from analytics.models import ALL_AFFILIATES, Dimension, Granularity
 from analytics.sources import classify_referrer_host
+from core.live import DeltaRow
 from core.money import minor_unit_exponent
+from tracking.recording import ClickCombo, LinkFacts
+
+__all__ = ["ClickAnalytics", "ClickCombo", "EventValues", "LinkFacts", "RollupBatch", "split_amount"]
 
 ZERO = Decimal(0)
 HOUR_SECONDS = 3600
@@ -137,6 +141,34 @@ class RollupBatch:
             if amount:
                 row[index] += amount
 
+    def delta_rows(self) -> list[DeltaRow]:
+        """What this batch adds, as live delta rows: its daily rows of the ``link`` dimension at
+        affiliate level (every event is counted there once, under its link or ``""``)."""
+        rows = []
+        for key, row in self._rows.items():
+            granularity, dimension, bucket, program, affiliate, offer, value = key
+            if granularity != Granularity.DAY or dimension != Dimension.LINK or affiliate == ALL_AFFILIATES:
+                continue
+            currency, clicks, unique_clicks, _signups, conversions, revenue, commissions = row
+            if not (clicks or unique_clicks or conversions or revenue or commissions):
+                continue
+            rows.append(
+                DeltaRow(
+                    bucket,
+                    program,
+                    affiliate,
+                    int(value) if value else 0,
+                    offer,
+                    currency,
+                    int(clicks),
+                    int(unique_clicks),
+                    int(conversions),
+                    Decimal(revenue),
+                    Decimal(commissions),
+                )
+            )
+        return rows
+
     def write(self, cursor: Any, **execute_options: Any) -> int:
         """One upsert of every row (``cursor``: Django's or psycopg's, in the caller's
         transaction); returns the number of rows written."""
@@ -167,28 +199,17 @@ class RollupBatch:
         return len(keys)
 
 
-class LinkFacts(NamedTuple):
-    """What the drain knows of a link besides its ids: for the offer and amounts columns."""
-
-    affiliate_id: int
-    program_id: int
-    offer_ref: str
-    currency: str
-
-
-# (hour start in seconds, link, country, device, browser, referrer host)
-ClickCombo = tuple[int, int, str, str, str, str]
-
-
 class ClickAnalytics:
     """The click drain's part: the fresh clicks of a batch counted per combination of values
     (``combos``: [clicks, unique clicks] per (hour start, link, country, device, browser,
     referrer host), filled by the drain's COPY loop), then summed per dimension and written as
     rollup rows: a few hundred per batch of thousands of clicks."""
 
-    def __init__(self, links: Mapping[int, LinkFacts]) -> None:
+    def __init__(
+        self, links: Mapping[int, LinkFacts], combos: dict[ClickCombo, list[int]] | None = None
+    ) -> None:
         self.links = links
-        self.combos: dict[ClickCombo, list[int]] = {}
+        self.combos: dict[ClickCombo, list[int]] = {} if combos is None else combos
         # (hour, link) → counts; (dimension, hour, link facts, value) → counts: the traffic
         # dimensions' rows are per affiliate and offer, not per link, so neither are these.
         self._by_link: dict[tuple[int, int], list[int]] = {}

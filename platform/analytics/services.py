@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from affiliation.models import Conversion
-from affiliation.services.commissions import STATS_EVENT, program_stats_topic
 from analytics.models import (
     AnalyticsRollup,
     ConversionRollupState,
@@ -36,7 +35,7 @@ from analytics.models import (
 )
 from analytics.rollups import ZERO, EventValues, RollupBatch, epoch_seconds
 from analytics.sources import classify_referrer_host
-from core.events import publish_on_commit
+from core.live import delta_publish_on_commit, program_rows, program_stats_topic
 from core.ratelimit import rate_limit_hit
 from tracking.agents import agent_details, is_counted_agent
 from tracking.models import Click
@@ -133,12 +132,8 @@ def conversion_rollup_sync(*, conversion_id: int) -> bool:
             batch.write(cursor)
         state.applied = target
         state.save(update_fields=["applied", "updated_at"])
-        # The rollups now hold the sale: merchant dashboards of the program re-read them.
-        publish_on_commit(
-            topic=program_stats_topic(program.pk),
-            message_type=STATS_EVENT,
-            payload={"conversions": conversions, "revenue": str(revenue)},
-        )
+        # The rollups now hold the sale: the program's live tick carries what it added.
+        delta_publish_on_commit(topic=program_stats_topic(program.pk), rows=program_rows(batch.delta_rows()))
     return True
 
 

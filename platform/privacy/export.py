@@ -12,7 +12,6 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -50,13 +49,13 @@ def _rows(queryset: Any, *fields: str) -> list[dict[str, Any]]:
 def export_data(user: User) -> dict[str, Any]:
     """Every file's content (JSON-ready), keyed by file name."""
     from affiliation.models import Affiliate, Commission, Conversion, Link
+    from analytics.models import AnalyticsRollup, Dimension, Granularity
     from core.models import AuditEvent
     from marketplace.models import Order, OrderLine
     from notifications.models import MessagingLink, Notification, NotificationPreference
     from payments.models import Invoice
     from payouts.models import WithdrawalRequest
     from privacy.models import ConsentRecord, ErasureRequest
-    from tracking.models import ClickRollup
 
     affiliations = _rows(
         Affiliate.objects.filter(user=user).order_by("id"),
@@ -100,13 +99,25 @@ def export_data(user: User) -> dict[str, Any]:
         "created_at",
         "archived_at",
     )
-    clicks = list(
-        ClickRollup.objects.filter(link__affiliate__user=user)
-        .annotate(day=TruncDate("hour"))
-        .values("link_id", "link__code", "day")
+    codes = {link["id"]: link["code"] for link in links}
+    clicks = [
+        {
+            "link_id": int(row["dimension_value"]),
+            "link__code": codes.get(int(row["dimension_value"]), ""),
+            "day": row["bucket_start"].date(),
+            "clicks": row["clicks"],
+            "unique_clicks": row["unique_clicks"],
+        }
+        for row in AnalyticsRollup.objects.filter(
+            granularity=Granularity.DAY,
+            dimension=Dimension.LINK,
+            affiliate_id__in=Affiliate.objects.filter(user=user).values("pk"),
+        )
+        .exclude(dimension_value="")
+        .values("dimension_value", "bucket_start")
         .annotate(clicks=Sum("clicks"), unique_clicks=Sum("unique_clicks"))
-        .order_by("day", "link_id")
-    )
+        .order_by("bucket_start", "dimension_value")
+    ]
     conversions = _rows(
         Conversion.objects.filter(affiliate__user=user).order_by("id"),
         "id",

@@ -8,14 +8,16 @@ of that brand's schema:
 2. the first click of each (link, IP hash, hour) claims ``tracking_uniqueclickkey`` with
    ``INSERT … ON CONFLICT DO NOTHING RETURNING``: the keys returned are the unique clicks;
 3. the clicks go into ``tracking_click`` by COPY (the fastest way in, see ARCHITECTURE.md;
-   the UUIDv7 key appends to the index), and their counts into ``tracking_clickrollup`` and
-   the dashboards' ``analytics_rollup`` (per hour and day, per dimension: ``analytics.rollups``);
-4. per-click commissions for the unique clicks (``affiliation.services``), in the same
-   transaction, keyed by the batch (``<schema>:<first id>:<last id>``), and their amounts
-   into ``analytics_rollup``.
+   the UUIDv7 key appends to the index);
+4. the batch's fresh clicks go to the recorders registered in ``tracking.recording``, in the
+   same transaction: analytics' counts them into the one click rollup (``analytics_rollup``,
+   per hour and day, per dimension), accrues the per-click commissions of the unique clicks
+   (keyed by the batch: ``<schema>:<first id>:<last id>``) and counts those too; the batch
+   is recorded as one ``click.recorded`` event (``core.events``: the outbox, for webhooks and
+   other subscribers; the live ticks do not wait for it).
 
 Only the clicks inserted by this transaction are counted anywhere, so a redelivered batch
-adds nothing to either rollup.
+adds nothing to the rollup.
 
 Entries are acknowledged (XACK) after the commit, then trimmed from the stream (XTRIM
 MINID, about every second: the stream holds only what is not yet in Postgres). A crash
@@ -23,8 +25,10 @@ before the commit leaves them pending: they are read again (this consumer's at s
 dead consumer's through XAUTOCLAIM). A crash between commit and acknowledgement redelivers
 entries whose clicks are stored: step 1 drops them, nothing counts twice.
 
-After each commit the counts go to the brand's live groups (``affiliate.<id>``,
-``program.<id>``), aggregated: at most one message per group per ``tick_seconds``.
+After each commit, what the recorders added goes to the brand's live groups (``affiliate.<id>``:
+that affiliate's rows, per link; ``program.<id>``: summed per day, offer and currency), as
+deltas naming the transaction (``core.live``), aggregated: at most one message per group per
+``tick_seconds``. Subscribers apply them without reading the database.
 """
 
 from __future__ import annotations
@@ -52,11 +56,15 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from affiliation.models import Commission
-from affiliation.services import click_commissions_accrue
-from affiliation.services.commissions import STATS_EVENT, program_stats_topic, stats_topic
-from analytics.rollups import ClickAnalytics, LinkFacts
-from core.events import group_name
+from core.events import emit, group_name
+from core.live import (
+    STATS_EVENT,
+    DeltaRow,
+    affiliate_stats_topic,
+    part,
+    program_rows,
+    program_stats_topic,
+)
 from core.logs import log_context
 from core.tenancy import tenant_connection
 from tenants.models import Tenant, TenantKind
@@ -65,6 +73,7 @@ from tracking.agents import AgentDetails, agent_details
 from tracking.fallback import fallback_file_read, fallback_files_claim
 from tracking.metrics import drain_batch_count
 from tracking.models import DeviceType
+from tracking.recording import ClickBatch, LinkFacts, click_batch_record
 
 logger = logging.getLogger(__name__)
 
@@ -89,15 +98,7 @@ _COPY = (
     "COPY tracking_click (id, link_id, affiliate_id, program_id, created_at, ip_hash, is_unique,"
     " user_agent, referrer, referrer_host, country, device_type, browser, os, sub_ids) FROM STDIN"
 )
-_ROLLUP = """
-INSERT INTO tracking_clickrollup AS r (hour, link_id, affiliate_id, program_id, clicks, unique_clicks)
-SELECT to_timestamp(hour_s), link_id, affiliate_id, program_id, clicks, unique_clicks
-FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[])
-    AS u(hour_s, link_id, affiliate_id, program_id, clicks, unique_clicks)
-ORDER BY link_id, hour_s
-ON CONFLICT (link_id, hour) DO UPDATE
-SET clicks = r.clicks + EXCLUDED.clicks, unique_clicks = r.unique_clicks + EXCLUDED.unique_clicks
-"""
+_TRANSACTION_ID = "SELECT pg_current_xact_id()::text"
 _CLICK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HOUR_MS = 3_600_000
 _BATCH_KEY_MAX = 96
@@ -126,10 +127,11 @@ class DrainStats:
 @dataclass
 class WrittenRows:
     """What ``write_rows`` inserted: (affiliate id, program id, clicks, unique clicks) per
-    affiliate and program, and the clicks' values for the analytics rollups."""
+    affiliate and program; what the recorders added (``deltas``) and the transaction's id."""
 
     counts: list[tuple[int, int, int, int]]
-    analytics: ClickAnalytics
+    deltas: list[DeltaRow] = field(default_factory=list)
+    transaction_id: int = 0
 
 
 @dataclass
@@ -140,31 +142,30 @@ class _Prepared:
 
 
 class Ticks:
-    """Live counters per channel-layer group, sent at most once per ``interval`` per group.
+    """Live deltas per channel-layer group, sent at most once per ``interval`` per group.
 
     The first batch after a quiet period goes out at once; what follows within the interval
-    accumulates and leaves with the next send. Many small messages are what channels-redis
-    has been seen to drop under fan-out; one aggregate per second is what a dashboard needs.
+    accumulates (one part per transaction, see ``core.live``) and leaves with the next send.
+    Many small messages are what channels-redis has been seen to drop under fan-out; one
+    message per second per group is what a dashboard needs.
     """
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
-        self._pending: dict[str, list[int]] = {}
+        self._pending: dict[str, list[dict[str, Any]]] = {}
         self._sent_at: dict[str, float] = {}
 
-    def add(self, group: str, clicks: int, unique_clicks: int) -> None:
-        counts = self._pending.setdefault(group, [0, 0])
-        counts[0] += clicks
-        counts[1] += unique_clicks
+    def add(self, group: str, transaction_id: int, rows: list[DeltaRow]) -> None:
+        if rows:
+            self._pending.setdefault(group, []).append(part(transaction_id, rows))
 
     def due(self, now: float, *, force: bool = False) -> list[tuple[str, dict[str, Any]]]:
         messages = []
-        for group, (clicks, unique_clicks) in list(self._pending.items()):
+        for group, parts in list(self._pending.items()):
             if force or now - self._sent_at.get(group, -self.interval) >= self.interval:
                 del self._pending[group]
                 self._sent_at[group] = now
-                payload = {"clicks": clicks, "unique_clicks": unique_clicks}
-                messages.append((group, {"type": STATS_EVENT, "payload": payload}))
+                messages.append((group, {"type": STATS_EVENT, "payload": {"parts": parts}}))
         if len(self._sent_at) > 10_000:
             self._sent_at = {g: t for g, t in self._sent_at.items() if now - t < self.interval}
         return messages
@@ -180,6 +181,30 @@ async def _group_send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
         return
     for group, message in messages:
         await layer.group_send(group, message)
+
+
+def _click_recorded(batch: ClickBatch) -> dict[str, Any]:
+    """The ``click.recorded`` event of a batch: its totals and its counts per link."""
+    per_link: dict[int, list[int]] = {}
+    for (_, link_id, *_values), (clicks, unique_clicks) in batch.combos.items():
+        counts = per_link.setdefault(link_id, [0, 0])
+        counts[0] += clicks
+        counts[1] += unique_clicks
+    return {
+        "batch_key": batch.batch_key,
+        "clicks": sum(clicks for clicks, _ in per_link.values()),
+        "unique_clicks": sum(unique for _, unique in per_link.values()),
+        "links": [
+            {
+                "link_id": link_id,
+                "affiliate_id": batch.links[link_id].affiliate_id,
+                "program_id": batch.links[link_id].program_id,
+                "clicks": clicks,
+                "unique_clicks": unique_clicks,
+            }
+            for link_id, (clicks, unique_clicks) in sorted(per_link.items())
+        ],
+    }
 
 
 def _batch_key(schema_name: str, first_id: str, last_id: str) -> str:
@@ -558,28 +583,32 @@ class ClickDrain:
         if not rows:
             return stats
         with schema_context(schema_name), transaction.atomic():
-            written = self.write_rows(rows, check_stored=check_stored)
+            written = self.write_rows(rows, batch_key=batch_key, check_stored=check_stored)
             counts = written.counts
             stats.inserted = sum(clicks for _, _, clicks, _ in counts)
             stats.unique = sum(unique for _, _, _, unique in counts)
             stats.duplicates = len(rows) - stats.inserted  # redelivered, or of a deleted link
-            unique_clicks = {
-                (affiliate, program): unique for affiliate, program, _, unique in counts if unique
-            }
-            if unique_clicks:
-                paid = self.commissions_accrue(batch_key, unique_clicks)
-                if paid:
-                    with tenant_connection().cursor() as cursor:
-                        written.analytics.commission_rows(paid).write(cursor)
-        for affiliate_id, program_id, clicks, unique in counts:
-            self.ticks.add(group_name(schema_name, stats_topic(affiliate_id)), clicks, unique)
-            self.ticks.add(group_name(schema_name, program_stats_topic(program_id)), clicks, unique)
+        by_affiliate: dict[int, list[DeltaRow]] = {}
+        by_program: dict[int, list[DeltaRow]] = {}
+        for row in written.deltas:
+            by_affiliate.setdefault(row.affiliate_id, []).append(row)
+            by_program.setdefault(row.program_id, []).append(row)
+        xid = written.transaction_id
+        for affiliate_id, affiliate_rows in by_affiliate.items():
+            self.ticks.add(group_name(schema_name, affiliate_stats_topic(affiliate_id)), xid, affiliate_rows)
+        for program_id, rows_of_program in by_program.items():
+            self.ticks.add(
+                group_name(schema_name, program_stats_topic(program_id)), xid, program_rows(rows_of_program)
+            )
         return stats
 
-    def write_rows(self, rows: list[tuple[Any, ...]], *, check_stored: bool = True) -> WrittenRows:
-        """Write prepared rows in the current schema and transaction. Returns (affiliate id,
-        program id, clicks inserted, unique clicks) of the rows actually inserted, and their
-        values for the analytics rollups (written here too, for the counts).
+    def write_rows(
+        self, rows: list[tuple[Any, ...]], *, batch_key: str, check_stored: bool = True
+    ) -> WrittenRows:
+        """Write prepared rows in the current schema and transaction, and hand the fresh ones
+        to the recorders (``tracking.recording``). Returns (affiliate id, program id, clicks
+        inserted, unique clicks) of the rows actually inserted, the recorders' delta rows and
+        the transaction's id (for the live ticks).
 
         Clicks already stored (``check_stored``: a redelivery) and clicks of deleted links
         are filtered out first, so the rows go straight into ``tracking_click`` by COPY (no
@@ -600,8 +629,8 @@ class ClickDrain:
                 for link_id, affiliate_id, program_id, offer_ref, currency in cursor.fetchall()
             }
             links = {link_id: (fact.affiliate_id, fact.program_id) for link_id, fact in facts.items()}
-            analytics = ClickAnalytics(facts)
-            combos = analytics.combos
+            batch = ClickBatch(batch_key=batch_key, links=facts, cursor=cursor)
+            combos = batch.combos
             stored: set[str] = set()
             if check_stored:
                 cursor.execute(_STORED, [[row[0] for row in rows]], binary=True)
@@ -623,7 +652,6 @@ class ClickDrain:
                 firsts[(link_id, ip_hash, int(hour_s))] for link_id, ip_hash, hour_s in cursor.fetchall()
             }
 
-            rollups: dict[tuple[int, int], list[int]] = {}
             counts: dict[tuple[int, int], list[int]] = {}
             with cursor.copy(_COPY) as copy:
                 for row in ordered:
@@ -643,9 +671,6 @@ class ClickDrain:
                         )
                     )
                     hour_s = time_ms // _HOUR_MS * 3600
-                    rollup = rollups.setdefault((link_id, hour_s), [0, 0])
-                    rollup[0] += 1
-                    rollup[1] += is_unique
                     # (hour, link, country, device, browser, referrer host): see ClickAnalytics
                     combo = combos.setdefault((hour_s, link_id, row[7], row[8], row[9], row[6]), [0, 0])
                     combo[0] += 1
@@ -653,35 +678,21 @@ class ClickDrain:
                     count = counts.setdefault((affiliate_id, program_id), [0, 0])
                     count[0] += 1
                     count[1] += is_unique
-            if rollups:
-                hours = list(rollups)
-                cursor.execute(
-                    _ROLLUP,
-                    [
-                        [hour_s for _, hour_s in hours],
-                        [link_id for link_id, _ in hours],
-                        [links[link_id][0] for link_id, _ in hours],
-                        [links[link_id][1] for link_id, _ in hours],
-                        [rollups[key][0] for key in hours],
-                        [rollups[key][1] for key in hours],
-                    ],
-                    binary=True,
-                )
-            analytics.click_rows().write(cursor, binary=True)
+            if not counts:
+                return WrittenRows(counts=[])
+            batch.unique_clicks = {key: unique for key, (_, unique) in counts.items() if unique}
+            deltas = click_batch_record(batch)
+            emit("click.recorded", _click_recorded(batch))
+            cursor.execute(_TRANSACTION_ID)
+            (xid,) = cursor.fetchone() or ("0",)
         return WrittenRows(
             counts=[
                 (affiliate, program, clicks, unique)
                 for (affiliate, program), (clicks, unique) in counts.items()
             ],
-            analytics=analytics,
+            deltas=deltas,
+            transaction_id=int(xid),
         )
-
-    def commissions_accrue(
-        self, batch_key: str, unique_clicks: dict[tuple[int, int], int]
-    ) -> list[Commission]:
-        """Per-click (EPC) commissions of the unique clicks, in this batch's transaction
-        (``affiliation.services``; idempotent by ``batch_key``): those created now."""
-        return click_commissions_accrue(batch_key=batch_key, unique_clicks=unique_clicks)
 
     def _is_brand(self, schema_name: str) -> bool:
         """Whether the schema is a brand's. A schema not among those known is looked up every

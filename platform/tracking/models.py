@@ -59,21 +59,3 @@ class UniqueClickKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link_id}/{self.ip_hash}/{self.hour:%Y-%m-%dT%H}"
-
-
-class ClickRollup(models.Model):
-    """Clicks per link per hour (raw and unique): what dashboards and link stats read."""
-
-    hour = models.DateTimeField()
-    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="rollups", db_index=False)
-    affiliate_id = models.BigIntegerField()
-    program_id = models.BigIntegerField()
-    clicks = models.PositiveIntegerField(default=0)
-    unique_clicks = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["link", "hour"], name="tracking_rollup_link_hour")]
-        indexes = [models.Index(fields=["affiliate_id", "hour"], name="tracking_rollup_affiliate_hour")]
-
-    def __str__(self) -> str:
-        return f"{self.link_id}@{self.hour:%Y-%m-%dT%H}: {self.clicks}"

@@ -13,9 +13,8 @@ from accounts.services import api_token_create
 from affiliation.models import Link
 from affiliation.services import link_create
 from tests.conftest import make_user
-from tests.engine import make_affiliate, make_click, make_program
+from tests.engine import count_clicks, make_affiliate, make_click, make_program
 from tests.marketplace.builders import make_product
-from tracking.models import ClickRollup
 
 JOIN = """
 mutation($program: ID!, $code: String!) {
@@ -132,14 +131,7 @@ def test_a_page_of_100_links_with_stats_costs_a_constant_number_of_queries(
         affiliate = make_affiliate(brand_a, program)
         for _ in range(100):
             link = link_create(affiliate=affiliate)
-        ClickRollup.objects.create(
-            hour=link.created_at.replace(minute=0, second=0, microsecond=0),
-            link=link,
-            affiliate_id=affiliate.pk,
-            program_id=program.pk,
-            clicks=9,
-            unique_clicks=4,
-        )
+        count_clicks(link, clicks=9, unique_clicks=4, at=link.created_at)
     client = gql(brand_a, affiliate.user)
 
     with django_assert_max_num_queries(12) as captured:

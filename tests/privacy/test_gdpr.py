@@ -49,8 +49,9 @@ from tests.checkout.builders import (
     pay_by_bank,
 )
 from tests.conftest import PASSWORD, domain_of, make_user
-from tests.engine import make_affiliate, make_click, make_program
-from tracking.models import Click, ClickRollup
+from tests.engine import count_clicks, make_affiliate, make_click, make_program
+from tests.tracking.conftest import link_rollups
+from tracking.models import Click
 
 MY_PRIVACY = """{ myPrivacy { consentRequired termsVersion privacyVersion currentTermsVersion
   currentPrivacyVersion marketingOptIn exports { id status downloadUrl } erasureRequest { id status } } }"""
@@ -91,14 +92,7 @@ def rich_affiliate(brand_a):
         _earn(affiliate, "100.00", "gdpr-1")
         _earn(other, "50.00", "gdpr-2")
         link = affiliate.links.first()
-        ClickRollup.objects.create(
-            hour=timezone.now().replace(minute=0, second=0, microsecond=0),
-            link=link,
-            affiliate_id=affiliate.pk,
-            program_id=program.pk,
-            clicks=7,
-            unique_clicks=3,
-        )
+        count_clicks(link, clicks=7, unique_clicks=3)
         withdrawal_request(
             affiliate=affiliate, amount="30.00", method="paypal", details={"email": "payme@example.com"}
         )
@@ -419,19 +413,14 @@ def test_retention_deletes_only_raw_rows_older_than_the_brands_setting(brand_a):
         affiliate = make_affiliate(brand_a, make_program(cascade_rates=[]))
         old = make_click(affiliate, age=dt.timedelta(days=31))
         fresh = make_click(affiliate, age=dt.timedelta(days=29))
-        rollup = ClickRollup.objects.create(
-            hour=old.created_at.replace(minute=0, second=0, microsecond=0),
-            link=old.link,
-            affiliate_id=affiliate.pk,
-            program_id=affiliate.program_id,
-            clicks=1,
-        )
+        count_clicks(old.link, clicks=1, unique_clicks=1, at=old.created_at)
+        counted = link_rollups(old.link, "day")
         purged = services.raw_rows_purge(batch_size=1)
         privacy_brand_retention_task.run()
         assert purged["clicks"] >= 1
         assert not Click.objects.filter(pk=old.pk).exists()
         assert Click.objects.filter(pk=fresh.pk).exists()
-        assert ClickRollup.objects.filter(pk=rollup.pk).exists()
+        assert link_rollups(old.link, "day") == counted  # the counts stay: only raw rows go
 
 
 def test_retention_settings_are_validated(gql, brand_a):

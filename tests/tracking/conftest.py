@@ -248,3 +248,20 @@ def click_id_of(response: httpx.Response) -> str:
     """The click id the target receives."""
     query = httpx.URL(response.headers["location"]).params
     return str(query[keys.CLICK_ID_PARAMETER])
+
+
+def link_rollups(link: Any, granularity: str = "hour") -> list[tuple[Any, int, int]]:
+    """(bucket start, clicks, unique clicks) of a link in the one click rollup (``analytics_rollup``,
+    the ``link`` dimension), oldest first; in the current schema."""
+    from analytics.models import AnalyticsRollup, Dimension
+
+    return list(
+        AnalyticsRollup.objects.filter(
+            granularity=granularity,
+            dimension=Dimension.LINK,
+            affiliate_id=link.affiliate_id,
+            dimension_value=str(link.pk),
+        )
+        .order_by("bucket_start")
+        .values_list("bucket_start", "clicks", "unique_clicks")
+    )

@@ -14,10 +14,11 @@ from django_tenants.utils import tenant_context
 
 from affiliation.models import Commission, CommissionKind
 from core.events import group_name
-from tests.tracking.conftest import brand_links, click_id_of, stream_length
+from core.live import unseen_rows
+from tests.tracking.conftest import brand_links, click_id_of, link_rollups, stream_length
 from tracking import keys
 from tracking.ingest import ClickDrain, DrainStats, _batch_key
-from tracking.models import Click, ClickRollup, UniqueClickKey
+from tracking.models import Click, UniqueClickKey
 
 pytestmark = pytest.mark.live
 
@@ -51,12 +52,12 @@ def _counts(brand) -> tuple[int, int, int, int]:
     """(clicks, unique clicks, rollup clicks, rollup unique clicks) of the brand's link."""
     with tenant_context(brand.tenant):
         clicks = Click.objects.filter(link=brand.link)
-        rollups = ClickRollup.objects.filter(link=brand.link)
+        rollups = link_rollups(brand.link)
         return (
             clicks.count(),
             clicks.filter(is_unique=True).count(),
-            sum(r.clicks for r in rollups),
-            sum(r.unique_clicks for r in rollups),
+            sum(clicks for _, clicks, _ in rollups),
+            sum(unique for _, _, unique in rollups),
         )
 
 
@@ -173,11 +174,18 @@ def test_the_crawlers_the_lane_let_through_are_not_written(brands, lane, drain):
     assert stats.inserted == 0
 
 
+_waiting: dict[str, asyncio.Future] = {}
+
+
 async def _receive(layer, channel: str, timeout: float):
-    try:
-        return await asyncio.wait_for(layer.receive(channel), timeout)
-    except TimeoutError:
+    """The channel's next message within ``timeout``, or None. A receive that times out stays
+    pending for the next call: the pub/sub layer drops a channel whose receive is cancelled."""
+    waiting = _waiting.pop(channel, None) or asyncio.ensure_future(layer.receive(channel))
+    done, _ = await asyncio.wait([waiting], timeout=timeout)
+    if not done:
+        _waiting[channel] = waiting
         return None
+    return waiting.result()
 
 
 async def test_live_ticks_reach_only_the_brands_groups_at_most_once_a_second(brands, lane, drain_factory):
@@ -203,8 +211,22 @@ async def test_live_ticks_reach_only_the_brands_groups_at_most_once_a_second(bra
     first = await _receive(layer, affiliate_channel, 2)
     by_program = await _receive(layer, program_channel, 2)
 
-    assert first == {"type": "affiliate.stats", "payload": {"clicks": 3, "unique_clicks": 3}}
-    assert by_program == first
+    # The ticks carry what the transaction added (core.live): the affiliate's per link, the
+    # program's summed per offer; both name the transaction.
+    assert first["type"] == by_program["type"] == "affiliate.stats"
+    [part] = first["payload"]["parts"]
+    [program_part] = by_program["payload"]["parts"]
+    assert part["xid"] == program_part["xid"] > 0
+    [row] = unseen_rows(first["payload"], None)
+    [program_row] = unseen_rows(by_program["payload"], None)
+    assert (row.affiliate_id, row.link_id, row.clicks, row.unique_clicks) == (
+        brand.affiliate.pk,
+        brand.link.pk,
+        3,
+        3,
+    )
+    assert (program_row.program_id, program_row.affiliate_id, program_row.link_id) == (brand.program.pk, 0, 0)
+    assert (program_row.clicks, program_row.unique_clicks, program_row.day) == (3, 3, row.day)
 
     for n in range(2):
         await asyncio.to_thread(_click, lane, brand, n)
@@ -214,7 +236,7 @@ async def test_live_ticks_reach_only_the_brands_groups_at_most_once_a_second(bra
     await asyncio.to_thread(drain.flush_ticks)
     second = await _receive(layer, affiliate_channel, 2)
 
-    assert second == {"type": "affiliate.stats", "payload": {"clicks": 2, "unique_clicks": 0}}
+    assert [(r.clicks, r.unique_clicks) for r in unseen_rows(second["payload"], None)] == [(2, 0)]
     assert await _receive(layer, other_channel, 0.5) is None
 
 
@@ -276,3 +298,35 @@ def test_batch_keys_stay_short_enough_for_commissions():
     assert file_key == _batch_key(
         schema, "clicks-host-12345-1763770000000000000-1#0", "clicks-host-12345-1763770000000000000-1#1999"
     )
+
+
+def test_each_batch_is_one_click_recorded_event_and_a_redelivery_none(brands, lane, drain_factory):
+    from core.models import OutboxEvent
+
+    brand, other = brands
+    with tenant_context(brand.tenant):
+        earlier = set(OutboxEvent.objects.values_list("id", flat=True))
+    with tenant_context(other.tenant):
+        their_earlier = set(OutboxEvent.objects.values_list("id", flat=True))
+    for n in range(4):
+        _click(lane, brand, n)  # three IPs: three unique clicks
+    crashing = drain_factory(CrashBeforeAcknowledge, consumer="drain-1")
+    with pytest.raises(Crash):
+        crashing.drain_available()
+
+    drain_factory(consumer="drain-2", claim_idle_ms=0).drain_available()  # the same entries again
+
+    with tenant_context(brand.tenant):
+        [event] = OutboxEvent.objects.filter(name="click.recorded").exclude(id__in=earlier)
+    assert (event.payload["clicks"], event.payload["unique_clicks"]) == (4, 3)
+    assert event.payload["links"] == [
+        {
+            "link_id": brand.link.pk,
+            "affiliate_id": brand.affiliate.pk,
+            "program_id": brand.program.pk,
+            "clicks": 4,
+            "unique_clicks": 3,
+        }
+    ]
+    with tenant_context(other.tenant):
+        assert not OutboxEvent.objects.filter(name="click.recorded").exclude(id__in=their_earlier).exists()

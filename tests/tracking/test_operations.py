@@ -23,12 +23,13 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 from prometheus_client.parser import text_string_to_metric_families
 
+from analytics.affiliate_stats import EMPTY_STATS, link_stats
 from core.health import lane_fallback_app
 from tests.log_capture import json_lines_captured
 from tests.tracking.conftest import stream_length
 from tracking import keys
 from tracking.metrics import DRAIN_CLICKS, ClickStreamCollector
-from tracking.models import Click, ClickRollup
+from tracking.models import Click
 from tracking.redirect import ClickLane, ClickLaneRouter, LaneConfig
 
 pytestmark = pytest.mark.live
@@ -164,7 +165,7 @@ def _fill_stream(tracking_redis: Any, prefix: str, lane: Any, brand: Any, total:
 def _stored(brand: Any) -> tuple[int, int]:
     with tenant_context(brand.tenant):
         clicks = Click.objects.filter(link=brand.link).count()
-        rolled_up = sum(ClickRollup.objects.filter(link=brand.link).values_list("clicks", flat=True))
+        rolled_up = link_stats([brand.link.pk]).get(brand.link.pk, EMPTY_STATS).clicks
     return clicks, rolled_up
 
 

@@ -20,24 +20,32 @@ from affiliation.models import (
     Program,
 )
 from affiliation.rules import Line
-from core.events import emit, publish_on_commit
+from core.events import emit
+from core.live import DeltaRow, affiliate_stats_topic, day_start, delta_publish_on_commit
 from core.money import COMMISSION_ROUNDING, quantize
 from ledger.models import AccountKind
 from ledger.owners import BRAND, Owner
 from ledger.services import ledger_account, ledger_transfer
 
-STATS_EVENT = "affiliate.stats"
 
-
-def stats_topic(affiliate_id: int) -> str:
-    """Channel-layer topic of one affiliate's live counters (see core.events.group_name)."""
-    return f"affiliate.{affiliate_id}"
-
-
-def program_stats_topic(program_id: int) -> str:
-    """Channel-layer topic ticked when a program's traffic or sales change (merchant dashboards
-    listen to it and re-read their own, narrower, numbers)."""
-    return f"program.{program_id}"
+def _earnings_tick(commission: Commission, *, conversions: int, amount: Decimal) -> None:
+    """Tick the beneficiary's live counters with what this commission changes (after commit)."""
+    conversion = commission.conversion
+    delta_publish_on_commit(
+        topic=affiliate_stats_topic(commission.beneficiary_id),
+        rows=[
+            DeltaRow(
+                day_start(conversion.occurred_at if conversion is not None else commission.created_at),
+                commission.program_id,
+                commission.beneficiary_id,
+                (conversion.link_id or 0) if conversion is not None and commission.level == 0 else 0,
+                conversion.offer_ref if conversion is not None else "",
+                commission.currency,
+                conversions=conversions,
+                commissions=amount,
+            )
+        ],
+    )
 
 
 def _post_earned(commission: Commission) -> None:
@@ -98,11 +106,7 @@ def commissions_create(
         )
         _post_earned(commission)
         emit("commission.created", _commission_facts(commission))
-        publish_on_commit(
-            topic=stats_topic(line.beneficiary_id),
-            message_type=STATS_EVENT,
-            payload={"conversions": 1 if line.level == 0 else 0, "earnings": str(line.amount)},
-        )
+        _earnings_tick(commission, conversions=1 if line.level == 0 else 0, amount=line.amount)
         commissions.append(commission)
     return commissions
 
@@ -187,11 +191,7 @@ def commission_reverse(*, commission: Commission, amount: Decimal, idempotency_k
             "total_reversed": commission.reversed_amount,
         },
     )
-    publish_on_commit(
-        topic=stats_topic(commission.beneficiary_id),
-        message_type=STATS_EVENT,
-        payload={"earnings": str(-amount)},
-    )
+    _earnings_tick(commission, conversions=0, amount=-amount)
     return commission
 
 

@@ -5,7 +5,9 @@ import { useQuery, useSubscription } from "urql";
 
 import { Card, CopyButton, PageHeader, StatCard } from "../../components/ui";
 import { Empty } from "../../components/states";
+import { applyAffiliateStats, type AffiliateCounters } from "../../api/liveStats";
 import { graphql } from "../../gql";
+import type { AffiliateStatsLiveSubscription } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { useThemeColors } from "../../theme/useThemeColors";
 import { AffiliateStatsSubscription } from "./links";
@@ -92,9 +94,13 @@ function Overview({ membership, program, picker }: MembershipContext) {
   const { t } = i18n;
   const [result] = useQuery({ query: DashboardQuery, variables: { programId: program.id }, requestPolicy: "cache-and-network" });
   const [points, setPoints] = useState<Point[]>([]);
-  const [{ data: live }] = useSubscription({ query: AffiliateStatsSubscription, variables: { programId: program.id } });
+  // The snapshot, then each tick's delta applied to it (api/liveStats): no re-read per tick.
+  const [{ data: live }] = useSubscription<AffiliateStatsLiveSubscription, AffiliateCounters>(
+    { query: AffiliateStatsSubscription, variables: { programId: program.id } },
+    (current, message) => applyAffiliateStats(current ?? null, message.affiliateStats),
+  );
   useEffect(() => {
-    const stats = live?.affiliateStats;
+    const stats = live;
     if (!stats) return;
     const now = Date.now();
     const point = { time: now, clicks: stats.clicks, uniqueClicks: stats.uniqueClicks, conversions: stats.conversions };
@@ -108,7 +114,7 @@ function Overview({ membership, program, picker }: MembershipContext) {
     }, 5000);
     return () => window.clearInterval(timer);
   }, []);
-  const stats = live?.affiliateStats ?? result.data?.myStats;
+  const stats = live ?? result.data?.myStats;
   const balance = result.data?.myBalance;
   const inviteUrl = `${window.location.origin}/signup?ref=${encodeURIComponent(membership.referralCode)}`;
   const value = (shown: string | undefined) => shown ?? "…";

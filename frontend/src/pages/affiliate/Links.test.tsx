@@ -1,55 +1,89 @@
 import { act, render } from "@testing-library/react";
 import { fromValue, makeSubject, map, never, pipe } from "wonka";
 import { Provider, type Client, type Operation } from "urql";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
-import { LIVE_REFRESH_DELAY_MS, useLiveRefresh } from "./Links";
+import type { LinkDeltas } from "../../api/liveStats";
+import { useLiveLinkDeltas } from "./Links";
 
-type Tick = { clicks: number; uniqueClicks: number; conversions: number; earnings: { amount: string; currency: string } };
+const EUR = (amount: string) => ({ amount, currency: "EUR" });
 
-function tick(clicks: number): { data: { affiliateStats: Tick & { programId: string } } } {
-  return { data: { affiliateStats: { programId: "1", clicks, uniqueClicks: clicks, conversions: 0, earnings: { amount: "0.00", currency: "EUR" } } } };
+function snapshot(clicks: number) {
+  return { affiliateStats: { programId: "1", clicks, uniqueClicks: clicks, conversions: 0, earnings: EUR("0.00"), isSnapshot: true, delta: null } };
 }
 
-function Probe({ onRefresh }: { onRefresh: () => void }) {
-  useLiveRefresh("1", onRefresh);
-  return null;
+function delta(clicks: number, links: { linkId: string | null; clicks: number; earnings?: string }[]) {
+  return {
+    affiliateStats: {
+      programId: "1",
+      clicks,
+      uniqueClicks: clicks,
+      conversions: 0,
+      earnings: EUR("0.00"),
+      isSnapshot: false,
+      delta: {
+        clicks: links.reduce((sum, link) => sum + link.clicks, 0),
+        uniqueClicks: 0,
+        conversions: 0,
+        earnings: EUR("0.00"),
+        links: links.map((link) => ({ linkId: link.linkId, clicks: link.clicks, uniqueClicks: 0, conversions: 0, earnings: EUR(link.earnings ?? "0.00") })),
+      },
+    },
+  };
+}
+
+function setup() {
+  const ticks = makeSubject<ReturnType<typeof snapshot> | ReturnType<typeof delta>>();
+  const client = {
+    executeQuery: (operation: Operation) => fromValue({ operation, data: null, stale: false, hasNext: false }),
+    executeMutation: () => never,
+    executeSubscription: (operation: Operation) =>
+      pipe(
+        ticks.source,
+        map((data) => ({ operation, data, stale: false, hasNext: true })),
+      ),
+  } as unknown as Client;
+  const refresh = vi.fn();
+  const seen: { deltas: LinkDeltas; reset: () => void }[] = [];
+  function Probe() {
+    const { deltas, reset } = useLiveLinkDeltas("1", refresh);
+    seen.push({ deltas, reset });
+    return null;
+  }
+  render(
+    <Provider value={client}>
+      <Probe />
+    </Provider>,
+  );
+  return { ticks, refresh, latest: () => seen[seen.length - 1] };
 }
 
 describe("the links page's live counters", () => {
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(() => vi.useRealTimers());
+  it("adds each tick's per-link deltas to the links it read, without re-reading them", () => {
+    const { ticks, refresh, latest } = setup();
 
-  it("re-reads the links once per burst of ticks, not for the first (current) one", () => {
-    const ticks = makeSubject<ReturnType<typeof tick>>();
-    const client = {
-      executeQuery: (operation: Operation) => fromValue({ operation, data: null, stale: false, hasNext: false }),
-      executeMutation: () => never,
-      executeSubscription: (operation: Operation) =>
-        pipe(
-          ticks.source,
-          map((value) => ({ operation, data: value.data, stale: false, hasNext: true })),
-        ),
-    } as unknown as Client;
-    const refresh = vi.fn();
-    render(
-      <Provider value={client}>
-        <Probe onRefresh={refresh} />
-      </Provider>,
-    );
+    act(() => ticks.next(snapshot(5)));
+    act(() => ticks.next(delta(6, [{ linkId: "7", clicks: 1 }])));
+    act(() => ticks.next(delta(9, [{ linkId: "7", clicks: 2, earnings: "0.25" }, { linkId: "8", clicks: 1 }, { linkId: null, clicks: 0, earnings: "1.00" }])));
 
-    act(() => ticks.next(tick(5)));
-    act(() => vi.advanceTimersByTime(LIVE_REFRESH_DELAY_MS * 2));
     expect(refresh).not.toHaveBeenCalled();
+    expect(latest().deltas).toEqual({
+      "7": { clicks: 3, uniqueClicks: 0, conversions: 0, earnings: EUR("0.25") },
+      "8": { clicks: 1, uniqueClicks: 0, conversions: 0, earnings: EUR("0.00") },
+    });
 
-    act(() => ticks.next(tick(6)));
-    act(() => ticks.next(tick(7)));
-    act(() => ticks.next(tick(7)));
-    act(() => vi.advanceTimersByTime(LIVE_REFRESH_DELAY_MS));
+    act(() => latest().reset()); // the links were read again: they hold those clicks now
+    expect(latest().deltas).toEqual({});
+  });
+
+  it("reads the links again after a reconnection (a second snapshot), and drops the deltas", () => {
+    const { ticks, refresh, latest } = setup();
+
+    act(() => ticks.next(snapshot(5)));
+    act(() => ticks.next(delta(6, [{ linkId: "7", clicks: 1 }])));
+    act(() => ticks.next(snapshot(8)));
+
     expect(refresh).toHaveBeenCalledTimes(1);
-
-    act(() => ticks.next(tick(9)));
-    act(() => vi.advanceTimersByTime(LIVE_REFRESH_DELAY_MS));
-    expect(refresh).toHaveBeenCalledTimes(2);
+    expect(latest().deltas).toEqual({});
   });
 });

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery, useSubscription } from "urql";
 
+import { addDecimal, addLinkDeltas, type LinkDeltas } from "../../api/liveStats";
 import { useFormMutation } from "../../api/mutation";
 import { FieldMessages, Form, FormErrors, SubmitButton, TextField } from "../../components/form";
 import { Empty, QueryState } from "../../components/states";
@@ -80,9 +81,18 @@ function CreateLink({ programId, landingUrl, onCreated }: { programId: string; l
   );
 }
 
-function LinkRow({ link, onArchived }: { link: LinkFieldsFragment; onArchived: () => void }) {
+function LinkRow({ link, delta, onArchived }: { link: LinkFieldsFragment; delta?: LinkDeltas[string]; onArchived: () => void }) {
   const i18n = useI18n();
   const { t } = i18n;
+  // The link's counters as read, plus what the live deltas added since.
+  const stats = delta
+    ? {
+        clicks: link.stats.clicks + delta.clicks,
+        uniqueClicks: link.stats.uniqueClicks + delta.uniqueClicks,
+        conversions: link.stats.conversions + delta.conversions,
+        earnings: { ...link.stats.earnings, amount: addDecimal(link.stats.earnings.amount, delta.earnings.amount) },
+      }
+    : link.stats;
   const [builder, setBuilder] = useState(false);
   const [, archive] = useMutation(LinkArchiveMutation);
   return (
@@ -103,19 +113,19 @@ function LinkRow({ link, onArchived }: { link: LinkFieldsFragment; onArchived: (
       <dl className="link-stats">
         <div>
           <dt>{t("stats.clicks")}</dt>
-          <dd>{i18n.number(link.stats.clicks)}</dd>
+          <dd data-testid="link-clicks">{i18n.number(stats.clicks)}</dd>
         </div>
         <div>
           <dt>{t("stats.uniqueClicks")}</dt>
-          <dd>{i18n.number(link.stats.uniqueClicks)}</dd>
+          <dd>{i18n.number(stats.uniqueClicks)}</dd>
         </div>
         <div>
           <dt>{t("stats.conversions")}</dt>
-          <dd>{i18n.number(link.stats.conversions)}</dd>
+          <dd>{i18n.number(stats.conversions)}</dd>
         </div>
         <div>
           <dt>{t("stats.earnings")}</dt>
-          <dd>{i18n.money(link.stats.earnings)}</dd>
+          <dd>{i18n.money(stats.earnings)}</dd>
         </div>
       </dl>
       <div className="link-actions">
@@ -148,41 +158,36 @@ function LinkRow({ link, onArchived }: { link: LinkFieldsFragment; onArchived: (
   );
 }
 
-/** How long the links page waits after a live tick before re-reading its links: a burst of
- * clicks (ticks come about once a second) costs one query. */
-export const LIVE_REFRESH_DELAY_MS = 1000;
-
 /**
- * Calls ``refresh`` when the affiliate's live counters move: the links page listens to the same
- * ticks as the dashboard, which carry the program's totals (not each link's), and re-reads its
- * links after a short delay. The first tick is the state the page already shows.
+ * The links page's live counters: the affiliate's ticks carry each change per link, which the page
+ * adds to the links it read (no re-read). A snapshot after the first one means the websocket
+ * reconnected and changes may have been missed: the links are read again (``refresh``). Call
+ * ``reset`` when the links have been read again, so nothing counts twice.
  */
-export function useLiveRefresh(programId: string, refresh: () => void): boolean {
+export function useLiveLinkDeltas(programId: string, refresh: () => void): { live: boolean; deltas: LinkDeltas; reset: () => void } {
   const [{ data }] = useSubscription({ query: AffiliateStatsSubscription, variables: { programId } });
-  const last = useRef<string | null>(null);
-  const timer = useRef<number | null>(null);
+  const [deltas, setDeltas] = useState<LinkDeltas>({});
+  const snapshots = useRef(0);
   const latest = useRef(refresh);
   latest.current = refresh;
   useEffect(() => {
     const stats = data?.affiliateStats;
     if (!stats) return;
-    const key = [stats.clicks, stats.uniqueClicks, stats.conversions, stats.earnings.amount].join("/");
-    const first = last.current === null;
-    if (key === last.current) return;
-    last.current = key;
-    if (first || timer.current !== null) return;
-    timer.current = window.setTimeout(() => {
-      timer.current = null;
-      latest.current();
-    }, LIVE_REFRESH_DELAY_MS);
+    if (stats.isSnapshot) {
+      snapshots.current += 1;
+      if (snapshots.current > 1) {
+        setDeltas({});
+        latest.current();
+      }
+      return;
+    }
+    if (stats.delta) {
+      const links = stats.delta.links;
+      setDeltas((current) => addLinkDeltas(current, links));
+    }
   }, [data]);
-  useEffect(
-    () => () => {
-      if (timer.current !== null) window.clearTimeout(timer.current);
-    },
-    [],
-  );
-  return Boolean(data);
+  const reset = useCallback(() => setDeltas({}), []);
+  return { live: Boolean(data), deltas, reset };
 }
 
 function LinksPage({ program, picker }: MembershipContext) {
@@ -198,7 +203,9 @@ function LinksPage({ program, picker }: MembershipContext) {
     setAfter(null);
     reexecute({ requestPolicy: "network-only" });
   };
-  const live = useLiveRefresh(program.id, () => reexecute({ requestPolicy: "network-only" }));
+  const { live, deltas, reset } = useLiveLinkDeltas(program.id, () => reexecute({ requestPolicy: "network-only" }));
+  // Links read again (a new page, a link created or archived, a reconnection): they hold the changes.
+  useEffect(() => reset(), [result.data, reset]);
   return (
     <div className="stack">
       <PageHeader title={t("links.title")} subtitle={t("links.subtitle")} actions={picker} />
@@ -228,7 +235,7 @@ function LinksPage({ program, picker }: MembershipContext) {
               <>
                 <ul className="link-list">
                   {data.myLinks.edges.map(({ node }) => (
-                    <LinkRow key={node.id} link={node} onArchived={refresh} />
+                    <LinkRow key={node.id} link={node} delta={deltas[node.id]} onArchived={refresh} />
                   ))}
                 </ul>
                 {data.myLinks.pageInfo.hasNextPage ? (

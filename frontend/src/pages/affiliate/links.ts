@@ -104,7 +104,11 @@ export function compact(values: Record<string, string>): Record<string, string> 
   return entries.length ? Object.fromEntries(entries.map(([key, value]) => [key, value.trim()])) : null;
 }
 
-/** The affiliate's live counters in a program (the dashboard's and the links page's ticks). */
+/**
+ * The affiliate's live counters in a program (the dashboard's and the links page's ticks): a
+ * snapshot first (`isSnapshot`), then each change's `delta`, in all and per link, which the pages
+ * apply (see `api/liveStats`).
+ */
 export const AffiliateStatsSubscription = graphql(`
   subscription AffiliateStatsLive($programId: ID!) {
     affiliateStats(programId: $programId) {
@@ -115,6 +119,26 @@ export const AffiliateStatsSubscription = graphql(`
       earnings {
         amount
         currency
+      }
+      isSnapshot
+      delta {
+        clicks
+        uniqueClicks
+        conversions
+        earnings {
+          amount
+          currency
+        }
+        links {
+          linkId
+          clicks
+          uniqueClicks
+          conversions
+          earnings {
+            amount
+            currency
+          }
+        }
       }
     }
   }

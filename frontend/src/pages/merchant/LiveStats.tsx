@@ -1,12 +1,14 @@
 /**
  * A merchant's live counters (last 30 days): clicks on affiliates' links to the merchant's own
- * products, unique clicks, sales, revenue and commissions owed, pushed by `merchantStats` after
- * every click that changes them.
+ * products, unique clicks, sales, revenue and commissions owed. `merchantStats` sends a snapshot,
+ * then the delta of every click or sale that changes them, which this card applies (api/liveStats).
  */
 import { useSubscription } from "urql";
 
+import { applyMerchantStats, type MerchantCounters } from "../../api/liveStats";
 import { Card, StatCard } from "../../components/ui";
 import { graphql } from "../../gql";
+import type { MerchantStatsLiveSubscription } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 
 export const MerchantStatsSubscription = graphql(`
@@ -23,6 +25,20 @@ export const MerchantStatsSubscription = graphql(`
         amount
         currency
       }
+      isSnapshot
+      delta {
+        clicks
+        uniqueClicks
+        conversions
+        revenue {
+          amount
+          currency
+        }
+        commissions {
+          amount
+          currency
+        }
+      }
     }
   }
 `);
@@ -30,8 +46,10 @@ export const MerchantStatsSubscription = graphql(`
 export default function MerchantLiveStats() {
   const i18n = useI18n();
   const { t } = i18n;
-  const [{ data }] = useSubscription({ query: MerchantStatsSubscription });
-  const stats = data?.merchantStats;
+  const [{ data: stats }] = useSubscription<MerchantStatsLiveSubscription, MerchantCounters>(
+    { query: MerchantStatsSubscription },
+    (current, message) => applyMerchantStats(current ?? null, message.merchantStats),
+  );
   const amounts = (values: { amount: string; currency: string }[]) => (values.length ? values.map((value) => i18n.money(value)).join(" · ") : "—");
   const value = (shown: string | undefined) => shown ?? "…";
   return (

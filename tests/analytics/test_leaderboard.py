@@ -8,12 +8,12 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from affiliation.leaderboard import leaderboard, mask_email, mask_name
 from affiliation.models import Affiliate, Commission
 from affiliation.services import (
     affiliate_decide,
@@ -22,8 +22,9 @@ from affiliation.services import (
     conversion_refund,
     link_create,
 )
+from analytics.leaderboard import leaderboard, mask_email, mask_name
+from analytics.rollups import EventValues, RollupBatch, epoch_seconds
 from tests.engine import make_affiliate, make_click, make_program
-from tracking.models import ClickRollup
 
 _orders = itertools.count(1)
 
@@ -64,16 +65,17 @@ def sell(affiliate: Affiliate, amount: str, *, age: dt.timedelta | None = None) 
 def clicks(
     affiliate: Affiliate, *, unique: int, raw: int | None = None, age: dt.timedelta = dt.timedelta(hours=1)
 ) -> None:
+    """Clicks counted in the click rollup (hour and day rows, every dimension), ``age`` ago."""
     link = affiliate.links.first() or link_create(affiliate=affiliate)
-    hour = (timezone.now() - age).replace(minute=0, second=0, microsecond=0)
-    ClickRollup.objects.create(
-        hour=hour,
-        link=link,
-        affiliate_id=affiliate.pk,
-        program_id=affiliate.program_id,
+    batch = RollupBatch()
+    batch.add(
+        epoch_seconds(timezone.now() - age),
+        EventValues(affiliate.program_id, affiliate.pk, link.offer_ref, "EUR", link=str(link.pk)),
         clicks=unique if raw is None else raw,
         unique_clicks=unique,
     )
+    with connection.cursor() as cursor:
+        batch.write(cursor)
 
 
 def board(program, metric="earnings", **kwargs):

@@ -7,7 +7,9 @@ masked: other affiliates see ``Jane D.`` and ``j***@g***.com``, never who exactl
 - **earnings**: the commissions earned in the period (by their creation), net of reversals:
   ``amount - reversed_amount`` over commissions that are not wholly reversed, every level of
   the cascade and per-click earnings included, in the program's currency.
-- **clicks**: *unique* clicks from the hourly rollups (one per hashed IP per link per hour).
+- **clicks**: *unique* clicks from the click rollup (``analytics_rollup``, one unique click per
+  hashed IP per link per hour): its hourly rows for 7 and 30 days (whole hours: the hour the
+  period starts in counts), its daily rows for 90 days and all time (whole UTC days).
   Raw clicks would let an affiliate climb the board by reloading their own link; unique
   clicks are also what per-click commissions pay for.
 
@@ -25,13 +27,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import F, Q, QuerySet, Sum, Window
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from affiliation.models import AffiliateStatus, Commission, CommissionStatus, Program
+from affiliation.models import Affiliate, AffiliateStatus, Commission, CommissionStatus, Program
+from analytics.models import AnalyticsRollup, Dimension, Granularity
 from core.money import quantize
-from tracking.models import ClickRollup
 
 Metric = Literal["earnings", "clicks"]
 METRICS: tuple[Metric, ...] = ("earnings", "clicks")
@@ -83,15 +85,21 @@ def _display_name(full_name: str, email: str) -> str:
     return mask_name(full_name) or mask_email(email).partition("@")[0]
 
 
+HOURLY_PERIOD_DAYS = 30  # hourly rollup rows are kept 30 days (ANALYTICS_HOURLY_RETENTION_DAYS)
+
+
 def _since(period_days: int | None, now: dt.datetime, metric: Metric) -> dt.datetime | None:
     if period_days is None:
         return None
     since = now - dt.timedelta(days=period_days)
-    # Rollups are per hour: count the whole hour the period starts in.
-    return since.replace(minute=0, second=0, microsecond=0) if metric == "clicks" else since
+    if metric != "clicks":
+        return since
+    # Rollups are per hour (or day): count the whole hour (day) the period starts in.
+    since = since.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    return since if period_days <= HOURLY_PERIOD_DAYS else since.replace(hour=0)
 
 
-def _scores(program: Program, metric: Metric, since: dt.datetime | None) -> QuerySet[Any]:
+def _scores(program: Program, metric: Metric, since: dt.datetime | None, *, hourly: bool) -> QuerySet[Any]:
     """One row per eligible affiliate with something to show: member_id, email, full_name, value."""
     if metric == "earnings":
         commissions = Commission.objects.filter(
@@ -110,20 +118,25 @@ def _scores(program: Program, metric: Metric, since: dt.datetime | None) -> Quer
             .annotate(value=Sum(F("amount") - F("reversed_amount")))
             .filter(value__gt=0)
         )
-    rollups = ClickRollup.objects.filter(
+    members = Affiliate.objects.filter(
+        program=program, status=AffiliateStatus.APPROVED, leaderboard_opt_out=False
+    )
+    rows = AnalyticsRollup.objects.filter(
+        granularity=Granularity.HOUR if hourly else Granularity.DAY,
+        dimension=Dimension.ALL,
         program_id=program.pk,
-        link__affiliate__status=AffiliateStatus.APPROVED,
-        link__affiliate__leaderboard_opt_out=False,
+        affiliate_id__in=members.values("pk"),
     )
     if since is not None:
-        rollups = rollups.filter(hour__gte=since)
+        rows = rows.filter(bucket_start__gte=since)
+    user = Affiliate.objects.filter(pk=OuterRef("affiliate_id"))
     return (
-        rollups.values(
-            member_id=F("link__affiliate_id"),
-            email=F("link__affiliate__user__email"),
-            full_name=F("link__affiliate__user__full_name"),
+        rows.values(member_id=F("affiliate_id"))
+        .annotate(
+            value=Sum("unique_clicks"),
+            email=Subquery(user.values("user__email")[:1]),
+            full_name=Subquery(user.values("user__full_name")[:1]),
         )
-        .annotate(value=Sum("unique_clicks"))
         .filter(value__gt=0)
     )
 
@@ -165,7 +178,8 @@ def leaderboard(
         raise ValueError(f"period_days must be one of {PERIODS_DAYS}")
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1 to {MAX_LIMIT}")
-    scores = _scores(program, metric, _since(period_days, now or timezone.now(), metric))
+    hourly = period_days is not None and period_days <= HOURLY_PERIOD_DAYS
+    scores = _scores(program, metric, _since(period_days, now or timezone.now(), metric), hourly=hourly)
     ranked = scores.annotate(rank=Window(RowNumber(), order_by=[F("value").desc(), F("member_id").asc()]))
     # Filtering on a window function: Django runs the ranking as a subquery, then filters it.
     top = list(ranked.filter(rank__lte=limit).order_by("rank"))
