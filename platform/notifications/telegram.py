@@ -99,7 +99,7 @@ def telegram_link_start(*, user: User) -> TelegramLinkStart:
     """A one-time deep link that links the chat which starts the bot with it to ``user``."""
     channel = telegram_channel()
     if channel is None:
-        raise field_error("method", "This brand has no Telegram bot yet.", Code.UNAVAILABLE)
+        raise field_error("method", "This brand has no Telegram bot yet.", Code.CHANNEL_NOT_CONFIGURED)
     try:
         bot = telegram_bot_prepare(channel)
     except DeliveryError as error:

@@ -290,7 +290,7 @@ def test_the_invoice_task_sends_the_pdf_to_the_customers_linked_telegram_chat(
     """Through billing's invoice task: the payment says Telegram, the payer linked their chat."""
     from payments.models import Invoice, Payment
     from payments.tasks import invoice_deliver_task
-    from tests.invoices.test_delivery_retry import _invoice
+    from tests.payments.test_delivery_retry import _invoice
 
     queued: list[tuple[Any, ...]] = []
     monkeypatch.setattr(user_message_task, "apply_async", lambda args, **options: queued.append(tuple(args)))

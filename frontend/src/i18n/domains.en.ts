@@ -47,7 +47,7 @@ export const domainsEn = {
   "error.IP_ADDRESS": "Enter a domain name, not an IP address.",
   "error.ALREADY_ADDED": "This domain is already on your list.",
   "error.UNAVAILABLE": "This domain cannot be added.",
-  "error.LIMIT_REACHED": "You reached the maximum number of domains.",
+  "error.LIMIT_REACHED": "You have reached this brand's limit: remove one first.",
   "error.NOT_VERIFIED": "Verify this domain first.",
   "error.CHECKED_RECENTLY": "Checked a moment ago. Try again in a few seconds.",
   "auditAction.custom_domain.added": "Custom domain added",

@@ -46,7 +46,7 @@ export const domainsFr: Record<keyof typeof domainsEn, string> = {
   "error.IP_ADDRESS": "Saisissez un nom de domaine, pas une adresse IP.",
   "error.ALREADY_ADDED": "Ce domaine est déjà dans votre liste.",
   "error.UNAVAILABLE": "Ce domaine ne peut pas être ajouté.",
-  "error.LIMIT_REACHED": "Vous avez atteint le nombre maximal de domaines.",
+  "error.LIMIT_REACHED": "Vous avez atteint la limite de cette marque : supprimez-en un d’abord.",
   "error.NOT_VERIFIED": "Vérifiez d'abord ce domaine.",
   "error.CHECKED_RECENTLY": "Vérifié à l'instant. Réessayez dans quelques secondes.",
   "auditAction.custom_domain.added": "Domaine personnalisé ajouté",

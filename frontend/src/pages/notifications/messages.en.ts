@@ -48,5 +48,5 @@ export const notificationsEn = {
   "notificationKind.withdrawal.paid": "Withdrawal paid",
   "notificationKind.withdrawal.rejected": "Withdrawal rejected",
   "error.NOT_LINKED": "Link your account first.",
-  "error.UNAVAILABLE": "Not available for this brand.",
+  "error.CHANNEL_NOT_CONFIGURED": "Not available yet: the brand has not set this channel up.",
 } as const;

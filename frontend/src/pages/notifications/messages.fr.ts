@@ -47,5 +47,5 @@ export const notificationsFr: Record<keyof typeof notificationsEn, string> = {
   "notificationKind.withdrawal.paid": "Retrait payé",
   "notificationKind.withdrawal.rejected": "Retrait refusé",
   "error.NOT_LINKED": "Liez d'abord votre compte.",
-  "error.UNAVAILABLE": "Non disponible pour cette marque.",
+  "error.CHANNEL_NOT_CONFIGURED": "Pas encore disponible : la marque n’a pas configuré ce canal.",
 };

@@ -72,6 +72,6 @@ export const webhooksEn = {
   "error.UNRESOLVABLE_HOST": "This host name could not be resolved.",
   "error.UNKNOWN_EVENT_TYPE": "Unknown event type.",
   "error.NO_EVENT_TYPES": "Choose at least one event, or every event.",
-  "error.LIMIT_REACHED": "This brand has reached its number of endpoints.",
+  "error.LIMIT_REACHED": "You have reached this brand's limit: remove one first.",
   "error.ENDPOINT_DISABLED": "Enable the endpoint first.",
 } as const;

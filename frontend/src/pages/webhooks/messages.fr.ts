@@ -74,6 +74,6 @@ export const webhooksFr: Record<keyof typeof webhooksEn, string> = {
   "error.UNRESOLVABLE_HOST": "Ce nom d'hôte est introuvable.",
   "error.UNKNOWN_EVENT_TYPE": "Type d'événement inconnu.",
   "error.NO_EVENT_TYPES": "Choisissez au moins un événement, ou tous.",
-  "error.LIMIT_REACHED": "Cette marque a atteint son nombre de points de terminaison.",
+  "error.LIMIT_REACHED": "Vous avez atteint la limite de cette marque : supprimez-en un d’abord.",
   "error.ENDPOINT_DISABLED": "Activez d'abord le point de terminaison.",
 };
