@@ -125,8 +125,8 @@ def _copy_baseline(schema_name: str, entries: list[dict[str, str]], batch_size: 
     from django.db import connection, transaction
     from django_tenants.utils import schema_context
 
+    from core.agents import agent_details
     from tracking import keys
-    from tracking.agents import agent_details
     from tracking.ingest import _referrer_host
 
     rows = []

@@ -21,8 +21,8 @@ from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors
 from graphql_schema.invitations.types import Invitation, InvitationPayload
 from graphql_schema.permissions import IsOperator
+from provisioning.onboarding import brand_admin_invite, brand_onboard
 from tenants.models import Tenant, TenantKind
-from tenants.onboarding import brand_admin_invite, brand_onboard
 from tenants.selectors import brand_snapshot
 from tenants.services import brand_api_limits_update, ip_block_create, ip_block_delete
 

@@ -12,7 +12,7 @@ from graphql_schema.invitations.types import (
     SetupChecklistItem,
 )
 from graphql_schema.permissions import IsBrandAdmin
-from tenants.onboarding import brand_setup_checklist
+from provisioning.onboarding import brand_setup_checklist
 
 
 @strawberry.type

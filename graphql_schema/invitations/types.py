@@ -8,7 +8,7 @@ import strawberry
 from accounts.models import Invitation as InvitationModel
 from graphql_schema.accounts.types import Role
 from graphql_schema.errors import UserError
-from tenants.onboarding import ChecklistItem
+from provisioning.onboarding import ChecklistItem
 
 
 @strawberry.enum(description="Roles a brand admin may invite people to.")

@@ -32,6 +32,7 @@ from accounts.models import ApiToken, ApiTokenScope, MagicLink, Role, User, User
 from accounts.selectors import user_by_email
 from accounts.tokens import new_api_token, new_magic_link_secret, secret_hash, secrets_match, split_api_token
 from accounts.two_factor import login_two_factor_verify, two_factor_enabled, two_factor_pending_begin
+from core.agents import agent_details
 from core.audit import audit_log
 from core.clientip import client_ip  # also imported from here by other apps
 from core.errors import field_error
@@ -422,7 +423,6 @@ _SEEN_RECENTLY_MAX = 10_000
 def _user_session_upsert(*, request: HttpRequest, user: User, now: dt.datetime) -> None:
     """One statement: insert the request's session with its device, network and country, or,
     when it is already recorded, move its ``last_seen_at``."""
-    from tracking.agents import agent_details  # the one ua-parser setup lives with the click drain
 
     details = agent_details(str(request.META.get("HTTP_USER_AGENT", ""))[:512])
     key_hash = session_key_hash(request.session.session_key or "")

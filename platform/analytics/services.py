@@ -35,9 +35,9 @@ from analytics.models import (
 )
 from analytics.rollups import ZERO, EventValues, RollupBatch, epoch_seconds
 from analytics.sources import classify_referrer_host
+from core.agents import agent_details, is_counted_agent
 from core.live import delta_publish_on_commit, program_rows, program_stats_topic
 from core.ratelimit import rate_limit_hit
-from tracking.agents import agent_details, is_counted_agent
 from tracking.models import Click
 
 # --- conversions ---------------------------------------------------------------------------

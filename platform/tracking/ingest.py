@@ -56,6 +56,7 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from core.agents import AgentDetails, DeviceType, agent_details
 from core.events import emit, group_name
 from core.live import (
     STATS_EVENT,
@@ -69,10 +70,8 @@ from core.logs import log_context
 from core.tenancy import tenant_connection
 from tenants.models import Tenant, TenantKind
 from tracking import keys
-from tracking.agents import AgentDetails, agent_details
 from tracking.fallback import fallback_file_read, fallback_files_claim
 from tracking.metrics import drain_batch_count
-from tracking.models import DeviceType
 from tracking.recording import ClickBatch, LinkFacts, click_batch_record
 
 logger = logging.getLogger(__name__)

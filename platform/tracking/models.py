@@ -5,14 +5,8 @@ from __future__ import annotations
 from django.db import models
 
 from affiliation.models import Link
+from core.agents import DeviceType
 from core.ids import new_time_ordered_id
-
-
-class DeviceType(models.TextChoices):
-    DESKTOP = "desktop", "Desktop"
-    MOBILE = "mobile", "Mobile"
-    TABLET = "tablet", "Tablet"
-    OTHER = "other", "Other"
 
 
 class Click(models.Model):

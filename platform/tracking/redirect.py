@@ -15,7 +15,7 @@ no ORM. Per request, in the steady state:
 3. a 302 to the link's stored target (never a URL from the request) with the click id and
    the UTM parameters merged in, and the first-party ``afp_click`` cookie.
 
-HEAD requests and the user agents ``tracking.agents`` does not count are redirected but not
+HEAD requests and the user agents ``core.agents`` does not count are redirected but not
 recorded. An error while recording is logged and the redirect is answered anyway.
 """
 
@@ -42,13 +42,13 @@ from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 from redis.retry import Retry
 
+from core.agents import is_counted_agent
 from core.clientip import ClientIpResolver, Network
 from core.ids import uuid7_string
 from core.tenancy import run_in_public
 from tenants.ipblocks import is_blocked, parse_networks
 from tenants.selectors import normalize_host
 from tracking import keys
-from tracking.agents import is_counted_agent
 from tracking.fallback import FallbackLog
 from tracking.metrics import lane_send_counted
 from tracking.routing import host_route_load, link_route_load

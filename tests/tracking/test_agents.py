@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.agents import agent_details, is_counted_agent
 from tests.tracking.conftest import BROWSER, IPHONE
-from tracking.agents import agent_details, is_counted_agent
 
 PREVIEW_FETCHERS_AND_BOTS = [
     "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",

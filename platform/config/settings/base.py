@@ -45,6 +45,8 @@ SHARED_APPS = [
     "core",
     "accounts",
     "graphql_schema",
+    # Onboarding and the operator/demo commands (no models), on top of every app.
+    "provisioning",
     # The web app's pages on every host (no models).
     "webapp",
 ]

@@ -8,6 +8,9 @@ them is a person following a link, and counting them would let anyone inflate a 
 clicks (and per-click commissions) with a one-line script. An empty user agent does not
 count either. They are still redirected, so previews and checks work.
 
+Shared by the click lane and drain (tracking), sessions (accounts) and page views (analytics):
+it lives in core so that none of them imports another for it.
+
 The drain (off the request) parses the rest with ua-parser, a maintained library of
 user-agent rules, and drops what it recognises as a crawler ("Spider") that slipped past the
 lane's expression.
@@ -20,8 +23,15 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import ua_parser
+from django.db import models
 
-from tracking.models import DeviceType
+
+class DeviceType(models.TextChoices):
+    DESKTOP = "desktop", "Desktop"
+    MOBILE = "mobile", "Mobile"
+    TABLET = "tablet", "Tablet"
+    OTHER = "other", "Other"
+
 
 _NOT_COUNTED = re.compile(
     "|".join(

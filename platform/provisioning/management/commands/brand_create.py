@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenants.onboarding import brand_onboard
+from provisioning.onboarding import brand_onboard
 from tenants.selectors import brand_base_url
 
 
