@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -186,7 +186,11 @@ def test_concurrent_syncs_of_one_conversion_count_it_once(analytics_tenants, com
     with tenant_context(brand):
         # A committed brand that other modules' builders also fill: a slug of its own.
         program, seller, _, link = _tree(brand, name="Race", slug=f"race-{uuid.uuid4().hex[:12]}")
-        conversion = _sale(link, f"race-{program.pk}")
+        with transaction.atomic():
+            conversion = _sale(link, f"race-{program.pk}")
+            # The race below is the point: the sale's conversion.created dispatch (which queues a
+            # sync for any Celery worker an earlier test left running) must not sync it first.
+            transaction.get_connection().run_on_commit.clear()
     barrier = threading.Barrier(8)
     results: list[bool] = []
     lock = threading.Lock()
