@@ -168,10 +168,12 @@ async def test_a_ticks_database_work_does_not_grow_with_its_subscribers(
     assert [delivery["clicks"] for delivery in deliveries] == [3] * 8
     assert all(delivery["isSnapshot"] is False for delivery in deliveries)
     # The drain's batch (links, claim of unique keys, COPY, rollup upsert, transaction id,
-    # search path): the same statements for 1 subscriber as for 8; none from the subscribers.
+    # search path) and its click.recorded event (the outbox row; after commit its dispatch: the
+    # row's lock, the webhook endpoints that want it, the row marked): the same statements for
+    # 1 subscriber as for 8; none from the subscribers.
     print(f"statements per tick: {alone} with 1 subscriber, {crowd} with 8")  # shown by pytest -rP
     assert alone == crowd
-    assert alone <= 12
+    assert alone <= 14
     for socket in [first, *others]:
         await socket.close()
 
