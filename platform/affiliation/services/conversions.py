@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from affiliation.clicks import click_facts
 from affiliation.error_codes import AffiliationErrorCode as Code
 from affiliation.models import (
     Affiliate,
@@ -111,13 +112,7 @@ def _attribute(
             click_uuid = uuid.UUID(click_id)
         except ValueError as error:
             raise field_error("clickId", "This is not a click id.", Code.INVALID) from error
-        from tracking.models import Click
-
-        click = (
-            Click.objects.select_related("link__program", "link__affiliate__tier")
-            .filter(pk=click_uuid)
-            .first()
-        )
+        click = click_facts(click_uuid)
         if click is None:
             raise field_error(
                 "clickId",
