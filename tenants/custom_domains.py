@@ -36,10 +36,10 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from core.audit import audit_log
 from tenants.domain_checks import CheckOutcome, DomainVerifier, default_verifier
 from tenants.error_codes import CustomDomainErrorCode as Code
+from tenants.hosts_events import brand_hosts_changed
 from tenants.models import CustomDomain, CustomDomainStatus, Domain, Tenant
 from tenants.selectors import brand_subdomain_host
 from tenants.validators import validate_custom_domain
-from tracking.routing import host_route_publish, host_route_unpublish
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
@@ -169,8 +169,7 @@ def _check_and_record(
             claim.verified_method = outcome.method
             claim.last_check_code = claim.last_check_message = ""
             _audit(tenant, actor=actor, action="custom_domain.verified", claim=claim, method=outcome.method)
-            domain, schema_name, name = claim.domain, tenant.schema_name, tenant.name
-            transaction.on_commit(lambda: host_route_publish(domain, schema_name, name))
+            brand_hosts_changed(tenant)
         else:
             claim.last_check_code = outcome.code
             claim.last_check_message = outcome.message[:500]
@@ -221,8 +220,7 @@ def custom_domain_remove(*, actor: Any, tenant: Tenant, custom_domain_id: Any) -
             served.delete()
             if was_primary:
                 _primary_set(tenant, brand_subdomain_host(tenant))
-            domain = claim.domain
-            transaction.on_commit(lambda: host_route_unpublish(domain))
+            brand_hosts_changed(tenant, removed=[claim.domain])
         claim.delete()
         claim.pk = removed_id
         _audit(tenant, actor=actor, action="custom_domain.removed", claim=claim)

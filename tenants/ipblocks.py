@@ -74,13 +74,14 @@ def blocked_networks(schema_name: str) -> tuple[str, ...]:
 
 
 def ip_blocks_changed(tenant: Tenant) -> None:
-    """After commit of a change to ``tenant``'s blocks: rewrite its cache and its lane routes."""
-    from tracking.routing import brand_routes_publish  # tracking imports tenants, not the reverse
+    """After commit of a change to ``tenant``'s blocks: rewrite its cache and (by the
+    ``brand.hosts_changed`` event the lane listens to) its lane routes."""
+    from tenants.hosts_events import brand_hosts_changed
 
     networks = _load(tenant.schema_name)
     with schema_context(tenant.schema_name):
         cache.set(_CACHE_KEY, list(networks), timeout=None)
-    brand_routes_publish(tenant)
+    brand_hosts_changed(tenant)
 
 
 def forbidden_response(request: HttpRequest) -> HttpResponse:

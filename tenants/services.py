@@ -17,6 +17,7 @@ from core.events import emit, publish_on_commit
 from core.tenancy import tenant_connection
 from tenants.clone import clone_schema
 from tenants.error_codes import BrandErrorCode, IpBlockErrorCode
+from tenants.hosts_events import brand_hosts_changed
 from tenants.ipblocks import ip_blocks_changed
 from tenants.models import Domain, IpBlock, Tenant, TenantKind
 from tenants.selectors import brand_snapshot
@@ -30,7 +31,6 @@ from tenants.validators import (
     validate_two_factor_roles,
 )
 from themes import get_theme, override_problems, prune_overrides
-from tracking.routing import brand_routes_publish, host_route_publish
 
 BRAND_TOPIC = "brand"
 BRAND_UPDATED_EVENT = "brand.updated"
@@ -153,7 +153,7 @@ def brand_create(
                 tenant.provisioning_ms = round((time.perf_counter() - started) * 1000)
                 tenant.save(update_fields=["provisioning_ms"])
                 audit_log(actor=actor, action="brand.created", target=tenant, subdomain=subdomain)
-                transaction.on_commit(lambda: host_route_publish(domain, schema_name, tenant.name))
+                brand_hosts_changed(tenant)
         except IntegrityError as error:  # a concurrent create of the same subdomain won the race
             raise _taken() from error
         except ProgrammingError as error:  # the schema appeared meanwhile (a concurrent create)
@@ -216,7 +216,7 @@ def brand_update(
                 topic=BRAND_TOPIC, message_type=BRAND_UPDATED_EVENT, payload=brand_snapshot(locked)
             )
             if "name" in changes:  # the click lane's 404 page shows it
-                transaction.on_commit(lambda: brand_routes_publish(locked))
+                brand_hosts_changed(locked)
     return locked
 
 

@@ -1,5 +1,6 @@
-"""The click lane keeps its link routes (``tracking.routing``, in Redis) in step with the
-affiliate engine by listening to its events; affiliation never calls into the lane.
+"""The click lane keeps its routes (``tracking.routing``, in Redis) in step with the affiliate
+engine and the brands by listening to their events; affiliation and tenants never call into
+the lane.
 
 Each handler runs after the change commits (``Phase.AFTER_COMMIT``, from the brand's outbox,
 retried with backoff if Redis is down), reads the rows as committed and republishes: idempotent.
@@ -7,9 +8,18 @@ retried with backoff if Redis is down), reads the rows as committed and republis
 
 from __future__ import annotations
 
+from django_tenants.utils import get_public_schema_name, schema_context
+
 from affiliation.models import Affiliate, Link, Program
 from core.events import Event, subscriber
-from tracking.routing import affiliate_routes_publish, link_route_publish, program_routes_publish
+from tenants.models import Tenant
+from tracking.routing import (
+    affiliate_routes_publish,
+    brand_routes_publish,
+    host_route_unpublish,
+    link_route_publish,
+    program_routes_publish,
+)
 
 # What the lane's link routes carry of a program (tracking.routing.link_route_payload).
 ROUTED_FIELDS = {"is_active", "cookie_window_days", "attribution_model"}
@@ -37,3 +47,15 @@ def program_routes_changed(event: Event) -> None:
     program = Program.objects.filter(pk=event.payload["program_id"]).first()
     if program is not None:
         program_routes_publish(program, schema_name=event.schema_name)
+
+
+@subscriber("brand.hosts_changed")
+def brand_host_routes_changed(event: Event) -> None:
+    """A brand got or lost a host, was renamed or changed its blocked networks: forget the hosts
+    it no longer serves, republish the others."""
+    for host in event.payload["removed"]:
+        host_route_unpublish(host)
+    with schema_context(get_public_schema_name()):
+        tenant = Tenant.objects.filter(schema_name=event.schema_name).first()
+    if tenant is not None:
+        brand_routes_publish(tenant)

@@ -70,6 +70,16 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="brand.hosts_changed",
+        version=1,
+        description="The hosts a brand is served on changed (created, a custom domain verified or "
+        "removed), or what the click lane shows or refuses on them (its name, its blocked networks).",
+        fields={
+            "removed": F("array", "Hosts no longer served by the brand."),
+        },
+        public=False,
+    ),
+    EventType(
         name="brand.updated",
         version=1,
         description="A brand's settings changed (name, theme, languages, policies).",
