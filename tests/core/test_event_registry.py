@@ -75,7 +75,7 @@ def test_emit_refuses_unknown_events_and_payloads_that_do_not_match(brand_a: Ten
             emit("withdrawal.requested", {**WITHDRAWAL, "amount": 12.5})  # a float: never for money
         with pytest.raises(TypeError):
             emit("withdrawal.requested", {**WITHDRAWAL, "withdrawal_id": None})
-        assert not OutboxEvent.objects.exists()
+        assert not OutboxEvent.objects.filter(name="withdrawal.requested").exists()
 
 
 def test_emit_stores_the_payload_as_json_and_runs_in_transaction_handlers_inside_it(
@@ -106,7 +106,7 @@ def test_an_in_transaction_handler_that_fails_rolls_the_change_back(brand_a: Ten
     with tenant_context(brand_a):
         with pytest.raises(ValueError, match="no"), transaction.atomic():
             emit("withdrawal.requested", WITHDRAWAL)
-        assert not OutboxEvent.objects.exists()
+        assert not OutboxEvent.objects.filter(name="withdrawal.requested").exists()
 
 
 @pytest.mark.live
@@ -135,7 +135,7 @@ def test_after_commit_handlers_run_once_after_commit_and_never_on_rollback(
         with pytest.raises(RuntimeError):
             failing_change()
         assert len(seen) == 1
-        assert OutboxEvent.objects.count() == 1
+        assert OutboxEvent.objects.filter(name="withdrawal.requested").count() == 1
         OutboxEvent.objects.all().delete()
 
 
@@ -251,7 +251,7 @@ def test_the_sweep_deletes_dispatched_events_past_their_retention(brand_a: Tenan
             name="brand.updated", version=1, payload={"changed": []}, next_attempt_at=None
         )
         outbox_sweep(now=timezone.now() + dt.timedelta(days=31))
-        assert list(OutboxEvent.objects.values_list("pk", flat=True)) == [undelivered.pk]
+        assert OutboxEvent.objects.filter(pk=undelivered.pk).exists()
         assert not OutboxEvent.objects.filter(pk=old.pk).exists()
 
 
