@@ -156,6 +156,8 @@ def logging_config(*, log_format: str, level: str, access_lines: bool = True) ->
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "stripe": {"level": "WARNING"},
+            # fpdf2 subsets the invoice fonts through fontTools, which logs every table it prunes.
+            "fontTools": {"level": "WARNING"},
             "uvicorn": {"handlers": [], "level": "INFO", "propagate": True},
             "uvicorn.error": {"handlers": [], "level": "INFO", "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
