@@ -50,8 +50,8 @@ from graphql_schema.marketplace.types import (
 )
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin, IsMerchantOrBrandAdmin
 from marketplace import services
+from marketplace.error_codes import CatalogErrorCode as Code
 from marketplace.models import Category, Product
-from marketplace.services.catalog import CatalogErrorCode as Code
 
 # Input fields whose service name differs.
 _RENAMED = {"program_id": "program", "category_ids": "category_ids"}

@@ -1,12 +1,9 @@
-"""Writes of the marketplace, by entity. The catalog's are re-exported here; checkout
+"""Writes of the marketplace, by entity. The catalog's and categories' are re-exported here; checkout
 (``marketplace.services.orders``) and refunds (``marketplace.services.refunds``) are imported
 from their own modules."""
 
+from marketplace.error_codes import CatalogErrorCode
 from marketplace.services.catalog import (
-    CatalogErrorCode,
-    category_create,
-    category_delete,
-    category_update,
     merchant_profile_ensure,
     merchant_profile_update,
     product_commission_rule_set,
@@ -15,6 +12,7 @@ from marketplace.services.catalog import (
     product_status_set,
     product_update,
 )
+from marketplace.services.categories import category_create, category_delete, category_update
 from marketplace.services.images import (
     product_image_delete,
     product_image_update,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Any
 
 from django.contrib.postgres.search import SearchVector
@@ -27,53 +26,10 @@ from core.errors import field_error
 from core.money import minor_unit_exponent
 from core.tenancy import current_schema, tenant_connection
 from core.web_urls import WebUrlError, normalise_web_url
+from marketplace.error_codes import CatalogErrorCode
 from marketplace.models import Category, MerchantProfile, Product, ProductStatus
 from marketplace.sanitize import html_to_text, sanitize_html
 from marketplace.selectors import SEARCH_CONFIG, products_used
-
-
-class CatalogErrorCode(StrEnum):
-    REQUIRED = "REQUIRED"
-    INVALID = "INVALID"
-    TOO_LONG = "TOO_LONG"
-    TOO_MANY = "TOO_MANY"
-    NOT_FOUND = "NOT_FOUND"
-    NEGATIVE_PRICE = "NEGATIVE_PRICE"
-    INCONSISTENT_PRICES = "INCONSISTENT_PRICES"
-    PRICE_PRECISION = "PRICE_PRECISION"
-    PRICE_TOO_HIGH = "PRICE_TOO_HIGH"
-    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
-    QUANTITY_BOUNDS = "QUANTITY_BOUNDS"
-    OUT_OF_RANGE = "OUT_OF_RANGE"
-    IN_THE_PAST = "IN_THE_PAST"
-    EXPIRED = "EXPIRED"
-    SLUG_TAKEN = "SLUG_TAKEN"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    NOT_A_MERCHANT = "NOT_A_MERCHANT"
-    NO_PROGRAM = "NO_PROGRAM"
-    PROGRAM_INACTIVE = "PROGRAM_INACTIVE"
-    PRODUCT_UNAVAILABLE = "PRODUCT_UNAVAILABLE"
-    RATES_TOO_HIGH = "RATES_TOO_HIGH"
-    COMMISSION_TOO_HIGH = "COMMISSION_TOO_HIGH"
-    CATEGORY_CYCLE = "CATEGORY_CYCLE"
-    CATEGORY_TOO_DEEP = "CATEGORY_TOO_DEEP"
-    CATEGORY_NOT_EMPTY = "CATEGORY_NOT_EMPTY"
-    # images
-    UNSUPPORTED_IMAGE = "UNSUPPORTED_IMAGE"
-    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
-    IMAGE_TOO_MANY_PIXELS = "IMAGE_TOO_MANY_PIXELS"
-    TOO_MANY_IMAGES = "TOO_MANY_IMAGES"
-    IMAGE_QUEUE_FULL = "IMAGE_QUEUE_FULL"
-    INVALID_ORDER = "INVALID_ORDER"
-    # reviews
-    NOT_A_BUYER = "NOT_A_BUYER"
-    ALREADY_REVIEWED = "ALREADY_REVIEWED"
-    # affiliation requests
-    NOT_AN_AFFILIATE = "NOT_AN_AFFILIATE"
-    ALREADY_REQUESTED = "ALREADY_REQUESTED"
-    ALREADY_DECIDED = "ALREADY_DECIDED"
-    NOT_APPROVED_FOR_PRODUCT = "NOT_APPROVED_FOR_PRODUCT"
-
 
 Code = CatalogErrorCode
 
@@ -88,7 +44,6 @@ MAX_CONDITIONS_LENGTH = 5000
 MAX_CATEGORIES_PER_PRODUCT = 10
 MAX_PER_PURCHASE = 1000
 MAX_STOCK = 10_000_000
-MAX_CATEGORY_DEPTH = 5
 TEXT_LIMITS = {"title": 160, "summary": 300, "location_address": 300}
 # Which moves of status a merchant may make. An archived product comes back as a draft.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -712,114 +667,3 @@ def product_commission_rule_set(
             flat_amount=str(defaults["flat_amount"]),
         )
     return rule
-
-
-# --- categories ------------------------------------------------------------------------------
-
-
-def _category_values(name: Any, slug: Any, position: Any) -> dict[str, Any]:
-    errors: dict[str, ValidationError] = {}
-    cleaned: dict[str, Any] = {}
-    if name is not None:
-        cleaned["name"] = _text(name, "name", 80, errors)
-        if not cleaned["name"] and "name" not in errors:
-            errors["name"] = ValidationError("Name the category.", code=Code.REQUIRED)
-    if slug is not None:
-        cleaned["slug"] = slugify(str(slug))
-        if not cleaned["slug"] or len(cleaned["slug"]) > 80:
-            errors["slug"] = ValidationError(
-                "Use letters, digits and dashes (at most 80).", code=Code.INVALID
-            )
-    if position is not None:
-        cleaned["position"] = _whole(position, "position", 0, 10_000, errors)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def _check_parent(category_id: int | None, parent: Category | None) -> None:
-    """Refuse a parent under the category itself, and trees deeper than MAX_CATEGORY_DEPTH.
-    The whole (small) tree is locked, so two concurrent moves cannot build a cycle together."""
-    parent_of = dict(Category.objects.select_for_update().values_list("id", "parent_id"))
-    if parent is None:
-        return
-    depth = 1
-    current_id: int | None = parent.pk
-    while current_id is not None:
-        if current_id == category_id:
-            raise field_error("parentId", "A category cannot move under itself.", Code.CATEGORY_CYCLE)
-        depth += 1
-        current_id = parent_of.get(current_id)
-    subtree_depth = 0
-    if category_id is not None:
-        children: dict[int, list[int]] = {}
-        for pk, parent_id in parent_of.items():
-            if parent_id is not None:
-                children.setdefault(parent_id, []).append(pk)
-        level = [category_id]
-        while level:
-            subtree_depth += 1
-            level = [child for pk in level for child in children.get(pk, [])]
-        subtree_depth -= 1
-    if depth + subtree_depth > MAX_CATEGORY_DEPTH:
-        raise field_error(
-            "parentId", f"Categories nest at most {MAX_CATEGORY_DEPTH} levels.", Code.CATEGORY_TOO_DEEP
-        )
-
-
-def category_create(
-    *, actor: User | None, name: str, slug: str = "", parent: Category | None = None, position: int = 0
-) -> Category:
-    cleaned = _category_values(name, slug or None, position)
-    try:
-        with transaction.atomic():
-            _check_parent(None, parent)
-            if "slug" not in cleaned:
-                cleaned["slug"] = _unique_slug(Category, slugify(cleaned["name"]) or "category", 80)
-            category = Category.objects.create(parent=parent, **cleaned)
-            audit_log(actor=actor, action="category.created", target=category)
-    except IntegrityError as error:
-        raise field_error("slug", "Another category uses this slug.", Code.SLUG_TAKEN) from error
-    return category
-
-
-def category_update(
-    *,
-    actor: User | None,
-    category: Category,
-    name: str | None = None,
-    slug: str | None = None,
-    position: int | None = None,
-    move: bool = False,
-    parent: Category | None = None,
-) -> Category:
-    """Rename or reorder a category, and with ``move`` put it under ``parent`` (None: a root)."""
-    cleaned = _category_values(name, slug, position)
-    try:
-        with transaction.atomic():
-            if move:
-                _check_parent(category.pk, parent)
-                cleaned["parent"] = parent
-            locked = Category.objects.select_for_update().get(pk=category.pk)
-            for field, value in cleaned.items():
-                setattr(locked, field, value)
-            locked.save()
-            audit_log(
-                actor=actor,
-                action="category.updated",
-                target=locked,
-                fields=sorted(cleaned),
-                parent=locked.parent_id,
-            )
-    except IntegrityError as error:
-        raise field_error("slug", "Another category uses this slug.", Code.SLUG_TAKEN) from error
-    return locked
-
-
-def category_delete(*, actor: User | None, category: Category) -> None:
-    """Only a leaf goes; its products stay, without it."""
-    with transaction.atomic():
-        if Category.objects.filter(parent=category).exists():
-            raise field_error("id", "Move or delete its subcategories first.", Code.CATEGORY_NOT_EMPTY)
-        audit_log(actor=actor, action="category.deleted", target=category, slug=category.slug)
-        category.delete()

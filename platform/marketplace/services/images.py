@@ -43,8 +43,8 @@ from core.audit import audit_log
 from core.errors import field_error
 from core.tasks import enqueue_on_commit
 from core.tenancy import current_schema
+from marketplace.error_codes import CatalogErrorCode as Code
 from marketplace.models import Product, ProductImage, ProductImageStatus
-from marketplace.services.catalog import CatalogErrorCode as Code
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 THUMBNAIL_WIDTH = 480

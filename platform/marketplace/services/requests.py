@@ -13,9 +13,9 @@ from affiliation.models import Affiliate, AffiliateStatus, Link
 from affiliation.services import link_create
 from core.audit import audit_log
 from core.errors import field_error
+from marketplace.error_codes import CatalogErrorCode as Code
 from marketplace.models import AffiliationRequest, AffiliationRequestStatus, Product, ProductStatus
 from marketplace.selectors import current_base_url, product_page_url
-from marketplace.services.catalog import CatalogErrorCode as Code
 
 MAX_MESSAGE_LENGTH = 1000
 MAX_NOTE_LENGTH = 500

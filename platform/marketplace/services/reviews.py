@@ -11,9 +11,9 @@ from django.db.models import Avg, Count
 from accounts.models import User
 from core.audit import audit_log
 from core.errors import field_error
+from marketplace.error_codes import CatalogErrorCode as Code
 from marketplace.models import Product, Review
 from marketplace.selectors import verified_order
-from marketplace.services.catalog import CatalogErrorCode as Code
 
 MAX_TITLE_LENGTH = 120
 MAX_BODY_LENGTH = 5000
