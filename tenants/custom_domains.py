@@ -56,7 +56,7 @@ def _audit(tenant: Tenant, *, actor: Any, action: str, claim: CustomDomain, **da
         audit_log(actor=actor, action=action, target=claim, domain=claim.domain, **data)
 
 
-def _new_token() -> str:
+def new_claim_token() -> str:
     return "afv-" + secrets.token_hex(16)
 
 
@@ -86,7 +86,7 @@ def custom_domain_add(*, actor: Any, tenant: Tenant, domain: str) -> CustomDomai
         claim = CustomDomain.objects.create(
             tenant=tenant,
             domain=host,
-            token=_new_token(),
+            token=new_claim_token(),
             expires_at=now + dt.timedelta(days=settings.CUSTOM_DOMAIN_PENDING_DAYS),
             created_by_email=getattr(actor, "email", "") or "",
         )

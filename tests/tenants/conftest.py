@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.dns_server import LocalDnsServer
+from tests.tracking.conftest import committed, lane_factory, prefix  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="session")
