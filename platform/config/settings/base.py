@@ -86,6 +86,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_LIMIT_SET_CALLS = True
 # migrate_schemas runs the schemas in parallel; see bench/migrate_schemas.py for the figures.
 TENANT_MULTIPROCESSING_MAX_PROCESSES = int(os.environ.get("TENANT_MIGRATION_PROCESSES", "2"))
+# ...and passes over the schemas that already have every migration (tenants.migration_executor).
+GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"
 
 # DATABASE_POOLER=transaction: PostgreSQL is reached through PgBouncer's transaction pooling
 # (README "Connection pooling"; core.pooled_postgresql).
