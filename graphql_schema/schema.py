@@ -64,6 +64,8 @@ from graphql_schema.payments.queries import PaymentQuery
 from graphql_schema.payments.subscriptions import PaymentSubscription
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
+from graphql_schema.kyc.mutations import KycMutation
+from graphql_schema.kyc.queries import KycQuery
 from graphql_schema.privacy.mutations import PrivacyMutation
 from graphql_schema.privacy.queries import PrivacyQuery
 from graphql_schema.support.mutations import SupportMutation
@@ -94,6 +96,7 @@ Query = merge_types(
         ConsoleQuery,
         SupportQuery,
         PrivacyQuery,
+        KycQuery,
         InvitationQuery,
         WebhookQuery,
     ),
@@ -117,6 +120,7 @@ Mutation = merge_types(
         ConsoleMutation,
         SupportMutation,
         PrivacyMutation,
+        KycMutation,
         InvitationMutation,
         WebhookMutation,
     ),
