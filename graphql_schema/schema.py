@@ -46,6 +46,8 @@ from graphql_schema.context import GraphQLContext
 from graphql_schema.input_guard import NulCharacterGuard
 from graphql_schema.invitations.mutations import InvitationMutation
 from graphql_schema.invitations.queries import InvitationQuery
+from graphql_schema.kyc.mutations import KycMutation
+from graphql_schema.kyc.queries import KycQuery
 from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
@@ -64,8 +66,6 @@ from graphql_schema.payments.queries import PaymentQuery
 from graphql_schema.payments.subscriptions import PaymentSubscription
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
-from graphql_schema.kyc.mutations import KycMutation
-from graphql_schema.kyc.queries import KycQuery
 from graphql_schema.privacy.mutations import PrivacyMutation
 from graphql_schema.privacy.queries import PrivacyQuery
 from graphql_schema.support.mutations import SupportMutation

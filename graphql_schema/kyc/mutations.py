@@ -36,7 +36,8 @@ def _values(input: KycProfileInput) -> dict[str, Any]:
         value = getattr(input, field.name)
         if value is strawberry.UNSET or value is None:
             continue
-        values[field.name] = value.value if hasattr(value, "value") and not isinstance(value, dt.date) else value
+        is_enum = hasattr(value, "value") and not isinstance(value, dt.date)
+        values[field.name] = value.value if is_enum else value
     return values
 
 
@@ -76,9 +77,7 @@ class KycMutation:
     @handle_user_errors
     def kyc_document_delete(self, info: Info, id: strawberry.ID) -> KycDocumentDeletePayload:
         brand_host_only(info)
-        document = models.KycDocument.objects.filter(
-            pk=parse_id(id), profile__user=info.context.user
-        ).first()
+        document = models.KycDocument.objects.filter(pk=parse_id(id), profile__user=info.context.user).first()
         if document is None:
             raise not_found("KycDocument")
         services.document_delete(user=info.context.user, document=document)
@@ -95,7 +94,9 @@ class KycMutation:
 
     @strawberry.mutation(
         permission_classes=[IsBrandAdmin],
-        description="Decide on a submitted profile: approve, reject (reason required) or ask for more information.",
+        description=(
+            "Decide on a submitted profile: approve, reject (reason required) or ask for more information."
+        ),
     )
     @handle_user_errors
     def kyc_decide(

@@ -27,7 +27,9 @@ def reviewed_profile(id: strawberry.ID) -> models.KycProfile:
 
 @strawberry.type
 class KycQuery:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="My KYC profile (an empty draft at first).")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="My KYC profile (an empty draft at first)."
+    )
     def my_kyc(self, info: Info) -> KycProfile:
         brand_host_only(info)
         return KycProfile.from_model(profile_get_or_create(info.context.user))

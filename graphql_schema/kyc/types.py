@@ -49,11 +49,15 @@ class KycDecision(Enum):
     NEEDS_MORE_INFO = "needs_more_info"
 
 
-@strawberry.type(description="A document of a KYC profile (the file itself only through a reviewer's signed link).")
+@strawberry.type(
+    description="A document of a KYC profile (the file itself only through a reviewer's signed link)."
+)
 class KycDocument:
     id: strawberry.ID
     kind: KycDocumentKind
-    content_type: str = strawberry.field(description="Judged by content: image/jpeg, image/png, image/webp or application/pdf.")
+    content_type: str = strawberry.field(
+        description="Judged by content: image/jpeg, image/png, image/webp or application/pdf."
+    )
     size_bytes: int
     expires_on: dt.date | None
     uploaded_at: dt.datetime
@@ -94,7 +98,9 @@ class KycProfile:
     vat_number: str = strawberry.field(description="The TVA number; empty when not VAT-registered.")
     legal_representative: str
     registered_address: str
-    iban: str = strawberry.field(description="The bank account as an IBAN (a Moroccan RIB is kept as its IBAN).")
+    iban: str = strawberry.field(
+        description="The bank account as an IBAN (a Moroccan RIB is kept as its IBAN)."
+    )
     submitted_at: dt.datetime | None
     decided_at: dt.datetime | None
     decision_reason: str = strawberry.field(description="Why it was rejected, or what is missing.")
@@ -135,7 +141,9 @@ class KycProfile:
         )
 
 
-@strawberry.input(description="Fields of my KYC draft: absent or null leaves a field as is, an empty string clears it.")
+@strawberry.input(
+    description="Fields of my KYC draft: absent or null leaves a field as is, an empty string clears it."
+)
 class KycProfileInput:
     kind: KycProfileKind | None = None
     legal_name: str | None = None
@@ -160,11 +168,15 @@ class KycProfileInput:
 
 @strawberry.type
 class KycSettings:
-    required_roles: list[str] = strawberry.field(description="Roles whose payouts need an approved KYC: affiliate, merchant.")
+    required_roles: list[str] = strawberry.field(
+        description="Roles whose payouts need an approved KYC: affiliate, merchant."
+    )
     payout_threshold: Decimal = strawberry.field(
         description="KYC is required once the user's cumulative payouts pass this amount; 0 = always."
     )
-    retention_days: int = strawberry.field(description="Documents are deleted this many days after account closure.")
+    retention_days: int = strawberry.field(
+        description="Documents are deleted this many days after account closure."
+    )
 
     @classmethod
     def from_model(cls, row: models.KycSettings) -> KycSettings:
@@ -202,7 +214,9 @@ class KycDocumentDeletePayload:
 
 @strawberry.type
 class KycDocumentLinkPayload:
-    url: str | None = strawberry.field(description="A path on the brand's host, valid a few minutes, for you only.")
+    url: str | None = strawberry.field(
+        description="A path on the brand's host, valid a few minutes, for you only."
+    )
     errors: list[UserError]
 
 

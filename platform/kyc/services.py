@@ -186,7 +186,7 @@ def profile_save_draft(*, user: User, values: dict[str, Any], today: dt.date | N
         profile = _locked_profile(user)
         _editable(profile)
         kind = values.get("kind") or profile.kind
-        id_type = values.get("id_type") if values.get("id_type") is not None else profile.id_type
+        id_type = str(values.get("id_type") or profile.id_type or "")
         cleaned = _clean_values(values, kind=kind, id_type=id_type, today=today)
         if "id_type" in cleaned and "id_number" not in cleaned and profile.id_number:
             # The number was checked against the former type: check it against the new one.

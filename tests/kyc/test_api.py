@@ -57,12 +57,14 @@ def test_upload_by_multipart_judges_by_content_and_strips_exif(brand_a, gql):
 
     body = gql_upload(client, "ID_FRONT", jpeg_with_exif())
     document = body["data"]["kycDocumentUpload"]["document"]
-    assert body["data"]["kycDocumentUpload"]["errors"] == [] and document["contentType"] == "image/jpeg"
+    assert body["data"]["kycDocumentUpload"]["errors"] == []
+    assert document["contentType"] == "image/jpeg"
     with tenant_context(brand_a):
         stored = KycDocument.objects.get(pk=document["id"])
         with default_storage.open(stored.file_key, "rb") as handle:
             exif = Image.open(io.BytesIO(handle.read())).getexif()
-    assert exif.get(GPS_TAG) is None and exif.get(0x010F) is None
+    assert exif.get(GPS_TAG) is None
+    assert exif.get(0x010F) is None
 
     renamed = gql_upload(client, "ID_BACK", pdf_bytes(), name="scan.jpg", content_type="image/jpeg")
     assert renamed["data"]["kycDocumentUpload"]["document"]["contentType"] == "application/pdf"
@@ -90,7 +92,8 @@ def test_draft_errors_come_on_their_fields_and_submit_lists_what_is_missing(bran
         user = make_user(brand_a, role=Role.AFFILIATE)
     client = gql(brand_a, user)
     result = client.data(
-        SAVE, {"i": {"idType": "CIN", "idNumber": "12", "iban": "0115", "dateOfBirth": "2015-01-01", "ice": "1"}}
+        SAVE,
+        {"i": {"idType": "CIN", "idNumber": "12", "iban": "0115", "dateOfBirth": "2015-01-01", "ice": "1"}},
     )["kycSaveDraft"]
     assert {(e["field"], e["code"]) for e in result["errors"]} == {
         ("idNumber", "INVALID_CIN"),
@@ -99,8 +102,14 @@ def test_draft_errors_come_on_their_fields_and_submit_lists_what_is_missing(bran
         ("ice", "INVALID_ICE"),
     }
     assert result["profile"]["status"] == "DRAFT"  # kept on error
-    ok = client.data(SAVE, {"i": {"iban": "011519000001205000534921", "idType": "CIN", "idNumber": "be 123456"}})
-    assert ok["kycSaveDraft"]["profile"] == {"status": "DRAFT", "iban": "MA64011519000001205000534921", "idNumber": "BE123456"}
+    ok = client.data(
+        SAVE, {"i": {"iban": "011519000001205000534921", "idType": "CIN", "idNumber": "be 123456"}}
+    )
+    assert ok["kycSaveDraft"]["profile"] == {
+        "status": "DRAFT",
+        "iban": "MA64011519000001205000534921",
+        "idNumber": "BE123456",
+    }
     submit = client.data(SUBMIT)["kycSubmit"]
     assert ("documents", "MISSING_DOCUMENTS") in {(e["field"], e["code"]) for e in submit["errors"]}
     assert ("legalName", "REQUIRED") in {(e["field"], e["code"]) for e in submit["errors"]}
@@ -112,7 +121,9 @@ def test_an_affiliate_cannot_review(people, gql):
     assert client.execute(QUEUE)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = client.execute(DECIDE, {"id": str(a["profile"].pk), "d": "APPROVED", "r": ""})
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert client.execute(LINK, {"id": str(a["document"].pk)})["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (
+        client.execute(LINK, {"id": str(a["document"].pk)})["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    )
     with tenant_context(a["brand"]):
         assert KycProfile.objects.get(pk=a["profile"].pk).status == "submitted"
 
@@ -122,8 +133,13 @@ def test_a_reviewer_decides_and_the_user_sees_the_reason(people, gql):
     reviewer = gql(a["brand"], a["reviewer"])
     queue = reviewer.data(QUEUE)["kycReviewQueue"]
     assert [row["userEmail"] for row in queue] == [a["affiliate"].email]  # only brand A's
-    decided = reviewer.data(DECIDE, {"id": str(a["profile"].pk), "d": "REJECTED", "r": "Blurry ID."})["kycDecide"]
-    assert decided == {"profile": {"id": str(a["profile"].pk), "status": "REJECTED", "decisionReason": "Blurry ID."}, "errors": []}
+    decided = reviewer.data(DECIDE, {"id": str(a["profile"].pk), "d": "REJECTED", "r": "Blurry ID."})[
+        "kycDecide"
+    ]
+    assert decided == {
+        "profile": {"id": str(a["profile"].pk), "status": "REJECTED", "decisionReason": "Blurry ID."},
+        "errors": [],
+    }
     again = reviewer.data(DECIDE, {"id": str(a["profile"].pk), "d": "APPROVED", "r": ""})["kycDecide"]
     assert again["errors"] == [{"field": "status", "code": "ILLEGAL_TRANSITION"}]
     mine = gql(a["brand"], a["affiliate"]).data(MY)["myKyc"]
@@ -139,7 +155,8 @@ def test_signed_links_serve_the_document_to_their_reviewer_only(people, gql):
     url = reviewer.data(LINK, {"id": str(a["document"].pk)})["kycDocumentLink"]["url"]
     assert url.startswith(f"/kyc/documents/{a['document'].pk}?token=")
     response = reviewer.client.get(url, HTTP_HOST=host)
-    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"] == "private, no-store"
     # Without a session, with a tampered token, or opened by someone else: 404.
     assert gql(a["brand"]).client.get(url, HTTP_HOST=host).status_code == 404
@@ -163,10 +180,16 @@ def test_a_reviewer_of_brand_a_cannot_fetch_brand_b_documents(people, gql):
     with tenant_context(a["brand"]):
         KycDocument.objects.filter(pk=b["document"].pk).delete()  # ids may collide across schemas
         KycProfile.objects.filter(pk=b["profile"].pk).exclude(user=a["affiliate"]).delete()
-    assert reviewer_a.execute(LINK, {"id": str(b["document"].pk)})["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert reviewer_a.execute("query($id: ID!) { kycProfile(id: $id) { id } }", {"id": str(b["profile"].pk)})[
-        "errors"
-    ][0]["extensions"]["code"] == "NOT_FOUND"
+    assert (
+        reviewer_a.execute(LINK, {"id": str(b["document"].pk)})["errors"][0]["extensions"]["code"]
+        == "NOT_FOUND"
+    )
+    assert (
+        reviewer_a.execute("query($id: ID!) { kycProfile(id: $id) { id } }", {"id": str(b["profile"].pk)})[
+            "errors"
+        ][0]["extensions"]["code"]
+        == "NOT_FOUND"
+    )
     # Brand B's signed link opened on brand A's host (even by a reviewer of A): refused.
     url_b = reviewer_b.data(LINK, {"id": str(b["document"].pk)})["kycDocumentLink"]["url"]
     assert reviewer_b.client.get(url_b, HTTP_HOST=domain_of(b["brand"])).status_code == 200
@@ -183,9 +206,16 @@ def test_brand_settings_by_admin_only(brand_a, gql):
     with tenant_context(brand_a):
         admin = make_user(brand_a, role=Role.BRAND_ADMIN)
         affiliate = make_user(brand_a, role=Role.AFFILIATE)
-    body = gql(brand_a, admin).data(SETTINGS, {"i": {"requiredRoles": ["affiliate", "merchant"], "payoutThreshold": "500", "retentionDays": 90}})
+    body = gql(brand_a, admin).data(
+        SETTINGS,
+        {"i": {"requiredRoles": ["affiliate", "merchant"], "payoutThreshold": "500", "retentionDays": 90}},
+    )
     assert body["kycSettingsUpdate"] == {
-        "settings": {"requiredRoles": ["affiliate", "merchant"], "payoutThreshold": "500.00", "retentionDays": 90},
+        "settings": {
+            "requiredRoles": ["affiliate", "merchant"],
+            "payoutThreshold": "500.00",
+            "retentionDays": 90,
+        },
         "errors": [],
     }
     bad = gql(brand_a, admin).data(SETTINGS, {"i": {"retentionDays": 0}})["kycSettingsUpdate"]

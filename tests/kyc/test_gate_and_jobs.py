@@ -34,7 +34,9 @@ PAYPAL = {"email": "me@example.com"}
 def _earn(affiliate, amount: str, order_id: str) -> None:
     click = make_click(affiliate)
     sale = (Decimal(amount) * 5).quantize(Decimal("0.01"))
-    conversion_record(source="postback", order_id=order_id, amount=str(sale), currency="EUR", click_id=str(click.id))
+    conversion_record(
+        source="postback", order_id=order_id, amount=str(sale), currency="EUR", click_id=str(click.id)
+    )
     commissions_release_due(now=timezone.now() + dt.timedelta(days=31))
 
 
@@ -79,7 +81,9 @@ def test_no_withdrawal_is_approved_for_a_user_without_approved_kyc(funded, admin
 
 def test_an_approved_withdrawal_is_not_paid_once_kyc_lapsed(funded, admin, providers):
     complete_profile(funded.user)
-    profile = profile_decide(actor=admin, profile=KycProfile.objects.get(user=funded.user), decision="approved")
+    profile = profile_decide(
+        actor=admin, profile=KycProfile.objects.get(user=funded.user), decision="approved"
+    )
     _require(admin)
     withdrawal = withdrawal_request(affiliate=funded, amount="50.00", method="paypal", details=PAYPAL)
     withdrawal_approve(actor=admin, withdrawal=withdrawal)
@@ -128,7 +132,9 @@ def test_settings_are_validated_with_codes(brand_a):
     with tenant_context(brand_a):
         admin = make_user(brand_a, role=Role.BRAND_ADMIN)
         with pytest.raises(ValidationError) as caught:
-            kyc_settings_update(actor=admin, required_roles=["operator"], payout_threshold="-1", retention_days=0)
+            kyc_settings_update(
+                actor=admin, required_roles=["operator"], payout_threshold="-1", retention_days=0
+            )
         assert {f: str(e[0].code) for f, e in caught.value.error_dict.items()} == {
             "required_roles": "INVALID",
             "payout_threshold": "OUT_OF_RANGE",
@@ -153,7 +159,8 @@ def test_billing_identity_of_an_approved_business(brand_a):
             "123456",
             "MA",
         )
-        assert identity.is_business and identity.vat_registered
+        assert identity.is_business
+        assert identity.vat_registered
 
 
 def test_expiry_watcher_warns_once_then_expires(brand_a):
@@ -200,7 +207,8 @@ def test_documents_are_deleted_n_days_after_account_closure(brand_a, django_capt
         complete_profile(closed)
         complete_profile(active)
         keys = list(KycDocument.objects.filter(profile__user=closed).values_list("file_key", flat=True))
-        assert keys and all(default_storage.exists(key) for key in keys)
+        assert keys
+        assert all(default_storage.exists(key) for key in keys)
         user_deactivate(actor=admin, user=closed)
         now = timezone.now()
 
@@ -211,4 +219,5 @@ def test_documents_are_deleted_n_days_after_account_closure(brand_a, django_capt
         assert KycDocument.objects.filter(profile__user=active).count() == 3
         assert not any(default_storage.exists(key) for key in keys)
         profile = KycProfile.objects.get(user=closed)
-        assert profile.documents_purged_at is not None and profile.status == KycStatus.SUBMITTED
+        assert profile.documents_purged_at is not None
+        assert profile.status == KycStatus.SUBMITTED

@@ -17,7 +17,9 @@ def _code(call, *args, **kwargs) -> str:
     return str(caught.value.error_list[0].code)
 
 
-@pytest.mark.parametrize(("raw", "kept"), [("BE123456", "BE123456"), ("a 12345", "A12345"), ("JK-9876", "JK9876")])
+@pytest.mark.parametrize(
+    ("raw", "kept"), [("BE123456", "BE123456"), ("a 12345", "A12345"), ("JK-9876", "JK9876")]
+)
 def test_cin_valid(raw, kept):
     assert v.cin_validate(raw) == kept
 
@@ -53,7 +55,9 @@ def test_id_number_follows_the_id_type():
     assert _code(v.id_number_validate, "driving_licence", "BE123456") == "INVALID"
 
 
-@pytest.mark.parametrize(("raw", "kept"), [("001561191000066", "001561191000066"), ("00 21 36 09 30 00 040", "002136093000040")])
+@pytest.mark.parametrize(
+    ("raw", "kept"), [("001561191000066", "001561191000066"), ("00 21 36 09 30 00 040", "002136093000040")]
+)
 def test_ice_valid(raw, kept):
     assert v.ice_validate(raw) == kept
 
@@ -83,7 +87,9 @@ def test_if_invalid(raw):
     assert _code(v.if_validate, raw) == "INVALID_IF"
 
 
-@pytest.mark.parametrize(("raw", "kept"), [("12345678", "12345678"), ("MA 1234567", "1234567"), ("FR40303265045", "FR40303265045")])
+@pytest.mark.parametrize(
+    ("raw", "kept"), [("12345678", "12345678"), ("MA 1234567", "1234567"), ("FR40303265045", "FR40303265045")]
+)
 def test_tva_valid(raw, kept):
     assert v.tva_validate(raw) == kept
 
@@ -102,10 +108,13 @@ def test_rib_key_and_iban():
     assert v.rib_key("0115190000012050005349") == 21
     assert v.rib_validate("011 519 0000012050005349 21") == "MA64011519000001205000534921"
     made = _rib("0077800000123456789012")
-    assert v.bank_account_validate(made).startswith("MA") and v.bank_account_validate(made).endswith(made)
+    assert v.bank_account_validate(made).startswith("MA")
+    assert v.bank_account_validate(made).endswith(made)
 
 
-@pytest.mark.parametrize("raw", ["011519000001205000534922", "01151900000120500053492", "0115190000012050005349211"])
+@pytest.mark.parametrize(
+    "raw", ["011519000001205000534922", "01151900000120500053492", "0115190000012050005349211"]
+)
 def test_rib_invalid(raw):
     assert _code(v.rib_validate, raw) == "INVALID_RIB"
 

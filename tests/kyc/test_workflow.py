@@ -20,7 +20,17 @@ from core.models import AuditEvent, OutboxEvent
 from kyc.models import KycDocument, KycStatus
 from kyc.services import document_upload, profile_decide, profile_save_draft, profile_submit
 from tests.conftest import make_user
-from tests.kyc.builders import BUSINESS, GPS_TAG, INDIVIDUAL, TODAY, complete_profile, jpeg_with_exif, pdf_bytes, png_bytes, upload_file
+from tests.kyc.builders import (
+    BUSINESS,
+    GPS_TAG,
+    INDIVIDUAL,
+    TODAY,
+    complete_profile,
+    jpeg_with_exif,
+    pdf_bytes,
+    png_bytes,
+    upload_file,
+)
 
 
 def _errors(error: ValidationError) -> dict[str, str]:
@@ -71,9 +81,15 @@ def test_a_draft_reports_every_bad_field_at_once(user):
 
 
 def test_a_good_draft_is_kept_compact(user):
-    profile = profile_save_draft(user=user, values={**BUSINESS, "ice": "00 21 36 09 30 00 040", "id_number": "be 123456"})
+    profile = profile_save_draft(
+        user=user, values={**BUSINESS, "ice": "00 21 36 09 30 00 040", "id_number": "be 123456"}
+    )
     assert profile.status == KycStatus.DRAFT
-    assert (profile.ice, profile.id_number, profile.iban) == ("002136093000040", "BE123456", "MA64011519000001205000534921")
+    assert (profile.ice, profile.id_number, profile.iban) == (
+        "002136093000040",
+        "BE123456",
+        "MA64011519000001205000534921",
+    )
     assert AuditEvent.objects.filter(action="kyc.draft_saved", target_id=str(profile.pk)).exists()
 
 
@@ -89,11 +105,14 @@ def test_images_lose_their_exif_and_are_stored_privately_under_the_brand(user):
     assert Image.open(__import__("io").BytesIO(data)).getexif().get(0x010F) == "SpyCam"
     document = upload_file(user, "id_front", data)
     assert document.content_type == "image/jpeg"
-    assert document.file_key.startswith(f"kyc/{user.pk}/") and document.file_key.endswith(".jpg")
+    assert document.file_key.startswith(f"kyc/{user.pk}/")
+    assert document.file_key.endswith(".jpg")
     with default_storage.open(document.file_key, "rb") as handle:
         stored = handle.read()
     exif = Image.open(__import__("io").BytesIO(stored)).getexif()
-    assert exif.get(0x010F) is None and exif.get(GPS_TAG) is None and len(exif) == 0
+    assert exif.get(0x010F) is None
+    assert exif.get(GPS_TAG) is None
+    assert len(exif) == 0
     assert b"SpyCam" not in stored
     # On S3 the key is under the brand's schema and the object is private (signed URLs only).
     assert default_storage.location.endswith(connection.schema_name)
@@ -101,7 +120,8 @@ def test_images_lose_their_exif_and_are_stored_privately_under_the_brand(user):
 
 def test_a_pdf_named_jpg_is_judged_by_its_content(user):
     document = document_upload(user=user, kind="id_front", file=ContentFile(pdf_bytes(), name="id.jpg"))
-    assert document.content_type == "application/pdf" and document.file_key.endswith(".pdf")
+    assert document.content_type == "application/pdf"
+    assert document.file_key.endswith(".pdf")
 
 
 def test_png_stays_png(user):
@@ -165,21 +185,33 @@ def test_review_transitions_audit_and_events(user, reviewer):
     assert profile.status == KycStatus.SUBMITTED
     assert OutboxEvent.objects.filter(name="kyc.submitted", payload__user_id=user.pk).exists()
 
-    asked = profile_decide(actor=reviewer, profile=profile, decision="needs_more_info", reason="The selfie is blurry.")
+    asked = profile_decide(
+        actor=reviewer, profile=profile, decision="needs_more_info", reason="The selfie is blurry."
+    )
     assert (asked.status, asked.decision_reason) == ("needs_more_info", "The selfie is blurry.")
     upload_file(user, "selfie")
     again = profile_submit(user=user)
     assert again.status == KycStatus.SUBMITTED
 
     approved = profile_decide(actor=reviewer, profile=again, decision="approved")
-    assert approved.status == KycStatus.APPROVED and approved.decided_by_id == reviewer.pk
+    assert approved.status == KycStatus.APPROVED
+    assert approved.decided_by_id == reviewer.pk
     decisions = list(
-        AuditEvent.objects.filter(target_id=str(profile.pk), action__in=["kyc.needs_more_info", "kyc.approved"])
+        AuditEvent.objects.filter(
+            target_id=str(profile.pk), action__in=["kyc.needs_more_info", "kyc.approved"]
+        )
         .order_by("id")
         .values_list("action", "actor_id", "subject_id")
     )
-    assert decisions == [("kyc.needs_more_info", reviewer.pk, user.pk), ("kyc.approved", reviewer.pk, user.pk)]
-    assert list(OutboxEvent.objects.filter(name="kyc.decided").order_by("id").values_list("payload__status", flat=True)) == [
+    assert decisions == [
+        ("kyc.needs_more_info", reviewer.pk, user.pk),
+        ("kyc.approved", reviewer.pk, user.pk),
+    ]
+    assert list(
+        OutboxEvent.objects.filter(name="kyc.decided")
+        .order_by("id")
+        .values_list("payload__status", flat=True)
+    ) == [
         "needs_more_info",
         "approved",
     ]
@@ -190,7 +222,9 @@ def test_rejection_needs_a_reason_and_can_be_followed_by_a_new_submission(user, 
     with pytest.raises(ValidationError) as caught:
         profile_decide(actor=reviewer, profile=profile, decision="rejected", reason=" ")
     assert _errors(caught.value) == {"reason": "REASON_REQUIRED"}
-    rejected = profile_decide(actor=reviewer, profile=profile, decision="rejected", reason="The ID is not yours.")
+    rejected = profile_decide(
+        actor=reviewer, profile=profile, decision="rejected", reason="The ID is not yours."
+    )
     assert rejected.status == "rejected"
     assert profile_submit(user=user).status == KycStatus.SUBMITTED
 
@@ -238,7 +272,8 @@ def test_a_reviewer_cannot_decide_on_their_own_profile(brand_a, reviewer):
 def test_editing_an_approved_profile_sends_it_back_to_review(user, reviewer):
     profile = profile_decide(actor=reviewer, profile=complete_profile(user), decision="approved")
     edited = profile_save_draft(user=user, values={"iban": "FR14 2004 1010 0505 0001 3M02 606"})
-    assert profile.status == "approved" and edited.status == KycStatus.DRAFT
+    assert profile.status == "approved"
+    assert edited.status == KycStatus.DRAFT
 
 
 def test_an_under_18_or_expired_id_cannot_be_submitted(user):
