@@ -282,3 +282,28 @@ def test_an_under_18_or_expired_id_cannot_be_submitted(user):
     with pytest.raises(ValidationError) as caught:
         profile_submit(user=user, today=INDIVIDUAL["id_expiry"])
     assert _errors(caught.value) == {"id_expiry": "ID_EXPIRED"}
+
+
+def test_reviewers_hear_of_a_submission_and_the_user_of_the_decision(
+    brand_a, user, reviewer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+    from notifications.tasks import notification_email_task, user_message_task
+
+    for task in (notification_email_task, user_message_task):
+        monkeypatch.setattr(task, "apply_async", lambda *args, **kwargs: None)
+    complete_profile(user, submit=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = profile_submit(user=user)
+    (asked,) = Notification.objects.filter(user=reviewer, kind="kyc.submitted")
+    assert (asked.title, asked.url) == ("Identity verification to review", "/admin/kyc")
+    assert not Notification.objects.filter(user=user, kind="kyc.submitted").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_decide(actor=reviewer, profile=profile, decision="rejected", reason="The ID is not yours.")
+    (told,) = Notification.objects.filter(user=user, kind="kyc.decided")
+    assert (told.title, told.body, told.url) == (
+        "Identity verification rejected",
+        "The ID is not yours.",
+        "/account/kyc",
+    )
