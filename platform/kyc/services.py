@@ -473,6 +473,17 @@ def kyc_expiry_sweep(*, today: dt.date | None = None, warning_days: int = 30) ->
     return counts
 
 
+PURGED_FIELDS = (
+    "legal_name",
+    "date_of_birth",
+    "address",
+    "city",
+    "postal_code",
+    "id_number",
+    "id_expiry",
+    "iban",
+    "legal_representative",
+)
 CLOSURE_ACTIONS = ("user.deactivated", "privacy.user_anonymised")
 
 
@@ -488,8 +499,8 @@ def _closed_since(user_id: int) -> dt.datetime | None:
 
 def kyc_retention_purge(*, now: dt.datetime | None = None) -> int:
     """Delete the documents of accounts closed more than the brand's ``retention_days`` ago (the
-    files, then the rows); the profile keeps its status and decision for the audit. Returns the
-    number of documents deleted."""
+    files, then the rows) with the person's identity fields; the profile keeps its decision for
+    the audit (an approved one becomes expired). Returns the number of documents deleted."""
     now = now or timezone.now()
     days = kyc_settings().retention_days
     # A reactivated account's clock starts again at its next closure.
@@ -506,8 +517,13 @@ def kyc_retention_purge(*, now: dt.datetime | None = None) -> int:
             if not documents:
                 continue
             KycDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
+            # The identity goes with its proofs: an account reopened later is verified afresh.
+            for field in PURGED_FIELDS:
+                setattr(profile, field, None if field in ("date_of_birth", "id_expiry") else "")
+            if profile.status == KycStatus.APPROVED:
+                profile.status = KycStatus.EXPIRED
             profile.documents_purged_at = now
-            profile.save(update_fields=["documents_purged_at", "updated_at"])
+            profile.save()
             audit_log(
                 actor=None,
                 action="kyc.documents_purged",

@@ -221,3 +221,10 @@ def test_documents_are_deleted_n_days_after_account_closure(brand_a, django_capt
         profile = KycProfile.objects.get(user=closed)
         assert profile.documents_purged_at is not None
         assert profile.status == KycStatus.SUBMITTED
+        assert (profile.legal_name, profile.id_number, profile.iban, profile.date_of_birth) == (
+            "",
+            "",
+            "",
+            None,
+        )
+        assert KycProfile.objects.get(user=active).legal_name == "Amina El Idrissi"
