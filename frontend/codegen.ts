@@ -12,7 +12,7 @@ const config: CodegenConfig = {
       presetConfig: { fragmentMasking: false },
       config: {
         // Money amounts are decimal strings, never floats.
-        scalars: { DateTime: "string", Decimal: "string", JSON: "unknown" },
+        scalars: { DateTime: "string", Date: "string", Decimal: "string", JSON: "unknown" },
         enumsAsTypes: true,
         // Only the types our documents use: an unrelated API change leaves the output as it is.
         onlyOperationTypes: true,

@@ -46,6 +46,8 @@ from graphql_schema.context import GraphQLContext
 from graphql_schema.input_guard import NulCharacterGuard
 from graphql_schema.invitations.mutations import InvitationMutation
 from graphql_schema.invitations.queries import InvitationQuery
+from graphql_schema.kyc.mutations import KycMutation
+from graphql_schema.kyc.queries import KycQuery
 from graphql_schema.marketplace.live import MerchantLiveSubscription
 from graphql_schema.marketplace.mutations import MarketplaceMutation
 from graphql_schema.marketplace.queries import MarketplaceQuery
@@ -94,6 +96,7 @@ Query = merge_types(
         ConsoleQuery,
         SupportQuery,
         PrivacyQuery,
+        KycQuery,
         InvitationQuery,
         WebhookQuery,
     ),
@@ -117,6 +120,7 @@ Mutation = merge_types(
         ConsoleMutation,
         SupportMutation,
         PrivacyMutation,
+        KycMutation,
         InvitationMutation,
         WebhookMutation,
     ),

@@ -7,6 +7,7 @@ from affiliation.views import link_qr_png_view, link_qr_svg_view, postback_view
 from config.urls_dev import dev_urlpatterns
 from core.csp_report import csp_report_view
 from graphql_schema.views import graphql_view
+from kyc.views import document_view as kyc_document_view
 from marketplace.views import product_image_view, robots_view, sitemap_view
 from notifications.views import telegram_webhook_view
 from payments.views import invoice_pdf_view
@@ -27,6 +28,7 @@ urlpatterns = [
     path("audit/export.csv", audit_export_csv_view, name="audit-export"),
     path("invoices/<str:number>.pdf", invoice_pdf_view, name="invoice-pdf"),
     path("exports/<int:export_id>.zip", export_zip_view, name="privacy-export-zip"),
+    path("kyc/documents/<int:document_id>", kyc_document_view, name="kyc-document"),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
     # The local mail inbox of `make run` (404 unless DEV_MAIL_DIR is set: local settings only).

@@ -81,6 +81,7 @@ def _values(payload: Mapping[str, Any], language: str) -> dict[str, Any]:
             values[key] = quantize(Decimal(str(payload[key])), currency)
     status = str(payload.get("status", ""))
     values["status_text"] = STATUS_TEXT.get(language, STATUS_TEXT["en"]).get(status, status)
+    values["kyc_status_text"] = KYC_STATUS_TEXT.get(language, KYC_STATUS_TEXT["en"]).get(status, status)
     method = str(payload.get("method", ""))
     values["method_text"] = METHOD_TEXT.get(language, METHOD_TEXT["en"]).get(method, method)
     return values
@@ -134,6 +135,17 @@ def _joined(event: Event) -> list[Recipient]:
 def _merchant(event: Event) -> list[Recipient]:
     merchant_id = conversion_merchant_id(int(event.payload["conversion_id"]))
     return [Recipient(merchant_id, "merchant")] if merchant_id is not None else []
+
+
+def _kyc_user(event: Event) -> list[Recipient]:
+    """The user a KYC profile identifies (an affiliate or a merchant)."""
+    return [Recipient(int(event.payload["user_id"]), "user")]
+
+
+KYC_STATUS_TEXT = {
+    "en": {"approved": "approved", "rejected": "rejected", "needs_more_info": "waiting for more information"},
+    "fr": {"approved": "approuvée", "rejected": "refusée", "needs_more_info": "en attente de compléments"},
+}
 
 
 KINDS: dict[str, NotificationKind] = {
@@ -298,6 +310,78 @@ KINDS: dict[str, NotificationKind] = {
             },
             urls={"affiliate": "/wallet"},
             defaults=NO_EMAIL,
+        ),
+        NotificationKind(
+            name="kyc.submitted",
+            label={"en": "Identity verification to review", "fr": "Vérification d'identité à examiner"},
+            roles=(Role.BRAND_ADMIN,),
+            recipients=_admins,
+            texts={
+                "admin": {
+                    "en": ("Identity verification to review", "A user submitted their KYC profile."),
+                    "fr": (
+                        "Vérification d'identité à examiner",
+                        "Un utilisateur a soumis son dossier KYC.",
+                    ),
+                }
+            },
+            urls={"admin": "/admin/kyc"},
+            defaults=QUIET,
+        ),
+        NotificationKind(
+            name="kyc.decided",
+            label={"en": "Identity verification", "fr": "Vérification d'identité"},
+            roles=(Role.AFFILIATE, Role.MERCHANT),
+            recipients=_kyc_user,
+            texts={
+                "user": {
+                    "en": ("Identity verification {kyc_status_text}", "{reason}"),
+                    "fr": ("Vérification d'identité {kyc_status_text}", "{reason}"),
+                }
+            },
+            urls={"user": "/account/kyc"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
+            name="kyc.expiring",
+            label={"en": "Identity document expiring", "fr": "Pièce d'identité bientôt expirée"},
+            roles=(Role.AFFILIATE, Role.MERCHANT),
+            recipients=_kyc_user,
+            texts={
+                "user": {
+                    "en": (
+                        "Your identity document expires on {expires_on}",
+                        "Upload a valid one before then to keep being paid.",
+                    ),
+                    "fr": (
+                        "Votre pièce d'identité expire le {expires_on}",
+                        "Envoyez-en une valide avant cette date pour continuer à être payé.",
+                    ),
+                }
+            },
+            urls={"user": "/account/kyc"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
+            name="kyc.expired",
+            label={"en": "Identity document expired", "fr": "Pièce d'identité expirée"},
+            roles=(Role.AFFILIATE, Role.MERCHANT),
+            recipients=_kyc_user,
+            texts={
+                "user": {
+                    "en": (
+                        "Your identity verification expired",
+                        "A document expired on {expires_on}: submit a valid one to be paid again.",
+                    ),
+                    "fr": (
+                        "Votre vérification d'identité a expiré",
+                        "Un document a expiré le {expires_on} : envoyez-en un valide pour être "
+                        "de nouveau payé.",
+                    ),
+                }
+            },
+            urls={"user": "/account/kyc"},
+            defaults=MONEY,
         ),
     )
 }

@@ -17,6 +17,7 @@ from core.audit import audit_log
 from core.errors import field_error
 from core.events import emit, publish_on_commit
 from core.tasks import enqueue_on_commit
+from kyc.gate import cumulative_payouts, kyc_payout_block
 from ledger.models import AccountKind
 from ledger.owners import Owner
 from ledger.services import ledger_account, ledger_transfer
@@ -152,6 +153,11 @@ def _transition(
             raise field_error(
                 "status", f"A {locked.status} withdrawal cannot become {to}.", Code.ILLEGAL_TRANSITION
             )
+        if to in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID):  # KYC gate (kyc.gate)
+            payee = locked.affiliate.user
+            block = kyc_payout_block(payee, cumulative_payouts(payee, locked.currency) + locked.amount)
+            if block:
+                raise field_error("status", block, Code.KYC_REQUIRED)
         now = timezone.now()
         locked.status = to
         locked.decided_by = actor

@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from webapp.views import app_view, csrf_view
 
 # Paths that belong to the server, never to the app (a typo there is a 404, not a page).
-SERVER_PREFIXES = ("graphql", "r", "postback", "static", "media", "csrf", "a", "stripe", "exports")
+SERVER_PREFIXES = ("graphql", "r", "postback", "static", "media", "csrf", "a", "stripe", "exports", "kyc")
 
 urlpatterns = [
     path("csrf/", csrf_view, name="webapp-csrf"),

@@ -36,6 +36,8 @@ export const ROUTES: AppRoute[] = [
   { path: "/privacy", host: "brand", title: "nav.privacyPolicy", page: page(() => import("../pages/privacy/PrivacyPolicy")) },
   { path: "/account/privacy", host: "brand", title: "nav.privacy", access: "signed-in", page: page(() => import("../pages/privacy/MyPrivacy")), nav: { section: "account" } },
   { path: "/admin/privacy", host: "brand", title: "nav.adminPrivacy", access: ["BRAND_ADMIN"], page: page(() => import("../pages/privacy/AdminPrivacy")), nav: { section: "app" } },
+  { path: "/account/kyc", host: "brand", title: "nav.kyc", access: ["AFFILIATE", "MERCHANT"], page: page(() => import("../pages/kyc/MyKyc")), nav: { section: "account" } },
+  { path: "/admin/kyc", host: "brand", title: "nav.adminKyc", access: ["BRAND_ADMIN"], page: page(() => import("../pages/kyc/AdminKyc")), nav: { section: "app" } },
   { path: "/contact", host: "brand", title: "nav.contact", page: page(() => import("../pages/public/Contact")) },
   // Accounts.
   { path: "/signup", host: "brand", title: "nav.signup", page: page(() => import("../pages/auth/Signup")) },

@@ -8,6 +8,8 @@ import { notificationsEn } from "../pages/notifications/messages.en";
 import { notificationsFr } from "../pages/notifications/messages.fr";
 import { peopleEn } from "../pages/people/messages.en";
 import { peopleFr } from "../pages/people/messages.fr";
+import { kycEn } from "../pages/kyc/messages.en";
+import { kycFr } from "../pages/kyc/messages.fr";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { twoFactorEn } from "../pages/security/messages.en";
@@ -26,6 +28,7 @@ const catalogues: Record<string, [Record<string, string>, Record<string, string>
   marketplace: [marketplaceEn, marketplaceFr],
   audit: [auditEn, auditFr],
   privacy: [privacyEn, privacyFr],
+  kyc: [kycEn, kycFr],
   people: [peopleEn, peopleFr],
   onboarding: [onboardingEn, onboardingFr],
   domains: [domainsEn, domainsFr],

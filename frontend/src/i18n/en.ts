@@ -1,6 +1,7 @@
 /** English. Every key here must exist in fr.ts too (the type checker enforces it). */
 import { marketplaceEn } from "../components/marketplace/messages.en";
 import { auditEn } from "../pages/audit/messages.en";
+import { kycEn } from "../pages/kyc/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
@@ -664,6 +665,8 @@ export const en = {
   ...auditEn,
   // The privacy pages (their own catalog file).
   ...privacyEn,
+  // The KYC pages (their own catalog file).
+  ...kycEn,
   // People management and sessions (their own catalog file).
   ...peopleEn,
   // Brand onboarding, invitations, the setup checklist (their own catalog file).

@@ -1,6 +1,7 @@
 /** Français. Même clés que en.ts. */
 import { marketplaceFr } from "../components/marketplace/messages.fr";
 import { auditFr } from "../pages/audit/messages.fr";
+import { kycFr } from "../pages/kyc/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
@@ -663,6 +664,7 @@ export const fr: Record<MessageKey, string> = {
   ...marketplaceFr,
   ...auditFr,
   ...privacyFr,
+  ...kycFr,
   // People management and sessions (their own catalog file).
   ...peopleFr,
   // Brand onboarding, invitations, the setup checklist (their own catalog file).

@@ -70,6 +70,7 @@ TENANT_APPS = [
     "support",
     "privacy",
     "webhooks",
+    "kyc",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -434,12 +435,18 @@ MARKETPLACE_IMAGE_MAX_BYTES = int(os.environ.get("MARKETPLACE_IMAGE_MAX_BYTES", 
 MARKETPLACE_IMAGE_MAX_PIXELS = int(os.environ.get("MARKETPLACE_IMAGE_MAX_PIXELS", "25000000"))
 # Images of one merchant waiting for the worker at a time; more uploads are refused until they are done.
 MARKETPLACE_IMAGE_MAX_PENDING = int(os.environ.get("MARKETPLACE_IMAGE_MAX_PENDING", "6"))
+# KYC documents (platform/kyc): the upload cap (images and PDFs), read here as the multipart cap
+# below covers it.
+KYC_DOCUMENT_MAX_BYTES = int(os.environ.get("KYC_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Request bodies, capped in front of Django (core.request_limits): every body, and multipart ones
 # (an image plus its form fields). Django's ASGI handler would spool any size to disk first. The
 # default for every body is Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(2_621_440)))
 MULTIPART_BODY_MAX_BYTES = int(
-    os.environ.get("MULTIPART_BODY_MAX_BYTES", str(MARKETPLACE_IMAGE_MAX_BYTES + 1024 * 1024))
+    os.environ.get(
+        "MULTIPART_BODY_MAX_BYTES",
+        str(max(MARKETPLACE_IMAGE_MAX_BYTES, KYC_DOCUMENT_MAX_BYTES) + 1024 * 1024),
+    )
 )
 # --- end of marketplace catalog --------------------------------------------------------------
 
@@ -466,6 +473,23 @@ CELERY_BEAT_SCHEDULE["privacy-retention"] = {
     "schedule": crontab(minute=53, hour=4),
 }
 # --- end of privacy ------------------------------------------------------------------------------
+
+# --- KYC (platform/kyc) ------------------------------------------------------------------------
+# Documents: KYC_DOCUMENT_MAX_BYTES above; images are decoded up to this many pixels (re-encoded
+# without their EXIF); reviewers' signed links to a document live this many seconds. The expiry
+# watcher warns this many days before an ID or document expires.
+KYC_DOCUMENT_MAX_PIXELS = int(os.environ.get("KYC_DOCUMENT_MAX_PIXELS", str(50_000_000)))
+KYC_DOCUMENT_LINK_SECONDS = int(os.environ.get("KYC_DOCUMENT_LINK_SECONDS", "120"))
+KYC_EXPIRY_WARNING_DAYS = int(os.environ.get("KYC_EXPIRY_WARNING_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["kyc-expiry"] = {
+    "task": "kyc.tasks.kyc_expiry_task",
+    "schedule": crontab(minute=17, hour=3),
+}
+CELERY_BEAT_SCHEDULE["kyc-retention"] = {
+    "task": "kyc.tasks.kyc_retention_task",
+    "schedule": crontab(minute=37, hour=4),
+}
+# --- end of KYC --------------------------------------------------------------------------------
 
 # --- Domain events (platform/core/events) ------------------------------------------------------
 # Dispatched events are kept this many days (webhook replays and delivery logs read them); the

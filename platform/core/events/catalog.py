@@ -148,6 +148,52 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="kyc.decided",
+        version=1,
+        description="A reviewer decided on a user's KYC profile (approved, rejected or more information"
+        " needed).",
+        fields={
+            "profile_id": F("integer", "The KYC profile."),
+            "user_id": F("integer", "The user it identifies."),
+            "status": F("string", "approved, rejected or needs_more_info."),
+            "reason": F("string", "Why it was rejected or what is missing (empty when approved)."),
+        },
+        public=False,
+    ),
+    EventType(
+        name="kyc.expired",
+        version=1,
+        description="A user's identity document expired: their approved KYC profile is expired.",
+        fields={
+            "profile_id": F("integer", "The KYC profile."),
+            "user_id": F("integer", "The user it identifies."),
+            "expires_on": F("date", "The date the ID or a document expired."),
+        },
+        public=False,
+    ),
+    EventType(
+        name="kyc.expiring",
+        version=1,
+        description="A user's identity document or KYC document expires soon (sent once per date).",
+        fields={
+            "profile_id": F("integer", "The KYC profile."),
+            "user_id": F("integer", "The user it identifies."),
+            "expires_on": F("date", "When it expires."),
+        },
+        public=False,
+    ),
+    EventType(
+        name="kyc.submitted",
+        version=1,
+        description="A user submitted their KYC profile for review.",
+        fields={
+            "profile_id": F("integer", "The KYC profile."),
+            "user_id": F("integer", "The user it identifies."),
+            "kind": F("string", "individual or business."),
+        },
+        public=False,
+    ),
+    EventType(
         name="link.archived",
         version=1,
         description="An affiliate archived a tracked link: it answers the brand's 404 page from now on.",
