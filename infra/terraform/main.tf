@@ -2,6 +2,8 @@
 
 locals {
   name = "${var.project}-${var.environment}"
+  # PgBouncer's port on each task's loopback.
+  pooler_port = 6432
 
   # What every process reads from its environment (see the repository README, Configuration).
   environment = merge(
@@ -18,15 +20,20 @@ locals {
       GRAPHQL_PLAYGROUND  = "authenticated"
       # uvicorn finishes in-flight requests this long after SIGTERM (under stopTimeout, 30 s).
       GRACEFUL_SHUTDOWN_SECONDS = "20"
+      # DATABASE_URL is the task's PgBouncer sidecar, in transaction pooling mode (README,
+      # Connection pooling): the search path travels with each transaction.
+      DATABASE_POOLER = "transaction"
     },
     var.app_environment,
   )
 
   secrets = merge(
     {
-      SECRET_KEY   = module.secrets.secret_key_arn
-      DATABASE_URL = module.database.database_url_secret_arn
-      REDIS_URL    = module.cache.redis_url_secret_arn
+      SECRET_KEY          = module.secrets.secret_key_arn
+      DATABASE_URL        = module.database.pooled_url_secret_arn
+      # The server itself, for the release step (migrations never go through the pooler).
+      DATABASE_DIRECT_URL = module.database.database_url_secret_arn
+      REDIS_URL           = module.cache.redis_url_secret_arn
     },
     module.secrets.external_secret_arns,
   )
@@ -81,6 +88,7 @@ module "database" {
   max_storage_gb           = var.db_max_storage_gb
   backup_retention_days    = var.db_backup_retention_days
   kms_key_arn              = module.secrets.kms_key_arn
+  pooler_port              = local.pooler_port
 }
 
 module "cache" {
@@ -175,6 +183,16 @@ module "service" {
   log_retention_days   = var.log_retention_days
   # The worker's warm shutdown lets running tasks finish: the most Fargate allows.
   stop_timeout = each.key == "worker" ? 120 : 30
+  pgbouncer = {
+    image               = var.pgbouncer_image
+    db_host             = module.database.connection.host
+    db_port             = module.database.connection.port
+    db_name             = module.database.connection.database
+    db_user             = module.database.connection.username
+    password_secret_arn = module.database.password_secret_arn
+    port                = local.pooler_port
+    pool_size           = var.pgbouncer_pool_sizes[each.key]
+  }
 }
 
 module "monitoring" {

@@ -36,6 +36,32 @@ variable "image" {
   type        = string
 }
 
+variable "pgbouncer_image" {
+  description = "Container image of the PgBouncer sidecar, built from infra/docker/pgbouncer (Debian's pgbouncer)."
+  type        = string
+}
+
+variable "pgbouncer_pool_sizes" {
+  description = <<-EOT
+    Server connections of one task's PgBouncer, per process type (keys: web, lane, worker, beat,
+    drain). RDS sees at most the sum over process types of pool size x maximum tasks (services):
+    238 with the defaults, under db.m7g.large's max_connections (about 900).
+  EOT
+  type = map(number)
+  default = {
+    web    = 10
+    lane   = 2
+    worker = 8
+    beat   = 2
+    drain  = 4
+  }
+
+  validation {
+    condition     = alltrue([for name in ["web", "lane", "worker", "beat", "drain"] : contains(keys(var.pgbouncer_pool_sizes), name)])
+    error_message = "pgbouncer_pool_sizes must define web, lane, worker, beat and drain."
+  }
+}
+
 variable "availability_zones" {
   description = "Availability zones to spread subnets, the database standby and cache replicas over (at least 2)."
   type        = list(string)

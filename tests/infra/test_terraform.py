@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
+import resource
 from typing import Any
 
 import pytest
@@ -153,7 +153,8 @@ def test_every_checkov_skip_gives_a_reason() -> None:
 
 def test_checkov_passes_on_terraform_offline_and_quickly() -> None:
     checkov = tool("checkov")
-    started = time.monotonic()
+    # CPU time, not wall time: a loaded 2-core machine stretches the wall clock, not the work.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run(
         [
             checkov,
@@ -168,8 +169,9 @@ def test_checkov_passes_on_terraform_offline_and_quickly() -> None:
             "false",
         ]
     )
-    elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Failed checks: 0" in result.stdout
     assert re.search(r"Passed checks: [1-9]\d*", result.stdout)
-    assert elapsed < 60, f"checkov took {elapsed:.0f} s"
+    assert elapsed < 60, f"checkov took {elapsed:.0f} s of CPU"
