@@ -175,3 +175,50 @@ def test_checkov_passes_on_terraform_offline_and_quickly() -> None:
     assert "Failed checks: 0" in result.stdout
     assert re.search(r"Passed checks: [1-9]\d*", result.stdout)
     assert elapsed < 60, f"checkov took {elapsed:.0f} s of CPU"
+
+
+def _listener_rules(parsed: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return _resources(parsed, "edge", "aws_lb_listener_rule")
+
+
+def test_the_alb_refuses_metrics_and_internal_paths_from_the_internet_first(parsed: dict[str, Any]) -> None:
+    rules = _listener_rules(parsed)
+    internal = rules["internal"]
+    assert _one(internal["listener_arn"]) == "${aws_lb_listener.https.arn}"
+    assert _one(_one(_one(internal["condition"])["path_pattern"])["values"]) == [
+        "/metrics",
+        "/metrics/",
+        "/internal/*",
+    ]
+    action = _one(internal["action"])
+    assert _one(action["type"]) == "fixed-response"
+    assert _one(_one(action["fixed_response"])["status_code"]) == "404"
+    # Before every other rule of the HTTPS listener (the lowest priority number wins).
+    https_rules = [
+        rule for rule in rules.values() if _one(rule["listener_arn"]) == "${aws_lb_listener.https.arn}"
+    ]
+    assert min(_one(rule["priority"]) for rule in https_rules) == _one(internal["priority"])
+    assert sum(1 for rule in https_rules if _one(rule["priority"]) == _one(internal["priority"])) == 1
+
+
+def test_port_80_forwards_only_the_domain_verification_token_and_redirects_the_rest(
+    parsed: dict[str, Any],
+) -> None:
+    listener = _resources(parsed, "edge", "aws_lb_listener")["http"]
+    default = _one(listener["default_action"])
+    assert _one(default["type"]) == "redirect"
+    assert _one(_one(default["redirect"])["protocol"]) == "HTTPS"
+    http_rules = [
+        rule
+        for rule in _listener_rules(parsed).values()
+        if _one(rule["listener_arn"]) == "${aws_lb_listener.http.arn}"
+    ]
+    assert len(http_rules) == 1
+    rule = http_rules[0]
+    assert _one(_one(_one(rule["condition"])["path_pattern"])["values"]) == "/.well-known/affiliate-verify/*"
+    action = _one(rule["action"])
+    assert _one(action["type"]) == "forward"
+    assert _one(action["target_group_arn"]) == "${aws_lb_target_group.web.arn}"
+    # The same path the platform answers and the Caddyfile passes through on port 80.
+    assert "/.well-known/affiliate-verify/" in (ROOT / "tenants" / "hosts.py").read_text()
+    assert "path /.well-known/affiliate-verify/*" in (ROOT / "infra" / "docker" / "Caddyfile").read_text()
