@@ -23,6 +23,8 @@ locals {
       # DATABASE_URL is the task's PgBouncer sidecar, in transaction pooling mode (README,
       # Connection pooling): the search path travels with each transaction.
       DATABASE_POOLER = "transaction"
+      # What a brand admin is told to point a custom domain at (modules/custom_domains).
+      CUSTOM_DOMAIN_CNAME_TARGET = module.custom_domains.endpoint
     },
     var.app_environment,
   )
@@ -129,6 +131,24 @@ module "edge" {
   log_retention_days      = var.log_retention_days
 }
 
+module "custom_domains" {
+  source                  = "./modules/custom_domains"
+  name                    = local.name
+  root_domain             = var.root_domain
+  hosted_zone_id          = var.hosted_zone_id
+  vpc_id                  = module.network.vpc_id
+  vpc_cidr                = var.vpc_cidr
+  public_subnet_ids       = module.network.public_subnet_ids
+  private_subnet_ids      = module.network.private_subnet_ids
+  tasks_security_group_id = module.network.tasks_security_group_id
+  cluster_name            = aws_ecs_cluster.main.name
+  cluster_arn             = aws_ecs_cluster.main.arn
+  image                   = var.caddy_image
+  acme_email              = var.acme_email
+  kms_key_arn             = module.secrets.kms_key_arn
+  log_retention_days      = var.log_retention_days
+}
+
 resource "aws_ecs_cluster" "main" {
   name = local.name
 
@@ -175,6 +195,8 @@ module "service" {
   target_group_arn     = each.value.target_group == null ? null : module.edge.target_group_arns[each.value.target_group]
   alb_resource_label   = each.value.target_group == null ? null : "${module.edge.alb_arn_suffix}/${module.edge.target_group_arn_suffixes[each.value.target_group]}"
   requests_per_target  = each.value.requests_per_target
+  # web and lane register their tasks for the custom-domain proxy (Cloud Map A records).
+  service_registry_arn = lookup(module.custom_domains.registry_arns, each.key, null)
   health_check_command = each.value.probe
   environment          = local.environment
   secrets              = local.secrets

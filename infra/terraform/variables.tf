@@ -62,6 +62,16 @@ variable "pgbouncer_pool_sizes" {
   }
 }
 
+variable "caddy_image" {
+  description = "Image of the custom-domain proxy, built from infra/docker/caddy (Caddy with DynamoDB certificate storage)."
+  type        = string
+}
+
+variable "acme_email" {
+  description = "Contact address of the ACME account that issues brands' custom-domain certificates."
+  type        = string
+}
+
 variable "availability_zones" {
   description = "Availability zones to spread subnets, the database standby and cache replicas over (at least 2)."
   type        = list(string)

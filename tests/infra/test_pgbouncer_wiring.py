@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from devstack.pgbouncer import RUN_AS_WHEN_ROOT, pgbouncer_binary
-from tests.infra.test_terraform import _one, parsed  # noqa: F401  (the parsed-Terraform fixture)
+from tests.infra.test_terraform import _one
 from tests.infra.tools import ROOT, run, tool
 
 PROCESSES = ["web", "lane", "worker", "beat", "drain"]
@@ -80,7 +80,7 @@ def _literal(expression: str, function: str) -> Any:
     return ast.literal_eval(match["literal"])
 
 
-def test_every_ecs_task_runs_a_pgbouncer_sidecar_and_the_process_uses_it(parsed: dict[str, Any]) -> None:  # noqa: F811
+def test_every_ecs_task_runs_a_pgbouncer_sidecar_and_the_process_uses_it(parsed: dict[str, Any]) -> None:
     locals_ = {key: value for block in parsed["main.tf"]["locals"] for key, value in block.items()}
     assert _literal(_one(locals_["environment"]), "merge")["DATABASE_POOLER"] == "transaction"
     secrets = _literal(_one(locals_["secrets"]), "merge")

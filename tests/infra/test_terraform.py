@@ -6,24 +6,12 @@ There is no terraform binary here; the parse stands in for `terraform validate`'
 
 from __future__ import annotations
 
-import json
 import re
 import resource
 from typing import Any
 
-import pytest
-
 from tests.infra.tools import ROOT, TERRAFORM_DIR, run, tool
 
-PARSE_SCRIPT = """
-import json, pathlib, sys
-import hcl2
-out = {}
-for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.tf")):
-    with path.open() as handle:
-        out[str(path.relative_to(sys.argv[1]))] = hcl2.load(handle)
-print(json.dumps(out))
-"""
 PROCESSES = {"web", "lane", "worker", "beat", "drain"}
 SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?::(?P<reason>.*))?")
 
@@ -33,14 +21,6 @@ def _one(value: Any) -> Any:
     while isinstance(value, list) and len(value) == 1:
         value = value[0]
     return value
-
-
-@pytest.fixture(scope="module")
-def parsed() -> dict[str, Any]:
-    python = tool("python")
-    result = run([python, "-c", PARSE_SCRIPT, TERRAFORM_DIR])
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def _resources(parsed: dict[str, Any], module: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -54,7 +34,17 @@ def _resources(parsed: dict[str, Any], module: str, kind: str) -> dict[str, dict
 def test_every_terraform_file_parses_and_documents_its_variables_and_outputs(parsed: dict[str, Any]) -> None:
     files = {path.relative_to(TERRAFORM_DIR).as_posix() for path in TERRAFORM_DIR.rglob("*.tf")}
     assert set(parsed) == files
-    modules = {"network", "database", "cache", "storage", "service", "edge", "secrets", "monitoring"}
+    modules = {
+        "network",
+        "database",
+        "cache",
+        "storage",
+        "service",
+        "edge",
+        "secrets",
+        "monitoring",
+        "custom_domains",
+    }
     assert {path.split("/")[1] for path in files if path.startswith("modules/")} == modules
     for path, content in parsed.items():
         for block in content.get("variable", []):

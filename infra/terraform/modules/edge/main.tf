@@ -2,8 +2,8 @@
 # subdomain), Route 53 alias records for both, /r/* to the click lane and everything else to the
 # web process, a WAF in front, and CloudFront in front of /static/.
 #
-# Brands' custom domains: add each as a certificate on the HTTPS listener
-# (aws_lb_listener_certificate) and point its DNS at the ALB; the Domain row routes it.
+# Brands' custom domains do not come here: they point at the custom-domain tier
+# (modules/custom_domains: Caddy with on-demand certificates), which forwards to the same tasks.
 
 terraform {
   required_providers {

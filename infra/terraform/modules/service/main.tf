@@ -215,6 +215,13 @@ resource "aws_ecs_service" "service" {
     }
   }
 
+  dynamic "service_registries" {
+    for_each = var.service_registry_arn == null ? [] : [var.service_registry_arn]
+    content {
+      registry_arn = service_registries.value
+    }
+  }
+
   lifecycle {
     # Autoscaling owns the count once the service exists.
     ignore_changes = [desired_count]

@@ -143,3 +143,9 @@ variable "pgbouncer" {
     pool_size           = number
   })
 }
+
+variable "service_registry_arn" {
+  description = "Cloud Map service to register the tasks in (A records; web and lane, for the custom-domain proxy), or null."
+  type        = string
+  default     = null
+}
