@@ -32,6 +32,7 @@ locals {
   secrets = merge(
     {
       SECRET_KEY          = module.secrets.secret_key_arn
+      METRICS_TOKEN       = module.secrets.metrics_token_arn
       DATABASE_URL        = module.database.pooled_url_secret_arn
       # The server itself, for the release step (migrations never go through the pooler).
       DATABASE_DIRECT_URL = module.database.database_url_secret_arn
@@ -42,14 +43,14 @@ locals {
 
   web_probe = ["CMD", "python", "/app/infra/docker/healthcheck.py"]
   # Each process type: its port and target group (HTTP ones), request-count scaling (requests
-  # per task per minute; the lane is CPU-bound, so CPU alone scales it), container probe, and
-  # whether it reads and writes the media bucket.
+  # per task per minute; the lane is CPU-bound, so CPU alone scales it), container probe,
+  # whether it reads and writes the media bucket, and where it serves /metrics (modules/metrics).
   processes = {
     web = {
-      port = 8000, target_group = "web", requests_per_target = 3000, probe = local.web_probe, uses_s3 = true
+      port = 8000, target_group = "web", requests_per_target = 3000, probe = local.web_probe, uses_s3 = true, metrics_port = 8000
     }
     lane = {
-      port = 8001, target_group = "lane", requests_per_target = null, probe = local.web_probe, uses_s3 = false
+      port = 8001, target_group = "lane", requests_per_target = null, probe = local.web_probe, uses_s3 = false, metrics_port = 8001
     }
     worker = {
       port                = null
@@ -57,9 +58,10 @@ locals {
       requests_per_target = null
       uses_s3             = true
       probe               = ["CMD-SHELL", "celery -A config inspect ping -d celery@$HOSTNAME --timeout 10"]
+      metrics_port        = 9100
     }
-    beat  = { port = null, target_group = null, requests_per_target = null, probe = null, uses_s3 = false }
-    drain = { port = null, target_group = null, requests_per_target = null, probe = null, uses_s3 = false }
+    beat  = { port = null, target_group = null, requests_per_target = null, probe = null, uses_s3 = false, metrics_port = null }
+    drain = { port = null, target_group = null, requests_per_target = null, probe = null, uses_s3 = false, metrics_port = 9100 }
   }
 }
 
@@ -197,6 +199,7 @@ module "service" {
   requests_per_target  = each.value.requests_per_target
   # web and lane register their tasks for the custom-domain proxy (Cloud Map A records).
   service_registry_arn = lookup(module.custom_domains.registry_arns, each.key, null)
+  metrics_port         = each.value.metrics_port
   health_check_command = each.value.probe
   environment          = local.environment
   secrets              = local.secrets
@@ -217,6 +220,20 @@ module "service" {
   }
 }
 
+module "metrics" {
+  source                  = "./modules/metrics"
+  name                    = local.name
+  cluster_name            = aws_ecs_cluster.main.name
+  cluster_arn             = aws_ecs_cluster.main.arn
+  vpc_id                  = module.network.vpc_id
+  subnet_ids              = module.network.private_subnet_ids
+  tasks_security_group_id = module.network.tasks_security_group_id
+  metrics_token           = module.secrets.metrics_token
+  agent_image             = var.cloudwatch_agent_image
+  kms_key_arn             = module.secrets.kms_key_arn
+  log_retention_days      = var.log_retention_days
+}
+
 module "monitoring" {
   source         = "./modules/monitoring"
   name           = local.name
@@ -231,6 +248,8 @@ module "monitoring" {
   db_allocated_storage_gb = module.database.allocated_storage_gb
   cache_cluster_ids       = module.cache.member_clusters
   cluster_name            = aws_ecs_cluster.main.name
+  metrics_namespace       = module.metrics.namespace
+  platform_thresholds     = var.platform_alarm_thresholds
   services = {
     for process, service in module.service : process => {
       service_name = service.service_name

@@ -57,3 +57,8 @@ output "custom_domain_static_ips" {
   description = "Static addresses of the custom-domain load balancer, for apex domains (A records)."
   value       = module.custom_domains.static_ips
 }
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the platform's Prometheus metrics (drain lag, queues, failures)."
+  value       = module.metrics.namespace
+}

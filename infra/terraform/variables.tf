@@ -152,6 +152,33 @@ variable "app_environment" {
   default     = {}
 }
 
+variable "cloudwatch_agent_image" {
+  description = "Image of the metrics agent (modules/metrics); pin a released tag of the CloudWatch agent."
+  type        = string
+  default     = "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:latest"
+}
+
+variable "platform_alarm_thresholds" {
+  description = <<-EOT
+    Alarm thresholds on the platform's own metrics (modules/monitoring): drain_lag_seconds,
+    dead_letters, queue_length, task_failures_per_5_minutes, outbox_failing_events.
+  EOT
+  type = object({
+    drain_lag_seconds           = number
+    dead_letters                = number
+    queue_length                = number
+    task_failures_per_5_minutes = number
+    outbox_failing_events       = number
+  })
+  default = {
+    drain_lag_seconds           = 300
+    dead_letters                = 0
+    queue_length                = 1000
+    task_failures_per_5_minutes = 10
+    outbox_failing_events       = 0
+  }
+}
+
 variable "alarm_emails" {
   description = "Addresses subscribed to the alarm topic (each confirms by email)."
   type        = list(string)

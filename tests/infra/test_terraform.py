@@ -44,6 +44,7 @@ def test_every_terraform_file_parses_and_documents_its_variables_and_outputs(par
         "secrets",
         "monitoring",
         "custom_domains",
+        "metrics",
     }
     assert {path.split("/")[1] for path in files if path.startswith("modules/")} == modules
     for path, content in parsed.items():

@@ -65,9 +65,21 @@ resource "aws_iam_role_policy" "task" {
 }
 
 locals {
-  port_mappings = var.container_port == null ? [] : [
-    { containerPort = var.container_port, hostPort = var.container_port, protocol = "tcp" }
+  # The HTTP port, and the metrics port of a process without one (worker, drain: METRICS_PORT).
+  separate_metrics_port = var.metrics_port != null && var.metrics_port != var.container_port
+  ports = distinct(compact([
+    var.container_port == null ? "" : tostring(var.container_port),
+    var.metrics_port == null ? "" : tostring(var.metrics_port),
+  ]))
+  port_mappings = [
+    for port in local.ports : { containerPort = tonumber(port), hostPort = tonumber(port), protocol = "tcp" }
   ]
+  # The metrics agent (modules/metrics) discovers what to scrape by these labels.
+  docker_labels = var.metrics_port == null ? {} : {
+    ECS_PROMETHEUS_EXPORTER_PORT = tostring(var.metrics_port)
+    ECS_PROMETHEUS_METRICS_PATH  = "/metrics"
+    ECS_PROMETHEUS_JOB_NAME      = var.process
+  }
   health_check = var.health_check_command == null ? null : {
     command     = var.health_check_command
     interval    = 30
@@ -76,7 +88,11 @@ locals {
     startPeriod = 60
   }
   environment = [
-    for name, value in merge(var.environment, var.container_port == null ? {} : { PORT = tostring(var.container_port) }) :
+    for name, value in merge(
+      var.environment,
+      var.container_port == null ? {} : { PORT = tostring(var.container_port) },
+      local.separate_metrics_port ? { METRICS_PORT = tostring(var.metrics_port) } : {},
+    ) :
     { name = name, value = value }
   ]
 }
@@ -119,6 +135,7 @@ resource "aws_ecs_task_definition" "service" {
       privileged             = false
       user                   = "10001:10001"
       portMappings           = local.port_mappings
+      dockerLabels           = local.docker_labels
       environment            = local.environment
       secrets                = [for name, arn in var.secrets : { name = name, valueFrom = arn }]
       healthCheck            = local.health_check

@@ -149,3 +149,9 @@ variable "service_registry_arn" {
   type        = string
   default     = null
 }
+
+variable "metrics_port" {
+  description = "Port of the process's Prometheus /metrics (PORT for web and lane, METRICS_PORT for worker and drain), or null (beat)."
+  type        = number
+  default     = null
+}
