@@ -250,10 +250,18 @@ module "monitoring" {
   cluster_name            = aws_ecs_cluster.main.name
   metrics_namespace       = module.metrics.namespace
   platform_thresholds     = var.platform_alarm_thresholds
-  services = {
-    for process, service in module.service : process => {
-      service_name = service.service_name
-      min          = var.services[process].min
-    }
-  }
+  # The five processes, the custom-domain proxy and the metrics agent (a stopped agent would
+  # silence the platform-metric alarms).
+  services = merge(
+    {
+      for process, service in module.service : process => {
+        service_name = service.service_name
+        min          = var.services[process].min
+      }
+    },
+    {
+      caddy           = { service_name = module.custom_domains.service_name, min = module.custom_domains.min_tasks }
+      "metrics-agent" = { service_name = module.metrics.service_name, min = 1 }
+    },
+  )
 }

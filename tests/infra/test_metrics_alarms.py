@@ -100,3 +100,15 @@ def test_the_agent_scrapes_what_the_tasks_label_with_the_metrics_token(parsed: d
     # The same METRICS_PORT as docker-compose.prod.yml gives the worker and the drain.
     compose = (ROOT / "docker-compose.prod.yml").read_text()
     assert compose.count('METRICS_PORT: "9100"') == 2
+
+
+def test_a_stopped_metrics_agent_or_caddy_tier_raises_the_running_task_alarm(parsed: dict[str, Any]) -> None:
+    monitoring = next(
+        body for block in parsed["main.tf"]["module"] for key, body in block.items() if key == "monitoring"
+    )
+    services = _one(monitoring["services"])
+    assert "module.custom_domains.service_name" in services
+    assert "module.metrics.service_name" in services
+    assert "for process , service in module.service" in services
+    alarm = _resources(parsed, "monitoring", "aws_cloudwatch_metric_alarm")["running_tasks"]
+    assert _one(alarm["treat_missing_data"]) == "breaching"

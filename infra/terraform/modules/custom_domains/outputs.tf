@@ -22,3 +22,13 @@ output "load_balancer_arn_suffix" {
   description = "ARN suffix of the network load balancer (CloudWatch dimension LoadBalancer)."
   value       = aws_lb.custom_domains.arn_suffix
 }
+
+output "service_name" {
+  description = "Name of the Caddy ECS service (running-task alarm)."
+  value       = aws_ecs_service.caddy.name
+}
+
+output "min_tasks" {
+  description = "Minimum number of Caddy tasks (running-task alarm threshold)."
+  value       = var.min_tasks
+}
