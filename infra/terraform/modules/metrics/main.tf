@@ -226,6 +226,7 @@ resource "aws_iam_role_policy" "agent" {
 # --- the agent ---------------------------------------------------------------------------------------
 
 resource "aws_ecs_task_definition" "agent" {
+  #checkov:skip=CKV_AWS_336:The CloudWatch agent translates CW_CONFIG_CONTENT into its own files under /opt/aws/amazon-cloudwatch-agent at start; it runs no code of ours and has no inbound port.
   family                   = "${var.cluster_name}-metrics-agent"
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
@@ -248,7 +249,7 @@ resource "aws_ecs_task_definition" "agent" {
       name                   = "cloudwatch-agent"
       image                  = var.agent_image
       essential              = true
-      readonlyRootFilesystem = true
+      readonlyRootFilesystem = false
       privileged             = false
       environment            = [{ name = "CW_CONFIG_CONTENT", value = jsonencode(local.agent_config) }]
       secrets                = [{ name = "PROMETHEUS_CONFIG_CONTENT", valueFrom = aws_secretsmanager_secret.prometheus_config.arn }]
