@@ -1,7 +1,8 @@
 #!/bin/sh
 # The image's entry point. `web`, `lane`, `worker`, `beat`, `drain`: the Procfile's command of that
 # name (uvicorn reads WEB_CONCURRENCY for its worker count, FORWARDED_ALLOW_IPS for the proxies
-# it trusts). `release`: prepare the database before a deploy (run once, not per process).
+# it trusts). `release`: prepare the database before a deploy (run once, not per process), on
+# DATABASE_DIRECT_URL when it is set (the processes' DATABASE_URL may be a pooler's).
 # Anything else runs as given, e.g. `python manage.py shell`.
 set -eu
 cd /app
@@ -16,6 +17,12 @@ case "${1:-web}" in
         exec /bin/sh -c "exec $command"
         ;;
     release)
+        # Migrations go straight to PostgreSQL, never through a transaction pooler: where the
+        # processes' DATABASE_URL is PgBouncer's (ECS), DATABASE_DIRECT_URL is the server's.
+        if [ -n "${DATABASE_DIRECT_URL:-}" ]; then
+            export DATABASE_URL="$DATABASE_DIRECT_URL"
+            export DATABASE_POOLER=""
+        fi
         python manage.py migrate_schemas --shared
         python manage.py platform_init
         python manage.py migrate_schemas --tenant --executor=multiprocessing

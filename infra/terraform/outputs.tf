@@ -1,10 +1,10 @@
 output "alb_dns_name" {
-  description = "DNS name of the load balancer: point brands' custom domains here (CNAME)."
+  description = "DNS name of the load balancer of the root domain and the brand subdomains."
   value       = module.edge.alb_dns_name
 }
 
 output "https_listener_arn" {
-  description = "HTTPS listener: attach a brand's custom-domain certificate with aws_lb_listener_certificate."
+  description = "HTTPS listener of the ALB (custom domains do not need it: they go through custom_domain_endpoint)."
   value       = module.edge.https_listener_arn
 }
 
@@ -46,4 +46,19 @@ output "secret_arns" {
 output "alarm_topic_arn" {
   description = "SNS topic of the CloudWatch alarms."
   value       = module.monitoring.alarm_topic_arn
+}
+
+output "custom_domain_endpoint" {
+  description = "Host brands' custom domains point at with a CNAME (shown to brand admins as CUSTOM_DOMAIN_CNAME_TARGET)."
+  value       = module.custom_domains.endpoint
+}
+
+output "custom_domain_static_ips" {
+  description = "Static addresses of the custom-domain load balancer, for apex domains (A records)."
+  value       = module.custom_domains.static_ips
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the platform's Prometheus metrics (drain lag, queues, failures)."
+  value       = module.metrics.namespace
 }

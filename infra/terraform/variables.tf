@@ -36,6 +36,42 @@ variable "image" {
   type        = string
 }
 
+variable "pgbouncer_image" {
+  description = "Container image of the PgBouncer sidecar, built from infra/docker/pgbouncer (Debian's pgbouncer)."
+  type        = string
+}
+
+variable "pgbouncer_pool_sizes" {
+  description = <<-EOT
+    Server connections of one task's PgBouncer, per process type (keys: web, lane, worker, beat,
+    drain). RDS sees at most the sum over process types of pool size x maximum tasks (services):
+    238 with the defaults, under db.m7g.large's max_connections (about 900).
+  EOT
+  type = map(number)
+  default = {
+    web    = 10
+    lane   = 2
+    worker = 8
+    beat   = 2
+    drain  = 4
+  }
+
+  validation {
+    condition     = alltrue([for name in ["web", "lane", "worker", "beat", "drain"] : contains(keys(var.pgbouncer_pool_sizes), name)])
+    error_message = "pgbouncer_pool_sizes must define web, lane, worker, beat and drain."
+  }
+}
+
+variable "caddy_image" {
+  description = "Image of the custom-domain proxy, built from infra/docker/caddy (Caddy with DynamoDB certificate storage)."
+  type        = string
+}
+
+variable "acme_email" {
+  description = "Contact address of the ACME account that issues brands' custom-domain certificates."
+  type        = string
+}
+
 variable "availability_zones" {
   description = "Availability zones to spread subnets, the database standby and cache replicas over (at least 2)."
   type        = list(string)
@@ -114,6 +150,33 @@ variable "app_environment" {
   description = "Extra plain environment variables of every process (see the README's Configuration table)."
   type        = map(string)
   default     = {}
+}
+
+variable "cloudwatch_agent_image" {
+  description = "Image of the metrics agent (modules/metrics); pin a released tag of the CloudWatch agent."
+  type        = string
+  default     = "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:latest"
+}
+
+variable "platform_alarm_thresholds" {
+  description = <<-EOT
+    Alarm thresholds on the platform's own metrics (modules/monitoring): drain_lag_seconds,
+    dead_letters, queue_length, task_failures_per_5_minutes, outbox_failing_events.
+  EOT
+  type = object({
+    drain_lag_seconds           = number
+    dead_letters                = number
+    queue_length                = number
+    task_failures_per_5_minutes = number
+    outbox_failing_events       = number
+  })
+  default = {
+    drain_lag_seconds           = 300
+    dead_letters                = 0
+    queue_length                = 1000
+    task_failures_per_5_minutes = 10
+    outbox_failing_events       = 0
+  }
 }
 
 variable "alarm_emails" {

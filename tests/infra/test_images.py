@@ -98,6 +98,9 @@ def test_dockerignore_keeps_the_development_tools_out() -> None:
     assert len(tool_files) > 20
     assert [path for path in tool_files if not _dockerignored(path.relative_to(ROOT).as_posix(), rules)] == []
     assert not _dockerignored("platform/config/settings/production.py", rules)
+    assert not _dockerignored("infra/docker/entrypoint.sh", rules)
+    # The sidecar images are built from their own folders, not shipped in the platform's.
+    assert _dockerignored("infra/docker/pgbouncer/entrypoint.sh", rules)
     assert _dockerignored("platform/config/__pycache__/env.cpython-311.pyc", rules)
 
 

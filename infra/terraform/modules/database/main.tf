@@ -148,3 +148,31 @@ resource "aws_secretsmanager_secret_version" "database_url" {
   secret_id     = aws_secretsmanager_secret.database_url.id
   secret_string = "postgresql://afp:${random_password.master.result}@${aws_db_instance.main.address}:${aws_db_instance.main.port}/afp?sslmode=require"
 }
+
+# The processes' DATABASE_URL: their task's PgBouncer sidecar (modules/service) on the loopback,
+# in transaction pooling mode; PgBouncer itself speaks TLS to RDS. The URL above stays the direct
+# one (DATABASE_DIRECT_URL): the release step migrates on it.
+resource "aws_secretsmanager_secret" "pooled_url" {
+  #checkov:skip=CKV2_AWS_57:Same master password as database-url, set by Terraform; rotated with it by a new random_password and a deploy.
+  name                    = "${var.name}/database-pooled-url"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = 30
+}
+
+resource "aws_secretsmanager_secret_version" "pooled_url" {
+  secret_id     = aws_secretsmanager_secret.pooled_url.id
+  secret_string = "postgresql://afp:${random_password.master.result}@127.0.0.1:${var.pooler_port}/afp?sslmode=disable"
+}
+
+# The password alone, for the PgBouncer sidecar (its userlist and its login to RDS).
+resource "aws_secretsmanager_secret" "password" {
+  #checkov:skip=CKV2_AWS_57:The master password set by Terraform; rotated by a new random_password and a deploy, with the two URL secrets.
+  name                    = "${var.name}/database-password"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = 30
+}
+
+resource "aws_secretsmanager_secret_version" "password" {
+  secret_id     = aws_secretsmanager_secret.password.id
+  secret_string = random_password.master.result
+}

@@ -42,3 +42,9 @@ variable "kms_key_arn" {
   description = "KMS key for storage, Performance Insights and the URL secret."
   type        = string
 }
+
+variable "pooler_port" {
+  description = "Port of the PgBouncer sidecar on each task's loopback (the pooled DATABASE_URL)."
+  type        = number
+  default     = 6432
+}

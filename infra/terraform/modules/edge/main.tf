@@ -2,8 +2,8 @@
 # subdomain), Route 53 alias records for both, /r/* to the click lane and everything else to the
 # web process, a WAF in front, and CloudFront in front of /static/.
 #
-# Brands' custom domains: add each as a certificate on the HTTPS listener
-# (aws_lb_listener_certificate) and point its DNS at the ALB; the Domain row routes it.
+# Brands' custom domains do not come here: they point at the custom-domain tier
+# (modules/custom_domains: Caddy with on-demand certificates), which forwards to the same tasks.
 
 terraform {
   required_providers {
@@ -84,7 +84,7 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "http" {
-  #checkov:skip=CKV_AWS_260:Port 80 only answers a permanent redirect to HTTPS (listener "http" below); browsers typing a bare host need it.
+  #checkov:skip=CKV_AWS_260:Port 80 answers a permanent redirect to HTTPS (listener "http" below), except the custom-domain verification token, which the platform's check fetches over plain HTTP; browsers typing a bare host need the redirect.
   security_group_id = aws_security_group.alb.id
   description       = "HTTP from anywhere, redirected to HTTPS"
   cidr_ipv4         = "0.0.0.0/0"
@@ -170,6 +170,9 @@ resource "aws_lb_target_group" "lane" {
   }
 }
 
+# Port 80 redirects to HTTPS, except the custom-domain HTTP token
+# (http://<domain>/.well-known/affiliate-verify/<token>, tenants/hosts.py): the platform's check
+# fetches it over plain HTTP and follows no redirect. As infra/docker/Caddyfile does.
 resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.main.arn
   port              = 80
@@ -185,6 +188,22 @@ resource "aws_lb_listener" "http" {
   }
 }
 
+resource "aws_lb_listener_rule" "domain_verification" {
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 10
+
+  condition {
+    path_pattern {
+      values = ["/.well-known/affiliate-verify/*"]
+    }
+  }
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+
 resource "aws_lb_listener" "https" {
   load_balancer_arn = aws_lb.main.arn
   port              = 443
@@ -195,6 +214,29 @@ resource "aws_lb_listener" "https" {
   default_action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+
+# The platform's internal endpoints are not for the internet (as infra/docker/Caddyfile): the
+# metrics (scraped inside the VPC with their bearer token, modules/monitoring) and /internal/
+# (the custom-domain proxy's certificate question, asked of the web tasks directly).
+resource "aws_lb_listener_rule" "internal" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 1
+
+  condition {
+    path_pattern {
+      values = ["/metrics", "/metrics/", "/internal/*"]
+    }
+  }
+
+  action {
+    type = "fixed-response"
+    fixed_response {
+      content_type = "text/plain"
+      status_code  = "404"
+      message_body = "Not Found"
+    }
   }
 }
 

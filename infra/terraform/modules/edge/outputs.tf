@@ -4,12 +4,12 @@ output "alb_arn_suffix" {
 }
 
 output "alb_dns_name" {
-  description = "DNS name of the load balancer (point brands' custom domains here)."
+  description = "DNS name of the load balancer."
   value       = aws_lb.main.dns_name
 }
 
 output "https_listener_arn" {
-  description = "ARN of the HTTPS listener (attach custom-domain certificates here)."
+  description = "ARN of the HTTPS listener."
   value       = aws_lb_listener.https.arn
 }
 

@@ -1,5 +1,6 @@
 # Alarms to an SNS topic: 5xx rate and response time at the load balancer, database CPU and free
-# storage, Redis memory, and running task counts of every service.
+# storage, Redis memory, running task counts of every service, and the platform's own metrics
+# (click drain lag, dead letters, Celery queue length and task failures, failing outbox events).
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
@@ -165,6 +166,59 @@ resource "aws_cloudwatch_metric_alarm" "running_tasks" {
   comparison_operator = "LessThanThreshold"
   threshold           = each.value.min
   treat_missing_data  = "breaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
+
+# --- the platform's own metrics (Prometheus, published by modules/metrics) --------------------------
+# Gauges read at scrape time are the same on every web task: the alarms take the maximum. A metric
+# that stops arriving (agent or web down) is left to the running-task alarms, not treated as bad.
+
+locals {
+  web_family    = { ClusterName = var.cluster_name, TaskDefinitionFamily = "${var.cluster_name}-web" }
+  worker_family = { ClusterName = var.cluster_name, TaskDefinitionFamily = "${var.cluster_name}-worker" }
+  platform_alarms = {
+    click-drain-lag = {
+      metric = "afp_click_drain_lag_seconds", dimensions = local.web_family, statistic = "Maximum"
+      threshold = var.platform_thresholds.drain_lag_seconds, periods = 5, period = 60
+      description = "The oldest click not yet in Postgres is older than ${var.platform_thresholds.drain_lag_seconds} s for 5 minutes: the drain is down or behind (README, Operations)"
+    }
+    click-dead-letters = {
+      metric = "afp_click_dead_letters", dimensions = local.web_family, statistic = "Maximum"
+      threshold = var.platform_thresholds.dead_letters, periods = 1, period = 60
+      description = "Clicks the drain could not store wait in the dead-letter stream"
+    }
+    celery-queue-length = {
+      metric = "afp_celery_queue_length", dimensions = local.web_family, statistic = "Maximum"
+      threshold = var.platform_thresholds.queue_length, periods = 10, period = 60
+      description = "A Celery queue holds more than ${var.platform_thresholds.queue_length} messages for 10 minutes: workers are down or too few"
+    }
+    celery-task-failures = {
+      metric = "afp_celery_task_failures_total", dimensions = local.worker_family, statistic = "Sum"
+      threshold = var.platform_thresholds.task_failures_per_5_minutes, periods = 1, period = 300
+      description = "More than ${var.platform_thresholds.task_failures_per_5_minutes} Celery task failures in 5 minutes"
+    }
+    outbox-failing-events = {
+      metric = "afp_outbox_failing_events", dimensions = local.web_family, statistic = "Maximum"
+      threshold = var.platform_thresholds.outbox_failing_events, periods = 15, period = 60
+      description = "A brand has domain events whose after-commit handlers keep failing (afp_outbox_failing_events{schema} in the metrics log group names it)"
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "platform" {
+  for_each            = local.platform_alarms
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = var.metrics_namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
   alarm_actions       = local.actions
   ok_actions          = local.actions
 }

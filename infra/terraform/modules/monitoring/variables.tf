@@ -59,3 +59,31 @@ variable "services" {
     min          = number
   }))
 }
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the platform's Prometheus metrics (modules/metrics)."
+  type        = string
+}
+
+variable "platform_thresholds" {
+  description = <<-EOT
+    Alarm thresholds on the platform's metrics: drain_lag_seconds (oldest undrained click, for 5
+    minutes), dead_letters (clicks in the dead-letter stream), queue_length (messages in a Celery
+    queue, for 10 minutes), task_failures_per_5_minutes, outbox_failing_events (per brand, for 15
+    minutes). Each alarms when exceeded.
+  EOT
+  type = object({
+    drain_lag_seconds           = number
+    dead_letters                = number
+    queue_length                = number
+    task_failures_per_5_minutes = number
+    outbox_failing_events       = number
+  })
+  default = {
+    drain_lag_seconds           = 300
+    dead_letters                = 0
+    queue_length                = 1000
+    task_failures_per_5_minutes = 10
+    outbox_failing_events       = 0
+  }
+}

@@ -1,6 +1,9 @@
 # One process type of the platform as an ECS Fargate service: the shared image with its Procfile
 # command, secrets injected from Secrets Manager, logs in CloudWatch, an optional target group,
 # and target-tracking autoscaling on CPU (and on requests per target behind the load balancer).
+# Each task runs a PgBouncer sidecar (transaction pooling, 127.0.0.1:<port>) the process reaches
+# PostgreSQL through (DATABASE_POOLER=transaction); the process starts once it is healthy, and
+# ECS stops it after the process (dependency order).
 
 data "aws_region" "current" {}
 
@@ -34,7 +37,7 @@ resource "aws_iam_role_policy_attachment" "execution" {
 data "aws_iam_policy_document" "read_secrets" {
   statement {
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = values(var.secrets)
+    resources = concat(values(var.secrets), [var.pgbouncer.password_secret_arn])
   }
   statement {
     actions   = ["kms:Decrypt"]
@@ -62,9 +65,21 @@ resource "aws_iam_role_policy" "task" {
 }
 
 locals {
-  port_mappings = var.container_port == null ? [] : [
-    { containerPort = var.container_port, hostPort = var.container_port, protocol = "tcp" }
+  # The HTTP port, and the metrics port of a process without one (worker, drain: METRICS_PORT).
+  separate_metrics_port = var.metrics_port != null && var.metrics_port != var.container_port
+  ports = distinct(compact([
+    var.container_port == null ? "" : tostring(var.container_port),
+    var.metrics_port == null ? "" : tostring(var.metrics_port),
+  ]))
+  port_mappings = [
+    for port in local.ports : { containerPort = tonumber(port), hostPort = tonumber(port), protocol = "tcp" }
   ]
+  # The metrics agent (modules/metrics) discovers what to scrape by these labels.
+  docker_labels = var.metrics_port == null ? {} : {
+    ECS_PROMETHEUS_EXPORTER_PORT = tostring(var.metrics_port)
+    ECS_PROMETHEUS_METRICS_PATH  = "/metrics"
+    ECS_PROMETHEUS_JOB_NAME      = var.process
+  }
   health_check = var.health_check_command == null ? null : {
     command     = var.health_check_command
     interval    = 30
@@ -73,7 +88,11 @@ locals {
     startPeriod = 60
   }
   environment = [
-    for name, value in merge(var.environment, var.container_port == null ? {} : { PORT = tostring(var.container_port) }) :
+    for name, value in merge(
+      var.environment,
+      var.container_port == null ? {} : { PORT = tostring(var.container_port) },
+      local.separate_metrics_port ? { METRICS_PORT = tostring(var.metrics_port) } : {},
+    ) :
     { name = name, value = value }
   ]
 }
@@ -101,6 +120,10 @@ resource "aws_ecs_task_definition" "service" {
     name = "clicks-fallback"
   }
 
+  volume {
+    name = "pgbouncer-config"
+  }
+
   # A plain literal (no merge()): checkov reads the container definition only when it can see it.
   container_definitions = jsonencode([
     {
@@ -112,6 +135,7 @@ resource "aws_ecs_task_definition" "service" {
       privileged             = false
       user                   = "10001:10001"
       portMappings           = local.port_mappings
+      dockerLabels           = local.docker_labels
       environment            = local.environment
       secrets                = [for name, arn in var.secrets : { name = name, valueFrom = arn }]
       healthCheck            = local.health_check
@@ -121,12 +145,54 @@ resource "aws_ecs_task_definition" "service" {
         { sourceVolume = "clicks-fallback", containerPath = "/app/var/clicks-fallback", readOnly = false },
       ]
       linuxParameters = { initProcessEnabled = true }
+      dependsOn       = [{ containerName = "pgbouncer", condition = "HEALTHY" }]
       logConfiguration = {
         logDriver = "awslogs"
         options = {
           awslogs-group         = aws_cloudwatch_log_group.service.name
           awslogs-region        = data.aws_region.current.name
           awslogs-stream-prefix = var.process
+        }
+      }
+    },
+    {
+      name                   = "pgbouncer"
+      image                  = var.pgbouncer.image
+      essential              = true
+      readonlyRootFilesystem = true
+      privileged             = false
+      user                   = "10002:10002"
+      environment = [
+        { name = "PGBOUNCER_DB_HOST", value = var.pgbouncer.db_host },
+        { name = "PGBOUNCER_DB_PORT", value = tostring(var.pgbouncer.db_port) },
+        { name = "PGBOUNCER_DB_NAME", value = var.pgbouncer.db_name },
+        { name = "PGBOUNCER_DB_USER", value = var.pgbouncer.db_user },
+        # Only the task's containers share the loopback (awsvpc): nothing else can reach it.
+        { name = "PGBOUNCER_LISTEN_ADDR", value = "127.0.0.1" },
+        { name = "PGBOUNCER_PORT", value = tostring(var.pgbouncer.port) },
+        { name = "PGBOUNCER_POOL_SIZE", value = tostring(var.pgbouncer.pool_size) },
+        { name = "PGBOUNCER_MAX_CLIENT_CONN", value = "200" },
+        # rds.force_ssl: PgBouncer to RDS over TLS.
+        { name = "PGBOUNCER_SERVER_TLS_SSLMODE", value = "require" },
+      ]
+      secrets = [{ name = "PGBOUNCER_DB_PASSWORD", valueFrom = var.pgbouncer.password_secret_arn }]
+      healthCheck = {
+        command     = ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-p", tostring(var.pgbouncer.port)]
+        interval    = 10
+        timeout     = 5
+        retries     = 3
+        startPeriod = 10
+      }
+      stopTimeout = 10
+      mountPoints = [
+        { sourceVolume = "pgbouncer-config", containerPath = "/tmp", readOnly = false },
+      ]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.service.name
+          awslogs-region        = data.aws_region.current.name
+          awslogs-stream-prefix = "pgbouncer"
         }
       }
     }
@@ -163,6 +229,13 @@ resource "aws_ecs_service" "service" {
       target_group_arn = load_balancer.value
       container_name   = var.process
       container_port   = var.container_port
+    }
+  }
+
+  dynamic "service_registries" {
+    for_each = var.service_registry_arn == null ? [] : [var.service_registry_arn]
+    content {
+      registry_arn = service_registries.value
     }
   }
 

@@ -125,3 +125,33 @@ variable "stop_timeout" {
   type        = number
   default     = 30
 }
+
+variable "pgbouncer" {
+  description = <<-EOT
+    The task's PgBouncer sidecar (infra/docker/pgbouncer): its image, the RDS server behind it
+    (db_host, db_port, db_name, db_user; the password from password_secret_arn), the loopback
+    port it listens on, and pool_size, its server connections (RDS connections of one task).
+  EOT
+  type = object({
+    image               = string
+    db_host             = string
+    db_port             = number
+    db_name             = string
+    db_user             = string
+    password_secret_arn = string
+    port                = number
+    pool_size           = number
+  })
+}
+
+variable "service_registry_arn" {
+  description = "Cloud Map service to register the tasks in (A records; web and lane, for the custom-domain proxy), or null."
+  type        = string
+  default     = null
+}
+
+variable "metrics_port" {
+  description = "Port of the process's Prometheus /metrics (PORT for web and lane, METRICS_PORT for worker and drain), or null (beat)."
+  type        = number
+  default     = null
+}
