@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -155,7 +154,7 @@ class StripeWorld:
 
 
 @pytest.fixture
-def stripe_world(settings: Any, monkeypatch: Any) -> Iterator[StripeWorld]:
+def stripe_world(settings: Any, monkeypatch: Any) -> StripeWorld:
     import importlib
     import time
 
@@ -166,7 +165,7 @@ def stripe_world(settings: Any, monkeypatch: Any) -> Iterator[StripeWorld]:
     for name in CLIENT_USERS:
         module = importlib.import_module(name)
         monkeypatch.setattr(module, "stripe_client", lambda: client)
-    yield world
+    return world
 
 
 # --- object builders in the pinned version's shapes --------------------------------------------------
@@ -246,7 +245,14 @@ def invoice_obj(
         "payments": {
             "object": "list",
             "data": (
-                [{"payment": {"type": "payment_intent", "payment_intent": payment_intent or f"pi_{invoice_id}"}}]
+                [
+                    {
+                        "payment": {
+                            "type": "payment_intent",
+                            "payment_intent": payment_intent or f"pi_{invoice_id}",
+                        }
+                    }
+                ]
                 if paid
                 else []
             ),

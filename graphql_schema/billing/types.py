@@ -9,8 +9,7 @@ from enum import Enum
 
 import strawberry
 
-from billing import models
-from billing import selectors
+from billing import models, selectors
 from billing.services.lifecycle import grace_until
 from billing.services.plans import free_plan, subscription_is_entitled
 from graphql_schema.errors import UserError

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F
+from django.db.models.expressions import OrderBy
 
 from billing.models import Membership, MerchantSubscription, SubscriptionStatus
 
@@ -43,7 +44,7 @@ def failing_subscriptions(*, kind: str | None = None, limit: int = 500) -> list[
     from billing.services.lifecycle import grace_until
 
     found: list[FailingSubscription] = []
-    order = [F("payment_failed_at").asc(nulls_last=True), "pk"]
+    order: list[str | OrderBy] = [F("payment_failed_at").asc(nulls_last=True), "pk"]
     if kind in (None, "merchant_plan"):
         for row in (
             MerchantSubscription.objects.select_related("merchant", "plan")

@@ -21,7 +21,7 @@ from notifications.models import Notification
 from payments.models import Payment
 from tests.conftest import make_user
 from tests.engine import make_affiliate, make_click, make_program
-from tests.stripe_world import invoice_obj, stripe_world, subscription_obj  # noqa: F401
+from tests.stripe_world import invoice_obj, subscription_obj
 
 pytestmark = pytest.mark.django_db
 
@@ -127,10 +127,14 @@ def test_a_failed_renewal_earns_no_commission_and_the_next_paid_period_does(
     voided = member.invoice(1, "void")
     world.put(voided)
     with django_capture_on_commit_callbacks(execute=True):
-        world.deliver(world.event("customer.subscription.updated", member.sub("unpaid", 1), at=t0 + month + 9 * DAY))
+        world.deliver(
+            world.event("customer.subscription.updated", member.sub("unpaid", 1), at=t0 + month + 9 * DAY)
+        )
         # A forged or confused "paid" snapshot of that invoice, older than what we hold: read again,
         # found void, it earns nothing.
-        world.deliver(world.event("invoice.payment_failed", member.invoice(1, "open"), at=t0 + month + 8 * DAY))
+        world.deliver(
+            world.event("invoice.payment_failed", member.invoice(1, "open"), at=t0 + month + 8 * DAY)
+        )
         world.deliver(world.event("invoice.paid", member.invoice(1, "paid"), at=t0 + month + 2 * DAY))
     assert member.earned() == [(f"in_{member.sub_id}_0", Decimal("20.0000"))]
     with tenant_context(brand_a):
@@ -142,9 +146,13 @@ def test_a_failed_renewal_earns_no_commission_and_the_next_paid_period_does(
     world.put(member.sub("active", 2))
     paid = world.event("invoice.paid", member.invoice(2, "paid"), at=t0 + 2 * month)
     with django_capture_on_commit_callbacks(execute=True):
-        world.deliver(paid, world.event("customer.subscription.updated", member.sub("active", 2), at=t0 + 2 * month))
+        world.deliver(
+            paid, world.event("customer.subscription.updated", member.sub("active", 2), at=t0 + 2 * month)
+        )
         world.deliver(paid)  # duplicate
-        world.deliver(world.event("invoice.paid", member.invoice(2, "paid"), at=t0 + 2 * month))  # same invoice
+        world.deliver(
+            world.event("invoice.paid", member.invoice(2, "paid"), at=t0 + 2 * month)
+        )  # same invoice
     assert member.earned() == [
         (f"in_{member.sub_id}_0", Decimal("20.0000")),
         (f"in_{member.sub_id}_2", Decimal("20.0000")),
@@ -153,7 +161,10 @@ def test_a_failed_renewal_earns_no_commission_and_the_next_paid_period_does(
         membership = Membership.objects.get(pk=member.row.pk)
         assert (membership.status, membership.payment_failed_at) == (SubscriptionStatus.ACTIVE, None)
         assert Conversion.objects.filter(subscription_ref=member.sub_id).count() == 2
-        assert {c.is_recurring for c in Commission.objects.filter(beneficiary=member.referrer)} == {False, True}
+        assert {c.is_recurring for c in Commission.objects.filter(beneficiary=member.referrer)} == {
+            False,
+            True,
+        }
     capsys.readouterr()
     call_command("ledger_reconcile", brand="alpha")
     assert "alpha: 0 differences" in capsys.readouterr().out

@@ -20,7 +20,6 @@ from marketplace.services.checkout import order_checkout, order_reservations_exp
 from payments.models import Invoice, Payment, PaymentStatus
 from tests.checkout.builders import bank_details, fee_plan, make_merchant, make_product
 from tests.conftest import make_user
-from tests.stripe_world import stripe_world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -112,14 +111,17 @@ def test_delayed_payment_events_in_any_order_reach_the_same_state(brand_a, shop,
         t = world.now - 3600
         completed = _session(world, session_id, status="complete", payment_status="unpaid")
         final = _session(
-            world, session_id, status="complete", payment_status="paid" if outcome == "succeeded" else "unpaid"
+            world,
+            session_id,
+            status="complete",
+            payment_status="paid" if outcome == "succeeded" else "unpaid",
         )
         events = [
             world.event("checkout.session.completed", completed, at=t),
             world.event(f"checkout.session.async_payment_{outcome}", final, at=t + 86400),
         ]
         world.put(final)  # Stripe's current state
-        deliveries = events + [rng.choice(events)]
+        deliveries = [*events, rng.choice(events)]
         rng.shuffle(deliveries)
         world.deliver(*deliveries)
         assert _state(brand_a, order, product) == expected, [event["type"] for event in deliveries]

@@ -307,9 +307,7 @@ def subscription_is_entitled(subscription: MerchantSubscription, now: Any = None
 
     if subscription.provider == PaymentProvider.BANK_TRANSFER:
         end = subscription.current_period_end
-        return (
-            subscription.status in ENTITLED_STATUSES and end is not None and end > (now or timezone.now())
-        )
+        return subscription.status in ENTITLED_STATUSES and end is not None and end > (now or timezone.now())
     if subscription.status in FAILING_STATUSES or (
         subscription.status == SubscriptionStatus.CANCELED and subscription.payment_failed_at is not None
     ):

@@ -291,7 +291,9 @@ def stripe_invoice_payment_failed(invoice: Mapping[str, Any], *, created: dt.dat
         row.payment_failed_at = timezone.now()
         row.save(update_fields=["payment_failed_at", "updated_at"])
     currency = str(invoice.get("currency") or row.plan.currency).upper()
-    amount = from_minor_units(int(invoice.get("amount_remaining") or invoice.get("amount_due") or 0), currency)
+    amount = from_minor_units(
+        int(invoice.get("amount_remaining") or invoice.get("amount_due") or 0), currency
+    )
     payment_failure_notify(row, invoice, currency=currency, amount=amount)
     audit_log(
         actor=None,

@@ -255,9 +255,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "amount": F("decimal", "The amount that could not be collected."),
             "currency": F("string", "ISO 4217 code."),
             "attempt_count": F("integer", "How many times Stripe has tried to collect it."),
-            "grace_until": F(
-                "datetime", "Merchant plans: until when the plan's quotas stay.", nullable=True
-            ),
+            "grace_until": F("datetime", "Merchant plans: until when the plan's quotas stay.", nullable=True),
         },
         public=False,
     ),

@@ -603,9 +603,7 @@ def products_plan_downgrade(*, merchant_id: int, quota: int | None) -> int:
     if quota is None:
         return 0
     User.objects.select_for_update().filter(pk=merchant_id).values_list("pk", flat=True).first()
-    live = list(
-        _live_products(merchant_id).order_by("published_at", "pk").values_list("pk", flat=True)
-    )
+    live = list(_live_products(merchant_id).order_by("published_at", "pk").values_list("pk", flat=True))
     extra = live[max(int(quota), 0) :]
     if not extra:
         return 0
