@@ -6,17 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.expressions import OrderBy
 
 from billing.models import Membership, MerchantSubscription, SubscriptionStatus
 
 # What a brand admin watches: subscriptions whose payments fail (Stripe retrying, or given up
-# while the subscription is kept) and those still waiting for a first payment that went through.
-FAILING_LIST_STATUSES = (
-    SubscriptionStatus.PAST_DUE,
-    SubscriptionStatus.UNPAID,
-    SubscriptionStatus.INCOMPLETE,
+# while the subscription is kept) and those whose first payment failed (incomplete with a Stripe
+# subscription; a Checkout merely abandoned has none and is not listed).
+FAILING = Q(status__in=[SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID]) | Q(
+    status=SubscriptionStatus.INCOMPLETE, stripe_subscription_id__isnull=False
 )
 
 
@@ -48,7 +47,7 @@ def failing_subscriptions(*, kind: str | None = None, limit: int = 500) -> list[
     if kind in (None, "merchant_plan"):
         for row in (
             MerchantSubscription.objects.select_related("merchant", "plan")
-            .filter(status__in=FAILING_LIST_STATUSES, provider="stripe")
+            .filter(FAILING, provider="stripe")
             .order_by(*order)[:limit]
         ):
             found.append(
@@ -71,7 +70,7 @@ def failing_subscriptions(*, kind: str | None = None, limit: int = 500) -> list[
     if kind in (None, "membership"):
         for membership in (
             Membership.objects.select_related("member", "plan")
-            .filter(status__in=FAILING_LIST_STATUSES, provider="stripe")
+            .filter(FAILING, provider="stripe")
             .order_by(*order)[:limit]
         ):
             found.append(

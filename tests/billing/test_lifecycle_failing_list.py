@@ -51,6 +51,13 @@ def failing_a(brand_a, plans_a):  # type: ignore[no-untyped-def]
                 payment_failed_at=now - dt.timedelta(days=days) if days else None,
                 downgraded_at=now if status == SubscriptionStatus.UNPAID else None,
             )
+        # A Checkout abandoned before any subscription existed: not a failing payment.
+        rows["abandoned"] = MerchantSubscription.objects.create(
+            merchant=make_user(brand_a, role=Role.MERCHANT),
+            plan=plans_a["starter"],
+            provider="stripe",
+            status=SubscriptionStatus.INCOMPLETE,
+        )
         plan = membership_plan_create(
             actor=None, code="club", name="Club", price=Decimal("10"), currency="EUR"
         )
