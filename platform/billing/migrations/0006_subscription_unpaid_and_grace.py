@@ -4,35 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_payments_move_to_payments_app'),
+        ("billing", "0005_payments_move_to_payments_app"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='payment_failed_at',
+            model_name="membership",
+            name="payment_failed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='merchantsubscription',
-            name='downgraded_at',
+            model_name="merchantsubscription",
+            name="downgraded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='merchantsubscription',
-            name='payment_failed_at',
+            model_name="merchantsubscription",
+            name="payment_failed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='status',
-            field=models.CharField(choices=[('incomplete', 'Awaiting first payment'), ('trialing', 'Trialing'), ('active', 'Active'), ('past_due', 'Past due'), ('unpaid', 'Unpaid'), ('canceled', 'Canceled')], max_length=12),
+            model_name="membership",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("incomplete", "Awaiting first payment"),
+                    ("trialing", "Trialing"),
+                    ("active", "Active"),
+                    ("past_due", "Past due"),
+                    ("unpaid", "Unpaid"),
+                    ("canceled", "Canceled"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='merchantsubscription',
-            name='status',
-            field=models.CharField(choices=[('incomplete', 'Awaiting first payment'), ('trialing', 'Trialing'), ('active', 'Active'), ('past_due', 'Past due'), ('unpaid', 'Unpaid'), ('canceled', 'Canceled')], max_length=12),
+            model_name="merchantsubscription",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("incomplete", "Awaiting first payment"),
+                    ("trialing", "Trialing"),
+                    ("active", "Active"),
+                    ("past_due", "Past due"),
+                    ("unpaid", "Unpaid"),
+                    ("canceled", "Canceled"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

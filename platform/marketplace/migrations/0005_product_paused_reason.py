@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace', '0004_product_image_status'),
+        ("marketplace", "0004_product_image_status"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='paused_reason',
-            field=models.CharField(blank=True, default='', max_length=20),
+            model_name="product",
+            name="paused_reason",
+            field=models.CharField(blank=True, default="", max_length=20),
         ),
     ]

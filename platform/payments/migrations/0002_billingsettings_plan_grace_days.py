@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0001_initial'),
+        ("payments", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='billingsettings',
-            name='plan_grace_days',
+            model_name="billingsettings",
+            name="plan_grace_days",
             field=models.PositiveSmallIntegerField(default=7),
         ),
     ]
