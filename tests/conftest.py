@@ -27,7 +27,7 @@ from tests.graphql_client import GraphQLClient
 
 os.environ.setdefault("TEST_RUN_ID", str(os.getpid()))
 
-pytest_plugins = ["tests.stripe_fixtures"]
+pytest_plugins = ["tests.stripe_fixtures", "tests.stripe_world"]
 
 ALPHA = {"name": "Alpha Brand", "subdomain": "alpha", "theme": "default", "currency": "EUR", "language": "en"}
 BETA = {"name": "Beta Brand", "subdomain": "beta", "theme": "aurum", "currency": "MAD", "language": "fr"}

@@ -6,10 +6,13 @@ from billing.models import Membership as MembershipModel
 from billing.models import MembershipPlan as MembershipPlanModel
 from billing.models import MerchantPlan as MerchantPlanModel
 from billing.models import MerchantSubscription as MerchantSubscriptionModel
+from billing.selectors import failing_subscriptions
 from billing.services.plans import merchant_subscription_of
 from graphql_schema.access import is_brand_admin
 from graphql_schema.billing.access import OnBrandHost
 from graphql_schema.billing.types import (
+    FailingSubscription,
+    FailingSubscriptionKindEnum,
     Membership,
     MembershipPlan,
     MerchantPlan,
@@ -91,3 +94,14 @@ class BillingQuery:
         return paginate(
             memberships, first=first, after=after, to_nodes=Membership.from_models, descending=True
         )
+
+    @strawberry.field(
+        permission_classes=[IsBrandAdmin],
+        description="Merchant plans and memberships whose card payments fail (past due, unpaid) or "
+        "never went through (incomplete), the oldest failure first (at most 500).",
+    )
+    def failing_subscriptions(
+        self, info: Info, kind: FailingSubscriptionKindEnum | None = None
+    ) -> list[FailingSubscription]:
+        rows = failing_subscriptions(kind=kind.value if kind is not None else None)
+        return [FailingSubscription.from_row(row) for row in rows]

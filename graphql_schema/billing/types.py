@@ -9,7 +9,8 @@ from enum import Enum
 
 import strawberry
 
-from billing import models
+from billing import models, selectors
+from billing.services.lifecycle import grace_until
 from billing.services.plans import free_plan, subscription_is_entitled
 from graphql_schema.errors import UserError
 from graphql_schema.money import Money, money, rate
@@ -35,6 +36,7 @@ class SubscriptionStatusEnum(Enum):
     TRIALING = "trialing"
     ACTIVE = "active"
     PAST_DUE = "past_due"
+    UNPAID = "unpaid"
     CANCELED = "canceled"
 
 
@@ -101,6 +103,13 @@ class MyPlan:
     cancel_at_period_end: bool
     usage: PlanUsage
     pending_payment: Payment | None = strawberry.field(description="A bank transfer waiting for the brand.")
+    payment_failed_at: dt.datetime | None = strawberry.field(
+        default=None, description="When my plan's payments started failing (null: they go through)."
+    )
+    grace_until: dt.datetime | None = strawberry.field(
+        default=None,
+        description="While payments fail: until when my plan's quotas stay before the Free plan applies.",
+    )
 
     @classmethod
     def of(cls, merchant: object, subscription: models.MerchantSubscription | None) -> MyPlan:
@@ -132,6 +141,8 @@ class MyPlan:
             cancel_at_period_end=bool(subscription and subscription.cancel_at_period_end),
             usage=PlanUsage(products_used=products_used(merchant), product_quota=plan.product_quota),  # type: ignore[arg-type]
             pending_payment=Payment.from_model(pending) if pending is not None else None,
+            payment_failed_at=subscription.payment_failed_at if subscription is not None else None,
+            grace_until=grace_until(subscription) if subscription is not None else None,
         )
 
 
@@ -359,3 +370,47 @@ class MembershipJoinPayload:
 class MembershipCancelPayload:
     membership: Membership | None
     errors: list[UserError]
+
+
+@strawberry.enum(name="FailingSubscriptionKind")
+class FailingSubscriptionKindEnum(Enum):
+    MERCHANT_PLAN = "merchant_plan"
+    MEMBERSHIP = "membership"
+
+
+@strawberry.type(
+    description="A merchant plan or membership whose card payments fail (past due, unpaid) or "
+    "never went through (incomplete)."
+)
+class FailingSubscription:
+    id: strawberry.ID = strawberry.field(description="kind:subscriptionId")
+    kind: FailingSubscriptionKindEnum
+    subscription_id: strawberry.ID
+    user_email: str
+    plan_name: str
+    price: Money
+    status: SubscriptionStatusEnum
+    payment_failed_at: dt.datetime | None = strawberry.field(description="When the failures began.")
+    grace_until: dt.datetime | None = strawberry.field(
+        description="Merchant plans: until when the plan's quotas stay (the brand's grace period)."
+    )
+    downgraded: bool = strawberry.field(description="Merchant plans: moved to the Free plan's quotas.")
+    current_period_end: dt.datetime | None
+    stripe_subscription_id: str | None
+
+    @classmethod
+    def from_row(cls, row: selectors.FailingSubscription) -> FailingSubscription:
+        return cls(
+            id=strawberry.ID(f"{row.kind}:{row.subscription_id}"),
+            kind=FailingSubscriptionKindEnum(row.kind),
+            subscription_id=strawberry.ID(str(row.subscription_id)),
+            user_email=row.user_email,
+            plan_name=row.plan_name,
+            price=money(row.price, row.currency),
+            status=SubscriptionStatusEnum(row.status),
+            payment_failed_at=row.payment_failed_at,
+            grace_until=row.grace_until,
+            downgraded=row.downgraded,
+            current_period_end=row.current_period_end,
+            stripe_subscription_id=row.stripe_subscription_id,
+        )

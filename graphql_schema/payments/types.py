@@ -261,6 +261,9 @@ class BillingSettings:
     bank_bic: str
     bank_rib: str
     bank_instructions: str
+    plan_grace_days: int = strawberry.field(
+        description="Days a merchant keeps their plan's quotas after a plan payment fails (default 7)."
+    )
     updated_at: dt.datetime
 
     @classmethod
@@ -278,6 +281,7 @@ class BillingSettings:
             bank_bic=row.bank_bic,
             bank_rib=row.bank_rib,
             bank_instructions=row.bank_instructions,
+            plan_grace_days=row.plan_grace_days,
             updated_at=row.updated_at,
         )
 
@@ -298,6 +302,7 @@ class BillingSettingsInput:
     bank_bic: str | None = None
     bank_rib: str | None = None
     bank_instructions: str | None = None
+    plan_grace_days: int | None = None
 
 
 @strawberry.type

@@ -47,6 +47,8 @@ class SubscriptionStatus(models.TextChoices):
     TRIALING = "trialing", "Trialing"
     ACTIVE = "active", "Active"
     PAST_DUE = "past_due", "Past due"
+    # Stripe gave up retrying and keeps the subscription without collecting (invoices stay open).
+    UNPAID = "unpaid", "Unpaid"
     CANCELED = "canceled", "Canceled"
 
 
@@ -67,6 +69,9 @@ class StripeSubscriptionState(models.Model):
     cancel_at_period_end = models.BooleanField(default=False)
     canceled_at = models.DateTimeField(null=True, blank=True)
     stripe_updated_at = models.DateTimeField(null=True, blank=True)
+    # When the current run of failed payments began (the first failure since the last payment
+    # that went through): the grace period counts from it. None while payments succeed.
+    payment_failed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,6 +84,9 @@ class MerchantSubscription(StripeSubscriptionState):
 
     merchant = models.OneToOneField(User, on_delete=models.PROTECT, related_name="plan_subscription")
     plan = models.ForeignKey(MerchantPlan, on_delete=models.PROTECT, related_name="subscriptions")
+    # Set when the merchant was moved to the Free plan's quota by a failed or ended subscription
+    # (their extra products paused); cleared when the plan is restored.
+    downgraded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.merchant_id} on {self.plan_id} ({self.status})"

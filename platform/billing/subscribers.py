@@ -60,7 +60,7 @@ def _invoice_paid(invoice: Mapping[str, Any], created: dt.datetime) -> str | Non
 
 @stripe_event_handler("invoice.payment_failed")
 def _invoice_payment_failed(invoice: Mapping[str, Any], created: dt.datetime) -> str | None:
-    return stripe_invoice_payment_failed(invoice)
+    return stripe_invoice_payment_failed(invoice, created=created)
 
 
 @stripe_event_handler("charge.refunded")

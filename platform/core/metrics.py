@@ -87,6 +87,19 @@ CELERY_TASK_FAILURES = Counter(
 CELERY_TASK_RETRIES = Counter(
     "afp_celery_task_retries", "Celery tasks that asked to be retried, by task name.", ["task"]
 )
+STRIPE_WEBHOOK_REREADS = Counter(
+    "afp_stripe_webhook_rereads",
+    "Stripe events whose object was read again from Stripe before being applied: reason stale (an "
+    "event as old as one already applied to the object) or version (rendered in another API version).",
+    ["event_type", "reason"],
+)
+STRIPE_WEBHOOK_VERSION_MISMATCHES = Counter(
+    "afp_stripe_webhook_version_mismatches",
+    "Stripe events rendered in an API version other than the pinned one (alert on any increase: the "
+    "webhook endpoint's version must be pinned to the SDK's), by event type, version and what was "
+    "done: reread (applied from the object read again in the pinned version) or refused.",
+    ["event_type", "api_version", "action"],
+)
 
 
 # --- the registry a scrape reads ------------------------------------------------------------------

@@ -88,6 +88,9 @@ class Product(models.Model):
     is_deal_of_the_day = models.BooleanField(default=False)
     categories = models.ManyToManyField(Category, blank=True, related_name="products")
     status = models.CharField(max_length=10, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    # Why a paused product is paused: "" by its merchant, "plan_downgrade" by the platform when the
+    # merchant's plan fell back to Free (unpaused when the plan is restored).
+    paused_reason = models.CharField(max_length=20, blank=True, default="")
     affiliation_auto_approve = models.BooleanField(default=False)
     rating_count = models.PositiveIntegerField(default=0)
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, default=0)

@@ -22,7 +22,9 @@ from typing import Any
 from accounts.models import User
 from core.events import Event, Phase, subscriber
 from marketplace.models import Order, OrderStatus
+from marketplace.services.catalog import products_plan_downgrade, products_plan_restore
 from marketplace.services.checkout import (
+    payment_checkout_async_failed,
     payment_checkout_completed,
     payment_checkout_expired,
     payment_stripe_charge_refunded,
@@ -58,6 +60,28 @@ def _checkout_session_completed(session: Mapping[str, Any], created: dt.datetime
         return None
     payment = payment_checkout_completed(session)
     return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
+
+
+@stripe_event_handler("checkout.session.async_payment_failed")
+def _checkout_session_async_failed(session: Mapping[str, Any], created: dt.datetime) -> str | None:
+    if (session.get("metadata") or {}).get("purpose") != "order":
+        return None
+    payment = payment_checkout_async_failed(session)
+    return f"order payment {payment.reference}: {payment.status}" if payment else "unknown session"
+
+
+@subscriber("merchant_plan.downgraded", phase=Phase.IN_TRANSACTION)
+def merchant_plan_downgraded(event: Event) -> None:
+    """The merchant fell back to the Free plan: live products above its quota are paused."""
+    products_plan_downgrade(
+        merchant_id=int(event.payload["merchant_id"]), quota=event.payload["product_quota"]
+    )
+
+
+@subscriber("merchant_plan.restored", phase=Phase.IN_TRANSACTION)
+def merchant_plan_restored(event: Event) -> None:
+    """The merchant's plan applies again: what the downgrade paused is live again."""
+    products_plan_restore(merchant_id=int(event.payload["merchant_id"]), quota=event.payload["product_quota"])
 
 
 @stripe_event_handler("checkout.session.expired")

@@ -84,6 +84,8 @@ def _values(payload: Mapping[str, Any], language: str) -> dict[str, Any]:
     values["kyc_status_text"] = KYC_STATUS_TEXT.get(language, KYC_STATUS_TEXT["en"]).get(status, status)
     method = str(payload.get("method", ""))
     values["method_text"] = METHOD_TEXT.get(language, METHOD_TEXT["en"]).get(method, method)
+    grace_until = payload.get("grace_until")
+    values["grace_until_text"] = str(grace_until)[:10] if grace_until else "-"
     return values
 
 
@@ -147,6 +149,18 @@ KYC_STATUS_TEXT = {
     "fr": {"approved": "approuvée", "rejected": "refusée", "needs_more_info": "en attente de compléments"},
 }
 
+
+def _payer(event: Event) -> list[Recipient]:
+    audience = "merchant" if event.payload["subscription_kind"] == "merchant_plan" else "member"
+    return [Recipient(int(event.payload["user_id"]), audience)]
+
+
+def _plan_merchant(event: Event) -> list[Recipient]:
+    return [Recipient(int(event.payload["merchant_id"]), "merchant")]
+
+
+# Who pays a subscription: merchants (plans) and anyone holding a membership.
+PAYERS = (Role.MERCHANT, Role.CUSTOMER, Role.AFFILIATE)
 
 KINDS: dict[str, NotificationKind] = {
     kind.name: kind
@@ -381,6 +395,87 @@ KINDS: dict[str, NotificationKind] = {
                 }
             },
             urls={"user": "/account/kyc"},
+            name="subscription.payment_failed",
+            label={"en": "Subscription payment failed", "fr": "Échec de paiement d'abonnement"},
+            roles=PAYERS,
+            recipients=_payer,
+            texts={
+                "merchant": {
+                    "en": (
+                        "Your {plan_name} plan payment failed",
+                        "We could not collect {amount} {currency} (attempt {attempt_count}). Update your "
+                        "card from the Billing page (Manage card): your plan's limits stay until "
+                        "{grace_until_text}, then your account moves to the Free plan and products above "
+                        "its limit are paused.",
+                    ),
+                    "fr": (
+                        "Échec du paiement de votre offre {plan_name}",
+                        "Nous n'avons pas pu encaisser {amount} {currency} (tentative {attempt_count}). "
+                        "Mettez à jour votre carte depuis la page Facturation (Gérer la carte) : les "
+                        "limites de votre offre restent jusqu'au {grace_until_text}, puis votre compte "
+                        "passe à l'offre gratuite et les produits au-delà de sa limite sont mis en pause.",
+                    ),
+                },
+                "member": {
+                    "en": (
+                        "Your {plan_name} membership payment failed",
+                        "We could not collect {amount} {currency} (attempt {attempt_count}). Update your "
+                        "card in the payment portal to keep your membership.",
+                    ),
+                    "fr": (
+                        "Échec du paiement de votre abonnement {plan_name}",
+                        "Nous n'avons pas pu encaisser {amount} {currency} (tentative {attempt_count}). "
+                        "Mettez à jour votre carte dans le portail de paiement pour garder votre abonnement.",
+                    ),
+                },
+            },
+            urls={"merchant": "/billing", "member": "/notifications"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
+            name="merchant_plan.downgraded",
+            label={"en": "Plan downgraded", "fr": "Offre rétrogradée"},
+            roles=(Role.MERCHANT,),
+            recipients=_plan_merchant,
+            texts={
+                "merchant": {
+                    "en": (
+                        "Your account moved to the Free plan",
+                        "Your {plan_name} plan was not paid ({reason}). Products above the Free plan's "
+                        "limit are paused, not deleted: pay or choose a plan on the Billing page and they "
+                        "come back.",
+                    ),
+                    "fr": (
+                        "Votre compte est passé à l'offre gratuite",
+                        "Votre offre {plan_name} n'a pas été payée ({reason}). Les produits au-delà de la "
+                        "limite de l'offre gratuite sont en pause, pas supprimés : payez ou choisissez une "
+                        "offre sur la page Facturation pour les retrouver.",
+                    ),
+                }
+            },
+            urls={"merchant": "/billing"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
+            name="merchant_plan.restored",
+            label={"en": "Plan restored", "fr": "Offre rétablie"},
+            roles=(Role.MERCHANT,),
+            recipients=_plan_merchant,
+            texts={
+                "merchant": {
+                    "en": (
+                        "Your {plan_name} plan is back",
+                        "Your payment went through: your plan's limits apply again and the products "
+                        "paused by the downgrade are live again.",
+                    ),
+                    "fr": (
+                        "Votre offre {plan_name} est rétablie",
+                        "Votre paiement est passé : les limites de votre offre s'appliquent de nouveau et "
+                        "les produits mis en pause sont de nouveau en ligne.",
+                    ),
+                }
+            },
+            urls={"merchant": "/merchant/products"},
             defaults=MONEY,
         ),
     )

@@ -39,6 +39,9 @@ class BillingSettings(models.Model):
     bank_bic = models.CharField(max_length=11, blank=True)
     bank_rib = models.CharField(max_length=30, blank=True)  # national account number (e.g. Moroccan RIB)
     bank_instructions = models.TextField(blank=True)
+    # Days a merchant keeps their plan's quotas after a plan payment fails (Stripe retries
+    # meanwhile); then, still unpaid, they are moved to the Free plan (README "Failed payments").
+    plan_grace_days = models.PositiveSmallIntegerField(default=7)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

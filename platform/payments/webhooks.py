@@ -13,6 +13,24 @@
    (``event_id`` is unique, so a redelivery, or two concurrent deliveries, finds it there and is
    acknowledged without effect) and applied. If applying fails the transaction rolls back,
    nothing is stored, and the 5xx makes Stripe deliver it again later.
+4. Order and timing do not matter. Stripe delivers at least once, in no particular order,
+   sometimes days late. An event is *stale* when another event about the same object, as
+   recent or more, was already applied (``StripeEvent.object_id`` / ``created``): its snapshot
+   may be older than what we hold, so the object is read again from Stripe and the handlers get
+   its current state (still with the event's type and time). Every handled object type can be
+   read again (``_REREADERS``); handlers judge the object's own state (an invoice's ``status``,
+   a session's ``payment_status``), never the event's name alone, and their effects are
+   idempotent per object (a payment per invoice id, a refund per refund id, a confirmation per
+   session), so a re-read or duplicate applies nothing twice.
+5. API version. The endpoint must be pinned to the SDK's version (``stripe.api_version``,
+   README "Stripe"). An event rendered in another version (an endpoint left on the account's
+   default, a version upgrade half done) is not parsed from its payload: its object is read
+   again through the SDK, which renders it in the pinned version, so handlers only ever see
+   the shape they were written for; it is logged and counted
+   (``afp_stripe_webhook_version_mismatches``, action ``reread``). An object that cannot be
+   read again is refused loudly (logged as an error, counted with action ``refused``, answered
+   400 so nothing is stored and Stripe keeps retrying for three days, visible on its dashboard
+   as failing, until the endpoint is fixed).
 """
 
 from __future__ import annotations
@@ -42,6 +60,7 @@ logger = logging.getLogger(__name__)
 HANDLED_EVENTS = (
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "customer.subscription.created",
     "customer.subscription.updated",
@@ -58,6 +77,7 @@ _HANDLERS: dict[str, list[StripeEventHandler]] = {}
 _UNCLAIMED = {
     "checkout.session.completed": "not an order or subscription session",
     "checkout.session.async_payment_succeeded": "not an order or subscription session",
+    "checkout.session.async_payment_failed": "not an order session",
     "checkout.session.expired": "subscription checkout abandoned",
     "charge.refunded": "0 membership refunds applied",
 }
@@ -91,6 +111,41 @@ class WebhookRejectedError(Exception):
 
 class RetryLaterError(Exception):
     """Applying the event needs Stripe (or something else) that is unavailable right now."""
+
+
+class EventVersionRefusedError(WebhookRejectedError):
+    """The event is rendered in another API version and its object cannot be read again."""
+
+
+def pinned_api_version() -> str:
+    """The API version the platform speaks: the SDK's, which every request sends."""
+    return str(stripe.api_version)
+
+
+# How each object type the platform handles is read again (in the pinned version).
+_REREADERS: dict[str, Callable[[Any, str], Any]] = {
+    "subscription": lambda client, oid: client.v1.subscriptions.retrieve(oid),
+    "invoice": lambda client, oid: client.v1.invoices.retrieve(oid),
+    "checkout.session": lambda client, oid: client.v1.checkout.sessions.retrieve(oid),
+    "charge": lambda client, oid: client.v1.charges.retrieve(oid),
+    "payment_intent": lambda client, oid: client.v1.payment_intents.retrieve(oid),
+    "refund": lambda client, oid: client.v1.refunds.retrieve(oid),
+}
+
+
+def object_reread(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The object's current state in Stripe (None: not a type we read again). Stripe being
+    unreachable raises RetryLaterError (the event is delivered again later)."""
+    from payments.stripe_client import plain, stripe_client
+
+    reader = _REREADERS.get(str(obj.get("object") or ""))
+    object_id_ = str(obj.get("id") or "")
+    if reader is None or not object_id_:
+        return None
+    try:
+        return plain(reader(stripe_client(), object_id_))
+    except stripe.StripeError as error:
+        raise RetryLaterError(f"could not read {obj.get('object')} {object_id_} again: {error}") from error
 
 
 @dataclass(frozen=True)
@@ -171,11 +226,62 @@ def event_process(event: Mapping[str, Any]) -> WebhookResult:
                 )
         except IntegrityError:
             return WebhookResult(status="duplicate", outcome="already received", brand=current_schema())
+        obj = _current_object(event, stored)
         outcome = _apply(stored.type, obj, stored.created)
         stored.processed_at = timezone.now()
         stored.outcome = outcome[:200]
         stored.save(update_fields=["processed_at", "outcome"])
     return WebhookResult(status="applied", outcome=outcome, brand=current_schema())
+
+
+def _current_object(event: Mapping[str, Any], stored: StripeEvent) -> Mapping[str, Any]:
+    """The object the handlers get: the event's snapshot, or the object read again when the
+    snapshot is in another API version or may be older than what was applied (see above)."""
+    from core.metrics import STRIPE_WEBHOOK_REREADS, STRIPE_WEBHOOK_VERSION_MISMATCHES
+
+    obj = event["data"]["object"]
+    if not _HANDLERS.get(stored.type):
+        return obj  # nobody reads it: stored for the record, whatever its version
+    version = str(event.get("api_version") or "")
+    mismatch = version != pinned_api_version()
+    stale = (
+        bool(stored.object_id)
+        and StripeEvent.objects.filter(object_id=stored.object_id, created__gte=stored.created)
+        .exclude(pk=stored.pk)
+        .exists()
+    )
+    if not (mismatch or stale):
+        return obj
+    fresh = object_reread(obj)
+    if mismatch:
+        action = "reread" if fresh is not None else "refused"
+        STRIPE_WEBHOOK_VERSION_MISMATCHES.labels(stored.type, version or "none", action).inc()
+        log = logger.warning if fresh is not None else logger.error
+        log(
+            "stripe event %s (%s) is rendered in API version %s, not the pinned %s: %s; pin the "
+            "webhook endpoint to %s",
+            stored.event_id,
+            stored.type,
+            version or "(none)",
+            pinned_api_version(),
+            "applied from the object read again" if fresh is not None else "refused",
+            pinned_api_version(),
+            extra={
+                "stripe_event": stored.event_id,
+                "stripe_event_type": stored.type,
+                "stripe_api_version": version,
+                "stripe_pinned_version": pinned_api_version(),
+            },
+        )
+        if fresh is None:
+            raise EventVersionRefusedError(
+                f"event {stored.event_id} in API version {version or '(none)'}, "
+                f"not {pinned_api_version()}, about a {obj.get('object')} that cannot be read again"
+            )
+    if fresh is None:
+        return obj
+    STRIPE_WEBHOOK_REREADS.labels(stored.type, "version" if mismatch else "stale").inc()
+    return fresh
 
 
 def _apply(event_type: str, obj: Mapping[str, Any], created: Any) -> str:

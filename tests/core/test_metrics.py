@@ -32,6 +32,11 @@ ALLOWED_LABELS = {
     "result",
     "collector",
     "le",
+    # Stripe webhooks (payments.webhooks): Stripe's event types and API versions, bounded sets.
+    "event_type",
+    "reason",
+    "api_version",
+    "action",
 }
 
 

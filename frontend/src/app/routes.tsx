@@ -93,6 +93,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/admin/payments", host: "brand", title: "nav.adminPayments", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Payments")), nav: { section: "app" } },
   { path: "/admin/billing", host: "brand", title: "nav.adminBilling", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/BillingSettings")), nav: { section: "app" } },
   { path: "/admin/plans", host: "brand", title: "nav.adminPlans", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Plans")), nav: { section: "app" } },
+  { path: "/admin/failing-subscriptions", host: "brand", title: "failingSubs.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/billing/FailingSubscriptions")), nav: { section: "app" } },
   // The operator console, on the root domain.
   { path: "/", host: "root", title: "nav.console", page: page(() => import("../pages/operator/Console")) },
   { path: "/login", host: "root", title: "nav.login", page: page(() => import("../pages/auth/Login")) },

@@ -16,6 +16,8 @@ import { twoFactorEn } from "../pages/security/messages.en";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksEn } from "../pages/webhooks/messages.en";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
+import { failingSubsEn } from "../pages/billing/failingSubs.en";
+import { failingSubsFr } from "../pages/billing/failingSubs.fr";
 import { domainsEn } from "./domains.en";
 import { domainsFr } from "./domains.fr";
 import { onboardingEn } from "./onboarding.en";
@@ -35,6 +37,7 @@ const catalogues: Record<string, [Record<string, string>, Record<string, string>
   twoFactor: [twoFactorEn, twoFactorFr],
   webhooks: [webhooksEn, webhooksFr],
   notifications: [notificationsEn, notificationsFr],
+  failingSubs: [failingSubsEn, failingSubsFr],
 };
 
 describe("feature catalogues", () => {

@@ -5,6 +5,7 @@ import { kycEn } from "../pages/kyc/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
+import { failingSubsEn } from "../pages/billing/failingSubs.en";
 import { onboardingEn } from "./onboarding.en";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { webhooksEn } from "../pages/webhooks/messages.en";
@@ -679,6 +680,8 @@ export const en = {
   ...webhooksEn,
   // The notification centre (its own catalog file).
   ...notificationsEn,
+  // Failing subscriptions (brand admin; its own catalog file).
+  ...failingSubsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

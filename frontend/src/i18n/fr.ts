@@ -5,6 +5,7 @@ import { kycFr } from "../pages/kyc/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
+import { failingSubsFr } from "../pages/billing/failingSubs.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
@@ -676,4 +677,6 @@ export const fr: Record<MessageKey, string> = {
   ...webhooksFr,
   // The notification centre (its own catalog file).
   ...notificationsFr,
+  // Failing subscriptions (brand admin; its own catalog file).
+  ...failingSubsFr,
 };

@@ -46,10 +46,16 @@ class BillingErrorCode(StrEnum):
 
 Code = BillingErrorCode
 
-# Statuses that give access to the plan. past_due keeps it while Stripe retries the payment
-# (Smart Retries), as Stripe Billing merchants expect; Stripe then cancels or marks it unpaid.
+# Statuses of a subscription still running. past_due (Stripe retrying) and unpaid (Stripe gave
+# up, invoices open) keep the plan only during the brand's grace period after the first failed
+# payment (billing.services.lifecycle); Stripe then cancels or leaves it unpaid.
 ENTITLED_STATUSES = frozenset(
-    {SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE}
+    {
+        SubscriptionStatus.TRIALING,
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.PAST_DUE,
+        SubscriptionStatus.UNPAID,
+    }
 )
 LIVE_STRIPE_STATUSES = ENTITLED_STATUSES | {SubscriptionStatus.INCOMPLETE}
 
@@ -297,12 +303,18 @@ def brand_currency() -> str:
 def subscription_is_entitled(subscription: MerchantSubscription, now: Any = None) -> bool:
     """Whether the subscription gives its plan now. Stripe ends a subscription itself (and tells
     us); a bank-transfer period simply runs out."""
-    if subscription.status not in ENTITLED_STATUSES:
-        return False
+    from billing.services.lifecycle import FAILING_STATUSES, in_grace
+
     if subscription.provider == PaymentProvider.BANK_TRANSFER:
         end = subscription.current_period_end
-        return end is not None and end > (now or timezone.now())
-    return True
+        return subscription.status in ENTITLED_STATUSES and end is not None and end > (now or timezone.now())
+    if subscription.status in FAILING_STATUSES or (
+        subscription.status == SubscriptionStatus.CANCELED and subscription.payment_failed_at is not None
+    ):
+        # Payments failing (or the subscription ended by dunning): the grace period only (a
+        # failure not yet dated, its invoice.payment_failed still on its way, has just begun).
+        return subscription.payment_failed_at is None or in_grace(subscription, now)
+    return subscription.status in ENTITLED_STATUSES
 
 
 def merchant_subscription_of(merchant: User) -> MerchantSubscription | None:

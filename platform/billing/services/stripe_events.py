@@ -117,6 +117,10 @@ def stripe_invoice_paid(invoice: Mapping[str, Any], *, created: dt.datetime) -> 
     subscription_id = invoice_subscription_id(invoice)
     if not subscription_id:
         return "not a subscription invoice"
+    if invoice.get("status") not in (None, "paid"):
+        # A re-read of a late event's invoice found it not paid after all (voided, reopened):
+        # no payment, no commission is ever made of an invoice that is not paid.
+        return f"invoice is {invoice.get('status')}, not paid"
     amount_units = int(invoice.get("amount_paid") or 0)
     if amount_units <= 0:
         return "nothing paid (trial or credit)"
@@ -127,6 +131,13 @@ def stripe_invoice_paid(invoice: Mapping[str, Any], *, created: dt.datetime) -> 
     row = _row_linked(subscription_id, metadata)
     if row is None:
         return "not a live subscription of this brand's plans or memberships"
+    if row.payment_failed_at is not None or row.status in (
+        SubscriptionStatus.PAST_DUE,
+        SubscriptionStatus.UNPAID,
+    ):
+        # A failing subscription recovered: its status is Stripe's to say (the event telling it
+        # may come later or earlier), so it is read now; a downgraded plan is restored.
+        subscription_fetch_apply(row, subscription_id)
     currency = str(invoice.get("currency") or "").upper()
     period_start, period_end = _invoice_period(invoice)
     membership = row if isinstance(row, Membership) else None
@@ -236,16 +247,59 @@ def stripe_payment_record(
         return payment_confirm(payment=payment, actor=None, transaction_id=transaction_id)
 
 
-def stripe_invoice_payment_failed(invoice: Mapping[str, Any]) -> str:
-    """A renewal (or upgrade) was declined: past due while Stripe retries."""
+def stripe_invoice_payment_failed(invoice: Mapping[str, Any], *, created: dt.datetime) -> str:
+    """A renewal (or upgrade) was declined: the payer is told (with a link to update their card),
+    the subscription is past due while Stripe retries, and the grace period starts
+    (``billing.services.lifecycle``).
+
+    Order-independent: a failure of an invoice since paid (its payment recorded, or the invoice
+    as re-read by the webhook says ``paid``) changes nothing; a failure older than the row's
+    state reconciles the row with the subscription's current state instead of overwriting it."""
+    from billing.services.lifecycle import failure_state_track, payment_failure_notify
+
     subscription_id = invoice_subscription_id(invoice)
     if not subscription_id:
         return "not a subscription invoice"
+    invoice_id = str(invoice.get("id") or "")
+    if invoice.get("status") == "paid" or Payment.objects.filter(stripe_invoice_id=invoice_id).exists():
+        return "invoice since paid: nothing to do"
+    row: SubscriptionRow | None = None
     for model in (MerchantSubscription, Membership):
-        updated = model.objects.filter(
-            stripe_subscription_id=subscription_id,
-            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING],
-        ).update(status=SubscriptionStatus.PAST_DUE, updated_at=timezone.now())
-        if updated:
-            return "past due"
-    return "no live subscription to mark past due"
+        row = model.objects.select_for_update().filter(stripe_subscription_id=subscription_id).first()
+        if row is not None:
+            break
+    if row is None:
+        return "no subscription of this brand's plans or memberships"
+    if row.status == SubscriptionStatus.CANCELED and row.payment_failed_at is None:
+        return "subscription already ended"
+    if row.stripe_updated_at is not None and created <= row.stripe_updated_at:
+        current = subscription_fetch_apply(row, subscription_id)
+        outcome = f"late failure: reconciled with the current state ({current.stripe_status})"
+    else:
+        if row.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+            row.status = SubscriptionStatus.PAST_DUE
+        failure_state_track(row)
+        row.save(update_fields=["status", "payment_failed_at", "updated_at"])
+        if isinstance(row, MerchantSubscription):
+            from billing.services.lifecycle import merchant_plan_state_sync
+
+            merchant_plan_state_sync(row)
+        outcome = f"payment failed ({row.status})"
+    if row.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        return outcome  # paid meanwhile: nobody to tell
+    if row.payment_failed_at is None:
+        row.payment_failed_at = timezone.now()
+        row.save(update_fields=["payment_failed_at", "updated_at"])
+    currency = str(invoice.get("currency") or row.plan.currency).upper()
+    amount = from_minor_units(
+        int(invoice.get("amount_remaining") or invoice.get("amount_due") or 0), currency
+    )
+    payment_failure_notify(row, invoice, currency=currency, amount=amount)
+    audit_log(
+        actor=None,
+        action="billing.subscription.payment_failed",
+        target=row,
+        invoice=invoice_id,
+        attempt_count=int(invoice.get("attempt_count") or 1),
+    )
+    return outcome

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Membership, MembershipPlan, MerchantPlan, MerchantSubscription, SubscriptionStatus
+from billing.services.lifecycle import failure_state_track, merchant_plan_state_sync
 from payments.models import PaymentProvider
 from payments.stripe_client import (
     JSON,
@@ -46,7 +47,7 @@ STATUS_FROM_STRIPE = {
     "trialing": SubscriptionStatus.TRIALING,
     "active": SubscriptionStatus.ACTIVE,
     "past_due": SubscriptionStatus.PAST_DUE,
-    "unpaid": SubscriptionStatus.PAST_DUE,
+    "unpaid": SubscriptionStatus.UNPAID,
     # A trial that ended without a payment method: nothing is owed, nothing is given.
     "paused": SubscriptionStatus.INCOMPLETE,
     "canceled": SubscriptionStatus.CANCELED,
@@ -302,9 +303,12 @@ def subscription_apply(row: SubscriptionRow, subscription: StripeSubscription, *
     row.stripe_updated_at = max(stamp, row.stripe_updated_at) if row.stripe_updated_at else stamp
     plan = _plan_of(row, subscription)
     row.plan = plan
+    failure_state_track(row)
     row.save()
     if first_link:
         stripe_route_record(subscription.id, "subscription")
+    if isinstance(row, MerchantSubscription):
+        merchant_plan_state_sync(row)
 
 
 def subscription_fetch_apply(row: SubscriptionRow, subscription_id: str) -> StripeSubscription:

@@ -210,7 +210,12 @@ def _row_reset(*, merchant: User, plan: MerchantPlan, provider: str, status: str
 def _subscribe_stripe(
     *, merchant: User, plan: MerchantPlan, current: MerchantSubscription | None, entitled: bool
 ) -> SubscribeResult:
-    if entitled and current is not None and current.provider == PaymentProvider.STRIPE:
+    if (
+        entitled
+        and current is not None
+        and current.provider == PaymentProvider.STRIPE
+        and current.status != SubscriptionStatus.CANCELED  # ended by dunning, in its grace period
+    ):
         raise field_error("planCode", "You already have a plan: change it instead.", Code.ALREADY_SUBSCRIBED)
     if entitled and current is not None and current.provider == PaymentProvider.BANK_TRANSFER:
         raise field_error(

@@ -413,6 +413,11 @@ CELERY_BEAT_SCHEDULE["expire-order-reservations"] = {
     "task": "marketplace.tasks.expire_reservations_task",
     "schedule": crontab(minute="*/5"),
 }
+# Failed plan payments: merchants whose grace period ran out fall back to the Free plan.
+CELERY_BEAT_SCHEDULE["expire-plan-grace-periods"] = {
+    "task": "billing.tasks.plan_grace_expire_task",
+    "schedule": crontab(minute=23),
+}
 # --- end of checkout -----------------------------------------------------------------------
 
 # --- Analytics (platform/analytics) ------------------------------------------------------------

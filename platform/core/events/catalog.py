@@ -43,6 +43,16 @@ _payment_fields = {
     "order_id": F("integer", "The order it pays, if any.", nullable=True),
 }
 
+_plan_state_fields = {
+    "subscription_id": F("integer", "The merchant's plan subscription."),
+    "merchant_id": F("integer", "The merchant (user)."),
+    "plan_code": F("string", "The plan subscribed to."),
+    "plan_name": F("string", "Its name."),
+    "effective_plan_code": F("string", "The plan whose quotas now apply."),
+    "product_quota": F("integer", "Products the applying plan allows; null: unlimited.", nullable=True),
+    "reason": F("string", "unpaid, canceled, past_due (grace period over) or paid (restored)."),
+}
+
 EVENT_TYPES: tuple[EventType, ...] = (
     EventType(
         name="affiliate.joined",
@@ -217,6 +227,22 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="merchant_plan.downgraded",
+        version=1,
+        description="A merchant's paid plan stopped applying after failed payments or its end: the "
+        "Free plan's quotas apply and products above them are paused (not deleted).",
+        fields=_plan_state_fields,
+        public=False,
+    ),
+    EventType(
+        name="merchant_plan.restored",
+        version=1,
+        description="A downgraded merchant's plan applies again (a payment went through): "
+        "products paused by the downgrade are live again.",
+        fields=_plan_state_fields,
+        public=False,
+    ),
+    EventType(
         name="order.paid",
         version=1,
         description="A marketplace order was paid (vouchers issued, commissions recorded).",
@@ -262,6 +288,22 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "program_id": F("integer", "The program."),
             "changed": F("array", "The names of the fields that changed."),
         },
+    ),
+    EventType(
+        name="subscription.payment_failed",
+        version=1,
+        description="A merchant plan's or a membership's payment was declined (Stripe retries it).",
+        fields={
+            "subscription_kind": F("string", "merchant_plan or membership."),
+            "subscription_id": F("integer", "The merchant subscription or the membership."),
+            "user_id": F("integer", "The merchant or the member who pays it."),
+            "plan_name": F("string", "The plan's name."),
+            "amount": F("decimal", "The amount that could not be collected."),
+            "currency": F("string", "ISO 4217 code."),
+            "attempt_count": F("integer", "How many times Stripe has tried to collect it."),
+            "grace_until": F("datetime", "Merchant plans: until when the plan's quotas stay.", nullable=True),
+        },
+        public=False,
     ),
     EventType(
         name="user.signed_up",

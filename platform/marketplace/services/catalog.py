@@ -551,19 +551,110 @@ def product_status_set(*, actor: User | None, product: Product, status: str) -> 
             )
         if locked.status == ProductStatus.ARCHIVED:
             _check_quota(locked.merchant)
+        if status == ProductStatus.ACTIVE and locked.paused_reason == PAUSED_BY_PLAN_DOWNGRADE:
+            _check_live_quota(locked.merchant)
         if status == ProductStatus.ACTIVE:
             if locked.expires_at is not None and locked.expires_at <= timezone.now():
                 raise field_error("expiresAt", "This offer has expired: move its end date.", Code.EXPIRED)
             locked.published_at = locked.published_at or timezone.now()
         previous = locked.status
         locked.status = status
+        locked.paused_reason = ""  # the merchant's own decision from now on
         if status != ProductStatus.ACTIVE:
             locked.is_deal_of_the_day = False
-        locked.save(update_fields=["status", "published_at", "is_deal_of_the_day", "updated_at"])
+        locked.save(
+            update_fields=["status", "published_at", "is_deal_of_the_day", "paused_reason", "updated_at"]
+        )
         audit_log(
             actor=actor, action="product.status_changed", target=locked, previous=previous, status=status
         )
     return locked
+
+
+# --- plan downgrades (billing's merchant_plan.downgraded / .restored) ------------------------------
+
+PAUSED_BY_PLAN_DOWNGRADE = "plan_downgrade"
+
+
+def _live_products(merchant_id: int) -> Any:
+    return Product.objects.filter(merchant_id=merchant_id, status=ProductStatus.ACTIVE)
+
+
+def _check_live_quota(merchant: User) -> None:
+    """A product paused by a plan downgrade goes live again only within the plan's quota."""
+    plan = merchant_plan(merchant)
+    if plan.product_quota is not None and _live_products(merchant.pk).count() >= plan.product_quota:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: ValidationError(
+                    f"Your {plan.name} plan allows {plan.product_quota} live products: "
+                    "upgrade your plan or pause another product first.",
+                    code=BillingErrorCode.PLAN_PRODUCT_QUOTA_REACHED,
+                )
+            }
+        )
+
+
+def products_plan_downgrade(*, merchant_id: int, quota: int | None) -> int:
+    """The merchant's plan fell back to one allowing ``quota`` products: the live products
+    above it are paused, never deleted (the oldest published stay live), marked
+    ``paused_reason="plan_downgrade"`` so that a restored plan brings them back. Idempotent.
+    Returns how many were paused."""
+    if quota is None:
+        return 0
+    User.objects.select_for_update().filter(pk=merchant_id).values_list("pk", flat=True).first()
+    live = list(_live_products(merchant_id).order_by("published_at", "pk").values_list("pk", flat=True))
+    extra = live[max(int(quota), 0) :]
+    if not extra:
+        return 0
+    Product.objects.filter(pk__in=extra).update(
+        status=ProductStatus.PAUSED,
+        paused_reason=PAUSED_BY_PLAN_DOWNGRADE,
+        is_deal_of_the_day=False,
+        updated_at=timezone.now(),
+    )
+    for pk in extra:
+        audit_log(
+            actor=None,
+            action="product.status_changed",
+            target=Product(pk=pk),
+            previous=ProductStatus.ACTIVE,
+            status=ProductStatus.PAUSED,
+            reason=PAUSED_BY_PLAN_DOWNGRADE,
+        )
+    return len(extra)
+
+
+def products_plan_restore(*, merchant_id: int, quota: int | None) -> int:
+    """The merchant's plan applies again: the products its downgrade paused are live again
+    (within ``quota``; an offer that expired meanwhile stays paused, as the merchant's own).
+    Idempotent. Returns how many went live."""
+    User.objects.select_for_update().filter(pk=merchant_id).values_list("pk", flat=True).first()
+    paused = Product.objects.filter(
+        merchant_id=merchant_id, status=ProductStatus.PAUSED, paused_reason=PAUSED_BY_PLAN_DOWNGRADE
+    ).order_by("published_at", "pk")
+    room = None if quota is None else max(int(quota) - _live_products(merchant_id).count(), 0)
+    now = timezone.now()
+    restored = 0
+    for product in paused:
+        if (product.expires_at is not None and product.expires_at <= now) or (
+            room is not None and restored >= room
+        ):
+            Product.objects.filter(pk=product.pk).update(paused_reason="", updated_at=now)
+            continue
+        Product.objects.filter(pk=product.pk).update(
+            status=ProductStatus.ACTIVE, paused_reason="", updated_at=now
+        )
+        audit_log(
+            actor=None,
+            action="product.status_changed",
+            target=product,
+            previous=ProductStatus.PAUSED,
+            status=ProductStatus.ACTIVE,
+            reason="plan_restored",
+        )
+        restored += 1
+    return restored
 
 
 def product_promotion_set(

@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 
 # Stripe refuses Checkout sessions that expire sooner than 30 minutes after they are created.
 STRIPE_MIN_SESSION_MINUTES = 31
+# A delayed payment method (SEPA Direct Debit, Bacs, ACH...) confirms or fails days after the
+# Checkout completes: up to 14 business days for SEPA. The order's stock stays held that long.
+ASYNC_PAYMENT_HOLD = dt.timedelta(days=21)
 
 
 # --- Stripe Checkout ---------------------------------------------------------------------------
@@ -252,7 +255,8 @@ def payment_checkout_completed(session: Mapping[str, Any]) -> Payment | None:
     if payment is None:
         return None
     if session.get("payment_status") != "paid":
-        return payment  # an asynchronous method (a bank debit) still on its way
+        _async_payment_hold(payment, session)  # a delayed method (a bank debit) on its way
+        return payment
     if payment.status == PaymentStatus.FAILED:  # given up on (expired, cancelled): Stripe took it anyway
         _refund_unfulfillable(payment, object_id(session.get("payment_intent")))
         payment.refresh_from_db()
@@ -281,6 +285,54 @@ def payment_checkout_completed(session: Mapping[str, Any]) -> Payment | None:
             payment.refresh_from_db()
             return payment
         raise
+
+
+def _async_payment_hold(payment: Payment, session: Mapping[str, Any]) -> None:
+    """The customer completed Checkout with a delayed method: the order stays reserved (its stock
+    held) until ``async_payment_succeeded`` or ``_failed``, instead of the session's window."""
+    if session.get("status") != "complete" or payment.status != PaymentStatus.PENDING:
+        return
+    order = payment.order
+    if order is None or order.status != OrderStatus.PENDING_PAYMENT:
+        return
+    hold_until = timezone.now() + ASYNC_PAYMENT_HOLD
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING_PAYMENT or locked.reserved_until >= hold_until:
+            return
+        locked.reserved_until = hold_until
+        locked.save(update_fields=["reserved_until"])
+        payment_intent = object_id(session.get("payment_intent"))
+        if payment_intent:
+            stripe_route_record(payment_intent, "payment_intent")
+        audit_log(
+            actor=None,
+            action="order.async_payment_pending",
+            target=locked,
+            payment=payment.reference,
+            reserved_until=hold_until.isoformat(),
+        )
+
+
+def payment_checkout_async_failed(session: Mapping[str, Any]) -> Payment | None:
+    """``checkout.session.async_payment_failed``: the delayed payment (a bank debit) did not go
+    through; the payment fails and the order is cancelled, its stock returned. Once, whatever the
+    order of events (a session paid after all, as the webhook re-read it, is left alone)."""
+    payment = (
+        Payment.objects.select_related("order")
+        .filter(stripe_checkout_session_id=str(session.get("id")))
+        .first()
+    )
+    if payment is None or payment.status != PaymentStatus.PENDING:
+        return payment
+    if session.get("payment_status") == "paid":
+        return payment_checkout_completed(session)
+    with transaction.atomic():
+        payment_fail(payment, "The delayed payment failed (e.g. the bank refused the debit).")
+        if payment.order is not None and payment.order.status == OrderStatus.PENDING_PAYMENT:
+            order_cancel(order=payment.order, actor=None, reason="the delayed payment failed")
+    payment.refresh_from_db()
+    return payment
 
 
 def payment_checkout_expired(session: Mapping[str, Any]) -> Payment | None:

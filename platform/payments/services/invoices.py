@@ -66,6 +66,9 @@ def billing_settings() -> BillingSettings:
     return row
 
 
+# How long a merchant whose plan payment fails keeps the plan (billing.services.lifecycle).
+MAX_PLAN_GRACE_DAYS = 60
+
 TEXT_LIMITS = {
     "legal_name": 160,
     "address": 1000,
@@ -125,6 +128,16 @@ def billing_settings_update(*, actor: Any, **values: Any) -> BillingSettings:
         if rib and not MOROCCAN_RIB.match(rib):
             errors["bank_rib"] = ValidationError("A RIB has 24 digits.", code=Code.INVALID_RIB)
         cleaned["bank_rib"] = rib
+    if values.get("plan_grace_days") is not None:
+        try:
+            days = int(values["plan_grace_days"])
+        except (TypeError, ValueError):
+            days = -1
+        if not 0 <= days <= MAX_PLAN_GRACE_DAYS:
+            errors["plan_grace_days"] = ValidationError(
+                f"Between 0 and {MAX_PLAN_GRACE_DAYS} days.", code=Code.INVALID_GRACE_DAYS
+            )
+        cleaned["plan_grace_days"] = days
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -25,6 +25,7 @@ export const BillingSettingsFields = graphql(`
     bankBic
     bankRib
     bankInstructions
+    planGraceDays
     updatedAt
   }
 `);
@@ -68,6 +69,7 @@ function formOf(settings: BillingSettingsFieldsFragment): Settings {
     bankBic: settings.bankBic,
     bankRib: settings.bankRib,
     bankInstructions: settings.bankInstructions,
+    planGraceDays: String(settings.planGraceDays),
   };
 }
 
@@ -84,7 +86,13 @@ function SettingsForm({ settings }: { settings: BillingSettingsFieldsFragment })
   };
   const submit = async () => {
     setSaved(false);
-    const input = { ...form, vatRate: form.vatRate.trim().replace(",", "."), invoicePrefix: form.invoicePrefix.trim().toUpperCase() };
+    const graceDays = Number.parseInt(form.planGraceDays.trim(), 10);
+    const input = {
+      ...form,
+      vatRate: form.vatRate.trim().replace(",", "."),
+      invoicePrefix: form.invoicePrefix.trim().toUpperCase(),
+      planGraceDays: Number.isNaN(graceDays) ? -1 : graceDays,
+    };
     if (await save.run({ input })) setSaved(true);
   };
   const today = new Date();
@@ -102,6 +110,10 @@ function SettingsForm({ settings }: { settings: BillingSettingsFieldsFragment })
         <TextField name="vatRate" label={t("billingSettings.vatRate")} hint={t("billingSettings.vatRateHint")} inputMode="decimal" suffix="%" value={form.vatRate} onChange={set("vatRate")} />
         <TextField name="invoicePrefix" label={t("billingSettings.invoicePrefix")} hint={t("billingSettings.prefixHint", { sample })} value={form.invoicePrefix} onChange={set("invoicePrefix")} />
         <TextAreaField name="legalMentions" label={t("billingSettings.legalMentions")} hint={t("billingSettings.legalMentionsHint")} value={form.legalMentions} onChange={set("legalMentions")} rows={3} className="span-2" />
+      </div>
+      <h2 className="form-section-title">{t("failingSubs.settingsTitle")}</h2>
+      <div className="form-grid">
+        <TextField name="planGraceDays" label={t("failingSubs.graceDays")} hint={t("failingSubs.graceDaysHint")} inputMode="numeric" value={form.planGraceDays} onChange={set("planGraceDays")} />
       </div>
       <h2 className="form-section-title">{t("billingSettings.bank")}</h2>
       <p className="muted small">{t("billingSettings.bankHint")}</p>

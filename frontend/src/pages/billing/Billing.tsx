@@ -36,6 +36,8 @@ export const MyPlanFields = graphql(`
     currentPeriodStart
     currentPeriodEnd
     cancelAtPeriodEnd
+    paymentFailedAt
+    graceUntil
     usage {
       productsUsed
       productQuota
@@ -150,6 +152,7 @@ const STATUS_TONES: Record<SubscriptionStatus, "success" | "info" | "warning" | 
   TRIALING: "info",
   ACTIVE: "success",
   PAST_DUE: "danger",
+  UNPAID: "danger",
   CANCELED: "neutral",
 };
 
@@ -321,6 +324,18 @@ function CurrentPlan({ myPlan, onChanged }: { myPlan: MyPlanFieldsFragment; onCh
       title={t("billing.currentPlan")}
       actions={myPlan.status ? <Badge tone={STATUS_TONES[myPlan.status]}>{t(`subscription.${myPlan.status}`)}</Badge> : null}
     >
+      {myPlan.paymentFailedAt ? (
+        <div className="alert alert-error" role="alert" data-testid="plan-payment-failed">
+          <p>
+            <strong>{t("failingSubs.banner.title")}</strong>
+          </p>
+          <p>
+            {myPlan.graceUntil && new Date(myPlan.graceUntil) > new Date()
+              ? t("failingSubs.banner.body", { date: i18n.date(myPlan.graceUntil) })
+              : t("failingSubs.banner.downgraded")}
+          </p>
+        </div>
+      ) : null}
       <div className="stat-grid stat-grid-compact">
         <StatCard label={t("billing.plan")} value={myPlan.plan.name} hint={planPrice(myPlan.plan, i18n)} testId="current-plan" />
         <StatCard
