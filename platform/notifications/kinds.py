@@ -395,6 +395,9 @@ KINDS: dict[str, NotificationKind] = {
                 }
             },
             urls={"user": "/account/kyc"},
+            defaults=MONEY,
+        ),
+        NotificationKind(
             name="subscription.payment_failed",
             label={"en": "Subscription payment failed", "fr": "Échec de paiement d'abonnement"},
             roles=PAYERS,
