@@ -11,6 +11,7 @@ from marketplace.views import product_image_view, robots_view, sitemap_view
 from notifications.views import telegram_webhook_view
 from payments.views import invoice_pdf_view
 from privacy.views import export_zip_view
+from statements.views import statement_file_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
@@ -27,6 +28,9 @@ urlpatterns = [
     path("audit/export.csv", audit_export_csv_view, name="audit-export"),
     path("invoices/<str:number>.pdf", invoice_pdf_view, name="invoice-pdf"),
     path("exports/<int:export_id>.zip", export_zip_view, name="privacy-export-zip"),
+    path(
+        "statements/<str:document>/<int:pk>.<str:extension>", statement_file_view, name="statement-file"
+    ),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
     # The local mail inbox of `make run` (404 unless DEV_MAIL_DIR is set: local settings only).

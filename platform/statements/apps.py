@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class StatementsConfig(AppConfig):
+    name = "statements"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from statements import subscribers  # noqa: F401  (registers the event subscribers)
