@@ -24,18 +24,22 @@ def monthly_statements_task() -> None:
 
 @app.task
 def brand_monthly_statements_task(period: str | None = None) -> int:
-    """Generate the month's statements (kept if already made) and email those not emailed yet."""
+    """Generate the month's statements (those already made are kept) and email each one not
+    emailed yet. Safe to run again: it makes no duplicate and sends only what failed before."""
     from statements.services import parse_period
 
     month = parse_period(period) if period else previous_month(timezone.now().date())
     statements = statements_generate_month(period=month)
+    failed = 0
     for statement in statements:
-        if statement.emailed_at is None:
-            statement_email_task.apply_async(args=[statement.pk], headers={"_schema_name": current_schema()})
-    logger.info("statements of %s in %s: %s", month, current_schema(), len(statements))
+        if statement.emailed_at is not None:
+            continue
+        try:
+            statement_email(statement_id=statement.pk)
+        except OSError:
+            failed += 1
+            logger.warning("statement %s not emailed (the next run retries)", statement.pk, exc_info=True)
+    logger.info(
+        "statements of %s in %s: %s (%s not emailed)", month, current_schema(), len(statements), failed
+    )
     return len(statements)
-
-
-@app.task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
-def statement_email_task(statement_id: int) -> None:
-    statement_email(statement_id=statement_id)
