@@ -17,6 +17,7 @@ from accounts.models import User
 from core.audit import audit_log
 from core.errors import field_error
 from core.money import PRICE_ROUNDING, quantize
+from core.tenancy import current_schema
 from payouts.models import WithdrawalRequest, WithdrawalStatus
 from statements.error_codes import StatementErrorCode as Code
 from statements.figures import StatementFigures, month_bounds, statement_figures, statement_subjects
@@ -26,8 +27,18 @@ from statements.models import SelfBillingCounter, SelfBillingInvoice, Statement,
 logger = logging.getLogger(__name__)
 
 
+def _brand() -> Any:
+    """The current brand (a real ``Tenant``: event dispatch and tasks run in a bare schema)."""
+    tenant = getattr(connection, "tenant", None)
+    if tenant is not None and hasattr(tenant, "name"):
+        return tenant
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(schema_name=current_schema())
+
+
 def _language() -> str:
-    language = getattr(connection.tenant, "language", "en")  # type: ignore[attr-defined]
+    language = getattr(_brand(), "language", "en")
     return language if language in ("en", "fr") else "en"
 
 
@@ -105,7 +116,7 @@ def _render(statement: Statement, figures: StatementFigures) -> tuple[bytes, byt
     from statements.documents import render_statement_csv, render_statement_pdf
     from themes import brand_theme
 
-    tenant = connection.tenant  # type: ignore[attr-defined]
+    tenant = _brand()
     language = _language()
     user = statement.user
     pdf = render_statement_pdf(
@@ -210,7 +221,7 @@ def statement_email(*, statement_id: int) -> bool:
             csv = handle.read()
         subject, body = EMAIL_TEXT[language]
         values = {
-            "brand": connection.tenant.name,  # type: ignore[attr-defined]
+            "brand": _brand().name,
             "period": period_label(statement.period, language),
             "currency": statement.currency,
             "opening": quantize(statement.opening_balance, statement.currency),
@@ -302,7 +313,7 @@ def self_billing_issue(*, withdrawal_id: int) -> SelfBillingInvoice | None:
         from payments.services.invoices import billing_settings
 
         brand = billing_settings()
-        tenant = connection.tenant  # type: ignore[attr-defined]
+        tenant = _brand()
         invoice = SelfBillingInvoice.objects.create(
             user=user,
             sequence=counter.last_sequence,
@@ -337,7 +348,7 @@ def self_billing_pdf(invoice: SelfBillingInvoice, withdrawal: WithdrawalRequest)
     from payments import invoice_pdf
     from themes import brand_theme
 
-    tenant = connection.tenant  # type: ignore[attr-defined]
+    tenant = _brand()
     language = _language()
     texts = SELF_BILLING_TEXT[language]
     issuer, recipient = invoice.issuer, invoice.recipient
