@@ -5,6 +5,7 @@ import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
 import { onboardingEn } from "./onboarding.en";
+import { statementsEn } from "../pages/statements/messages.en";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { webhooksEn } from "../pages/webhooks/messages.en";
 import { notificationsEn } from "../pages/notifications/messages.en";
@@ -676,6 +677,8 @@ export const en = {
   ...webhooksEn,
   // The notification centre (its own catalog file).
   ...notificationsEn,
+  // Statements and self-billing (their own catalog file).
+  ...statementsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -5,6 +5,7 @@ import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
 import { onboardingFr } from "./onboarding.fr";
+import { statementsFr } from "../pages/statements/messages.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
 import { notificationsFr } from "../pages/notifications/messages.fr";
@@ -674,4 +675,6 @@ export const fr: Record<MessageKey, string> = {
   ...webhooksFr,
   // The notification centre (its own catalog file).
   ...notificationsFr,
+  // Statements and self-billing (their own catalog file).
+  ...statementsFr,
 };
