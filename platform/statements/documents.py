@@ -217,18 +217,19 @@ def render_statement_pdf(
     pdf.set_text_color(*colours.muted)
     pdf.multi_cell(CONTENT_WIDTH, 4.5, printable(labels["explain"]), align="L")
     pdf.ln(4)
-    for title, rows in (
+    sections: tuple[tuple[str, list[tuple[str, Decimal]]], ...] = (
         (labels["memo"], [(labels[key], value) for key, value in figures.memo.items() if key in labels]),
         (labels["breakdown"], [(labels[key], value) for key, value in figures.closing_breakdown.items()]),
-    ):
+    )
+    for title, rows in sections:
         if pdf.will_page_break(10 + 5 * len(rows)):
             pdf.add_page()
         pdf.label(title, CONTENT_WIDTH)
-        for label, value in rows:
+        for row_label, amount in rows:
             pdf.set_font("body", "", pdf.body_size)
             pdf.set_text_color(*colours.muted)
-            pdf.cell(CONTENT_WIDTH - 40, 5, printable(label))
+            pdf.cell(CONTENT_WIDTH - 40, 5, printable(row_label))
             pdf.set_text_color(*colours.ink)
-            pdf.cell(40, 5, fmt.money(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(40, 5, fmt.money(amount), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(4)
     return bytes(pdf.output())

@@ -230,12 +230,12 @@ def statement_subjects(period: dt.date) -> list[tuple[int, str]]:
             during=Count("pk", filter=Q(created_at__gte=start)),
         )
     )
-    users = dict(
+    users: dict[int | None, int] = dict(
         Affiliate.objects.filter(pk__in={row["account__owner_id"] for row in rows}).values_list(
             "pk", "user_id"
         )
     )
-    subjects = set()
+    subjects: set[tuple[int, str]] = set()
     for row in rows:
         if (row["before"] or ZERO) != 0 or row["during"]:
             subjects.add((users[row["account__owner_id"]], row["account__currency"]))

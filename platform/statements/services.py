@@ -241,7 +241,7 @@ def statement_email(*, statement_id: int) -> bool:
 
 # --- self-billing ----------------------------------------------------------------------------
 
-SELF_BILLING_TEXT = {
+SELF_BILLING_TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "line": "Affiliate commissions paid out (withdrawal #{withdrawal})",
         "mention": "Self-billing invoice: issued by {brand} in the name and on behalf of {affiliate}, "
