@@ -28,9 +28,7 @@ urlpatterns = [
     path("audit/export.csv", audit_export_csv_view, name="audit-export"),
     path("invoices/<str:number>.pdf", invoice_pdf_view, name="invoice-pdf"),
     path("exports/<int:export_id>.zip", export_zip_view, name="privacy-export-zip"),
-    path(
-        "statements/<str:document>/<int:pk>.<str:extension>", statement_file_view, name="statement-file"
-    ),
+    path("statements/<str:document>/<int:pk>.<str:extension>", statement_file_view, name="statement-file"),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
     # The local mail inbox of `make run` (404 unless DEV_MAIL_DIR is set: local settings only).
