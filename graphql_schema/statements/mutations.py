@@ -16,7 +16,8 @@ from graphql_schema.statements.types import (
     StatementSettingsInput,
     StatementSettingsPayload,
 )
-from statements.services import parse_period, statement_generate, statement_settings_update
+from statements.services import statement_regenerate as regenerate
+from statements.services import statement_settings_update
 
 
 @strawberry.type
@@ -32,10 +33,7 @@ class StatementMutation:
         user = User.objects.filter(pk=parse_id(user_id)).first()
         if user is None:
             raise not_found("Affiliate")
-        month = parse_period(period)
-        statement = statement_generate(
-            user=user, period=month, currency=currency.strip().upper()[:3], regenerate=True
-        )
+        statement = regenerate(actor=info.context.user, user=user, period=period, currency=currency)
         return StatementPayload(statement=Statement.from_model(statement), errors=[])
 
     @strawberry.mutation(

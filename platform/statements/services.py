@@ -169,6 +169,20 @@ def statement_generate(
     return statement
 
 
+def statement_regenerate(*, actor: Any, user: User, period: str, currency: str) -> Statement:
+    """A brand admin's "generate again": a month that is over, in a currency of the affiliate's
+    programs (anything else is a field error, never an empty statement)."""
+    from affiliation.models import Affiliate
+
+    month = parse_period(period)
+    code = str(currency).strip().upper()
+    if not Affiliate.objects.filter(user=user, program__currency=code).exists():
+        raise field_error("currency", "This affiliate earns in no program of this currency.", Code.INVALID)
+    statement = statement_generate(user=user, period=month, currency=code, regenerate=True)
+    audit_log(actor=actor, action="statements.regenerated", target=statement, period=period, currency=code)
+    return statement
+
+
 def statements_generate_month(*, period: dt.date, now: dt.datetime | None = None) -> list[Statement]:
     """Every statement of the month (the beat job): one per affiliate and currency with money
     owed at the start of the month or moved in it. Statements already made are kept."""
