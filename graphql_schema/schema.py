@@ -68,6 +68,8 @@ from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
 from graphql_schema.privacy.mutations import PrivacyMutation
 from graphql_schema.privacy.queries import PrivacyQuery
+from graphql_schema.statements.mutations import StatementMutation
+from graphql_schema.statements.queries import StatementQuery
 from graphql_schema.support.mutations import SupportMutation
 from graphql_schema.support.queries import SupportQuery
 from graphql_schema.webhooks.mutations import WebhookMutation
@@ -99,6 +101,7 @@ Query = merge_types(
         KycQuery,
         InvitationQuery,
         WebhookQuery,
+        StatementQuery,
     ),
 )
 Mutation = merge_types(
@@ -123,6 +126,7 @@ Mutation = merge_types(
         KycMutation,
         InvitationMutation,
         WebhookMutation,
+        StatementMutation,
     ),
 )
 Subscription = merge_types(

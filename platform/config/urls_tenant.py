@@ -12,6 +12,7 @@ from marketplace.views import product_image_view, robots_view, sitemap_view
 from notifications.views import telegram_webhook_view
 from payments.views import invoice_pdf_view
 from privacy.views import export_zip_view
+from statements.views import statement_file_view
 
 urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("invoices/<str:number>.pdf", invoice_pdf_view, name="invoice-pdf"),
     path("exports/<int:export_id>.zip", export_zip_view, name="privacy-export-zip"),
     path("kyc/documents/<int:document_id>", kyc_document_view, name="kyc-document"),
+    path("statements/<str:document>/<int:pk>.<str:extension>", statement_file_view, name="statement-file"),
     path("media/<path:key>", product_image_view, name="product-image"),
     path("", include("analytics.urls")),
     # The local mail inbox of `make run` (404 unless DEV_MAIL_DIR is set: local settings only).

@@ -289,7 +289,9 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
-class _Formatter:
+class Formatter:
+    """Amounts, quantities, rates and dates in the document's language (babel)."""
+
     def __init__(self, language: str, currency: str) -> None:
         self.locale = LOCALES[language]
         self.currency = currency
@@ -334,11 +336,15 @@ def _is_serif(family: str) -> bool:
     } or (first == "serif")
 
 
-class _InvoicePDF(FPDF):
+class ThemedPDF(FPDF):
+    """An A4 page in a theme's colours with the shipped fonts, a footer line and page numbers:
+    what invoices and other money documents (affiliate statements) are drawn on."""
+
     def __init__(
         self, *, colours: Palette, footer_text: str, page_label: str, body_size: float, heading: str
     ) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.heading = heading  # the headings' font family: "serif" or "body"
         self.colours = colours
         self.footer_text = footer_text
         self.page_label = page_label
@@ -395,33 +401,46 @@ def _party_lines(*parts: Sequence[str] | str) -> list[str]:
     return lines
 
 
-def render_invoice_pdf(document: InvoiceDocument, theme: dict[str, Any]) -> bytes:
-    """The invoice as PDF bytes (A4), in ``theme``'s colours (tokens of ``themes.get_theme``)."""
-    colours = palette(theme)
-    fmt = _Formatter(document.language, document.currency)
-    labels = fmt.labels
+def themed_pdf(
+    theme: dict[str, Any], *, language: str, title: str, author: str, footer_text: str, created: dt.date
+) -> ThemedPDF:
+    """A ``ThemedPDF`` with its first page added, its metadata set and ``created`` as its
+    creation date (so the same document renders to the same bytes)."""
     heading_family = "serif" if _is_serif(theme["typography"]["headingFontFamily"]) else "body"
     base_px = float(str(theme["typography"]["baseSize"]).rstrip("pxrem") or 16)
     if str(theme["typography"]["baseSize"]).endswith("rem"):
         base_px *= 16
     body_size = max(8.0, min(10.5, base_px * 0.58))
-
-    pdf = _InvoicePDF(
-        colours=colours,
-        footer_text=printable(f"{document.seller.name} · {labels['invoice']} {document.number}"),
-        page_label=labels["page"],
+    pdf = ThemedPDF(
+        colours=palette(theme),
+        footer_text=printable(footer_text),
+        page_label=LABELS[language]["page"],
         body_size=body_size,
         heading=heading_family,
     )
-    pdf.set_title(printable(f"{labels['invoice']} {document.number}"))
-    pdf.set_author(printable(document.seller.name))
+    pdf.set_title(printable(title))
+    pdf.set_author(printable(author))
     pdf.set_creator("affiliate-platform")
-    pdf.set_lang(document.language)
-    issued = document.issued_at
-    creation = issued if isinstance(issued, dt.datetime) else dt.datetime.combine(issued, dt.time())
+    pdf.set_lang(language)
+    creation = created if isinstance(created, dt.datetime) else dt.datetime.combine(created, dt.time())
     pdf.set_creation_date(creation if creation.tzinfo else creation.replace(tzinfo=dt.UTC))
     pdf.add_page()
+    return pdf
 
+
+def render_invoice_pdf(document: InvoiceDocument, theme: dict[str, Any]) -> bytes:
+    """The invoice as PDF bytes (A4), in ``theme``'s colours (tokens of ``themes.get_theme``)."""
+    fmt = Formatter(document.language, document.currency)
+    labels = fmt.labels
+    pdf = themed_pdf(
+        theme,
+        language=document.language,
+        title=f"{labels['invoice']} {document.number}",
+        author=document.seller.name,
+        footer_text=f"{document.seller.name} · {labels['invoice']} {document.number}",
+        created=document.issued_at,
+    )
+    heading_family = pdf.heading
     _header_band(pdf, document, labels, heading_family)
     _parties(pdf, document, labels)
     _meta(pdf, document, fmt)
@@ -431,17 +450,34 @@ def render_invoice_pdf(document: InvoiceDocument, theme: dict[str, Any]) -> byte
     return bytes(pdf.output())
 
 
-def _header_band(pdf: _InvoicePDF, document: InvoiceDocument, labels: dict[str, str], heading: str) -> None:
+def _header_band(pdf: ThemedPDF, document: InvoiceDocument, labels: dict[str, str], heading: str) -> None:
+    vat_id = document.seller.vat_id
+    header_band(
+        pdf,
+        name=document.seller.name,
+        subtitle=f"{labels['vat_id']} {vat_id}" if vat_id else "",
+        title=labels["invoice"],
+        number=document.number,
+        logo=document.logo,
+    )
+
+
+def header_band(
+    pdf: ThemedPDF, *, name: str, subtitle: str, title: str, number: str, logo: bytes | None = None
+) -> None:
+    """The band across the top in the theme's primary colour: logo chip, ``name`` and a
+    ``subtitle`` line on the left, the document's ``title`` and ``number`` on the right."""
     colours = pdf.colours
+    heading = pdf.heading
     pdf.set_fill_color(*colours.primary)
     pdf.rect(0, 0, PAGE_WIDTH, BAND_HEIGHT, style="F")
     text_x = MARGIN
-    if document.logo:
+    if logo:
         chip = 22.0
         pdf.set_fill_color(*WHITE)
         pdf.rect(MARGIN, (BAND_HEIGHT - chip) / 2, chip, chip, style="F", round_corners=True, corner_radius=2)
         pdf.image(
-            BytesIO(document.logo),
+            BytesIO(logo),
             x=MARGIN + 2,
             y=(BAND_HEIGHT - chip) / 2 + 2,
             w=chip - 4,
@@ -452,21 +488,21 @@ def _header_band(pdf: _InvoicePDF, document: InvoiceDocument, labels: dict[str, 
     pdf.set_text_color(*colours.on_primary)
     pdf.set_xy(text_x, 12)
     pdf.set_font(heading, "B", 16)
-    pdf.cell(100, 8, printable(document.seller.name))
-    if document.seller.vat_id:
+    pdf.cell(100, 8, printable(name))
+    if subtitle:
         pdf.set_xy(text_x, 21)
         pdf.set_font("body", "", 8)
-        pdf.cell(100, 5, printable(f"{labels['vat_id']} {document.seller.vat_id}"))
+        pdf.cell(100, 5, printable(subtitle))
     pdf.set_xy(PAGE_WIDTH - MARGIN - 80, 10)
     pdf.set_font(heading, "B", 22)
-    pdf.cell(80, 10, labels["invoice"].upper(), align="R")
+    pdf.cell(80, 10, printable(title).upper(), align="R")
     pdf.set_xy(PAGE_WIDTH - MARGIN - 80, 21)
     pdf.set_font("body", "B", 10)
-    pdf.cell(80, 6, printable(document.number), align="R")
+    pdf.cell(80, 6, printable(number), align="R")
     pdf.set_y(BAND_HEIGHT + 9)
 
 
-def _parties(pdf: _InvoicePDF, document: InvoiceDocument, labels: dict[str, str]) -> None:
+def _parties(pdf: ThemedPDF, document: InvoiceDocument, labels: dict[str, str]) -> None:
     column = CONTENT_WIDTH / 2 - 4
     top = pdf.get_y()
     seller = document.seller
@@ -481,7 +517,7 @@ def _parties(pdf: _InvoicePDF, document: InvoiceDocument, labels: dict[str, str]
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
 
-def _meta(pdf: _InvoicePDF, document: InvoiceDocument, fmt: _Formatter) -> None:
+def _meta(pdf: ThemedPDF, document: InvoiceDocument, fmt: Formatter) -> None:
     labels = fmt.labels
     status = (
         labels["paid_on"].format(date=fmt.date(document.paid_at)) if document.paid_at else labels["unpaid"]
@@ -521,7 +557,7 @@ def _meta(pdf: _InvoicePDF, document: InvoiceDocument, fmt: _Formatter) -> None:
     pdf.set_y(top + height + 7)
 
 
-def _lines_table(pdf: _InvoicePDF, document: InvoiceDocument, fmt: _Formatter) -> None:
+def _lines_table(pdf: ThemedPDF, document: InvoiceDocument, fmt: Formatter) -> None:
     labels = fmt.labels
     colours = pdf.colours
     pdf.set_draw_color(*colours.border)
@@ -557,7 +593,7 @@ def _lines_table(pdf: _InvoicePDF, document: InvoiceDocument, fmt: _Formatter) -
     pdf.ln(4)
 
 
-def _totals(pdf: _InvoicePDF, document: InvoiceDocument, fmt: _Formatter, heading: str) -> None:
+def _totals(pdf: ThemedPDF, document: InvoiceDocument, fmt: Formatter, heading: str) -> None:
     labels = fmt.labels
     colours = pdf.colours
     width = 84.0
@@ -587,7 +623,7 @@ def _totals(pdf: _InvoicePDF, document: InvoiceDocument, fmt: _Formatter, headin
     pdf.ln(16)
 
 
-def _closing(pdf: _InvoicePDF, document: InvoiceDocument, labels: dict[str, str]) -> None:
+def _closing(pdf: ThemedPDF, document: InvoiceDocument, labels: dict[str, str]) -> None:
     colours = pdf.colours
     if document.notes.strip():
         pdf.label(labels["notes"], CONTENT_WIDTH)

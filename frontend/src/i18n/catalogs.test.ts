@@ -14,6 +14,8 @@ import { privacyEn } from "../pages/privacy/messages.en";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { twoFactorFr } from "../pages/security/messages.fr";
+import { statementsEn } from "../pages/statements/messages.en";
+import { statementsFr } from "../pages/statements/messages.fr";
 import { webhooksEn } from "../pages/webhooks/messages.en";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
 import { failingSubsEn } from "../pages/billing/failingSubs.en";
@@ -38,6 +40,7 @@ const catalogues: Record<string, [Record<string, string>, Record<string, string>
   webhooks: [webhooksEn, webhooksFr],
   notifications: [notificationsEn, notificationsFr],
   failingSubs: [failingSubsEn, failingSubsFr],
+  statements: [statementsEn, statementsFr],
 };
 
 describe("feature catalogues", () => {

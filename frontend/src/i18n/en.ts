@@ -7,6 +7,7 @@ import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
 import { failingSubsEn } from "../pages/billing/failingSubs.en";
 import { onboardingEn } from "./onboarding.en";
+import { statementsEn } from "../pages/statements/messages.en";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { webhooksEn } from "../pages/webhooks/messages.en";
 import { notificationsEn } from "../pages/notifications/messages.en";
@@ -682,6 +683,8 @@ export const en = {
   ...notificationsEn,
   // Failing subscriptions (brand admin; its own catalog file).
   ...failingSubsEn,
+  // Statements and self-billing (their own catalog file).
+  ...statementsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

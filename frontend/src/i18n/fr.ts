@@ -7,6 +7,7 @@ import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
 import { failingSubsFr } from "../pages/billing/failingSubs.fr";
 import { onboardingFr } from "./onboarding.fr";
+import { statementsFr } from "../pages/statements/messages.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
 import { notificationsFr } from "../pages/notifications/messages.fr";
@@ -679,4 +680,6 @@ export const fr: Record<MessageKey, string> = {
   ...notificationsFr,
   // Failing subscriptions (brand admin; its own catalog file).
   ...failingSubsFr,
+  // Statements and self-billing (their own catalog file).
+  ...statementsFr,
 };

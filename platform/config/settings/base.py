@@ -71,6 +71,7 @@ TENANT_APPS = [
     "privacy",
     "webhooks",
     "kyc",
+    "statements",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -597,3 +598,13 @@ CELERY_BEAT_SCHEDULE["recheck-custom-domains"] = {
     "schedule": crontab(minute="*/5"),
 }
 # --- end of custom domains ---------------------------------------------------------------------
+
+# --- Statements and self-billing (platform/statements) ------------------------------------------
+# Download links of statements and self-billing invoices live this long (presigned or signed).
+STATEMENT_LINK_SECONDS = int(os.environ.get("STATEMENT_LINK_SECONDS", "300"))
+# On the 1st of each month (UTC), last month's statements in every brand, generated and emailed.
+CELERY_BEAT_SCHEDULE["monthly-statements"] = {
+    "task": "statements.tasks.monthly_statements_task",
+    "schedule": crontab(minute=23, hour=2, day_of_month=1),
+}
+# --- end of statements ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { graphql } from "../../gql";
 import type { BillingSettingsFieldsFragment, BillingSettingsInput } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { settled } from "../../components/marketplace/query";
+import { StatementSettingsCard } from "../statements/Statements";
 
 export const BillingSettingsFields = graphql(`
   fragment BillingSettingsFields on BillingSettings {
@@ -151,6 +152,7 @@ export default function BillingSettings() {
           {(data) => <SettingsForm settings={data.billingSettings} />}
         </QueryState>
       </Card>
+      <StatementSettingsCard />
     </div>
   );
 }

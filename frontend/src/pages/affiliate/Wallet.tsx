@@ -10,6 +10,7 @@ import { graphql } from "../../gql";
 import type { WithdrawalMethod } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { payoutDetails, useLiveWithdrawals, WithdrawalsQuery, WithdrawalStatusBadge, type WithdrawalRow } from "../shared/withdrawals";
+import { StatementsCard } from "../statements/Statements";
 import { MembershipGate, type MembershipContext } from "./membership";
 
 export const BalanceQuery = graphql(`
@@ -188,6 +189,7 @@ function WalletPage({ program, picker }: MembershipContext) {
           </QueryState>
         </Card>
       </div>
+      <StatementsCard />
     </div>
   );
 }
