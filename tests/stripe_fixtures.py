@@ -32,6 +32,9 @@ from stripe_fake import FakeStripeServer, sign
 
 API_KEY = "sk_test_fake_platform"
 WEBHOOK_SECRET = "whsec_fake_platform_tests"
+# Stripe creates a renewal (or trial-end) invoice as a draft and finalizes and charges it an hour
+# later: advance the clock this much past a period end to see it paid.
+RENEWAL_DELAY = 3600
 # Customer parameters giving it a working card as default (Stripe's docs do the same in test mode):
 # without a payment method a subscription's invoices fail, as they do in Stripe.
 CARD: dict[str, Any] = {

@@ -128,9 +128,7 @@ def test_trial_renewal_upgrade_and_cancel_at_period_end(
     debit = half_up(4900 * remaining / total)
     upgrade = subscription.latest_invoice
     lines = upgrade.lines.data
-    assert [
-        (line.amount, line.parent.subscription_item_details.proration) for line in lines
-    ] == [
+    assert [(line.amount, line.parent.subscription_item_details.proration) for line in lines] == [
         (credit, True),
         (debit, True),
     ]

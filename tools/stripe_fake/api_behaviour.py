@@ -85,7 +85,9 @@ def _settings_update(api: Api, m: re.Match[str], params: JSON, expand: list[str]
     if "dunning_retry_days" in params:
         days = [int(str(d)) for d in as_list(params, "dunning_retry_days")]
         if any(d < 1 for d in days) or len(days) > 8:
-            raise StripeError("dunning_retry_days: up to 8 numbers of days, each >= 1", param="dunning_retry_days")
+            raise StripeError(
+                "dunning_retry_days: up to 8 numbers of days, each >= 1", param="dunning_retry_days"
+            )
         api.state.settings["dunning_retry_days"] = days
     action = as_str(params, "dunning_final_action")
     if action is not None:
@@ -99,7 +101,9 @@ def _settings_update(api: Api, m: re.Match[str], params: JSON, expand: list[str]
     outcome = as_str(params, "async_payment_outcome")
     if outcome is not None:
         if outcome not in ("succeeded", "failed"):
-            raise StripeError("async_payment_outcome must be succeeded or failed", param="async_payment_outcome")
+            raise StripeError(
+                "async_payment_outcome must be succeeded or failed", param="async_payment_outcome"
+            )
         api.state.settings["async_payment_outcome"] = outcome
     return dict(api.state.settings)
 

@@ -784,7 +784,10 @@ def _collect(state: State, subscription: JSON, invoice: JSON, at: int) -> None:
     paid = invoice_attempt_payment(state, invoice, at)
     before = state.snapshot(subscription)
     if paid:
-        if invoice["id"] == subscription["latest_invoice"] and subscription["status"] in ("past_due", "unpaid"):
+        if invoice["id"] == subscription["latest_invoice"] and subscription["status"] in (
+            "past_due",
+            "unpaid",
+        ):
             subscription["status"] = "active"
         if subscription.get("_failing_invoice") == invoice["id"]:
             subscription.pop("_failing_invoice")

@@ -19,6 +19,7 @@ intent), ``checkout.session.completed`` is sent, and the browser goes to ``succe
 
 from __future__ import annotations
 
+from stripe_fake import payment_methods
 from stripe_fake.billing import subscription_create
 from stripe_fake.catalog import LIST_PARAMS, customer_create, filtered, paginate, price_resolve, product_name
 from stripe_fake.errors import StripeError
@@ -32,7 +33,6 @@ from stripe_fake.params import (
     refuse_unmodelled,
     required,
 )
-from stripe_fake import payment_methods
 from stripe_fake.payments import payment_intent_create, payment_take
 from stripe_fake.state import JSON, State, new_id
 
@@ -209,7 +209,9 @@ def checkout_session_create(state: State, params: JSON) -> JSON:
     ui_mode = as_str(params, "ui_mode") or "hosted_page"
     if ui_mode not in UI_MODES:
         raise StripeError(
-            f"Invalid ui_mode: must be one of {', '.join(UI_MODES)}", param="ui_mode", code="parameter_invalid"
+            f"Invalid ui_mode: must be one of {', '.join(UI_MODES)}",
+            param="ui_mode",
+            code="parameter_invalid",
         )
     expires_at = as_int(params, "expires_at")
     if expires_at is not None and expires_at > now + SESSION_LIFETIME:
@@ -507,12 +509,11 @@ def portal_session_create(state: State, params: JSON) -> JSON:
     check_allowed(params, PORTAL_PARAMS)
     customer = state.get("customer", required(params, "customer"), "customer")
     configuration_id = as_str(params, "configuration")
+    configuration: JSON | None
     if configuration_id:
         configuration = state.get("billing_portal.configuration", configuration_id, "configuration")
     else:
-        configuration = next(
-            (c for c in state.all("billing_portal.configuration") if c["is_default"]), None
-        )
+        configuration = next((c for c in state.all("billing_portal.configuration") if c["is_default"]), None)
         if configuration is None:
             raise StripeError(
                 "No configuration provided and your test mode default configuration has not been created. "

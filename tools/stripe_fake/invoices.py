@@ -4,7 +4,8 @@ A subscription's first invoice (and one billed by an update) is finalized and pa
 renewal invoices stay ``draft`` for an hour (``automatically_finalizes_at``, the
 ``renewal_finalize_delay`` setting) before they are finalized and charged, as Stripe does. A failed
 renewal payment is retried per the ``dunning_retry_days`` setting (``next_payment_attempt``, see
-:mod:`stripe_fake.billing`). Events come in Stripe's order: ``invoice.created`` (draft), ``invoice.finalized``,
+:mod:`stripe_fake.billing`). Events come in Stripe's order: ``invoice.created`` (draft),
+``invoice.finalized``,
 ``payment_intent.created``, ``charge.succeeded``, ``payment_intent.succeeded``, ``invoice.paid``,
 ``invoice.payment_succeeded``, or ``charge.failed``, ``payment_intent.payment_failed``,
 ``invoice.payment_failed``. A negative total becomes customer credit (``customer.balance``), applied

@@ -69,7 +69,8 @@ def decline_error(decline_code: str, *, extra: JSON | None = None) -> StripeErro
 def payment_method_create(state: State, params: JSON) -> JSON:
     """``POST /v1/payment_methods`` with ``type=card`` and ``card[number]`` (test numbers only)."""
     check_allowed(
-        params, {"type", "card", "billing_details", "metadata", "allow_redisplay", "customer", "payment_method"}
+        params,
+        {"type", "card", "billing_details", "metadata", "allow_redisplay", "customer", "payment_method"},
     )
     kind = required(params, "type")
     if kind != "card":

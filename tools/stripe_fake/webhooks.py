@@ -229,7 +229,9 @@ class Webhooks:
                 if (endpoint_ids is None and _matches(e, event.get("type", "")))
                 or (endpoint_ids is not None and e["id"] in endpoint_ids)
             ]
-            payloads = [body if body is not None else self._body_for(event, endpoint) for endpoint in endpoints]
+            payloads = [
+                body if body is not None else self._body_for(event, endpoint) for endpoint in endpoints
+            ]
         return [
             self._post(endpoint, event, payload, signature)
             for endpoint, payload in zip(endpoints, payloads, strict=True)
@@ -384,9 +386,7 @@ class Webhooks:
                     self._queue.append(entry)
             elif not entry.duplicate and self._random.random() < self.mode.duplicate_rate:
                 self._sequence += 1
-                self._queue.append(
-                    replace(entry, duplicate=True, attempt=1, sequence=self._sequence)
-                )
+                self._queue.append(replace(entry, duplicate=True, attempt=1, sequence=self._sequence))
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until no delivery is ready or in flight (retries due later do not count)."""
