@@ -90,7 +90,7 @@ def test_test_cards_behave_as_stripes(pinned_fake: FakeStripe) -> None:
 
 def test_a_renewal_is_a_draft_for_an_hour_then_charged(pinned_fake: FakeStripe) -> None:
     client = pinned_fake.client()
-    customer, subscription = _subscribed(client)
+    _customer, subscription = _subscribed(client)
     period_end = subscription["items"].data[0].current_period_end
 
     pinned_fake.advance_clock(seconds=period_end - JAN_31_2026)

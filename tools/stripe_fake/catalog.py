@@ -94,7 +94,9 @@ def _created_filter(objects: list[JSON], params: JSON) -> list[JSON]:
         obj
         for obj in objects
         if all(
-            obj["created"] == bound if key == "eq" else _BOUNDS[key](obj["created"], bound)
+            obj.get("created", obj.get("date")) == bound
+            if key == "eq"
+            else _BOUNDS[key](obj.get("created", obj.get("date")), bound)
             for key, bound in checks
         )
     ]

@@ -94,7 +94,8 @@ def invoice_item_create(state: State, subscription: JSON, spec: JSON, at: int) -
         test_clock=None,
         _spec=spec,
     )
-    invoice_item["created"] = at
+    # Invoice items have a ``date``, no ``created``.
+    del invoice_item["created"]
     state.add(invoice_item)
     return invoice_item
 

@@ -435,7 +435,8 @@ class Webhooks:
         discard: bool = False,
     ) -> list[JSON]:
         """Deliver held events: all in ``order`` (``recorded`` or ``reversed``), or those of
-        ``event_ids`` in that order (the others stay held). ``discard`` drops them instead."""
+        ``event_ids`` in that order (the others stay held). ``discard`` drops them instead. In
+        async mode they are queued for the background deliverer instead."""
         if order not in ("recorded", "reversed"):
             raise StripeError("order must be recorded or reversed", param="order")
         with self._lock:
@@ -457,6 +458,10 @@ class Webhooks:
             if resume:
                 self.paused = False
         if discard:
+            return []
+        if self.mode.asynchronous:
+            # Handed to the background deliverer, all at once (shuffled there if asked).
+            self.enqueue(batch)
             return []
         results = []
         for event in batch:
