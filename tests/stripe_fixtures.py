@@ -32,6 +32,15 @@ from stripe_fake import FakeStripeServer, sign
 
 API_KEY = "sk_test_fake_platform"
 WEBHOOK_SECRET = "whsec_fake_platform_tests"
+# Stripe creates a renewal (or trial-end) invoice as a draft and finalizes and charges it an hour
+# later: advance the clock this much past a period end to see it paid.
+RENEWAL_DELAY = 3600
+# Customer parameters giving it a working card as default (Stripe's docs do the same in test mode):
+# without a payment method a subscription's invoices fail, as they do in Stripe.
+CARD: dict[str, Any] = {
+    "payment_method": "pm_card_visa",
+    "invoice_settings": {"default_payment_method": "pm_card_visa"},
+}
 
 
 @dataclass
@@ -98,12 +107,53 @@ class FakeStripe:
         )
 
     def complete_checkout(
-        self, session_id: str, *, email: str | None = None, name: str | None = None
+        self,
+        session_id: str,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        payment_method: str | None = None,
+        payment_method_type: str | None = None,
+        async_outcome: str | None = None,
     ) -> dict:
         """The buyer pays on the hosted page: customer, subscription/invoice or payment intent are
-        created, ``checkout.session.completed`` is delivered. Returns the session."""
-        payload = {key: value for key, value in (("email", email), ("name", name)) if value}
+        created, ``checkout.session.completed`` is delivered. Returns the session.
+        ``payment_method``: a test card token (default ``pm_card_visa``); ``payment_method_type``
+        a delayed one (``sepa_debit``) leaves the payment processing until it settles
+        (``async_outcome``: succeeded|failed; see ``settle_checkout``)."""
+        payload = {
+            key: value
+            for key, value in (
+                ("email", email),
+                ("name", name),
+                ("payment_method", payment_method),
+                ("payment_method_type", payment_method_type),
+                ("async_outcome", async_outcome),
+            )
+            if value
+        }
         return dict(self._call("POST", f"/_fake/checkout/sessions/{session_id}/complete", payload))
+
+    def settle_checkout(self, session_id: str, *, outcome: str | None = None) -> dict:
+        """A delayed payment settles now (``checkout.session.async_payment_succeeded``/``_failed``)."""
+        payload = {"outcome": outcome} if outcome else {}
+        return dict(self._call("POST", f"/_fake/checkout/sessions/{session_id}/settle", payload))
+
+    def settings(self, **changes: Any) -> dict:
+        """Read, or change, the fake's behaviour settings (dunning schedule and final action,
+        renewal draft delay, incomplete expiry, delayed payments); ``reset=True`` restores them."""
+        if not changes:
+            return dict(self._call("GET", "/_fake/settings"))
+        return dict(self._call("POST", "/_fake/settings", changes))
+
+    def webhook_mode(self, **changes: Any) -> dict:
+        """Webhook delivery: ``mode`` sync|async, ``shuffle``, ``window``, ``duplicate_rate``,
+        ``seed``, ``retry_schedule``. Returns the mode now in force."""
+        return dict(self._call("POST", "/_fake/webhooks/mode", changes))
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Async delivery: wait until every delivery that is due has been made."""
+        return bool(self._call("POST", "/_fake/webhooks/wait_idle", {"timeout": timeout})["idle"])
 
     # -- events and webhooks ---------------------------------------------------------------------
 
@@ -208,7 +258,7 @@ class FakeStripe:
 
 @pytest.fixture(scope="session")
 def fake_stripe() -> Iterator[FakeStripe]:
-    server = FakeStripeServer(port=0, frozen_time=True).start()
+    server = FakeStripeServer(port=0, frozen_time=True, portal_configuration=True).start()
     try:
         yield FakeStripe(server, api_key=API_KEY, webhook_secret=WEBHOOK_SECRET)
     finally:

@@ -1,9 +1,17 @@
 """Fixtures of the billing tests: the reference plans in a brand, Stripe pointed at the fake, and
 delivering the fake's events to the platform's webhook endpoint through Django's test client
-(inside the test's transaction, signed for real)."""
+(inside the test's transaction, signed for real).
+
+Delivery is as Stripe's: by default each batch of new events is posted in a random order with some
+events posted twice (``StripeEvents(fake, shuffle=True, duplicate_rate=0.3, seed=...)``, the seed
+derived from the test's name, or ``STRIPE_EVENTS_SEED``). A test that asserts what one exact
+sequence does builds ``StripeEvents(fake, ordered=True)`` (or uses ``stripe_events_ordered``)."""
 
 from __future__ import annotations
 
+import os
+import random
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,12 +66,26 @@ def stripe_on(fake_stripe: Any, settings: Any) -> Iterator[Any]:
 
 
 class StripeEvents:
-    """The fake's events since the last look, posted to ``/stripe/webhook/`` on the root domain."""
+    """The fake's events since the last look, posted to ``/stripe/webhook/`` on the root domain:
+    shuffled and partly duplicated (``ordered=False``, the default) or in the order they happened."""
 
-    def __init__(self, fake: Any) -> None:
+    def __init__(
+        self,
+        fake: Any,
+        *,
+        ordered: bool = False,
+        duplicate_rate: float = 0.3,
+        seed: int | str | None = None,
+    ) -> None:
         self.fake = fake
         self.client = Client()
         self.seen = {event["id"] for event in fake.events()}
+        self.ordered = ordered
+        self.duplicate_rate = 0.0 if ordered else duplicate_rate
+        if seed is None:
+            seed = os.environ.get("STRIPE_EVENTS_SEED") or os.environ.get("PYTEST_CURRENT_TEST", "")
+        self.seed = seed if isinstance(seed, int) else zlib.crc32(str(seed).encode())
+        self.random = random.Random(self.seed)
 
     def new(self, *, types: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Events produced since the last call (oldest first), marked seen."""
@@ -81,15 +103,32 @@ class StripeEvents:
             HTTP_STRIPE_SIGNATURE=headers.get("signature", request.headers["Stripe-Signature"]),
         )
 
+    def schedule(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The order of delivery: as recorded, or shuffled with some events twice (at least once,
+        in any order, as Stripe delivers)."""
+        if self.ordered:
+            return list(events)
+        plan = list(events) + [e for e in events if self.random.random() < self.duplicate_rate]
+        self.random.shuffle(plan)
+        return plan
+
     def deliver(self, *, types: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        """Post every new event in the order it happened; each must be accepted."""
+        """Post every new event (see ``schedule``); each delivery must be accepted. Returns the
+        events in the order they happened."""
         events = self.new(types=types)
-        for event in events:
+        for event in self.schedule(events):
             response = self.post(event)
-            assert response.status_code == 200, (event["type"], response.content)
+            assert response.status_code == 200, (event["type"], response.content, f"seed {self.seed}")
         return events
 
 
 @pytest.fixture
 def stripe_events(stripe_on: Any) -> StripeEvents:
+    """Shuffled and partly duplicated delivery (Stripe's)."""
     return StripeEvents(stripe_on)
+
+
+@pytest.fixture
+def stripe_events_ordered(stripe_on: Any) -> StripeEvents:
+    """Delivery in the order the events happened, each once (for tests of one exact sequence)."""
+    return StripeEvents(stripe_on, ordered=True)

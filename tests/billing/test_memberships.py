@@ -20,6 +20,7 @@ from payments.models import Payment, PaymentStatus
 from payments.services.payments import payment_confirm, payment_submit_transaction, payment_verify
 from tests.conftest import make_user
 from tests.engine import make_affiliate, make_click, make_program
+from tests.stripe_fixtures import RENEWAL_DELAY
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_a_referred_members_invoices_earn_the_recurring_commission_for_n_months(
     customer = membership.stripe_customer_id
     earned = []
     for _ in range(3):  # renewals one, two and three months later
-        fake.advance_clock(days=31, customer=customer)
+        fake.advance_clock(days=31, seconds=RENEWAL_DELAY, customer=customer)
         stripe_events.deliver()
         with tenant_context(brand_a):
             latest = Conversion.objects.filter(subscription_ref=membership.stripe_subscription_id).order_by(

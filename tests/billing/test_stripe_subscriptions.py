@@ -25,6 +25,7 @@ from ledger.models import AccountKind, LedgerAccount
 from payments.models import Invoice, Payment, PaymentStatus, StripeEvent
 from tenants.models import StripeObjectRoute
 from tests.conftest import make_user
+from tests.stripe_fixtures import RENEWAL_DELAY
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def test_trial_then_paid_then_upgrade_with_proration_then_cancel_at_period_end(
 
     # The trial ends: the first period is charged (299 MAD) and becomes a confirmed payment,
     # an invoice of the brand and subscription revenue in the ledger.
-    fake.advance_clock(days=14, seconds=1, customer=customer)
+    fake.advance_clock(days=14, seconds=RENEWAL_DELAY + 1, customer=customer)
     stripe_events.deliver()
     subscription = _subscription(brand_a, merchant_a)
     assert subscription.status == SubscriptionStatus.ACTIVE

@@ -20,6 +20,7 @@ from ledger.models import AccountKind, LedgerAccount, LedgerTransaction
 from payments.models import Payment, StripeEvent
 from tests.billing.conftest import WEBHOOK_PATH, StripeEvents
 from tests.conftest import make_user
+from tests.stripe_fixtures import RENEWAL_DELAY
 
 HOUR = 3600
 
@@ -109,7 +110,9 @@ def test_brand_hosts_do_not_serve_the_endpoint(brand_a, stripe_events):
 @pytest.mark.django_db
 def test_a_redelivered_event_is_acknowledged_and_applied_once(brand_a, plans_a, merchant_a, stripe_events):
     subscription = _trialing(brand_a, merchant_a, plans_a["starter"], stripe_events)
-    stripe_events.fake.advance_clock(days=14, seconds=1, customer=subscription.stripe_customer_id)
+    stripe_events.fake.advance_clock(
+        days=14, seconds=RENEWAL_DELAY + 1, customer=subscription.stripe_customer_id
+    )
     events = stripe_events.deliver()
     (paid,) = [event for event in events if event["type"] == "invoice.paid"]
     with tenant_context(brand_a):
@@ -198,7 +201,7 @@ def test_concurrent_deliveries_of_one_invoice_pay_once(live_brands, fake_stripe,
     with tenant_context(brand):
         plans = {plan.code: plan for plan in demo_merchant_plans_ensure()}
     subscription = _trialing(brand, merchant, plans["pro"], events)
-    fake_stripe.advance_clock(days=14, seconds=1, customer=subscription.stripe_customer_id)
+    fake_stripe.advance_clock(days=14, seconds=RENEWAL_DELAY + 1, customer=subscription.stripe_customer_id)
     (paid,) = events.new(types=("invoice.paid",))
     request = fake_stripe.webhook_request(paid)
     barrier = threading.Barrier(8)

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import stripe
 
-from tests.stripe_fixtures import FakeStripe
+from tests.stripe_fixtures import CARD, FakeStripe
 
 
 def raw(
@@ -233,7 +233,7 @@ def test_prices_by_lookup_key_and_transfer(fake_stripe: FakeStripe) -> None:
 
 def test_expand_follows_ids_at_any_depth(fake_stripe: FakeStripe) -> None:
     client = fake_stripe.client()
-    customer = client.v1.customers.create(params={"email": "expand@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "expand@example.com"})
     price = client.v1.prices.create(
         params={
             "currency": "eur",
@@ -266,7 +266,7 @@ def test_expand_follows_ids_at_any_depth(fake_stripe: FakeStripe) -> None:
 
 def test_deleting_a_customer_cancels_its_subscriptions(fake_stripe: FakeStripe) -> None:
     client = fake_stripe.client()
-    customer = client.v1.customers.create(params={"email": "gone@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "gone@example.com"})
     price = client.v1.prices.create(
         params={
             "currency": "eur",

@@ -11,8 +11,9 @@ import stripe
 
 from stripe_fake.billing import add_interval, prorate
 from tests.stripe_fake.conftest import JAN_31_2026
-from tests.stripe_fixtures import FakeStripe, WebhookReceiver
+from tests.stripe_fixtures import CARD, FakeStripe, WebhookReceiver
 
+HOUR = 3600
 DAY = 86400
 
 
@@ -54,7 +55,7 @@ def test_trial_renewal_upgrade_and_cancel_at_period_end(
 ) -> None:
     client = fake_stripe.client()
     customer = client.v1.customers.create(
-        params={"email": "member@alpha.test", "metadata": {"brand": "alpha"}}
+        params={**CARD, "email": "member@alpha.test", "metadata": {"brand": "alpha"}}
     )
     starter, pro = prices(client, customer.id)
 
@@ -70,12 +71,13 @@ def test_trial_renewal_upgrade_and_cancel_at_period_end(
     assert subscription.status == "trialing"
     trial_end = subscription.trial_end
     assert trial_end == subscription.start_date + 14 * DAY
-    assert subscription["items"].data[0].current_period_end == trial_end == subscription.current_period_end
+    assert subscription["items"].data[0].current_period_end == trial_end
+    assert "current_period_end" not in subscription  # on the items only since 2025-03-31.basil
     first = client.v1.invoices.retrieve(subscription.latest_invoice)
     assert (first.status, first.amount_due, first.billing_reason) == ("paid", 0, "subscription_create")
     assert first.parent.subscription_details.subscription == subscription.id
     assert first.parent.subscription_details.metadata.to_dict() == {"brand": "alpha"}
-    assert first.subscription == subscription.id
+    assert "subscription" not in first  # removed in 2025-03-31.basil
 
     # When the clock passes the end of the trial
     fake_stripe.advance_clock(days=15, customer=customer.id)
@@ -126,11 +128,9 @@ def test_trial_renewal_upgrade_and_cancel_at_period_end(
     debit = half_up(4900 * remaining / total)
     upgrade = subscription.latest_invoice
     lines = upgrade.lines.data
-    assert [
-        (line.amount, line.proration, line.parent.subscription_item_details.proration) for line in lines
-    ] == [
-        (credit, True, True),
-        (debit, True, True),
+    assert [(line.amount, line.parent.subscription_item_details.proration) for line in lines] == [
+        (credit, True),
+        (debit, True),
     ]
     assert lines[0].pricing.price_details.price == starter.id
     assert lines[1].pricing.price_details.price == pro.id
@@ -139,7 +139,7 @@ def test_trial_renewal_upgrade_and_cancel_at_period_end(
     assert upgrade.total == upgrade.amount_paid == credit + debit
     assert upgrade.status == "paid"
     assert subscription["items"].data[0].price.id == pro.id
-    assert subscription.current_period_end == period_end
+    assert subscription["items"].data[0].current_period_end == period_end
 
     # When it is cancelled at the period end
     subscription = client.v1.subscriptions.update(subscription.id, params={"cancel_at_period_end": True})
@@ -172,7 +172,7 @@ def test_trial_renewal_upgrade_and_cancel_at_period_end(
 
 def test_exact_prorations_month_end_anchor_and_pending_items(pinned_fake: FakeStripe) -> None:
     client = pinned_fake.client()
-    customer = client.v1.customers.create(params={"email": "jan31@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "jan31@example.com"})
     product = client.v1.products.create(params={"name": "Team"})
     small = client.v1.prices.create(
         params={
@@ -197,7 +197,8 @@ def test_exact_prorations_month_end_anchor_and_pending_items(pinned_fake: FakeSt
         params={"customer": customer.id, "items": [{"price": small.id}], "expand": ["latest_invoice"]}
     )
     assert subscription.status == "active"
-    assert (subscription.current_period_start, subscription.current_period_end) == (JAN_31_2026, feb_28)
+    item = subscription["items"].data[0]
+    assert (item.current_period_start, item.current_period_end) == (JAN_31_2026, feb_28)
     assert (subscription.latest_invoice.amount_paid, subscription.latest_invoice.number) == (
         3000,
         f"{customer.invoice_prefix}-0001",
@@ -223,8 +224,12 @@ def test_exact_prorations_month_end_anchor_and_pending_items(pinned_fake: FakeSt
 
     # Renewed on February 28 for a period that ends on March 31 (the anchor's day comes back)
     pinned_fake.advance_clock(days=21)
+    draft = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(subscription.id).latest_invoice)
+    assert (draft.status, draft.automatically_finalizes_at) == ("draft", feb_28 + HOUR)
+    pinned_fake.advance_clock(seconds=HOUR)  # finalized and charged an hour later, as Stripe does
     subscription = client.v1.subscriptions.retrieve(subscription.id, params={"expand": ["latest_invoice"]})
-    assert (subscription.current_period_start, subscription.current_period_end) == (feb_28, mar_31)
+    item = subscription["items"].data[0]
+    assert (item.current_period_start, item.current_period_end) == (feb_28, mar_31)
     assert subscription.latest_invoice.amount_paid == 9000
     assert (subscription.latest_invoice.period_start, subscription.latest_invoice.period_end) == (
         JAN_31_2026,
@@ -232,7 +237,7 @@ def test_exact_prorations_month_end_anchor_and_pending_items(pinned_fake: FakeSt
     )
 
     # Two seats from March 10 (21 of 31 days left), prorations left for the next invoice
-    pinned_fake.advance_clock(days=10)
+    pinned_fake.advance_clock(seconds=10 * DAY - HOUR)
     subscription = client.v1.subscriptions.update(
         subscription.id, params={"items": [{"id": item_id, "quantity": 2}]}
     )
@@ -242,9 +247,11 @@ def test_exact_prorations_month_end_anchor_and_pending_items(pinned_fake: FakeSt
     assert all(ii.proration for ii in pending)
 
     # billed with the renewal on March 31
-    pinned_fake.advance_clock(days=21)
+    pinned_fake.advance_clock(days=21, seconds=HOUR)
     renewal = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(subscription.id).latest_invoice)
-    assert [(line.amount, line.proration) for line in renewal.lines.data] == [
+    assert [
+        (line.amount, line.parent.subscription_item_details.proration) for line in renewal.lines.data
+    ] == [
         (-6097, True),
         (12194, True),
         (18000, False),
@@ -256,7 +263,7 @@ def test_exact_prorations_month_end_anchor_and_pending_items(pinned_fake: FakeSt
 
 def test_downgrade_billed_at_once_becomes_credit_for_the_next_invoice(pinned_fake: FakeStripe) -> None:
     client = pinned_fake.client()
-    customer = client.v1.customers.create(params={"email": "down@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "down@example.com"})
     big = client.v1.prices.create(
         params={
             "currency": "usd",
@@ -290,7 +297,7 @@ def test_downgrade_billed_at_once_becomes_credit_for_the_next_invoice(pinned_fak
     credit_note = subscription.latest_invoice
     assert (credit_note.total, credit_note.amount_due, credit_note.status) == (-700, 0, "paid")
     assert client.v1.customers.retrieve(customer.id).balance == -700
-    pinned_fake.advance_clock(days=14)
+    pinned_fake.advance_clock(days=14, seconds=HOUR)  # renewal invoices are finalized an hour later
     renewal = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(subscription.id).latest_invoice)
     assert (renewal.total, renewal.starting_balance, renewal.amount_paid, renewal.ending_balance) == (
         1400,
@@ -304,7 +311,7 @@ def test_failed_renewal_goes_past_due_and_recovers_when_paid(
     fake_stripe: FakeStripe, stripe_webhook_receiver: WebhookReceiver
 ) -> None:
     client = fake_stripe.client()
-    customer = client.v1.customers.create(params={"email": "declined@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "declined@example.com"})
     price = client.v1.prices.create(
         params={
             "currency": "eur",
@@ -346,7 +353,7 @@ def test_subscription_without_trial_is_created_incomplete_then_updated_active(
     fake_stripe: FakeStripe, stripe_webhook_receiver: WebhookReceiver
 ) -> None:
     client = fake_stripe.client()
-    customer = client.v1.customers.create(params={"email": "direct@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "direct@example.com"})
     subscription = client.v1.subscriptions.create(
         params={
             "customer": customer.id,
@@ -363,7 +370,8 @@ def test_subscription_without_trial_is_created_incomplete_then_updated_active(
         }
     )
     assert subscription.status == "active"
-    assert subscription.current_period_end == add_interval(subscription.current_period_start, "year", 1, 1)
+    item = subscription["items"].data[0]
+    assert item.current_period_end == add_interval(item.current_period_start, "year", 1, 1)
     statuses = [
         (e.type, e.data.object.status)
         for e in stripe_webhook_receiver.events()
@@ -394,7 +402,7 @@ def test_period_arithmetic_and_rounding() -> None:
 
 def test_default_incomplete_waits_for_the_payment(fake_stripe: FakeStripe) -> None:
     client = fake_stripe.client()
-    customer = client.v1.customers.create(params={"email": "elements@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "elements@example.com"})
     price = client.v1.prices.create(
         params={
             "currency": "eur",
@@ -426,7 +434,7 @@ def test_default_incomplete_waits_for_the_payment(fake_stripe: FakeStripe) -> No
 
 def test_amounts_the_fake_does_not_compute_are_refused(fake_stripe: FakeStripe) -> None:
     client = fake_stripe.client()
-    customer = client.v1.customers.create(params={"email": "coupon@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "coupon@example.com"})
     price = client.v1.prices.create(
         params={
             "currency": "eur",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stripe
@@ -69,6 +71,69 @@ def test_the_command_serves_the_api_and_signs_webhooks_with_the_given_secret(
 
         assert [(e.type, e.data.object.id) for e in receiver.events()] == [("customer.created", customer.id)]
         assert receiver.rejected() == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def test_the_command_takes_the_behaviour_switches(receiver: WebhookReceiver) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stripe_fake",
+            "--port",
+            str(port),
+            "--webhook-url",
+            receiver.url,
+            "--webhook-secret",
+            SECRET,
+            "--async-webhooks",
+            "--shuffle",
+            "--duplicates",
+            "0.25",
+            "--seed",
+            "3",
+            "--dunning-retry-days",
+            "1,2",
+            "--dunning-final-action",
+            "canceled",
+            "--portal-configuration",
+        ],
+        env={**os.environ, "PYTHONPATH": str(TOOLS)},
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_fake/health", timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "stripe_fake did not start"
+                time.sleep(0.1)
+
+        def control(path: str, data: bytes | None = None) -> Any:
+            with urllib.request.urlopen(urllib.request.Request(url + path, data=data), timeout=10) as answer:
+                return json.loads(answer.read())
+
+        settings = control("/_fake/settings")
+        assert (settings["dunning_retry_days"], settings["dunning_final_action"]) == ([1, 2], "canceled")
+        mode = control("/_fake/webhooks/queue")["mode"]
+        assert (mode["mode"], mode["shuffle"], mode["duplicate_rate"], mode["seed"]) == (
+            "async",
+            True,
+            0.25,
+            3,
+        )
+        client = stripe.StripeClient("sk_test_dev", base_addresses={"api": url})
+        assert [c.is_default for c in client.v1.billing_portal.configurations.list().data] == [True]
+        customer = client.v1.customers.create(params={"email": "async@example.com"})
+        assert control("/_fake/webhooks/wait_idle", b"timeout=10")["idle"] is True
+        assert {(e.type, e.data.object.id) for e in receiver.events()} == {("customer.created", customer.id)}
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import stripe
 
-from tests.stripe_fixtures import FakeStripe, WebhookReceiver, webhook_receiver
+from tests.stripe_fixtures import CARD, FakeStripe, WebhookReceiver, webhook_receiver
 
 
 def test_deliveries_verify_with_the_sdk_and_a_tampered_payload_does_not(
@@ -94,7 +94,7 @@ def test_held_events_are_delivered_in_reverse_order(
     fake_stripe: FakeStripe, stripe_webhook_receiver: WebhookReceiver
 ) -> None:
     client = fake_stripe.client()
-    customer = client.v1.customers.create(params={"email": "reverse@example.com"})
+    customer = client.v1.customers.create(params={**CARD, "email": "reverse@example.com"})
     price = client.v1.prices.create(
         params={
             "currency": "eur",
@@ -178,7 +178,7 @@ def test_enabled_events_filter_what_an_endpoint_receives(fake_stripe: FakeStripe
     with webhook_receiver(
         fake_stripe, enabled_events=("invoice.paid", "customer.subscription.*")
     ) as receiver:
-        customer = client.v1.customers.create(params={"email": "filtered@example.com"})
+        customer = client.v1.customers.create(params={**CARD, "email": "filtered@example.com"})
         price = client.v1.prices.create(
             params={
                 "currency": "eur",
@@ -241,7 +241,7 @@ def test_a_receiver_may_call_the_fake_back_while_handling_an_event(fake_stripe: 
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     endpoint = fake_stripe.add_webhook_endpoint(f"http://127.0.0.1:{server.server_port}/hook")
     try:
-        customer = client.v1.customers.create(params={"email": "callback@example.com"})
+        customer = client.v1.customers.create(params={**CARD, "email": "callback@example.com"})
         price = client.v1.prices.create(
             params={
                 "currency": "eur",

@@ -21,6 +21,7 @@ from payments.webhooks import HANDLED_EVENTS
 from tenants.models import StripeObjectRoute
 from tests.billing.conftest import StripeEvents
 from tests.conftest import make_user
+from tests.stripe_fixtures import RENEWAL_DELAY
 
 
 @pytest.fixture
@@ -163,7 +164,9 @@ def test_the_invoice_task_of_a_webhook_runs_in_the_brand_of_the_subscription(
         with tenant_context(brand):
             subscription = MerchantSubscription.objects.get(merchant=merchant)
             assert subscription.status == SubscriptionStatus.TRIALING  # delivered by the fake itself
-        fake_stripe.advance_clock(days=14, seconds=1, customer=subscription.stripe_customer_id)
+        fake_stripe.advance_clock(
+            days=14, seconds=RENEWAL_DELAY + 1, customer=subscription.stripe_customer_id
+        )
         deliveries = [d for d in fake_stripe.deliveries() if d["endpoint"] == endpoint["id"]]
         assert deliveries
         assert all(d["status"] == 200 for d in deliveries)

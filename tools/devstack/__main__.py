@@ -104,6 +104,13 @@ def _stripe() -> Iterator[None]:
             webhook_url,
             "--webhook-secret",
             STRIPE_FAKE_WEBHOOK_SECRET,
+            # As Stripe: webhooks after the call returns, in any order, some twice; and the
+            # customer portal configured (the billing page's "Manage billing" needs it).
+            "--async-webhooks",
+            "--shuffle",
+            "--duplicates",
+            "0.1",
+            "--portal-configuration",
         ],
         env=_env("config.settings.local"),
         cwd=ROOT,

@@ -5,8 +5,11 @@ The official SDK talks to it unchanged::
     client = stripe.StripeClient("sk_test_anything", base_addresses={"api": "http://127.0.0.1:12111"})
 
 Run it: ``python -m stripe_fake --port 12111 --webhook-url http://127.0.0.1:8000/... --webhook-secret
-whsec_...`` (``--frozen-time``: time moves only when advanced). In tests: the ``fake_stripe`` fixture of
-``tests/stripe_fixtures.py``. In code: ``FakeStripeServer(port=0, frozen_time=True).start()``.
+whsec_...`` (``--frozen-time``: time moves only when advanced; ``--async-webhooks --shuffle
+--duplicates 0.1 --seed N``: delivery as Stripe's; ``--dunning-retry-days 3,5,7``,
+``--dunning-final-action unpaid|canceled``; ``--portal-configuration``: a default portal
+configuration exists). In tests: the ``fake_stripe`` fixture of ``tests/stripe_fixtures.py``. In
+code: ``FakeStripeServer(port=0, frozen_time=True).start()``.
 
 What it serves (``/v1``, form-encoded like Stripe, JSON answers, Stripe's error shape)
     customers (create, retrieve, update, delete, list by ``email``, search), products, prices
@@ -16,7 +19,8 @@ What it serves (``/v1``, form-encoded like Stripe, JSON answers, Stripe's error 
     ``cancel_at_period_end``, ``cancel_at``, ``trial_end=now``, ``billing_cycle_anchor=now``;
     cancel with DELETE; list by ``customer``/``status``/``price``; search), subscription items,
     invoices (list, retrieve, ``/lines``, ``/pay``, search), invoice payments, invoice items,
-    checkout sessions (create, retrieve, list, ``/line_items``, ``/expire``), billing portal sessions,
+    checkout sessions (create, retrieve, list, ``/line_items``, ``/expire``), billing portal sessions
+    and configurations, payment methods (create from test card numbers, attach, detach, list),
     payment intents, charges, refunds, events (retrieve, list by ``type``/``types``/``created``),
     webhook endpoints. ``expand`` works on id fields at any depth (``latest_invoice``,
     ``data.customer``, ``items.data.price.product``) and on Stripe's includable fields
@@ -29,10 +33,11 @@ What it serves (``/v1``, form-encoded like Stripe, JSON answers, Stripe's error 
 Object shapes follow API version ``2026-10-28.endive`` (what SDK 16.1.0 pins): invoices name their
 subscription in ``parent.subscription_details`` and their payments in ``payments`` (expand it, or list
 ``/v1/invoice_payments?invoice=``); line items carry ``parent.subscription_item_details.proration``
-and ``pricing.price_details``; subscription items carry ``current_period_start/end``. For code written
-against older versions the fake also fills ``invoice.subscription``, ``invoice.subscription_details``,
-``subscription.current_period_start/end``, ``line.proration``, ``line.price`` and ``line.type``;
-real Stripe on the current version does not: read the current places.
+and ``pricing.price_details``; subscription items carry ``current_period_start/end``. None of the
+fields ``2025-03-31.basil`` removed appears (``invoice.subscription``, ``subscription_details``,
+``subscription.current_period_*``, ``plan``, ``quantity``, line ``price``/``proration``/``type``,
+``total_count``); a webhook endpoint created with an older ``api_version`` gets its events in that
+version's shape (:mod:`stripe_fake.versions`).
 
 Behaviour worth knowing
     * Money is integer minor units. Prorations are computed to the second and rounded half-up per
@@ -40,10 +45,14 @@ Behaviour worth knowing
       the next renewal; ``always_invoice`` bills them at once (``billing_reason=subscription_update``);
       a change of interval starts a new period now and bills it at once. A negative invoice total
       becomes customer credit (``customer.balance``) applied to the next invoice.
-    * Invoices are finalized and paid at once. A customer pays with a working card unless
-      ``fail_next_payment`` was asked: then the invoice stays ``open``, ``invoice.payment_failed``
-      is sent and the subscription goes ``past_due`` (``incomplete`` on creation); ``POST
-      /v1/invoices/<id>/pay`` retries.
+    * A subscription's first invoice is finalized and paid at once; renewal invoices stay
+      ``draft`` an hour, then are finalized and charged. A charge uses the subscription's or the
+      customer's default payment method with its test card's behaviour (:mod:`stripe_fake.
+      payment_methods`); no payment method, a declining card or ``fail_next_payment``: the invoice
+      stays ``open``, ``invoice.payment_failed`` is sent and the subscription goes ``past_due``
+      (``incomplete`` on creation, ``incomplete_expired`` 23 hours later); renewals are retried per
+      ``dunning_retry_days`` and end ``unpaid`` or ``canceled`` (``dunning_final_action``);
+      ``POST /v1/invoices/<id>/pay`` pays (``active`` again). Settings: ``/_fake/settings``.
     * Subscriptions created through the API emit ``customer.subscription.created`` (``trialing``, or
       ``incomplete`` until the first invoice is paid) then ``customer.subscription.updated``
       (``active``). With ``payment_behavior=default_incomplete`` the first invoice stays open with a
@@ -55,17 +64,26 @@ Behaviour worth knowing
       renew anyone else's subscriptions; advancing with no customer moves everybody. Transitions run
       in time order: ``customer.subscription.trial_will_end`` three days before a trial ends, trial
       end (``trialing`` -> ``active`` with a paid ``subscription_cycle`` invoice), renewals, the end
-      of ``cancel_at_period_end`` subscriptions (``customer.subscription.deleted``). Past-due
-      subscriptions keep renewing (no dunning, no automatic cancellation).
-    * Webhooks: see :mod:`stripe_fake.webhooks` (synchronous, signed, recorded, pausable).
+      of ``cancel_at_period_end`` subscriptions (``customer.subscription.deleted``), payment
+      retries, incomplete expiry, delayed Checkout payments settling.
+    * Webhooks: see :mod:`stripe_fake.webhooks` (sync or async with shuffling, duplicates and
+      retries on the clock; signed, recorded, pausable; rendered in the endpoint's version).
+    * Checkout: endive's ``ui_mode`` values, the 30 min - 24 h ``expires_at`` window, delayed
+      methods (``sepa_debit``...) with ``checkout.session.async_payment_succeeded``/``_failed``.
     * Not modelled: taxes, coupons and discounts, quantities in tiers, metered usage, Connect,
-      subscription schedules, invoice previews, setup mode, automatic payment retries.
+      subscription schedules, invoice previews, setup mode.
 
 Test control (``/_fake``, JSON or form bodies, no key)
     ``POST /_fake/reset`` {endpoints?}; ``GET /_fake/clock`` {customer?};
     ``POST /_fake/clock/advance`` {seconds?, days?, to?, customer?} -> {now, events};
     ``POST /_fake/customers/<id>/fail_next_payment`` {count=1, decline_code=card_declined};
-    ``POST /_fake/checkout/sessions/<id>/complete`` {email?, name?} -> the session;
+    ``POST /_fake/checkout/sessions/<id>/complete`` {email?, name?, payment_method?,
+    payment_method_type?, async_outcome?} -> the session;
+    ``POST /_fake/checkout/sessions/<id>/settle`` {outcome?};
+    ``GET|POST /_fake/settings`` {dunning_retry_days[], dunning_final_action, renewal_finalize_delay,
+    incomplete_expiry, async_payment_delay, async_payment_outcome, reset};
+    ``POST /_fake/webhooks/mode`` {mode, shuffle, window, duplicate_rate, seed, retry_schedule[]};
+    ``POST /_fake/webhooks/wait_idle`` {timeout}; ``GET /_fake/webhooks/queue``;
     ``POST /_fake/webhooks/pause``; ``GET /_fake/webhooks/held``;
     ``POST /_fake/webhooks/release`` {order=recorded|reversed, event_ids?, resume=true, discard=false};
     ``POST /_fake/events/<id>/redeliver`` {endpoint?, signature=valid};

@@ -514,10 +514,16 @@ def _fail_next_payment(api: Api, m: re.Match[str], params: JSON, expand: list[st
 
 @route("POST", "/_fake/checkout/sessions/{id}/complete")
 def _checkout_complete(api: Api, m: re.Match[str], params: JSON, expand: list[str]) -> JSON:
-    check_allowed(params, {"email", "name"})
+    check_allowed(params, {"email", "name", "payment_method", "payment_method_type", "async_outcome"})
     session = api.get("checkout.session", m[1])
     completed = checkout.checkout_session_complete(
-        api.state, session, email=as_str(params, "email"), name=as_str(params, "name")
+        api.state,
+        session,
+        email=as_str(params, "email"),
+        name=as_str(params, "name"),
+        payment_method=as_str(params, "payment_method"),
+        payment_method_type=as_str(params, "payment_method_type"),
+        async_outcome=as_str(params, "async_outcome"),
     )
     return api.render(completed, expand)
 
@@ -591,3 +597,7 @@ def _deliveries(api: Api, m: re.Match[str], params: JSON, expand: list[str]) -> 
 @route("GET", "/_fake/webhook_endpoints/{id}/secret")
 def _endpoint_secret(api: Api, m: re.Match[str], params: JSON, expand: list[str]) -> JSON:
     return {"secret": api.get("webhook_endpoint", m[1])["_secret"]}
+
+
+# Routes of payment methods, portal configurations and behaviour switches (registered on import).
+from stripe_fake import api_behaviour  # noqa: E402, F401

@@ -24,6 +24,7 @@ from stripe_fake.catalog import (
 )
 from stripe_fake.errors import StripeError
 from stripe_fake.invoices import (
+    invoice_attempt_payment,
     invoice_await_payment,
     invoice_build,
     invoice_finalize,
@@ -247,7 +248,7 @@ def subscription_create(
         automatic_tax={"disabled_reason": None, "enabled": False, "liability": None},
         billing_cycle_anchor=trial_end or now,
         billing_cycle_anchor_config=None,
-        billing_mode={"flexible": None, "type": "classic"},
+        billing_mode=_billing_mode(params, now),
         billing_thresholds=None,
         cancel_at=None,
         cancel_at_period_end=False,
@@ -258,7 +259,7 @@ def subscription_create(
         current_period_end=None,
         current_period_start=None,
         days_until_due=None,
-        default_payment_method=as_str(params, "default_payment_method"),
+        default_payment_method=_default_method(state, customer, as_str(params, "default_payment_method")),
         default_source=None,
         default_tax_rates=[],
         description=as_str(params, "description"),
@@ -293,7 +294,6 @@ def subscription_create(
         _trial_will_end_sent=False,
     )
     subscription["id"] = subscription_id
-    subscription["items"]["total_count"] = len(items)
     if trial_end:
         _set_period(subscription, now, trial_end)
     else:
@@ -330,6 +330,28 @@ def subscription_create(
         return subscription
     _settle(state, subscription, invoice, now, failed_status="incomplete", force_payment=force_payment)
     return subscription
+
+
+def _billing_mode(params: JSON, now: int) -> JSON:
+    """``billing_mode[type]``: ``flexible`` is the default since 2025-06-30.basil (``classic`` on request)."""
+    mode = as_dict(params, "billing_mode")
+    check_allowed(mode, {"type", "flexible"}, "billing_mode")
+    kind = as_str(mode, "type", "billing_mode[type]") or "flexible"
+    if kind not in ("classic", "flexible"):
+        raise StripeError(
+            "Invalid billing_mode[type]: must be one of classic or flexible", param="billing_mode[type]"
+        )
+    flexible = {"proration_discounts": "itemized"} if kind == "flexible" else None
+    return {"flexible": flexible, "type": kind, "updated_at": now}
+
+
+def _default_method(state: State, customer: JSON, value: str | None) -> str | None:
+    if not value:
+        return None
+    from stripe_fake.payment_methods import check_default
+
+    check_default(state, customer, value, "default_payment_method")
+    return value
 
 
 def _trial_end_param(params: JSON, now: int) -> int | None:
@@ -375,6 +397,8 @@ def _settle(
         subscription["status"] = "active"
     elif not paid:
         subscription["status"] = failed_status
+        if failed_status == "past_due" and invoice["next_payment_attempt"]:
+            subscription["_failing_invoice"] = invoice["id"]
     state.changed("customer.subscription.updated", subscription, before, at=at)
     return paid
 
@@ -433,9 +457,12 @@ def subscription_update(state: State, subscription: JSON, params: JSON) -> JSON:
     before = state.snapshot(subscription)
 
     subscription["metadata"] = metadata_merge(subscription["metadata"], params.get("metadata"))
-    for key in ("description", "default_payment_method"):
-        if key in params:
-            subscription[key] = as_str(params, key)
+    if "description" in params:
+        subscription["description"] = as_str(params, "description")
+    if "default_payment_method" in params:
+        subscription["default_payment_method"] = _default_method(
+            state, state.get("customer", customer), as_str(params, "default_payment_method")
+        )
     cancellation_details = as_dict(params, "cancellation_details")
     if cancellation_details:
         check_allowed(cancellation_details, {"comment", "feedback"}, "cancellation_details")
@@ -563,7 +590,6 @@ def _apply_item_changes(
             changes.append((None, 0, price, item["quantity"], item))
     if specs:
         _check_items_compatible(items)
-        subscription["items"]["total_count"] = len(items)
     return changes
 
 
@@ -645,11 +671,14 @@ def _end(state: State, subscription: JSON, at: int, *, reason: str, details: JSO
 # -- the clock ------------------------------------------------------------------------------------
 
 
-def _next_transition(subscription: JSON) -> tuple[int, int, str] | None:
+def _next_transition(state: State, subscription: JSON) -> tuple[int, int, str] | None:
     """(when, order among simultaneous transitions, what) of the subscription's next transition."""
     status = subscription["status"]
-    if status in ENDED or status in ("incomplete", "paused"):
+    if status in ENDED or status == "paused":
         return None
+    if status == "incomplete":
+        # The first invoice was not paid: Stripe expires the subscription after 23 hours.
+        return (subscription["created"] + int(state.settings["incomplete_expiry"]), 1, "expire")
     candidates: list[tuple[int, int, str]] = []
     if status == "trialing":
         trial_end = subscription["trial_end"]
@@ -659,6 +688,12 @@ def _next_transition(subscription: JSON) -> tuple[int, int, str] | None:
         candidates.append((trial_end, 2, "trial_end"))
     else:
         candidates.append((subscription["current_period_end"], 3, "renew"))
+    draft = state.find(subscription.get("_draft_invoice") or "")
+    if draft is not None and draft["status"] == "draft" and draft["automatically_finalizes_at"]:
+        candidates.append((draft["automatically_finalizes_at"], 1, "finalize"))
+    failing = state.find(subscription.get("_failing_invoice") or "")
+    if failing is not None and failing["status"] == "open" and failing["next_payment_attempt"]:
+        candidates.append((failing["next_payment_attempt"], 1, "retry"))
     if subscription["cancel_at"] is not None:
         candidates.append((subscription["cancel_at"], 1, "cancel"))
     return min(candidates)
@@ -666,18 +701,22 @@ def _next_transition(subscription: JSON) -> tuple[int, int, str] | None:
 
 def process_due(state: State, customer: str | None = None) -> int:
     """Run every transition that is due by now (in each customer's own time), in time order:
-    trial notices, trial ends, renewals, scheduled cancellations. Returns how many ran."""
+    trial notices, trial ends, renewals (a draft invoice, finalized and charged an hour later),
+    payment retries and the end of dunning, scheduled cancellations, the expiry of incomplete
+    subscriptions, delayed payments of Checkout sessions settling. Returns how many ran."""
+    from stripe_fake.checkout import settle_due_sessions
+
     done = 0
     while True:
         due: list[tuple[int, int, str, JSON]] = []
         for subscription in state.all("subscription"):
             if customer is not None and subscription["customer"] != customer:
                 continue
-            transition = _next_transition(subscription)
+            transition = _next_transition(state, subscription)
             if transition and transition[0] <= state.now(subscription["customer"]):
                 due.append((*transition, subscription))
         if not due:
-            return done
+            return done + settle_due_sessions(state, customer)
         at, _, action, subscription = min(due, key=lambda entry: entry[:2])
         if action == "trial_will_end":
             subscription["_trial_will_end_sent"] = True
@@ -686,6 +725,12 @@ def process_due(state: State, customer: str | None = None) -> int:
             _end(state, subscription, at, reason="cancellation_requested")
         elif action == "trial_end":
             _trial_end(state, subscription, at)
+        elif action == "expire":
+            _expire(state, subscription, at)
+        elif action == "finalize":
+            _finalize_draft(state, subscription, at)
+        elif action == "retry":
+            _retry(state, subscription, at)
         else:
             _renew(state, subscription, at)
         done += 1
@@ -713,11 +758,76 @@ def _renew(state: State, subscription: JSON, at: int) -> None:
 
 
 def _cycle_invoice(state: State, subscription: JSON, before: JSON, at: int) -> None:
+    """A renewal (or trial end): the new period starts now; its invoice is created as a draft and
+    finalized ``renewal_finalize_delay`` later (an ``unpaid`` subscription's stay drafts)."""
     lines = [subscription_line(state, subscription, item) for item in subscription["items"]["data"]]
     invoice = invoice_build(state, subscription, billing_reason="subscription_cycle", lines=lines, at=at)
     subscription["latest_invoice"] = invoice["id"]
     state.changed("customer.subscription.updated", subscription, before, at=at)
-    _settle(state, subscription, invoice, at, failed_status="past_due")
+    delay = int(state.settings["renewal_finalize_delay"])
+    if subscription["status"] != "unpaid":
+        invoice["automatically_finalizes_at"] = at + delay
+    state.emit("invoice.created", invoice, at=at)
+    subscription["_draft_invoice"] = invoice["id"]
+    if delay <= 0 and subscription["status"] != "unpaid":
+        _finalize_draft(state, subscription, at)
+
+
+def _finalize_draft(state: State, subscription: JSON, at: int) -> None:
+    invoice = state.objects[subscription.pop("_draft_invoice")]
+    invoice_finalize(state, invoice, at, announce=False)
+    _collect(state, subscription, invoice, at)
+
+
+def _collect(state: State, subscription: JSON, invoice: JSON, at: int) -> None:
+    """Charge a renewal invoice; a failure makes the subscription ``past_due`` and starts dunning."""
+    paid = invoice_attempt_payment(state, invoice, at)
+    before = state.snapshot(subscription)
+    if paid:
+        if invoice["id"] == subscription["latest_invoice"] and subscription["status"] in (
+            "past_due",
+            "unpaid",
+        ):
+            subscription["status"] = "active"
+        if subscription.get("_failing_invoice") == invoice["id"]:
+            subscription.pop("_failing_invoice")
+    else:
+        subscription["_failing_invoice"] = invoice["id"]
+        if subscription["status"] == "active":
+            subscription["status"] = "past_due"
+    state.changed("customer.subscription.updated", subscription, before, at=at)
+    if not paid and invoice["next_payment_attempt"] is None:
+        _dunning_exhausted(state, subscription, at)
+
+
+def _retry(state: State, subscription: JSON, at: int) -> None:
+    invoice = state.objects[subscription["_failing_invoice"]]
+    _collect(state, subscription, invoice, at)
+
+
+def _dunning_exhausted(state: State, subscription: JSON, at: int) -> None:
+    """Every retry failed: the subscription becomes ``unpaid`` or is canceled (the
+    ``dunning_final_action`` setting; Stripe's "If all retries for a payment fail")."""
+    subscription.pop("_failing_invoice", None)
+    if state.settings["dunning_final_action"] == "canceled":
+        _end(state, subscription, at, reason="payment_failed")
+        return
+    before = state.snapshot(subscription)
+    subscription["status"] = "unpaid"
+    state.changed("customer.subscription.updated", subscription, before, at=at)
+
+
+def _expire(state: State, subscription: JSON, at: int) -> None:
+    """An ``incomplete`` subscription whose first invoice was not paid in time: it ends
+    ``incomplete_expired`` and its open invoice is voided."""
+    before = state.snapshot(subscription)
+    subscription.update(status="incomplete_expired", ended_at=at, canceled_at=at)
+    invoice = state.find(subscription["latest_invoice"] or "")
+    if invoice is not None and invoice["status"] == "open":
+        invoice.update(status="void", amount_remaining=0, next_payment_attempt=None)
+        invoice["status_transitions"]["voided_at"] = at
+        state.emit("invoice.voided", invoice, at=at)
+    state.changed("customer.subscription.updated", subscription, before, at=at)
 
 
 def fail_next_payment(state: State, customer: JSON, count: int, decline_code: str) -> None:

@@ -94,7 +94,9 @@ def _created_filter(objects: list[JSON], params: JSON) -> list[JSON]:
         obj
         for obj in objects
         if all(
-            obj["created"] == bound if key == "eq" else _BOUNDS[key](obj["created"], bound)
+            obj.get("created", obj.get("date")) == bound
+            if key == "eq"
+            else _BOUNDS[key](obj.get("created", obj.get("date")), bound)
             for key, bound in checks
         )
     ]
@@ -130,7 +132,11 @@ def search(state: State, kind: str, params: JSON, url: str, fields: set[str], ex
 
     def matches(obj: JSON) -> bool:
         for name, key, operator, wanted in clauses:
-            value = (obj.get("metadata") or {}).get(key or "") if name == "metadata" else obj.get(name)
+            value = (
+                (obj.get("metadata") or {}).get(key or "")
+                if name == "metadata"
+                else obj.get(name, obj.get("_" + name))
+            )
             text = "" if value is None else str(value)
             if operator == ":" and text != wanted:
                 return False
@@ -210,16 +216,24 @@ def customer_create(state: State, params: JSON) -> JSON:
         _fail_payments=0,
         _decline_code="card_declined",
     )
-    payment_method = as_str(params, "payment_method")
-    if payment_method:
-        customer["invoice_settings"]["default_payment_method"] = payment_method
-    _customer_settings(customer, params)
     state.add(customer)
+    token = as_str(params, "payment_method")
+    attached = None
+    if token:
+        from stripe_fake import payment_methods
+
+        attached = payment_methods.resolve(state, token, "payment_method")
+        payment_methods.attach(state, attached, customer)
+    settings = dict(as_dict(params, "invoice_settings"))
+    if attached is not None and settings.get("default_payment_method") == token:
+        # Stripe's docs pass the same test token twice: it names the method just attached.
+        settings["default_payment_method"] = attached["id"]
+    _customer_settings(state, customer, {**params, "invoice_settings": settings})
     state.emit("customer.created", customer)
     return customer
 
 
-def _customer_settings(customer: JSON, params: JSON) -> None:
+def _customer_settings(state: State, customer: JSON, params: JSON) -> None:
     settings = as_dict(params, "invoice_settings")
     check_allowed(
         settings,
@@ -227,7 +241,11 @@ def _customer_settings(customer: JSON, params: JSON) -> None:
         "invoice_settings",
     )
     if "default_payment_method" in settings:
-        customer["invoice_settings"]["default_payment_method"] = settings["default_payment_method"] or None
+        from stripe_fake.payment_methods import check_default
+
+        method_id = settings["default_payment_method"] or None
+        check_default(state, customer, method_id, "invoice_settings[default_payment_method]")
+        customer["invoice_settings"]["default_payment_method"] = method_id
     if "footer" in settings:
         customer["invoice_settings"]["footer"] = settings["footer"] or None
 
@@ -249,7 +267,7 @@ def customer_update(state: State, customer: JSON, params: JSON) -> JSON:
     if "preferred_locales" in params:
         customer["preferred_locales"] = as_list(params, "preferred_locales")
     customer["metadata"] = metadata_merge(customer["metadata"], params.get("metadata"))
-    _customer_settings(customer, params)
+    _customer_settings(state, customer, params)
     state.changed("customer.updated", customer, before)
     return customer
 

@@ -1,7 +1,11 @@
 """Invoices: built from a subscription's lines and pending invoice items, finalized, paid.
 
-Invoices are finalized and paid at once (Stripe waits about an hour after ``invoice.created`` for
-renewals); events come in Stripe's order: ``invoice.created`` (draft), ``invoice.finalized``,
+A subscription's first invoice (and one billed by an update) is finalized and paid at once;
+renewal invoices stay ``draft`` for an hour (``automatically_finalizes_at``, the
+``renewal_finalize_delay`` setting) before they are finalized and charged, as Stripe does. A failed
+renewal payment is retried per the ``dunning_retry_days`` setting (``next_payment_attempt``, see
+:mod:`stripe_fake.billing`). Events come in Stripe's order: ``invoice.created`` (draft),
+``invoice.finalized``,
 ``payment_intent.created``, ``charge.succeeded``, ``payment_intent.succeeded``, ``invoice.paid``,
 ``invoice.payment_succeeded``, or ``charge.failed``, ``payment_intent.payment_failed``,
 ``invoice.payment_failed``. A negative total becomes customer credit (``customer.balance``), applied
@@ -13,6 +17,7 @@ from __future__ import annotations
 from stripe_fake.catalog import LIST_PARAMS, TIMES, filtered, paginate, price_text, product_name
 from stripe_fake.errors import StripeError
 from stripe_fake.params import as_bool, as_dict, as_str, check_allowed
+from stripe_fake.payment_methods import default_for, resolve
 from stripe_fake.payments import card_error, payment_intent_create, payment_take
 from stripe_fake.state import JSON, State, list_object, new_id
 
@@ -89,7 +94,8 @@ def invoice_item_create(state: State, subscription: JSON, spec: JSON, at: int) -
         test_clock=None,
         _spec=spec,
     )
-    invoice_item["created"] = at
+    # Invoice items have a ``date``, no ``created``.
+    del invoice_item["created"]
     state.add(invoice_item)
     return invoice_item
 
@@ -205,9 +211,6 @@ def invoice_build(
             "paid_at": None,
             "voided_at": None,
         },
-        # Pre-2025 places of the subscription, still read by much code (the brief asks for both).
-        "subscription": subscription["id"],
-        "subscription_details": {"metadata": dict(subscription["metadata"])},
         "subtotal": total,
         "subtotal_excluding_tax": total,
         "test_clock": None,
@@ -219,7 +222,7 @@ def invoice_build(
         "webhooks_delivered_at": None,
         "_includable": {"payments": {"data": [], "url": f"/v1/invoice_payments?invoice={invoice_id}"}},
     }
-    invoice["lines"]["total_count"] = len(line_objects)
+    invoice["_subscription"] = subscription["id"]
     state.add(invoice)
     return invoice
 
@@ -257,14 +260,10 @@ def _line_object(invoice_id: str, subscription: JSON, spec: JSON) -> JSON:
             "type": "price_details",
             "unit_amount_decimal": price["unit_amount_decimal"],
         },
-        # Pre-2025 places, kept because the brief and older code read them.
-        "proration": spec["proration"],
-        "price": {k: v for k, v in price.items() if not k.startswith("_")},
         "quantity": spec["quantity"],
         "subscription": spec["subscription"],
         "subtotal": amount,
         "taxes": [],
-        "type": "invoiceitem" if spec["invoice_item"] else "subscription",
     }
 
 
@@ -274,9 +273,13 @@ def invoice_finalize_and_pay(state: State, invoice: JSON, at: int, *, force_paym
     return invoice_attempt_payment(state, invoice, at, force_payment=force_payment)
 
 
-def invoice_finalize(state: State, invoice: JSON, at: int) -> None:
+def invoice_finalize(state: State, invoice: JSON, at: int, *, announce: bool = True) -> None:
+    """Number the invoice and apply the customer's balance (``announce``: send ``invoice.created``
+    first, for an invoice finalized as soon as it is made)."""
     customer = state.get("customer", invoice["customer"])
-    state.emit("invoice.created", invoice, at=at)
+    if announce:
+        state.emit("invoice.created", invoice, at=at)
+    invoice["automatically_finalizes_at"] = None
     total, balance = invoice["total"], customer["balance"]
     if total < 0:
         # A credit (downgrade billed at once) goes to the customer's balance for the next invoice.
@@ -331,13 +334,22 @@ def invoice_await_payment(state: State, invoice: JSON, at: int) -> None:
     invoice["confirmation_secret"] = {"client_secret": intent["client_secret"], "type": "payment_intent"}
 
 
-def invoice_attempt_payment(state: State, invoice: JSON, at: int, *, force_payment: bool = False) -> bool:
+def invoice_attempt_payment(
+    state: State,
+    invoice: JSON,
+    at: int,
+    *,
+    force_payment: bool = False,
+    payment_method: JSON | None = None,
+) -> bool:
     if invoice["amount_remaining"] == 0:
         _invoice_paid(state, invoice, at)
         return True
     payments = invoice["_includable"]["payments"]["data"]
     open_payment = next((state.objects[p] for p in payments if state.objects[p]["status"] == "open"), None)
     previous_intent = state.find(open_payment["payment"]["payment_intent"]) if open_payment else None
+    subscription = state.find(invoice["_subscription"])
+    method = payment_method or default_for(state, invoice["customer"], subscription)
     intent, succeeded = payment_take(
         state,
         amount=invoice["amount_remaining"],
@@ -347,6 +359,7 @@ def invoice_attempt_payment(state: State, invoice: JSON, at: int, *, force_payme
         at=at,
         force_success=force_payment,
         payment_intent=previous_intent,
+        payment_method=method,
     )
     if open_payment is None:
         open_payment = state.base(
@@ -370,9 +383,19 @@ def invoice_attempt_payment(state: State, invoice: JSON, at: int, *, force_payme
         open_payment["status_transitions"]["paid_at"] = at
         _invoice_paid(state, invoice, at)
         return True
-    invoice["next_payment_attempt"] = at + 3 * DAY
+    invoice["next_payment_attempt"] = _next_attempt(state, invoice, at)
     state.emit("invoice.payment_failed", invoice, at=at)
     return False
+
+
+def _next_attempt(state: State, invoice: JSON, at: int) -> int | None:
+    """When Stripe retries a failed invoice: never the first invoice of a subscription (it stays
+    ``incomplete``); renewals per ``dunning_retry_days`` (days after the previous attempt)."""
+    if invoice["billing_reason"] == "subscription_create":
+        return None
+    days = state.settings["dunning_retry_days"]
+    retries_done = invoice["attempt_count"] - 1
+    return at + int(days[retries_done]) * DAY if retries_done < len(days) else None
 
 
 def _intent_description(billing_reason: str) -> str:
@@ -406,11 +429,20 @@ def invoice_pay(state: State, invoice: JSON, params: JSON) -> JSON:
         raise StripeError(f"You can only pay an invoice that is open (this one is {invoice['status']}).")
     at = state.now(invoice["customer"])
     subscription = state.find(invoice["parent"]["subscription_details"]["subscription"])
+    method = None
+    if params.get("payment_method"):
+        method = resolve(state, params["payment_method"], "payment_method")
+        if method["customer"] not in (None, invoice["customer"]):
+            raise StripeError(
+                "The provided PaymentMethod belongs to another customer.", param="payment_method"
+            )
     if as_bool(params, "paid_out_of_band"):
         _invoice_paid(state, invoice, at)
         paid = True
     else:
-        paid = invoice_attempt_payment(state, invoice, at)
+        paid = invoice_attempt_payment(state, invoice, at, payment_method=method)
+    if subscription is not None and paid and subscription.get("_failing_invoice") == invoice["id"]:
+        subscription.pop("_failing_invoice")
     if subscription is not None and subscription["latest_invoice"] == invoice["id"] and paid:
         before = state.snapshot(subscription)
         if subscription["status"] in ("incomplete", "past_due", "unpaid"):
@@ -432,7 +464,7 @@ def invoice_list(state: State, params: JSON, expand: list[str]) -> JSON:
         state,
         "invoice",
         lambda i: customer is None or i["customer"] == customer,
-        lambda i: subscription is None or i["subscription"] == subscription,
+        lambda i: subscription is None or i["_subscription"] == subscription,
         lambda i: status is None or i["status"] == status,
     )
     return paginate(state, objects, params, "/v1/invoices", expand)

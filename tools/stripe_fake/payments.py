@@ -1,7 +1,9 @@
 """Payment intents, charges and refunds: what stands behind a paid invoice or checkout session.
 
-Every customer is assumed to have a working test card (``pm_card_visa``) unless a test asked the
-fake to fail its next payment(s) (``/_fake/customers/<id>/fail_next_payment``).
+An automatic charge uses the payment method it is given (the subscription's or the customer's
+default, :func:`stripe_fake.payment_methods.default_for`) with that test card's behaviour; without
+one it fails without a charge (the intent ``requires_payment_method``). A test may also make a
+customer's next payment(s) fail whatever the card (``/_fake/customers/<id>/fail_next_payment``).
 """
 
 from __future__ import annotations
@@ -21,18 +23,19 @@ DECLINE_MESSAGES = {
 }
 
 
-def _card_details() -> JSON:
+def _card_details(method: JSON | None) -> JSON:
+    card = (method or {}).get("card") or {}
     return {
         "card": {
-            "brand": "visa",
+            "brand": card.get("brand", "visa"),
             "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
             "country": "US",
-            "exp_month": 12,
-            "exp_year": 2034,
-            "fingerprint": "fakefingerprint0",
+            "exp_month": card.get("exp_month", 12),
+            "exp_year": card.get("exp_year", 2034),
+            "fingerprint": card.get("fingerprint", "fakefingerprint0"),
             "funding": "credit",
-            "last4": "4242",
-            "network": "visa",
+            "last4": card.get("last4", "4242"),
+            "network": card.get("brand", "visa"),
         },
         "type": "card",
     }
@@ -99,14 +102,23 @@ def payment_take(
     metadata: dict[str, str] | None = None,
     force_success: bool = False,
     payment_intent: JSON | None = None,
+    payment_method: JSON | None = None,
 ) -> tuple[JSON, bool]:
-    """Charge ``amount`` (minor units); returns the payment intent and whether it succeeded.
-    ``payment_intent``: retry an earlier failed one (as Stripe retries an invoice's intent)."""
+    """Charge ``amount`` (minor units) to ``payment_method``; returns the payment intent and
+    whether it succeeded. ``payment_intent``: retry an earlier failed one (as Stripe retries an
+    invoice's intent). ``force_success``: a buyer paying on a hosted page with a good card."""
     decline_code = None
     customer_obj = state.find(customer) if customer else None
     if customer_obj is not None and customer_obj["_fail_payments"] > 0 and not force_success:
         customer_obj["_fail_payments"] -= 1
         decline_code = customer_obj["_decline_code"]
+    elif payment_method is not None and payment_method.get("_decline") and not force_success:
+        decline_code = payment_method["_decline"]
+    elif payment_method is None and not force_success:
+        return _no_payment_method(
+            state, payment_intent, amount, currency, customer, description, at, metadata
+        )
+    method_id = payment_method["id"] if payment_method is not None else "pm_card_visa"
     intent = payment_intent or payment_intent_create(
         state,
         amount=amount,
@@ -151,8 +163,8 @@ def payment_take(
         },
         paid=decline_code is None,
         payment_intent=intent["id"],
-        payment_method="pm_card_visa",
-        payment_method_details=_card_details(),
+        payment_method=method_id,
+        payment_method_details=_card_details(payment_method),
         receipt_email=None,
         receipt_number=None,
         receipt_url=None,
@@ -170,6 +182,7 @@ def payment_take(
     charge["receipt_url"] = f"{state.base_url}/receipts/{charge['id']}"
     state.add(charge)
     intent["latest_charge"] = charge["id"]
+    intent["payment_method"] = method_id
     if decline_code is None:
         intent.update(status="succeeded", amount_received=amount, last_payment_error=None)
         state.emit("charge.succeeded", charge, at=at)
@@ -179,11 +192,11 @@ def payment_take(
         status="requires_payment_method",
         last_payment_error={
             "charge": charge["id"],
-            "code": "card_declined",
+            "code": "expired_card" if decline_code == "expired_card" else "card_declined",
             "decline_code": decline_code,
             "doc_url": "https://stripe.com/docs/error-codes/card-declined",
             "message": charge["failure_message"],
-            "payment_method": {"id": "pm_card_visa", "object": "payment_method", "type": "card"},
+            "payment_method": {"id": method_id, "object": "payment_method", "type": "card"},
             "type": "card_error",
         },
     )
@@ -192,13 +205,42 @@ def payment_take(
     return intent, False
 
 
+def _no_payment_method(
+    state: State,
+    intent: JSON | None,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    description: str | None,
+    at: int,
+    metadata: dict[str, str] | None,
+) -> tuple[JSON, bool]:
+    """An automatic charge with nothing to charge: no charge, the intent waits for a method."""
+    intent = intent or payment_intent_create(
+        state,
+        amount=amount,
+        currency=currency,
+        customer=customer,
+        description=description,
+        at=at,
+        metadata=metadata,
+        status="requires_payment_method",
+    )
+    intent.update(status="requires_payment_method", payment_method=None, last_payment_error=None)
+    return intent, False
+
+
 def card_error(intent: JSON) -> StripeError:
-    error = intent["last_payment_error"] or {}
+    error = intent["last_payment_error"]
+    if error is None:
+        from stripe_fake.payment_methods import NO_PAYMENT_METHOD
+
+        return StripeError(NO_PAYMENT_METHOD)
     return StripeError(
         error.get("message") or "Your card was declined.",
         status=402,
         type="card_error",
-        code="card_declined",
+        code=error.get("code") or "card_declined",
         extra={
             "decline_code": error.get("decline_code"),
             "charge": error.get("charge"),

@@ -58,9 +58,23 @@ class FakeStripeServer:
         public_url: str | None = None,
         delivery_timeout: float = 30.0,
         verbose: bool = False,
+        delivery: str = "sync",
+        shuffle: bool = False,
+        duplicate_rate: float = 0.0,
+        seed: int | None = None,
+        settings: JSON | None = None,
+        portal_configuration: bool = False,
     ) -> None:
         self.state = State(frozen_time=frozen_time, start_time=start_time)
+        self.state.settings.update(settings or {})
+        self.state.initial_settings.update(settings or {})
         self.webhooks = Webhooks(self.state, timeout=delivery_timeout)
+        if delivery not in ("sync", "async"):
+            raise ValueError("delivery must be sync or async")
+        if delivery == "async" or shuffle or duplicate_rate or seed is not None:
+            self.webhooks.configure(
+                asynchronous=delivery == "async", shuffle=shuffle, duplicate_rate=duplicate_rate, seed=seed
+            )
         self.api = Api(self.state, self.webhooks)
         self.api_key = api_key
         self.verbose = verbose
@@ -74,6 +88,21 @@ class FakeStripeServer:
         self._thread: threading.Thread | None = None
         for url in webhook_urls:
             self.add_webhook_endpoint(url, secret=webhook_secret)
+        if portal_configuration:
+            # What saving the customer portal settings in the Dashboard does once per account.
+            with self.state.lock:
+                configuration = checkout.portal_configuration_create(
+                    self.state,
+                    {
+                        "features": {
+                            "invoice_history": {"enabled": True},
+                            "payment_method_update": {"enabled": True},
+                            "subscription_cancel": {"enabled": True, "mode": "at_period_end"},
+                        }
+                    },
+                )
+                configuration["_account_setting"] = True
+                self.state.drain_outbox()
 
     @property
     def port(self) -> int:
@@ -99,7 +128,12 @@ class FakeStripeServer:
     def serve_forever(self) -> None:
         self.httpd.serve_forever()
 
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Async delivery: wait until every ready webhook was delivered (see Webhooks.wait_idle)."""
+        return self.webhooks.wait_idle(timeout)
+
     def stop(self) -> None:
+        self.webhooks.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         if self._thread is not None:

@@ -57,6 +57,24 @@ KINDS: dict[str, str] = {
 
 _ALPHABET = string.ascii_letters + string.digits
 
+HOUR = 3600
+DAY = 24 * HOUR
+DEFAULT_SETTINGS: dict[str, Any] = {
+    # Smart-Retries-like schedule: days after the first failed attempt of a renewal invoice.
+    "dunning_retry_days": [3, 5, 7],
+    # What the subscription becomes once the last retry failed: "unpaid" or "canceled"
+    # (Dashboard > Billing > Revenue recovery > "If all retries for a payment fail").
+    "dunning_final_action": "unpaid",
+    # Renewal invoices stay draft this long before being finalized and charged.
+    "renewal_finalize_delay": HOUR,
+    # An incomplete subscription expires when its first invoice is not paid within this delay.
+    "incomplete_expiry": 23 * HOUR,
+    # Checkout with a delayed payment method (sepa_debit, ...): how long until it settles, and
+    # whether it then succeeds.
+    "async_payment_delay": 3 * DAY,
+    "async_payment_outcome": "succeeded",
+}
+
 
 def new_id(kind: str) -> str:
     return PREFIXES[kind] + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(24))
@@ -102,6 +120,9 @@ class State:
         self.events: list[str] = []
         self.base_url = "http://127.0.0.1"
         self.api_version = API_VERSION
+        # Behaviour switches (``POST /_fake/settings``): see DEFAULT_SETTINGS.
+        self.settings: JSON = copy.deepcopy(DEFAULT_SETTINGS)
+        self.initial_settings: JSON = copy.deepcopy(DEFAULT_SETTINGS)
         self._local = threading.local()
         # Set by the webhook dispatcher: how many endpoints will receive an event of this type.
         self.endpoint_count: Callable[[str], int] = lambda event_type: 0
@@ -177,11 +198,17 @@ class State:
         return obj
 
     def reset(self) -> None:
-        endpoints = [self.objects[i] for i in self.by_type.get("webhook_endpoint", [])]
+        # Account settings survive: webhook endpoints, the portal configuration made at start-up.
+        endpoints = [self.objects[i] for i in self.by_type.get("webhook_endpoint", [])] + [
+            self.objects[i]
+            for i in self.by_type.get("billing_portal.configuration", [])
+            if self.objects[i].get("_account_setting")
+        ]
         self.objects.clear()
         self.by_type.clear()
         self.events.clear()
         self.clock.offsets.clear()
+        self.settings = copy.deepcopy(self.initial_settings)
         for endpoint in endpoints:
             self.add(endpoint)
 
@@ -198,9 +225,9 @@ class State:
                 if price is not None:
                     item["price"] = _public(price)
                     item["plan"] = plan_from_price(item["price"])
-            if len(rendered["items"]["data"]) == 1:
-                rendered["plan"] = rendered["items"]["data"][0]["plan"]
-                rendered["quantity"] = rendered["items"]["data"][0]["quantity"]
+            # Since 2025-03-31.basil the period lives on the items only.
+            rendered.pop("current_period_start", None)
+            rendered.pop("current_period_end", None)
         for path in expand:
             self._expand(rendered, obj, path.split("."), path)
         return rendered
