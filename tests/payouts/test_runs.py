@@ -41,6 +41,8 @@ from payouts.services.withdrawals import withdrawal_apply, withdrawal_lock
 from tests.conftest import make_user
 from tests.engine import make_affiliate, make_click, make_program
 
+pytestmark = pytest.mark.timeout(300)  # a loaded machine: PayPal fake round trips and webhooks
+
 
 def _earn(affiliate: Any, amount: str, order_id: str) -> None:
     click = make_click(affiliate)

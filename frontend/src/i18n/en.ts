@@ -4,6 +4,7 @@ import { auditEn } from "../pages/audit/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
+import { payoutRunsEn } from "../pages/payouts/messages.en";
 import { onboardingEn } from "./onboarding.en";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { webhooksEn } from "../pages/webhooks/messages.en";
@@ -319,6 +320,8 @@ export const en = {
   "withdrawal.REQUESTED": "Requested",
   "withdrawal.APPROVED": "Approved",
   "withdrawal.PAID": "Paid",
+  "withdrawal.PROCESSING": "Processing",
+  "withdrawal.FAILED": "Failed",
   "withdrawal.REJECTED": "Rejected",
 
   "queue.title": "Withdrawals",
@@ -670,6 +673,8 @@ export const en = {
   ...onboardingEn,
   // Custom domains of a brand (their own catalog file).
   ...domainsEn,
+  // Payout runs (their own catalog file).
+  ...payoutRunsEn,
   // Two-factor authentication (its own catalog file).
   ...twoFactorEn,
   // Outbound webhooks and the event catalogue (their own catalog file).

@@ -4,6 +4,7 @@ import { auditFr } from "../pages/audit/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
+import { payoutRunsFr } from "../pages/payouts/messages.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
@@ -320,6 +321,8 @@ export const fr: Record<MessageKey, string> = {
   "withdrawal.REQUESTED": "Demandé",
   "withdrawal.APPROVED": "Approuvé",
   "withdrawal.PAID": "Payé",
+  "withdrawal.PROCESSING": "En cours de paiement",
+  "withdrawal.FAILED": "Échoué",
   "withdrawal.REJECTED": "Refusé",
 
   "queue.title": "Retraits",
@@ -669,6 +672,8 @@ export const fr: Record<MessageKey, string> = {
   ...onboardingFr,
   // Custom domains of a brand (their own catalog file).
   ...domainsFr,
+  // Payout runs (their own catalog file).
+  ...payoutRunsFr,
   // Two-factor authentication (its own catalog file).
   ...twoFactorFr,
   ...webhooksFr,
