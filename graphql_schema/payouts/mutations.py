@@ -35,7 +35,9 @@ def _admin_action(
     keep_on_error(withdrawal=lambda: Withdrawal.from_model(withdrawal))
     changed = action(withdrawal)
     return WithdrawalPayload(
-        withdrawal=Withdrawal.from_model(withdrawals_with_payouts(WithdrawalRequest.objects.all()).get(pk=changed.pk)),
+        withdrawal=Withdrawal.from_model(
+            withdrawals_with_payouts(WithdrawalRequest.objects.all()).get(pk=changed.pk)
+        ),
         errors=[],
     )
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import strawberry
-
 from django.db.models import Prefetch, QuerySet
 
 from graphql_schema.access import is_brand_admin, not_found, parse_id
@@ -30,7 +29,9 @@ def payout_runs() -> QuerySet[models.PayoutRun]:
     return models.PayoutRun.objects.select_related("created_by").prefetch_related(
         Prefetch(
             "items",
-            queryset=models.PayoutRunItem.objects.select_related("withdrawal__affiliate__user").order_by("id"),
+            queryset=models.PayoutRunItem.objects.select_related("withdrawal__affiliate__user").order_by(
+                "id"
+            ),
         )
     )
 
@@ -53,7 +54,9 @@ class PayoutQuery:
 
     @strawberry.field(permission_classes=[IsBrandAdmin], description="Payout runs, newest first.")
     def payout_runs(self, info: Info, first: int = 20, after: str | None = None) -> Connection[PayoutRun]:
-        return paginate(payout_runs(), first=first, after=after, to_node=PayoutRun.from_model, descending=True)
+        return paginate(
+            payout_runs(), first=first, after=after, to_node=PayoutRun.from_model, descending=True
+        )
 
     @strawberry.field(permission_classes=[IsBrandAdmin])
     def payout_run(self, info: Info, id: strawberry.ID) -> PayoutRun:

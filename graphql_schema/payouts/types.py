@@ -212,7 +212,7 @@ class PayoutSettings:
 
     @classmethod
     def from_model(cls, row: models.PayoutSettings) -> PayoutSettings:
-        return cls(auto_approve_threshold=row.auto_approve_threshold.quantize(Decimal("0.01")))
+        return cls(auto_approve_threshold=Decimal(row.auto_approve_threshold).quantize(Decimal("0.01")))
 
 
 @strawberry.input

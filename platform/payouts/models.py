@@ -7,6 +7,8 @@ Automated payouts: a payout run sends approved withdrawals of one method to its 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
@@ -57,13 +59,15 @@ class PayoutSettings(models.Model):
 
     # Withdrawals at or below this amount (in the withdrawal's currency) are approved when
     # requested; 0 means every withdrawal waits for a brand admin.
-    auto_approve_threshold = AmountField(default=0)
+    auto_approve_threshold = AmountField(default=Decimal(0))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="payouts_settings_singleton"),
-            models.CheckConstraint(condition=Q(auto_approve_threshold__gte=0), name="payouts_threshold_positive"),
+            models.CheckConstraint(
+                condition=Q(auto_approve_threshold__gte=0), name="payouts_threshold_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,7 +126,9 @@ class PayoutRunItem(models.Model):
     # "<schema>.w<withdrawal id>": PayPal's sender_item_id, Stripe's idempotency key.
     reference = models.CharField(max_length=100)
     remote_id = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=10, choices=PayoutItemStatus.choices, default=PayoutItemStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=PayoutItemStatus.choices, default=PayoutItemStatus.PENDING
+    )
     error = models.CharField(max_length=500, blank=True)
     last_event_id = models.CharField(max_length=100, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

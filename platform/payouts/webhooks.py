@@ -24,7 +24,12 @@ from typing import Any
 from core.tenancy import call_in_public, call_in_tenant
 from payouts.models import PayoutRun, PayoutRunStatus
 from payouts.providers.paypal import PayPalUnavailable, item_outcome, verify_webhook_signature
-from payouts.services.runs import PayoutReferenceError, parse_item_reference, payout_item_settle, payout_run_sync
+from payouts.services.runs import (
+    PayoutReferenceError,
+    parse_item_reference,
+    payout_item_settle,
+    payout_run_sync,
+)
 from tenants.models import Tenant, TenantKind
 
 logger = logging.getLogger("payouts.webhooks")

@@ -56,11 +56,15 @@ def _earn(affiliate: Any, amount: str, order_id: str) -> None:
 _orders = iter(range(1, 10_000))
 
 
-def approved_withdrawal(brand: Any, program: Any, admin: Any, email: str, amount: str = "40.00") -> WithdrawalRequest:
+def approved_withdrawal(
+    brand: Any, program: Any, admin: Any, email: str, amount: str = "40.00"
+) -> WithdrawalRequest:
     """An affiliate with 100.00 available who asked for ``amount`` by PayPal, approved."""
     affiliate = make_affiliate(brand, program)
     _earn(affiliate, "100.00", f"run-{next(_orders)}-{email}")
-    withdrawal = withdrawal_request(affiliate=affiliate, amount=amount, method="paypal", details={"email": email})
+    withdrawal = withdrawal_request(
+        affiliate=affiliate, amount=amount, method="paypal", details={"email": email}
+    )
     return withdrawal_approve(actor=admin, withdrawal=withdrawal)
 
 
@@ -71,9 +75,9 @@ def balances(withdrawal: WithdrawalRequest) -> tuple[Decimal, Decimal, Decimal]:
 
 def ledger_kinds(withdrawal: WithdrawalRequest) -> list[str]:
     return sorted(
-        LedgerTransaction.objects.filter(idempotency_key__startswith=f"withdrawal:{withdrawal.pk}:").values_list(
-            "kind", flat=True
-        )
+        LedgerTransaction.objects.filter(
+            idempotency_key__startswith=f"withdrawal:{withdrawal.pk}:"
+        ).values_list("kind", flat=True)
     )
 
 
@@ -127,7 +131,9 @@ def test_a_batch_of_three_with_one_failing_returns_its_money(paypal, brand_a, ad
         assert sorted(run.items.values_list("status", flat=True)) == ["failed", "succeeded", "succeeded"]
         assert ledger_differences() == []
     assert len(paypal.state.payments) >= 2
-    assert {p["receiver"] for p in paypal.state.payments if p["sender_item_id"].startswith(brand_a.schema_name)} >= {
+    assert {
+        p["receiver"] for p in paypal.state.payments if p["sender_item_id"].startswith(brand_a.schema_name)
+    } >= {
         "ana@example.com",
         "carl@example.com",
     }
@@ -185,7 +191,9 @@ def test_a_return_after_success_takes_the_money_back_once(paypal, brand_a, admin
         assert ledger_differences() == []
 
 
-def test_a_crash_between_sending_and_recording_pays_nobody_twice(paypal, brand_a, admin_a, program_a, monkeypatch):
+def test_a_crash_between_sending_and_recording_pays_nobody_twice(
+    paypal, brand_a, admin_a, program_a, monkeypatch
+):
     with tenant_context(brand_a):
         withdrawals = [
             approved_withdrawal(brand_a, program_a, admin_a, email)
@@ -237,7 +245,9 @@ def test_an_unreachable_paypal_leaves_the_run_to_send_again(paypal, brand_a, adm
         assert len(paypal.batches_for(run.batch_reference)) == 1
 
 
-def test_a_refused_batch_sends_nothing_and_approves_the_withdrawals_again(paypal, brand_a, admin_a, program_a, settings):
+def test_a_refused_batch_sends_nothing_and_approves_the_withdrawals_again(
+    paypal, brand_a, admin_a, program_a, settings
+):
     settings.PAYPAL_CLIENT_SECRET = "wrong"
     from payouts.providers import paypal as paypal_provider
 
@@ -281,7 +291,9 @@ def test_an_unclaimed_item_stays_processing_with_the_reason(paypal, brand_a, adm
         ("approved", "bank_transfer", "MANUAL_METHOD"),
     ],
 )
-def test_only_approved_automated_withdrawals_are_run(paypal, brand_a, admin_a, program_a, status, method, code):
+def test_only_approved_automated_withdrawals_are_run(
+    paypal, brand_a, admin_a, program_a, status, method, code
+):
     with tenant_context(brand_a):
         affiliate = make_affiliate(brand_a, program_a)
         _earn(affiliate, "100.00", f"only-{status}-{method}")
@@ -316,7 +328,9 @@ def test_an_unconfigured_provider_is_refused(paypal, brand_a, admin_a, program_a
 # --- webhooks: signatures and brands ------------------------------------------------------------
 
 
-def test_a_webhook_that_paypal_does_not_verify_is_refused_and_changes_nothing(paypal, brand_a, admin_a, program_a):
+def test_a_webhook_that_paypal_does_not_verify_is_refused_and_changes_nothing(
+    paypal, brand_a, admin_a, program_a
+):
     with tenant_context(brand_a):
         withdrawal = approved_withdrawal(brand_a, program_a, admin_a, "fail@example.com")
         [run] = payout_run_create(actor=admin_a, withdrawal_ids=[withdrawal.pk])
@@ -409,13 +423,17 @@ def test_racing_outcomes_move_the_money_exactly_once(live_brands):
         admin = make_user(brand, role=Role.BRAND_ADMIN)
         program = make_program(cascade_rates=[])
         withdrawal = approved_withdrawal(brand, program, admin, "race@example.com")
-        run = PayoutRun.objects.create(provider="paypal", batch_reference=f"{brand.schema_name}.run-race", status="sent")
+        run = PayoutRun.objects.create(
+            provider="paypal", batch_reference=f"{brand.schema_name}.run-race", status="sent"
+        )
         reference = f"{brand.schema_name}.w{withdrawal.pk}"
         PayoutRunItem.objects.create(run=run, withdrawal=withdrawal, reference=reference)
         from django.db import transaction
 
         with transaction.atomic():
-            withdrawal_apply(actor=admin, locked=withdrawal_lock(withdrawal.pk), to=WithdrawalStatus.PROCESSING)
+            withdrawal_apply(
+                actor=admin, locked=withdrawal_lock(withdrawal.pk), to=WithdrawalStatus.PROCESSING
+            )
     barrier = threading.Barrier(16)
     errors: list[BaseException] = []
 
@@ -431,7 +449,8 @@ def test_racing_outcomes_move_the_money_exactly_once(live_brands):
             connection.close()
 
     threads = [
-        threading.Thread(target=settle, args=(ItemStatus.SUCCEEDED if i % 2 else ItemStatus.FAILED,)) for i in range(16)
+        threading.Thread(target=settle, args=(ItemStatus.SUCCEEDED if i % 2 else ItemStatus.FAILED,))
+        for i in range(16)
     ]
     for thread in threads:
         thread.start()

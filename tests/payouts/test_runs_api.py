@@ -28,8 +28,12 @@ mutation($ids: [ID!]!) {
   }
 }
 """
-RUNS = "{ payoutRuns(first: 10) { totalCount edges { node { id status items { status withdrawalStatus } } } } }"
-WITHDRAWALS = "{ withdrawals { edges { node { id status failureReason payout { status runId provider } } } } }"
+RUNS = (
+    "{ payoutRuns(first: 10) { totalCount edges { node { id status items { status withdrawalStatus } } } } }"
+)
+WITHDRAWALS = (
+    "{ withdrawals { edges { node { id status failureReason payout { status runId provider } } } } }"
+)
 SETTINGS = """
 mutation($t: Decimal) {
   payoutSettingsUpdate(input: {autoApproveThreshold: $t}) { settings { autoApproveThreshold } errors { field code } }
@@ -78,9 +82,17 @@ def test_a_brand_admin_pays_with_a_fresh_code_and_sees_the_run(paypal, gql, bran
     listed = client.data(RUNS)["payoutRuns"]
     assert listed["totalCount"] == 1
 
-    paypal.post_all(paypal.process(paypal.batches_for(run["batchReference"])[0]["batch_header"]["payout_batch_id"]))
-    affiliate = client.data("{ payoutRun(id: %s) { status items { status withdrawalStatus } } }" % run["id"])
-    assert affiliate["payoutRun"] == {"status": "COMPLETED", "items": [{"status": "SUCCEEDED", "withdrawalStatus": "PAID"}]}
+    paypal.post_all(
+        paypal.process(paypal.batches_for(run["batchReference"])[0]["batch_header"]["payout_batch_id"])
+    )
+    affiliate = client.data(
+        "query($id: ID!) { payoutRun(id: $id) { status items { status withdrawalStatus } } }",
+        {"id": run["id"]},
+    )
+    assert affiliate["payoutRun"] == {
+        "status": "COMPLETED",
+        "items": [{"status": "SUCCEEDED", "withdrawalStatus": "PAID"}],
+    }
 
 
 def test_the_affiliate_sees_a_failed_withdrawal_and_its_reason(paypal, gql, brand_a, setup_a):
@@ -106,7 +118,12 @@ def test_affiliates_cannot_run_payouts_or_read_runs(paypal, gql, brand_a, setup_
         user = withdrawal.affiliate.user
     client = gql(brand_a, user)
 
-    for query, variables in ((RUN, {"ids": [str(withdrawal.pk)]}), (RUNS, None), (PROVIDERS, None), (SETTINGS, {"t": "50"})):
+    for query, variables in (
+        (RUN, {"ids": [str(withdrawal.pk)]}),
+        (RUNS, None),
+        (PROVIDERS, None),
+        (SETTINGS, {"t": "50"}),
+    ):
         body = client.execute(query, variables)
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", query
     with tenant_context(brand_a):
@@ -150,14 +167,23 @@ def test_providers_and_settings(paypal, gql, brand_a, setup_a):
 
 @pytest.mark.parametrize(
     ("threshold", "amount", "status"),
-    [("0", "10.00", "requested"), ("50", "50.00", "approved"), ("50", "50.01", "requested"), ("50", "12.00", "approved")],
+    [
+        ("0", "10.00", "requested"),
+        ("50", "50.00", "approved"),
+        ("50", "50.01", "requested"),
+        ("50", "12.00", "approved"),
+    ],
 )
-def test_withdrawals_at_or_below_the_threshold_are_approved_when_requested(brand_a, brand_b, threshold, amount, status):
+def test_withdrawals_at_or_below_the_threshold_are_approved_when_requested(
+    brand_a, brand_b, threshold, amount, status
+):
     with tenant_context(brand_a):
         payout_settings_update(actor=None, auto_approve_threshold=threshold)
         affiliate = make_affiliate(brand_a, make_program(cascade_rates=[]))
         _earn(affiliate, "100.00", f"threshold-{threshold}-{amount}")
-        withdrawal = withdrawal_request(affiliate=affiliate, amount=amount, method="paypal", details={"email": "a@example.com"})
+        withdrawal = withdrawal_request(
+            affiliate=affiliate, amount=amount, method="paypal", details={"email": "a@example.com"}
+        )
         assert WithdrawalRequest.objects.get(pk=withdrawal.pk).status == status
         assert withdrawal.status == status
     with tenant_context(brand_b):  # brand B keeps its own setting (0: by hand)

@@ -11,14 +11,18 @@ from paypal_fake.server import FakePayPalServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paypal_fake", description="A local fake of PayPal Payouts.")
+    parser = argparse.ArgumentParser(
+        prog="python -m paypal_fake", description="A local fake of PayPal Payouts."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12112)
     parser.add_argument("--client-id", default=None, help="accept only this client id (default: any)")
     parser.add_argument("--client-secret", default=None)
     parser.add_argument("--webhook-url", action="append", default=[], help="repeatable")
     parser.add_argument("--webhook-id", default=None, help="the id of --webhook-url (PAYPAL_WEBHOOK_ID)")
-    parser.add_argument("--process-delay", type=float, default=2.0, help="seconds before items get their outcome")
+    parser.add_argument(
+        "--process-delay", type=float, default=2.0, help="seconds before items get their outcome"
+    )
     parser.add_argument("--duplicates", action="store_true", help="deliver every webhook twice")
     parser.add_argument("--shuffle", action="store_true", help="deliver webhooks out of order")
     parser.add_argument("--verbose", action="store_true")

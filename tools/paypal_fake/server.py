@@ -10,6 +10,7 @@ control (JSON, no auth): ``config`` (switches of :class:`State`), ``process/<bat
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import queue
 import sys
@@ -116,9 +117,11 @@ class FakePayPalServer:
         statuses = []
         for request in requests:
             body = json.dumps(request["event"], indent=2).encode()
-            http = urllib.request.Request(request["url"], data=body, headers=request["headers"], method="POST")
+            http = urllib.request.Request(  # noqa: S310 - the configured http(s) webhook URL
+                request["url"], data=body, headers=request["headers"], method="POST"
+            )
             try:
-                with urllib.request.urlopen(http, timeout=self.delivery_timeout) as response:
+                with urllib.request.urlopen(http, timeout=self.delivery_timeout) as response:  # noqa: S310
                     status = response.status
             except urllib.error.HTTPError as error:
                 status = error.code
@@ -126,21 +129,29 @@ class FakePayPalServer:
                 status = 0
             with self.state.lock:
                 self.state.deliveries.append(
-                    {"url": request["url"], "event_id": request["event"]["id"], "event_type": request["event"]["event_type"], "status": status}
+                    {
+                        "url": request["url"],
+                        "event_id": request["event"]["id"],
+                        "event_type": request["event"]["event_type"],
+                        "status": status,
+                    }
                 )
             if self.verbose:
-                print(f"paypal_fake: {request['event']['event_type']} -> {request['url']}: {status}", file=sys.stderr)
+                print(
+                    f"paypal_fake: {request['event']['event_type']} -> {request['url']}: {status}",
+                    file=sys.stderr,
+                )
             statuses.append(status)
         return statuses
 
     def _work(self) -> None:
         pending: list[tuple[float, str | None, list[JSON] | None]] = []
         while True:
-            timeout = max(0.0, min((p[0] for p in pending), default=time.monotonic() + 0.5) - time.monotonic())
-            try:
+            timeout = max(
+                0.0, min((p[0] for p in pending), default=time.monotonic() + 0.5) - time.monotonic()
+            )
+            with contextlib.suppress(queue.Empty):
                 pending.append(self._queue.get(timeout=min(timeout, 0.5)))
-            except queue.Empty:
-                pass
             now = time.monotonic()
             due = [p for p in pending if p[0] <= now]
             pending = [p for p in pending if p[0] > now]
@@ -150,7 +161,7 @@ class FakePayPalServer:
                         self.process(batch_id)
                     elif requests:
                         self.deliver(requests)
-                except Exception:  # keep the worker alive
+                except Exception:  # noqa: BLE001 - keep the worker alive
                     traceback.print_exc()
 
 
@@ -179,7 +190,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             return json.loads(raw or b"{}")
         except ValueError:
-            raise PayPalError(400, "MALFORMED_REQUEST", "Incoming JSON request does not map to API request") from None
+            raise PayPalError(
+                400, "MALFORMED_REQUEST", "Incoming JSON request does not map to API request"
+            ) from None
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -196,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._body() if method == "POST" else b""
         try:
             if path.startswith("/_fake/"):
-                self._send(200, self._control(method, path[len("/_fake/"):], self._json(raw)))
+                self._send(200, self._control(method, path[len("/_fake/") :], self._json(raw)))
                 return
             if method == "POST" and path == "/v1/oauth2/token":
                 form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
@@ -225,7 +238,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(201, answer)
             elif method == "GET" and path.startswith("/v1/payments/payouts/"):
                 batch_id = path.rsplit("/", 1)[-1]
-                self._send(200, state.batch_get(batch_id, int(query.get("page", 1)), int(query.get("page_size", 1000))))
+                self._send(
+                    200,
+                    state.batch_get(batch_id, int(query.get("page", 1)), int(query.get("page_size", 1000))),
+                )
             elif method == "GET" and path.startswith("/v1/payments/payouts-item/"):
                 self._send(200, state.item_get(path.rsplit("/", 1)[-1]))
             elif method == "POST" and path == "/v1/notifications/verify-webhook-signature":
@@ -234,9 +250,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raise PayPalError(404, "NOT_FOUND", "The specified resource does not exist.")
         except PayPalError as error:
             self._send(error.status, error.body)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the fake's own bug: answer 500
             traceback.print_exc()
-            self._send(500, {"name": "INTERNAL_SERVER_ERROR", "message": "An internal server error has occurred."})
+            self._send(
+                500, {"name": "INTERNAL_SERVER_ERROR", "message": "An internal server error has occurred."}
+            )
 
     def _control(self, method: str, path: str, body: Any) -> Any:
         fake = self.server.fake
@@ -246,7 +264,10 @@ class _Handler(BaseHTTPRequestHandler):
                 for key in ("auto_process", "auto_deliver", "duplicates", "shuffle", "fail_next_creates"):
                     if key in body:
                         setattr(state, key, type(getattr(state, key))(body[key]))
-                return {key: getattr(state, key) for key in ("auto_process", "auto_deliver", "duplicates", "shuffle", "fail_next_creates")}
+                return {
+                    key: getattr(state, key)
+                    for key in ("auto_process", "auto_deliver", "duplicates", "shuffle", "fail_next_creates")
+                }
         if path.startswith("process/") and method == "POST":
             return {"events": [e["id"] for e in fake.process(path.split("/", 1)[1])]}
         if path.startswith("items/") and path.endswith("/status") and method == "POST":

@@ -17,6 +17,7 @@ from typing import Any
 JSON = dict[str, Any]
 SIGNING_KEY = b"paypal-fake-signing-key"
 AUTH_ALGO = "SHA256withRSA"
+CERT_NAME = "CERT-360caa42-fca2a594-fake"
 
 ITEM_EVENT = {
     "SUCCESS": "PAYMENT.PAYOUTS-ITEM.SUCCEEDED",
@@ -121,7 +122,12 @@ class State:
     def check_token(self, header: str | None) -> None:
         scheme, _, token = (header or "").partition(" ")
         if scheme.lower() != "bearer" or token.strip() not in self.tokens:
-            raise PayPalError(401, "AUTHENTICATION_FAILURE", "Authentication failed due to invalid authentication credentials or a missing Authorization header.")
+            raise PayPalError(
+                401,
+                "AUTHENTICATION_FAILURE",
+                "Authentication failed due to invalid authentication credentials or a missing "
+                "Authorization header.",
+            )
 
     # -- payouts ---------------------------------------------------------------------------------
 
@@ -140,7 +146,9 @@ class State:
         items = body.get("items")
         details: list[JSON] = []
         if not isinstance(header, dict):
-            details.append({"field": "sender_batch_header", "location": "body", "issue": "Required field is missing."})
+            details.append(
+                {"field": "sender_batch_header", "location": "body", "issue": "Required field is missing."}
+            )
             header = {}
         if not isinstance(items, list) or not items:
             details.append({"field": "items", "location": "body", "issue": "Required field is missing."})
@@ -161,19 +169,39 @@ class State:
             except (InvalidOperation, ValueError):
                 valid = False
             if not valid:
-                details.append({"field": f"{where}.amount.value", "location": "body", "issue": "Invalid amount."})
+                details.append(
+                    {"field": f"{where}.amount.value", "location": "body", "issue": "Invalid amount."}
+                )
             currency = str(amount.get("currency", ""))
             if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-                details.append({"field": f"{where}.amount.currency", "location": "body", "issue": "Invalid currency."})
+                details.append(
+                    {"field": f"{where}.amount.currency", "location": "body", "issue": "Invalid currency."}
+                )
             recipient_type = item.get("recipient_type") or header.get("recipient_type") or "EMAIL"
             receiver = str(item.get("receiver", ""))
             if recipient_type not in ("EMAIL", "PHONE", "PAYPAL_ID"):
-                details.append({"field": f"{where}.recipient_type", "location": "body", "issue": "Invalid recipient type."})
+                details.append(
+                    {
+                        "field": f"{where}.recipient_type",
+                        "location": "body",
+                        "issue": "Invalid recipient type.",
+                    }
+                )
             if not receiver or (recipient_type == "EMAIL" and "@" not in receiver):
-                details.append({"field": f"{where}.receiver", "location": "body", "issue": "Receiver is invalid or does not match with type."})
+                details.append(
+                    {
+                        "field": f"{where}.receiver",
+                        "location": "body",
+                        "issue": "Receiver is invalid or does not match with type.",
+                    }
+                )
             sender_item_id = str(item.get("sender_item_id", ""))
             if sender_item_id and sender_item_id in seen_ids:
-                raise PayPalError(400, "DUPLICATE_ITEM", "This transaction is duplicated in this batch. Please check the Ref_ID / Sender_Item_ID.")
+                raise PayPalError(
+                    400,
+                    "DUPLICATE_ITEM",
+                    "This transaction is duplicated in this batch. Please check the Ref_ID / Sender_Item_ID.",
+                )
             seen_ids.add(sender_item_id)
             cleaned.append({**item, "recipient_type": recipient_type})
         if details:
@@ -186,7 +214,13 @@ class State:
                     400,
                     "USER_BUSINESS_ERROR",
                     "User business error.",
-                    [{"field": "SENDER_BATCH_ID", "location": "body", "issue": f"Batch with given sender_batch_id already exists: {sender_batch_id}"}],
+                    [
+                        {
+                            "field": "SENDER_BATCH_ID",
+                            "location": "body",
+                            "issue": f"Batch with given sender_batch_id already exists: {sender_batch_id}",
+                        }
+                    ],
                     links=[self.batch_link(batch_id)],
                 )
             batch_id = new_id()
@@ -195,8 +229,15 @@ class State:
                     "payout_batch_id": batch_id,
                     "batch_status": "PENDING",
                     "time_created": now_iso(),
-                    "sender_batch_header": {k: v for k, v in header.items() if k in ("sender_batch_id", "email_subject", "email_message", "recipient_type")},
-                    "amount": {"currency": cleaned[0]["amount"]["currency"], "value": str(sum(Decimal(str(i["amount"]["value"])) for i in cleaned))},
+                    "sender_batch_header": {
+                        k: v
+                        for k, v in header.items()
+                        if k in ("sender_batch_id", "email_subject", "email_message", "recipient_type")
+                    },
+                    "amount": {
+                        "currency": cleaned[0]["amount"]["currency"],
+                        "value": str(sum(Decimal(str(i["amount"]["value"])) for i in cleaned)),
+                    },
                     "fees": {"currency": cleaned[0]["amount"]["currency"], "value": "0.00"},
                 },
                 "item_ids": [],
@@ -211,7 +252,10 @@ class State:
                     "payout_item_fee": {"currency": item["amount"]["currency"], "value": "0.00"},
                     "payout_item": {
                         "recipient_type": item["recipient_type"],
-                        "amount": {"currency": item["amount"]["currency"], "value": str(item["amount"]["value"])},
+                        "amount": {
+                            "currency": item["amount"]["currency"],
+                            "value": str(item["amount"]["value"]),
+                        },
                         "note": str(item.get("note", "")),
                         "receiver": str(item["receiver"]),
                         "sender_item_id": str(item.get("sender_item_id", "")),
@@ -235,7 +279,11 @@ class State:
     def render_item(self, item: JSON) -> JSON:
         rendered = {k: v for k, v in item.items() if not k.startswith("_") and v is not None}
         rendered["links"] = [
-            {"href": f"{self.base_url}/v1/payments/payouts-item/{item['payout_item_id']}", "rel": "item", "method": "GET"},
+            {
+                "href": f"{self.base_url}/v1/payments/payouts-item/{item['payout_item_id']}",
+                "rel": "item",
+                "method": "GET",
+            },
             self.batch_link(item["payout_batch_id"]) | {"rel": "batch"},
         ]
         return rendered
@@ -275,7 +323,11 @@ class State:
             "summary": summary,
             "resource": resource,
             "links": [
-                {"href": f"{self.base_url}/v1/notifications/webhooks-events/WH-x", "rel": "self", "method": "GET"},
+                {
+                    "href": f"{self.base_url}/v1/notifications/webhooks-events/WH-x",
+                    "rel": "self",
+                    "method": "GET",
+                },
             ],
         }
         self.events.append(event)
@@ -288,9 +340,20 @@ class State:
         item["time_processed"] = now_iso()
         if status == "SUCCESS" and not item["transaction_id"]:
             item["transaction_id"] = new_id(17)
-            self.payments.append({"payout_item_id": item_id, "receiver": item["payout_item"]["receiver"], "amount": item["payout_item"]["amount"], "sender_item_id": item["payout_item"]["sender_item_id"]})
+            self.payments.append(
+                {
+                    "payout_item_id": item_id,
+                    "receiver": item["payout_item"]["receiver"],
+                    "amount": item["payout_item"]["amount"],
+                    "sender_item_id": item["payout_item"]["sender_item_id"],
+                }
+            )
         if status == "FAILED":
-            item["errors"] = {"name": "RECEIVER_UNREGISTERED", "message": "Receiver is unregistered", "information_link": "https://developer.paypal.com/docs/api/payments.payouts-batch/v1/#errors"}
+            item["errors"] = {
+                "name": "RECEIVER_UNREGISTERED",
+                "message": "Receiver is unregistered",
+                "information_link": "https://developer.paypal.com/docs/api/payments.payouts-batch/v1/#errors",
+            }
         resource = self.render_item(item)
         return self._event(ITEM_EVENT[status], "payouts_item", resource, f"A payout item is {status.lower()}")
 
@@ -309,7 +372,14 @@ class State:
                 header["batch_status"] = "SUCCESS"
                 header["time_completed"] = now_iso()
                 resource = {"batch_header": dict(header), "links": [self.batch_link(batch_id)]}
-                events.append(self._event("PAYMENT.PAYOUTSBATCH.SUCCESS", "payouts", resource, "Payouts batch completed successfully."))
+                events.append(
+                    self._event(
+                        "PAYMENT.PAYOUTSBATCH.SUCCESS",
+                        "payouts",
+                        resource,
+                        "Payouts batch completed successfully.",
+                    )
+                )
             return events
 
     # -- webhooks --------------------------------------------------------------------------------
@@ -329,20 +399,24 @@ class State:
                 for _ in range(copies):
                     transmission_id = secrets.token_hex(16)
                     transmission_time = now_iso()
-                    requests.append({
-                        "url": webhook["url"],
-                        "webhook_id": webhook["id"],
-                        "event": event,
-                        "headers": {
-                            "Content-Type": "application/json",
-                            "PAYPAL-TRANSMISSION-ID": transmission_id,
-                            "PAYPAL-TRANSMISSION-TIME": transmission_time,
-                            "PAYPAL-TRANSMISSION-SIG": signature(transmission_id, transmission_time, webhook["id"], event),
-                            "PAYPAL-CERT-URL": f"{self.base_url}/v1/notifications/certs/CERT-360caa42-fca2a594-fake",
-                            "PAYPAL-AUTH-ALGO": AUTH_ALGO,
-                            "PAYPAL-AUTH-VERSION": "v2",
-                        },
-                    })
+                    requests.append(
+                        {
+                            "url": webhook["url"],
+                            "webhook_id": webhook["id"],
+                            "event": event,
+                            "headers": {
+                                "Content-Type": "application/json",
+                                "PAYPAL-TRANSMISSION-ID": transmission_id,
+                                "PAYPAL-TRANSMISSION-TIME": transmission_time,
+                                "PAYPAL-TRANSMISSION-SIG": signature(
+                                    transmission_id, transmission_time, webhook["id"], event
+                                ),
+                                "PAYPAL-CERT-URL": f"{self.base_url}/v1/notifications/certs/{CERT_NAME}",
+                                "PAYPAL-AUTH-ALGO": AUTH_ALGO,
+                                "PAYPAL-AUTH-VERSION": "v2",
+                            },
+                        }
+                    )
         if self.shuffle:
             random.shuffle(requests)
         return requests
@@ -350,10 +424,36 @@ class State:
     def verify(self, body: Any) -> JSON:
         if not isinstance(body, dict):
             raise PayPalError(400, "MALFORMED_REQUEST", "Incoming JSON request does not map to API request")
-        missing = [f for f in ("auth_algo", "cert_url", "transmission_id", "transmission_sig", "transmission_time", "webhook_id", "webhook_event") if not body.get(f)]
+        missing = [
+            f
+            for f in (
+                "auth_algo",
+                "cert_url",
+                "transmission_id",
+                "transmission_sig",
+                "transmission_time",
+                "webhook_id",
+                "webhook_event",
+            )
+            if not body.get(f)
+        ]
         if missing:
-            raise PayPalError(400, "VALIDATION_ERROR", "Invalid request - see details", [{"field": f, "location": "body", "issue": "MISSING_REQUIRED_PARAMETER"} for f in missing])
+            raise PayPalError(
+                400,
+                "VALIDATION_ERROR",
+                "Invalid request - see details",
+                [{"field": f, "location": "body", "issue": "MISSING_REQUIRED_PARAMETER"} for f in missing],
+            )
         known = any(w["id"] == body["webhook_id"] for w in self.webhooks)
-        expected = signature(str(body["transmission_id"]), str(body["transmission_time"]), str(body["webhook_id"]), body["webhook_event"])
-        genuine = known and body["auth_algo"] == AUTH_ALGO and hmac.compare_digest(expected, str(body["transmission_sig"]))
+        expected = signature(
+            str(body["transmission_id"]),
+            str(body["transmission_time"]),
+            str(body["webhook_id"]),
+            body["webhook_event"],
+        )
+        genuine = (
+            known
+            and body["auth_algo"] == AUTH_ALGO
+            and hmac.compare_digest(expected, str(body["transmission_sig"]))
+        )
         return {"verification_status": "SUCCESS" if genuine else "FAILURE"}

@@ -174,7 +174,11 @@ def _is_duplicate(status: int, body: Mapping[str, Any]) -> bool:
         return False
     text = " ".join(
         [str(body.get("message", ""))]
-        + [f"{d.get('field', '')} {d.get('issue', '')}" for d in body.get("details") or [] if isinstance(d, dict)]
+        + [
+            f"{d.get('field', '')} {d.get('issue', '')}"
+            for d in body.get("details") or []
+            if isinstance(d, dict)
+        ]
     ).lower()
     return "sender_batch_id" in text or "duplicate" in text
 
@@ -266,7 +270,8 @@ class PayPalProvider(BasePayoutProvider):
         page = 1
         while True:
             status, answer = client.request(
-                "GET", f"/v1/payments/payouts/{payout_batch_id}?page={page}&page_size=1000&total_required=true"
+                "GET",
+                f"/v1/payments/payouts/{payout_batch_id}?page={page}&page_size=1000&total_required=true",
             )
             if status != 200:
                 raise PayPalError(status, answer)
@@ -276,7 +281,9 @@ class PayPalProvider(BasePayoutProvider):
                 if result is None:
                     continue
                 if denied and result.status == ItemStatus.PENDING:
-                    result = ItemResult(result.reference, ItemStatus.FAILED, result.remote_id, "PayPal denied the batch")
+                    result = ItemResult(
+                        result.reference, ItemStatus.FAILED, result.remote_id, "PayPal denied the batch"
+                    )
                 results.append(result)
             total_pages = int(answer.get("total_pages") or 1)
             if page >= total_pages or not answer.get("items"):

@@ -262,7 +262,9 @@ def payout_item_settle(
         withdrawal = withdrawal_lock(withdrawal_id)
         item = PayoutRunItem.objects.select_for_update().get(pk=found.pk)
         assert withdrawal is not None
-        changed = _settle_locked(item=item, withdrawal=withdrawal, status=status, remote_id=remote_id, error=error)
+        changed = _settle_locked(
+            item=item, withdrawal=withdrawal, status=status, remote_id=remote_id, error=error
+        )
         if event_id:
             item.last_event_id = event_id[:100]
         if remote_id and not item.remote_id:
@@ -339,7 +341,9 @@ def payout_run_sync(*, run: PayoutRun) -> PayoutRun:
                     reference=item.reference, status=item.status, remote_id=item.remote_id, error=item.error
                 )
             except PayoutReferenceError:
-                logger.warning("payout run %s: the provider reports an unknown item %s", run.pk, item.reference)
+                logger.warning(
+                    "payout run %s: the provider reports an unknown item %s", run.pk, item.reference
+                )
         locked.refresh_from_db()
         _run_maybe_completed(locked)
     return locked

@@ -21,10 +21,16 @@ def payout_settings_update(*, actor: Any, auto_approve_threshold: Any = None) ->
             value = Decimal(str(auto_approve_threshold))
         except InvalidOperation:
             value = Decimal(-1)
-        if not value.is_finite() or value < 0 or value > THRESHOLD_MAX or value != value.quantize(Decimal("0.01")):
+        if (
+            not value.is_finite()
+            or value < 0
+            or value > THRESHOLD_MAX
+            or value != value.quantize(Decimal("0.01"))
+        ):
             raise field_error(
                 "autoApproveThreshold",
-                f"Give an amount from 0 (always approve by hand) to {THRESHOLD_MAX}, with at most 2 decimals.",
+                f"Give an amount from 0 (always approve by hand) to {THRESHOLD_MAX}, "
+                "with at most 2 decimals.",
                 Code.INVALID,
             )
         PayoutSettings.objects.filter(pk=row.pk).update(auto_approve_threshold=value)

@@ -174,7 +174,9 @@ def withdrawal_request(
         audit_log(actor=affiliate.user, action="withdrawal.requested", target=withdrawal, amount=str(value))
         _notify(withdrawal)
     if _auto_approvable(withdrawal):
-        withdrawal = withdrawal_move(actor=None, withdrawal=withdrawal, to=WithdrawalStatus.APPROVED, auto=True)
+        withdrawal = withdrawal_move(
+            actor=None, withdrawal=withdrawal, to=WithdrawalStatus.APPROVED, auto=True
+        )
     return withdrawal
 
 
@@ -226,9 +228,7 @@ def withdrawal_apply(
             destination=ledger_account(owner=owner, kind=destination, currency=locked.currency),
             amount=locked.amount,
         )
-    audit_log(
-        actor=actor, action=f"withdrawal.{to}", target=locked, **{k: str(v) for k, v in fields.items()}
-    )
+    audit_log(actor=actor, action=f"withdrawal.{to}", target=locked, **{k: str(v) for k, v in fields.items()})
     if notify:
         _notify(locked)
     else:
@@ -247,7 +247,6 @@ def withdrawal_move(
                 "status", f"A {locked.status} withdrawal cannot become {to}.", Code.ILLEGAL_TRANSITION
             )
         return withdrawal_apply(actor=actor, locked=locked, to=to, **fields)
-
 
 
 def withdrawal_approve(*, actor: Any, withdrawal: WithdrawalRequest) -> WithdrawalRequest:
