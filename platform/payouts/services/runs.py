@@ -204,12 +204,17 @@ def _record_sent(*, run: PayoutRun, remote_batch_id: str, results: Iterable[Item
             locked.error = ""
             locked.save(update_fields=["status", "remote_batch_id", "sent_at", "error"])
         for result in results:
-            payout_item_settle(
-                reference=result.reference,
-                status=result.status,
-                remote_id=result.remote_id,
-                error=result.error,
-            )
+            try:
+                payout_item_settle(
+                    reference=result.reference,
+                    status=result.status,
+                    remote_id=result.remote_id,
+                    error=result.error,
+                )
+            except PayoutReferenceError:
+                logger.warning(
+                    "payout run %s: the provider reports an unknown item %s", run.pk, result.reference
+                )
         locked.refresh_from_db()
         _run_maybe_completed(locked)
     locked.refresh_from_db()
