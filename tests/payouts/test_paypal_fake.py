@@ -161,3 +161,51 @@ def test_the_cli_starts():
         check=True,
     )
     assert "--webhook-url" in answer.stdout
+
+
+def test_make_run_mode_processes_and_delivers_by_itself():
+    """What `make run` uses: outcomes after ``process_delay``, webhooks POSTed in the background
+    with PayPal's transmission headers."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[tuple[dict[str, str], dict[str, Any]]] = []
+    arrived = threading.Event()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), json.loads(body)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            if len(received) >= 2:
+                arrived.set()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    server = FakePayPalServer(
+        webhook_urls=[f"http://127.0.0.1:{receiver.server_port}/paypal/webhook/"],
+        webhook_id="WH-LOCAL",
+        process_delay=0.1,
+    ).start()
+    try:
+        api = _api(server)
+        assert api.post("/v1/payments/payouts", json=_batch("auto-1", "ok@example.com")).status_code == 201
+        assert arrived.wait(timeout=30)
+        assert [event["event_type"] for _, event in received] == [
+            "PAYMENT.PAYOUTS-ITEM.SUCCEEDED",
+            "PAYMENT.PAYOUTSBATCH.SUCCESS",
+        ]
+        headers = {name.upper(): value for name, value in received[0][0].items()}
+        assert headers["PAYPAL-AUTH-ALGO"] == "SHA256withRSA"
+        assert {"PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-TRANSMISSION-SIG"} <= set(
+            headers
+        )
+    finally:
+        server.stop()
+        receiver.shutdown()
+        receiver.server_close()
