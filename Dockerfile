@@ -47,7 +47,7 @@ COPY --from=frontend /build/frontend/dist/ frontend/dist/
 # development tool importable from the product's source roots). Static files are collected once,
 # at build time, with placeholder settings (nothing connects to them).
 RUN test ! -e tools \
-    && PYTHONPATH=platform:. python -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ("devstack", "stripe_fake")))' \
+    && PYTHONPATH=platform:. python -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ("devstack", "stripe_fake", "paypal_fake")))' \
     && SECRET_KEY=collectstatic-only DATABASE_URL=postgresql://build@localhost/build \
        REDIS_URL=redis://localhost:6379/0 python manage.py collectstatic --noinput -v 0 \
     && mkdir -p var/media var/clicks-fallback \

@@ -16,6 +16,7 @@ from graphql_schema.affiliation.queries import affiliate_stats_of
 from graphql_schema.affiliation.types import AffiliateStats, AffiliateStatsDelta, LinkStatsDelta
 from graphql_schema.context import Info
 from graphql_schema.money import money
+from graphql_schema.payouts.queries import withdrawals_with_payouts
 from graphql_schema.payouts.types import Withdrawal
 from graphql_schema.permissions import IsAuthenticated
 from payouts.models import WithdrawalRequest
@@ -23,7 +24,7 @@ from payouts.services import ADMIN_QUEUE_TOPIC, WITHDRAWAL_EVENT, withdrawal_top
 
 
 def _withdrawal(withdrawal_id: int) -> Withdrawal | None:
-    withdrawal = WithdrawalRequest.objects.select_related("affiliate__user").filter(pk=withdrawal_id).first()
+    withdrawal = withdrawals_with_payouts(WithdrawalRequest.objects.filter(pk=withdrawal_id)).first()
     return Withdrawal.from_model(withdrawal) if withdrawal else None
 
 

@@ -9,7 +9,18 @@ from graphql_schema.accounts.two_factor import fresh_two_factor_required
 from graphql_schema.affiliation.access import my_membership
 from graphql_schema.context import Info
 from graphql_schema.errors import handle_user_errors, keep_on_error
-from graphql_schema.payouts.types import Withdrawal, WithdrawalPayload, WithdrawalRequestInput
+from graphql_schema.payouts.queries import payout_runs, withdrawals_with_payouts
+from graphql_schema.payouts.types import (
+    PayoutRun,
+    PayoutRunPayload,
+    PayoutRunsPayload,
+    PayoutSettings,
+    PayoutSettingsInput,
+    PayoutSettingsPayload,
+    Withdrawal,
+    WithdrawalPayload,
+    WithdrawalRequestInput,
+)
 from graphql_schema.permissions import IsAuthenticated, IsBrandAdmin
 from payouts import services
 from payouts.models import WithdrawalRequest
@@ -18,12 +29,28 @@ from payouts.models import WithdrawalRequest
 def _admin_action(
     id: strawberry.ID, action: Callable[[WithdrawalRequest], WithdrawalRequest]
 ) -> WithdrawalPayload:
-    withdrawal = WithdrawalRequest.objects.select_related("affiliate__user").filter(pk=parse_id(id)).first()
+    withdrawal = withdrawals_with_payouts(WithdrawalRequest.objects.filter(pk=parse_id(id))).first()
     if withdrawal is None:
         raise not_found("Withdrawal")
     keep_on_error(withdrawal=lambda: Withdrawal.from_model(withdrawal))
     changed = action(withdrawal)
-    return WithdrawalPayload(withdrawal=Withdrawal.from_model(changed), errors=[])
+    return WithdrawalPayload(
+        withdrawal=Withdrawal.from_model(
+            withdrawals_with_payouts(WithdrawalRequest.objects.all()).get(pk=changed.pk)
+        ),
+        errors=[],
+    )
+
+
+def _run_node(run_id: int) -> PayoutRun:
+    return PayoutRun.from_model(payout_runs().get(pk=run_id))
+
+
+def _run_for(id: strawberry.ID) -> int:
+    run_id = parse_id(id)
+    if not payout_runs().filter(pk=run_id).exists():
+        raise not_found("Payout run")
+    return run_id
 
 
 @strawberry.type
@@ -45,6 +72,7 @@ class PayoutMutation:
         withdrawal = services.withdrawal_request(
             affiliate=affiliate, amount=input.amount, method=input.method.value, details=details
         )
+        withdrawal = withdrawals_with_payouts(WithdrawalRequest.objects.all()).get(pk=withdrawal.pk)
         return WithdrawalPayload(withdrawal=Withdrawal.from_model(withdrawal), errors=[])
 
     @strawberry.mutation(permission_classes=[IsBrandAdmin])
@@ -72,3 +100,51 @@ class PayoutMutation:
                 actor=info.context.user, withdrawal=w, payment_reference=payment_reference
             ),
         )
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Pay approved withdrawals through their automated provider: one run per provider "
+        "(needs a fresh two-factor code).",
+    )
+    @handle_user_errors
+    def payout_run_create(self, info: Info, withdrawal_ids: list[strawberry.ID]) -> PayoutRunsPayload:
+        keep_on_error(runs=list)
+        fresh_two_factor_required(info)
+        runs = services.payout_run_create(
+            actor=info.context.user, withdrawal_ids=[parse_id(pk) for pk in withdrawal_ids]
+        )
+        return PayoutRunsPayload(runs=[_run_node(run.pk) for run in runs], errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="Send a run left sending again (same batch reference: nobody is paid twice).",
+    )
+    @handle_user_errors
+    def payout_run_retry(self, info: Info, id: strawberry.ID) -> PayoutRunPayload:
+        run_id = _run_for(id)
+        keep_on_error(run=lambda: _run_node(run_id))
+        fresh_two_factor_required(info)
+        services.payout_run_send(run=payout_runs().get(pk=run_id))
+        return PayoutRunPayload(run=_run_node(run_id), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin], description="Read the run's outcomes back from its provider."
+    )
+    @handle_user_errors
+    def payout_run_sync(self, info: Info, id: strawberry.ID) -> PayoutRunPayload:
+        run_id = _run_for(id)
+        keep_on_error(run=lambda: _run_node(run_id))
+        services.payout_run_sync(run=payout_runs().get(pk=run_id))
+        return PayoutRunPayload(run=_run_node(run_id), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[IsBrandAdmin],
+        description="The automatic approval threshold (needs a fresh two-factor code).",
+    )
+    @handle_user_errors
+    def payout_settings_update(self, info: Info, input: PayoutSettingsInput) -> PayoutSettingsPayload:
+        fresh_two_factor_required(info)
+        row = services.payout_settings_update(
+            actor=info.context.user, auto_approve_threshold=input.auto_approve_threshold
+        )
+        return PayoutSettingsPayload(settings=PayoutSettings.from_model(row), errors=[])

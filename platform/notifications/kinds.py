@@ -306,6 +306,26 @@ KINDS: dict[str, NotificationKind] = {
             defaults=NO_EMAIL,
         ),
         NotificationKind(
+            name="withdrawal.failed",
+            label={"en": "Withdrawal failed", "fr": "Retrait échoué"},
+            roles=(Role.AFFILIATE,),
+            recipients=_affiliate,
+            texts={
+                "affiliate": {
+                    "en": (
+                        "Withdrawal failed: {amount} {currency}",
+                        "The amount is available again. Reason: {reason}",
+                    ),
+                    "fr": (
+                        "Retrait échoué : {amount} {currency}",
+                        "Le montant est de nouveau disponible. Motif : {reason}",
+                    ),
+                }
+            },
+            urls={"affiliate": "/wallet"},
+            defaults=NO_EMAIL,
+        ),
+        NotificationKind(
             name="withdrawal.rejected",
             label={"en": "Withdrawal rejected", "fr": "Retrait refusé"},
             roles=(Role.AFFILIATE,),

@@ -20,10 +20,10 @@ import pytest
 from tests.infra.tools import ROOT, run, tool
 
 PROCESSES = ["web", "lane", "worker", "beat", "drain"]
-# The development tools' source root (devstack with the screenshot runner, the Stripe fake) and
-# its packages: in the checkout, never in the image.
+# The development tools' source root (devstack with the screenshot runner, the Stripe and PayPal
+# fakes) and its packages: in the checkout, never in the image.
 TOOLS = "tools"
-TOOL_PACKAGES = ["devstack", "stripe_fake"]
+TOOL_PACKAGES = ["devstack", "stripe_fake", "paypal_fake"]
 
 
 def _procfile() -> dict[str, str]:

@@ -136,9 +136,69 @@ def _stripe() -> Iterator[None]:
         _stop([fake])
 
 
+# The local fake PayPal Payouts API that `make run` starts when no PAYPAL_CLIENT_ID is configured.
+PAYPAL_FAKE_PORT = os.environ.get("PAYPAL_FAKE_PORT", "12112")
+PAYPAL_FAKE_CLIENT_ID = "AdevstackLocalClientId"
+PAYPAL_FAKE_CLIENT_SECRET = "EdevstackLocalSecret"
+PAYPAL_FAKE_WEBHOOK_ID = "WH-DEVSTACK-LOCAL"
+
+
+@contextmanager
+def _paypal() -> Iterator[None]:
+    """PayPal as configured, or the fake (``python -m paypal_fake``) on 127.0.0.1: payout items
+    get their outcome 2 s after a run is sent (receivers containing "fail" fail, "unclaimed" stay
+    unclaimed, "return" are paid then returned) and the webhooks go to the root domain."""
+    if os.environ.get("PAYPAL_CLIENT_ID"):
+        yield
+        return
+    base = f"http://127.0.0.1:{PAYPAL_FAKE_PORT}"
+    webhook_url = f"http://{os.environ.get('ROOT_DOMAIN', 'localhost')}:{PORT}/paypal/webhook/"
+    fake = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "paypal_fake",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            PAYPAL_FAKE_PORT,
+            "--client-id",
+            PAYPAL_FAKE_CLIENT_ID,
+            "--client-secret",
+            PAYPAL_FAKE_CLIENT_SECRET,
+            "--webhook-url",
+            webhook_url,
+            "--webhook-id",
+            PAYPAL_FAKE_WEBHOOK_ID,
+        ],
+        env=_env("config.settings.local"),
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", int(PAYPAL_FAKE_PORT)), timeout=0.5).close()
+                break
+            except OSError:
+                if fake.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the fake PayPal API did not start on {base}") from None
+                time.sleep(0.1)
+        os.environ.update(
+            PAYPAL_CLIENT_ID=PAYPAL_FAKE_CLIENT_ID,
+            PAYPAL_CLIENT_SECRET=PAYPAL_FAKE_CLIENT_SECRET,
+            PAYPAL_API_BASE=base,
+            PAYPAL_WEBHOOK_ID=PAYPAL_FAKE_WEBHOOK_ID,
+        )
+        print(f"PayPal: the local fake on {base} (webhooks to {webhook_url})", flush=True)
+        yield
+    finally:
+        _stop([fake])
+
+
 def run() -> int:
     embedded_database = not os.environ.get("DATABASE_URL")
-    with _services(), _stripe():
+    with _services(), _stripe(), _paypal():
         env = _env("config.settings.local")
         with _pooled(env, embedded_database) as pooled_env:
             return _serve(env, pooled_env)

@@ -6,6 +6,8 @@ import { auditEn } from "../pages/audit/messages.en";
 import { auditFr } from "../pages/audit/messages.fr";
 import { notificationsEn } from "../pages/notifications/messages.en";
 import { notificationsFr } from "../pages/notifications/messages.fr";
+import { payoutRunsEn } from "../pages/payouts/messages.en";
+import { payoutRunsFr } from "../pages/payouts/messages.fr";
 import { peopleEn } from "../pages/people/messages.en";
 import { peopleFr } from "../pages/people/messages.fr";
 import { kycEn } from "../pages/kyc/messages.en";
@@ -41,6 +43,7 @@ const catalogues: Record<string, [Record<string, string>, Record<string, string>
   notifications: [notificationsEn, notificationsFr],
   failingSubs: [failingSubsEn, failingSubsFr],
   statements: [statementsEn, statementsFr],
+  payoutRuns: [payoutRunsEn, payoutRunsFr],
 };
 
 describe("feature catalogues", () => {

@@ -6,6 +6,7 @@ import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
 import { failingSubsEn } from "../pages/billing/failingSubs.en";
+import { payoutRunsEn } from "../pages/payouts/messages.en";
 import { onboardingEn } from "./onboarding.en";
 import { statementsEn } from "../pages/statements/messages.en";
 import { twoFactorEn } from "../pages/security/messages.en";
@@ -322,6 +323,8 @@ export const en = {
   "withdrawal.REQUESTED": "Requested",
   "withdrawal.APPROVED": "Approved",
   "withdrawal.PAID": "Paid",
+  "withdrawal.PROCESSING": "Processing",
+  "withdrawal.FAILED": "Failed",
   "withdrawal.REJECTED": "Rejected",
 
   "queue.title": "Withdrawals",
@@ -675,6 +678,8 @@ export const en = {
   ...onboardingEn,
   // Custom domains of a brand (their own catalog file).
   ...domainsEn,
+  // Payout runs (their own catalog file).
+  ...payoutRunsEn,
   // Two-factor authentication (its own catalog file).
   ...twoFactorEn,
   // Outbound webhooks and the event catalogue (their own catalog file).

@@ -6,6 +6,7 @@ import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
 import { failingSubsFr } from "../pages/billing/failingSubs.fr";
+import { payoutRunsFr } from "../pages/payouts/messages.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { statementsFr } from "../pages/statements/messages.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
@@ -323,6 +324,8 @@ export const fr: Record<MessageKey, string> = {
   "withdrawal.REQUESTED": "Demandé",
   "withdrawal.APPROVED": "Approuvé",
   "withdrawal.PAID": "Payé",
+  "withdrawal.PROCESSING": "En cours de paiement",
+  "withdrawal.FAILED": "Échoué",
   "withdrawal.REJECTED": "Refusé",
 
   "queue.title": "Retraits",
@@ -673,6 +676,8 @@ export const fr: Record<MessageKey, string> = {
   ...onboardingFr,
   // Custom domains of a brand (their own catalog file).
   ...domainsFr,
+  // Payout runs (their own catalog file).
+  ...payoutRunsFr,
   // Two-factor authentication (its own catalog file).
   ...twoFactorFr,
   ...webhooksFr,

@@ -372,6 +372,23 @@ STRIPE_CHECKOUT_SUCCESS_PATH = os.environ.get("STRIPE_CHECKOUT_SUCCESS_PATH", "/
 STRIPE_CHECKOUT_CANCEL_PATH = os.environ.get("STRIPE_CHECKOUT_CANCEL_PATH", "/billing/canceled")
 # --- end of Stripe ---------------------------------------------------------------------------
 
+# --- Payouts (platform/payouts) --------------------------------------------------------------
+# PayPal Payouts: the platform's REST app (client id + secret); PAYPAL_API_BASE is
+# https://api-m.paypal.com in production, https://api-m.sandbox.paypal.com for the sandbox, the
+# local fake (tools/paypal_fake) under `make run` and the tests. PAYPAL_WEBHOOK_ID: the id PayPal
+# gave the webhook registered at https://<root domain>/paypal/webhook/ (signature verification).
+PAYPAL_CLIENT_ID = os.environ.get("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_API_BASE = os.environ.get("PAYPAL_API_BASE", "https://api-m.paypal.com")
+PAYPAL_WEBHOOK_ID = os.environ.get("PAYPAL_WEBHOOK_ID", "")
+PAYPAL_TIMEOUT_SECONDS = float(os.environ.get("PAYPAL_TIMEOUT_SECONDS", "20"))
+PAYPAL_EMAIL_SUBJECT = os.environ.get("PAYPAL_EMAIL_SUBJECT", "You have a payout")
+CELERY_BEAT_SCHEDULE["resume-payout-runs"] = {
+    "task": "payouts.tasks.payout_runs_resume_task",
+    "schedule": crontab(minute="*/10"),
+}
+# --- end of payouts --------------------------------------------------------------------------
+
 # --- Click tracking (platform/tracking) ------------------------------------------------------
 # Routes (host → brand, link code → target) and the click stream live in their own Redis
 # database (0 cache, 1 channel layer, 2 Celery broker). Keys are prefixed with

@@ -30,7 +30,7 @@ _withdrawal_fields = {
     "amount": F("decimal", "The amount requested."),
     "currency": F("string", "ISO 4217 code."),
     "method": F("string", "How the affiliate is paid (bank_transfer, paypal…)."),
-    "status": F("string", "requested, approved, paid or rejected."),
+    "status": F("string", "requested, approved, processing, paid, failed or rejected."),
 }
 
 _payment_fields = {
@@ -327,10 +327,22 @@ EVENT_TYPES: tuple[EventType, ...] = (
         fields=_withdrawal_fields,
     ),
     EventType(
+        name="withdrawal.failed",
+        version=1,
+        description="An automated payout failed or was returned; the money is available again.",
+        fields={**_withdrawal_fields, "reason": F("string", "The payout provider's reason.")},
+    ),
+    EventType(
         name="withdrawal.paid",
         version=1,
         description="A withdrawal was paid out.",
         fields={**_withdrawal_fields, "payment_reference": F("string", "The payout's reference.")},
+    ),
+    EventType(
+        name="withdrawal.processing",
+        version=1,
+        description="A withdrawal was sent to a payout provider (PayPal, Stripe); the outcome follows.",
+        fields=_withdrawal_fields,
     ),
     EventType(
         name="withdrawal.rejected",

@@ -5,7 +5,7 @@ one ``batch_reference``. ``send_batch`` must be idempotent on that reference and
 ``reference``: called again after a crash (the batch sent, nothing recorded), it returns the
 batch already made and pays nobody twice (PayPal's ``sender_batch_id``, Stripe's
 ``Idempotency-Key``). What the provider learns later (an item paid, failed, returned, a
-transfer reversed) arrives by its webhooks, which call ``payouts.services.payout_item_settle``
+transfer reversed) arrives by its webhooks, which call ``payouts.services.runs.payout_item_settle``
 with the item's reference; settling is idempotent per (reference, outcome).
 """
 

@@ -149,7 +149,7 @@ function History({ rows }: { rows: WithdrawalRow[] }) {
               <td>
                 <WithdrawalStatusBadge status={row.status} />
               </td>
-              <td className="muted">{row.rejectionReason || row.paymentReference || (row.paidAt ? i18n.date(row.paidAt) : "")}</td>
+              <td className="muted">{row.rejectionReason || row.failureReason || (row.status === "PROCESSING" ? row.payout?.error : "") || row.paymentReference || (row.paidAt ? i18n.date(row.paidAt) : "")}</td>
             </tr>
           ))}
         </tbody>

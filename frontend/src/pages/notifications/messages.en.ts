@@ -46,6 +46,7 @@ export const notificationsEn = {
   "notificationKind.withdrawal.requested": "Withdrawal requested",
   "notificationKind.withdrawal.approved": "Withdrawal approved",
   "notificationKind.withdrawal.paid": "Withdrawal paid",
+  "notificationKind.withdrawal.failed": "Withdrawal failed",
   "notificationKind.withdrawal.rejected": "Withdrawal rejected",
   "error.NOT_LINKED": "Link your account first.",
   "error.CHANNEL_NOT_CONFIGURED": "Not available yet: the brand has not set this channel up.",

@@ -45,6 +45,7 @@ export const notificationsFr: Record<keyof typeof notificationsEn, string> = {
   "notificationKind.withdrawal.requested": "Retrait demandé",
   "notificationKind.withdrawal.approved": "Retrait approuvé",
   "notificationKind.withdrawal.paid": "Retrait payé",
+  "notificationKind.withdrawal.failed": "Retrait échoué",
   "notificationKind.withdrawal.rejected": "Retrait refusé",
   "error.NOT_LINKED": "Liez d'abord votre compte.",
   "error.CHANNEL_NOT_CONFIGURED": "Pas encore disponible : la marque n’a pas configuré ce canal.",

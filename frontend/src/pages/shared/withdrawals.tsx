@@ -25,6 +25,13 @@ export const WithdrawalFields = graphql(`
     paidAt
     paymentReference
     rejectionReason
+    failureReason
+    payout {
+      runId
+      provider
+      status
+      error
+    }
   }
 `);
 
@@ -86,7 +93,9 @@ export function useLiveWithdrawals(
 const TONES: Record<WithdrawalStatus, "warning" | "info" | "success" | "danger"> = {
   REQUESTED: "warning",
   APPROVED: "info",
+  PROCESSING: "info",
   PAID: "success",
+  FAILED: "danger",
   REJECTED: "danger",
 };
 

@@ -24,16 +24,44 @@ from ledger.services import ledger_account, ledger_transfer
 from payouts.error_codes import PayoutErrorCode as Code
 from payouts.lock_objects import available_account_for_update
 from payouts.models import WithdrawalRequest, WithdrawalStatus
+from payouts.selectors import payout_settings
 
 WITHDRAWAL_EVENT = "withdrawal.updated"
 ADMIN_QUEUE_TOPIC = "withdrawals"
 
-# Allowed moves of the status machine.
+# Allowed moves of the status machine by a brand admin. Payout runs (services/runs.py) add
+# their own: approved -> processing (sent to a provider), processing -> paid | failed (the
+# provider's outcome) or back to approved (batch refused, nothing sent), paid -> failed (returned).
 TRANSITIONS = {
     WithdrawalStatus.REQUESTED: {WithdrawalStatus.APPROVED, WithdrawalStatus.REJECTED},
     WithdrawalStatus.APPROVED: {WithdrawalStatus.PAID, WithdrawalStatus.REJECTED},
+    WithdrawalStatus.PROCESSING: set(),
     WithdrawalStatus.PAID: set(),
+    WithdrawalStatus.FAILED: set(),
     WithdrawalStatus.REJECTED: set(),
+}
+
+# Ledger movement of the reserved money per (from, to): (idempotency name, source, destination).
+# Each name happens at most once per withdrawal (its ledger idempotency key).
+MOVEMENTS = {
+    (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID): ("paid", AccountKind.RESERVED, AccountKind.PAID),
+    (WithdrawalStatus.PROCESSING, WithdrawalStatus.PAID): ("paid", AccountKind.RESERVED, AccountKind.PAID),
+    (WithdrawalStatus.REQUESTED, WithdrawalStatus.REJECTED): (
+        "released",
+        AccountKind.RESERVED,
+        AccountKind.AVAILABLE,
+    ),
+    (WithdrawalStatus.APPROVED, WithdrawalStatus.REJECTED): (
+        "released",
+        AccountKind.RESERVED,
+        AccountKind.AVAILABLE,
+    ),
+    (WithdrawalStatus.PROCESSING, WithdrawalStatus.FAILED): (
+        "failed",
+        AccountKind.RESERVED,
+        AccountKind.AVAILABLE,
+    ),
+    (WithdrawalStatus.PAID, WithdrawalStatus.FAILED): ("returned", AccountKind.PAID, AccountKind.AVAILABLE),
 }
 
 
@@ -83,16 +111,23 @@ def _notify(withdrawal: WithdrawalRequest) -> None:
         facts["payment_reference"] = withdrawal.payment_reference
     elif withdrawal.status == WithdrawalStatus.REJECTED:
         facts["reason"] = withdrawal.rejection_reason
+    elif withdrawal.status == WithdrawalStatus.FAILED:
+        facts["reason"] = withdrawal.failure_reason
     emit(f"withdrawal.{withdrawal.status}", facts)
     from payouts.tasks import withdrawal_status_email_task
 
+    _publish(withdrawal)
+    enqueue_on_commit(withdrawal_status_email_task, withdrawal.pk)
+
+
+def _publish(withdrawal: WithdrawalRequest) -> None:
+    """Live: the affiliate's withdrawal subscription and the brand admins' queue, after commit."""
     for topic in (withdrawal_topic(withdrawal.affiliate_id), ADMIN_QUEUE_TOPIC):
         publish_on_commit(
             topic=topic,
             message_type=WITHDRAWAL_EVENT,
             payload={"id": withdrawal.pk, "status": withdrawal.status},
         )
-    enqueue_on_commit(withdrawal_status_email_task, withdrawal.pk)
 
 
 def withdrawal_request(
@@ -139,69 +174,98 @@ def withdrawal_request(
         )
         audit_log(actor=affiliate.user, action="withdrawal.requested", target=withdrawal, amount=str(value))
         _notify(withdrawal)
+    if _auto_approvable(withdrawal):
+        withdrawal = withdrawal_move(
+            actor=None, withdrawal=withdrawal, to=WithdrawalStatus.APPROVED, auto=True
+        )
     return withdrawal
 
 
-def _transition(
+def kyc_block(withdrawal: WithdrawalRequest) -> str | None:
+    """Why the payee may not be paid ``withdrawal`` yet (KYC required and not approved: the
+    brand's KycSettings, ``kyc.gate``), or None."""
+    payee = withdrawal.affiliate.user
+    return kyc_payout_block(payee, cumulative_payouts(payee, withdrawal.currency) + withdrawal.amount)
+
+
+def _auto_approvable(withdrawal: WithdrawalRequest) -> bool:
+    """At or below the brand's threshold (0: never), a withdrawal is approved when requested,
+    unless the KYC gate holds it: then it waits for a person."""
+    threshold = payout_settings().auto_approve_threshold
+    return bool(threshold > 0 and withdrawal.amount <= threshold) and kyc_block(withdrawal) is None
+
+
+def withdrawal_lock(withdrawal_id: int) -> WithdrawalRequest | None:
+    """The withdrawal's row, locked until the transaction ends (call inside one)."""
+    return (
+        WithdrawalRequest.objects.select_for_update(of=("self",))
+        .select_related("affiliate")
+        .filter(pk=withdrawal_id)
+        .first()
+    )
+
+
+def withdrawal_apply(
+    *, actor: Any, locked: WithdrawalRequest, to: WithdrawalStatus, notify: bool = True, **fields: Any
+) -> WithdrawalRequest:
+    """Move a locked withdrawal to ``to`` (the caller checked the move is allowed): its fields,
+    the ledger movement of the reserved money (once per kind: idempotency keys), audit, events."""
+    now = timezone.now()
+    before = WithdrawalStatus(locked.status)
+    locked.status = to
+    if actor is not None or to in (WithdrawalStatus.APPROVED, WithdrawalStatus.REJECTED):
+        locked.decided_by = actor or locked.decided_by
+        locked.decided_at = locked.decided_at or now
+    for field, value in fields.items():
+        if field != "auto":
+            setattr(locked, field, value)
+    if to == WithdrawalStatus.PAID:
+        locked.paid_at = now
+    locked.save()
+    movement = MOVEMENTS.get((before, to))
+    if movement is not None:
+        name, source, destination = movement
+        owner = Owner.affiliate(locked.affiliate_id)
+        ledger_transfer(
+            kind=f"withdrawal.{name}",
+            idempotency_key=f"withdrawal:{locked.pk}:{name}",
+            source=ledger_account(owner=owner, kind=source, currency=locked.currency),
+            destination=ledger_account(owner=owner, kind=destination, currency=locked.currency),
+            amount=locked.amount,
+        )
+    audit_log(actor=actor, action=f"withdrawal.{to}", target=locked, **{k: str(v) for k, v in fields.items()})
+    if notify:
+        _notify(locked)
+    else:
+        _publish(locked)
+    return locked
+
+
+def withdrawal_move(
     *, actor: Any, withdrawal: WithdrawalRequest, to: WithdrawalStatus, **fields: Any
 ) -> WithdrawalRequest:
     with transaction.atomic():
-        locked = (
-            WithdrawalRequest.objects.select_for_update().select_related("affiliate").get(pk=withdrawal.pk)
-        )
+        locked = withdrawal_lock(withdrawal.pk)
+        assert locked is not None
         if to not in TRANSITIONS[WithdrawalStatus(locked.status)]:
             raise field_error(
                 "status", f"A {locked.status} withdrawal cannot become {to}.", Code.ILLEGAL_TRANSITION
             )
         if to in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID):  # KYC gate (kyc.gate)
-            payee = locked.affiliate.user
-            block = kyc_payout_block(payee, cumulative_payouts(payee, locked.currency) + locked.amount)
+            block = kyc_block(locked)
             if block:
                 raise field_error("status", block, Code.KYC_REQUIRED)
-        now = timezone.now()
-        locked.status = to
-        locked.decided_by = actor
-        locked.decided_at = locked.decided_at or now
-        for field, value in fields.items():
-            setattr(locked, field, value)
-        if to == WithdrawalStatus.PAID:
-            locked.paid_at = now
-        locked.save()
-        # Paid: the reservation becomes paid money; rejected: it is available again.
-        movement = {
-            WithdrawalStatus.PAID: ("paid", AccountKind.PAID),
-            WithdrawalStatus.REJECTED: ("released", AccountKind.AVAILABLE),
-        }.get(to)
-        if movement is not None:
-            name, destination = movement
-            ledger_transfer(
-                kind=f"withdrawal.{name}",
-                idempotency_key=f"withdrawal:{locked.pk}:{name}",
-                source=ledger_account(
-                    owner=Owner.affiliate(locked.affiliate_id),
-                    kind=AccountKind.RESERVED,
-                    currency=locked.currency,
-                ),
-                destination=ledger_account(
-                    owner=Owner.affiliate(locked.affiliate_id), kind=destination, currency=locked.currency
-                ),
-                amount=locked.amount,
-            )
-        audit_log(
-            actor=actor, action=f"withdrawal.{to}", target=locked, **{k: str(v) for k, v in fields.items()}
-        )
-        _notify(locked)
-    return locked
+        return withdrawal_apply(actor=actor, locked=locked, to=to, **fields)
 
 
 def withdrawal_approve(*, actor: Any, withdrawal: WithdrawalRequest) -> WithdrawalRequest:
-    return _transition(actor=actor, withdrawal=withdrawal, to=WithdrawalStatus.APPROVED)
+    return withdrawal_move(actor=actor, withdrawal=withdrawal, to=WithdrawalStatus.APPROVED)
 
 
 def withdrawal_mark_paid(
     *, actor: Any, withdrawal: WithdrawalRequest, payment_reference: str = ""
 ) -> WithdrawalRequest:
-    return _transition(
+    return withdrawal_move(
         actor=actor,
         withdrawal=withdrawal,
         to=WithdrawalStatus.PAID,
@@ -212,7 +276,7 @@ def withdrawal_mark_paid(
 def withdrawal_reject(*, actor: Any, withdrawal: WithdrawalRequest, reason: str) -> WithdrawalRequest:
     if not reason.strip():
         raise field_error("reason", "Tell the affiliate why.", Code.INVALID)
-    return _transition(
+    return withdrawal_move(
         actor=actor,
         withdrawal=withdrawal,
         to=WithdrawalStatus.REJECTED,
