@@ -591,3 +591,7 @@ def _deliveries(api: Api, m: re.Match[str], params: JSON, expand: list[str]) -> 
 @route("GET", "/_fake/webhook_endpoints/{id}/secret")
 def _endpoint_secret(api: Api, m: re.Match[str], params: JSON, expand: list[str]) -> JSON:
     return {"secret": api.get("webhook_endpoint", m[1])["_secret"]}
+
+
+# Stripe Connect's routes (accounts, account links, transfers, reversals, balance) register themselves.
+from stripe_fake import connect as _connect  # noqa: E402, F401
