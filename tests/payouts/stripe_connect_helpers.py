@@ -41,8 +41,8 @@ class ConnectEvents(StripeEvents):
         )
 
 
-@pytest.fixture
-def stripe_on(fake_stripe: Any, settings: Any) -> Any:
+@pytest.fixture(name="stripe_on")
+def stripe_on_fixture(fake_stripe: Any, settings: Any) -> Any:
     settings.STRIPE_API_KEY = fake_stripe.api_key
     settings.STRIPE_API_BASE = fake_stripe.url
     settings.STRIPE_WEBHOOK_SECRET = fake_stripe.webhook_secret
@@ -51,8 +51,8 @@ def stripe_on(fake_stripe: Any, settings: Any) -> Any:
     return fake_stripe
 
 
-@pytest.fixture
-def events(stripe_on: Any) -> ConnectEvents:
+@pytest.fixture(name="events")
+def events_fixture(stripe_on: Any) -> ConnectEvents:
     return ConnectEvents(stripe_on)
 
 

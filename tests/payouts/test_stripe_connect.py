@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
@@ -19,15 +20,15 @@ from payouts.models import StripeConnectAccount, StripeConnectStatus
 from payouts.services import withdrawal_request
 from tenants.models import StripeObjectRoute
 from tenants.selectors import brand_base_url
-from tests.connect_fixtures import fail_payout, onboard, visit
 from tests.conftest import make_user
+from tests.connect_fixtures import fail_payout, onboard, visit
 from tests.payouts.stripe_connect_helpers import (
     MINE,
     ONBOARD,
     REFRESH,
-    events,  # noqa: F401 - fixture
+    events_fixture,  # noqa: F401 - the fixture
     funded_affiliate,
-    stripe_on,  # noqa: F401 - fixture
+    stripe_on_fixture,  # noqa: F401 - the fixture
     stripe_program,
 )
 
@@ -130,13 +131,13 @@ def test_duplicated_and_reordered_account_updates_leave_the_current_status(
 
 def test_a_withdrawal_by_stripe_needs_a_verified_account(gql, brand_a, affiliate_a, stripe_on):
     with tenant_context(brand_a):
-        with pytest.raises(Exception) as not_connected:
+        with pytest.raises(ValidationError) as not_connected:
             withdrawal_request(affiliate=affiliate_a, amount="20", method="stripe", details={})
         assert not_connected.value.error_dict["method"][0].code == "STRIPE_NOT_CONNECTED"
 
     account_id = _onboard(gql, brand_a, affiliate_a.user)["account"]["accountId"]
     with tenant_context(brand_a):
-        with pytest.raises(Exception) as pending:
+        with pytest.raises(ValidationError) as pending:
             withdrawal_request(affiliate=affiliate_a, amount="20", method="stripe", details={})
         assert pending.value.error_dict["method"][0].code == "STRIPE_NOT_VERIFIED"
 

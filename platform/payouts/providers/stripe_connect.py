@@ -128,12 +128,16 @@ class StripeConnectProvider(BasePayoutProvider):
                 error=str(error.user_message or error)[:500],
             )
         except stripe.IdempotencyError as error:
-            # The same key with other parameters: the withdrawal changed between two sends. Never pay
-            # a second time under a new key; a person has to look.
+            if error.http_status == 409:
+                # The same transfer is being created right now by another send: retry the batch.
+                raise PayoutProviderError(f"Stripe is still creating {item.reference}; retry.") from error
+            # The key was used with other parameters (sent before under another batch): a transfer
+            # may exist under it. Never pay again under a new key and never return the money:
+            # pending, the earlier transfer's transfer.created settles it, or a person looks.
             logger.error("stripe transfer %s: idempotency conflict: %s", item.reference, error)
             return ItemResult(
                 reference=item.reference,
-                status=ItemStatus.FAILED,
+                status=ItemStatus.PENDING,
                 error=str(error.user_message or error)[:500],
             )
         except stripe.StripeError as error:
