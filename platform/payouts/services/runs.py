@@ -31,7 +31,7 @@ def payout_item_settle(
     with transaction.atomic():
         withdrawal = WithdrawalRequest.objects.select_for_update().get(pk=int(withdrawal_id))
 
-        def move(name: str, source: str, destination: str) -> None:
+        def move(name: str, source: AccountKind, destination: AccountKind) -> None:
             owner = Owner.affiliate(withdrawal.affiliate_id)
             ledger_transfer(
                 kind=f"withdrawal.{name}",
