@@ -83,7 +83,8 @@ def _account_create(user: User) -> StripeConnectAccount:
     try:
         remote = plain(
             stripe_client().v1.accounts.create(
-                params=params, options=request_options("connect-account", user.pk)
+                params=params,  # type: ignore[arg-type]
+                options=request_options("connect-account", user.pk),
             )
         )
     except stripe.StripeError as error:

@@ -16,6 +16,8 @@ import { webhooksEn } from "../pages/webhooks/messages.en";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
 import { domainsEn } from "./domains.en";
 import { domainsFr } from "./domains.fr";
+import { stripeConnectEn } from "../pages/affiliate/stripeConnect.en";
+import { stripeConnectFr } from "../pages/affiliate/stripeConnect.fr";
 import { onboardingEn } from "./onboarding.en";
 import { onboardingFr } from "./onboarding.fr";
 
@@ -32,6 +34,7 @@ const catalogues: Record<string, [Record<string, string>, Record<string, string>
   twoFactor: [twoFactorEn, twoFactorFr],
   webhooks: [webhooksEn, webhooksFr],
   notifications: [notificationsEn, notificationsFr],
+  stripeConnect: [stripeConnectEn, stripeConnectFr],
 };
 
 describe("feature catalogues", () => {

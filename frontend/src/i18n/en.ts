@@ -4,6 +4,7 @@ import { auditEn } from "../pages/audit/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
+import { stripeConnectEn } from "../pages/affiliate/stripeConnect.en";
 import { onboardingEn } from "./onboarding.en";
 import { twoFactorEn } from "../pages/security/messages.en";
 import { webhooksEn } from "../pages/webhooks/messages.en";
@@ -676,6 +677,8 @@ export const en = {
   ...webhooksEn,
   // The notification centre (its own catalog file).
   ...notificationsEn,
+  // Stripe Connect payouts (their own catalog file).
+  ...stripeConnectEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

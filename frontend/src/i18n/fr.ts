@@ -4,6 +4,7 @@ import { auditFr } from "../pages/audit/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
+import { stripeConnectFr } from "../pages/affiliate/stripeConnect.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
 import { webhooksFr } from "../pages/webhooks/messages.fr";
@@ -674,4 +675,6 @@ export const fr: Record<MessageKey, string> = {
   ...webhooksFr,
   // The notification centre (its own catalog file).
   ...notificationsFr,
+  // Stripe Connect payouts (their own catalog file).
+  ...stripeConnectFr,
 };

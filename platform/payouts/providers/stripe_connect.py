@@ -117,7 +117,10 @@ class StripeConnectProvider(BasePayoutProvider):
             },
         }
         try:
-            transfer = client.v1.transfers.create(params=params, options={"idempotency_key": item.reference})
+            transfer = client.v1.transfers.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": item.reference},
+            )
         except (stripe.InvalidRequestError, stripe.CardError, stripe.PermissionError) as error:
             # Stripe refused this transfer (no transfers capability, balance_insufficient, a closed
             # account...): this item failed; its money goes back to the affiliate's balance.
