@@ -6,6 +6,7 @@
  */
 export const stripeConnectEn = {
   "method.STRIPE": "Stripe",
+  "notificationKind.stripe_connect.payout_failed": "Stripe payout to your bank failed",
   "stripeConnect.title": "Get paid with Stripe",
   "stripeConnect.intro": "Withdrawals by Stripe go to your own Stripe account, which pays out to your bank. Stripe checks your identity and bank details once.",
   "stripeConnect.connect": "Connect with Stripe",

@@ -3,6 +3,7 @@ import type { stripeConnectEn } from "./stripeConnect.en";
 
 export const stripeConnectFr: Record<keyof typeof stripeConnectEn, string> = {
   "method.STRIPE": "Stripe",
+  "notificationKind.stripe_connect.payout_failed": "Virement Stripe vers votre banque échoué",
   "stripeConnect.title": "Être payé avec Stripe",
   "stripeConnect.intro": "Les retraits par Stripe arrivent sur votre propre compte Stripe, qui les vire sur votre compte bancaire. Stripe vérifie une fois votre identité et vos coordonnées bancaires.",
   "stripeConnect.connect": "Se connecter avec Stripe",
