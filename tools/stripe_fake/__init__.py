@@ -58,7 +58,9 @@ Behaviour worth knowing
       of ``cancel_at_period_end`` subscriptions (``customer.subscription.deleted``). Past-due
       subscriptions keep renewing (no dunning, no automatic cancellation).
     * Webhooks: see :mod:`stripe_fake.webhooks` (synchronous, signed, recorded, pausable).
-    * Not modelled: taxes, coupons and discounts, quantities in tiers, metered usage, Connect,
+    * Connect (Express accounts, onboarding links, transfers, reversals, connected-account
+      payouts that fail, Connect webhook endpoints): see :mod:`stripe_fake.connect`.
+    * Not modelled: taxes, coupons and discounts, quantities in tiers, metered usage,
       subscription schedules, invoice previews, setup mode, automatic payment retries.
 
 Test control (``/_fake``, JSON or form bodies, no key)
