@@ -64,6 +64,7 @@ from graphql_schema.orders.queries import OrderQuery
 from graphql_schema.payments.mutations import PaymentMutation
 from graphql_schema.payments.queries import PaymentQuery
 from graphql_schema.payments.subscriptions import PaymentSubscription
+from graphql_schema.payouts.connect import StripeConnectMutation, StripeConnectQuery
 from graphql_schema.payouts.mutations import PayoutMutation
 from graphql_schema.payouts.queries import PayoutQuery
 from graphql_schema.privacy.mutations import PrivacyMutation
@@ -87,6 +88,7 @@ Query = merge_types(
         LeaderboardQuery,
         PostbackQuery,
         PayoutQuery,
+        StripeConnectQuery,
         MarketplaceQuery,
         OrderQuery,
         PaymentQuery,
@@ -114,6 +116,7 @@ Mutation = merge_types(
         AffiliationMutation,
         PostbackMutation,
         PayoutMutation,
+        StripeConnectMutation,
         MarketplaceMutation,
         OrderMutation,
         PaymentMutation,

@@ -37,6 +37,7 @@ class AttributionModel(Enum):
 class WithdrawalMethod(Enum):
     PAYPAL = "paypal"
     BANK_TRANSFER = "bank_transfer"
+    STRIPE = "stripe"
 
 
 @strawberry.enum

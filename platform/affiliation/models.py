@@ -33,6 +33,7 @@ class AttributionModel(models.TextChoices):
 class WithdrawalMethod(models.TextChoices):
     PAYPAL = "paypal", "PayPal"
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    STRIPE = "stripe", "Stripe"  # a transfer to the affiliate's Stripe Connect account
 
 
 class Program(models.Model):

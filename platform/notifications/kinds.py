@@ -99,8 +99,8 @@ STATUS_TEXT = {
     },
 }
 METHOD_TEXT = {
-    "en": {"bank_transfer": "bank transfer", "paypal": "PayPal"},
-    "fr": {"bank_transfer": "virement", "paypal": "PayPal"},
+    "en": {"bank_transfer": "bank transfer", "paypal": "PayPal", "stripe": "Stripe"},
+    "fr": {"bank_transfer": "virement", "paypal": "PayPal", "stripe": "Stripe"},
 }
 
 # Defaults: in the app on; email on for money; messaging off (the user links a chat first).
@@ -132,6 +132,10 @@ def _joined(event: Event) -> list[Recipient]:
     if event.payload["status"] == "pending":
         recipients += [r for r in _admins(event) if r.user_id != recipients[0].user_id]
     return recipients
+
+
+def _user(event: Event) -> list[Recipient]:
+    return [Recipient(int(event.payload["user_id"]), "affiliate")]
 
 
 def _merchant(event: Event) -> list[Recipient]:
@@ -287,6 +291,31 @@ KINDS: dict[str, NotificationKind] = {
             },
             urls={"affiliate": "/wallet"},
             defaults=NO_EMAIL,
+        ),
+        NotificationKind(
+            name="stripe_connect.payout_failed",
+            label={
+                "en": "Stripe payout to your bank failed",
+                "fr": "Virement Stripe vers votre banque échoué",
+            },
+            roles=(Role.AFFILIATE,),
+            recipients=_user,
+            texts={
+                "affiliate": {
+                    "en": (
+                        "Stripe could not pay {amount} {currency} to your bank",
+                        "{failure_message} The money is safe in your Stripe balance: update your bank "
+                        "details in Stripe and it will be paid out again.",
+                    ),
+                    "fr": (
+                        "Stripe n'a pas pu virer {amount} {currency} vers votre banque",
+                        "{failure_message} L'argent reste sur votre solde Stripe : corrigez vos "
+                        "coordonnées bancaires dans Stripe et il sera de nouveau versé.",
+                    ),
+                }
+            },
+            urls={"affiliate": "/wallet"},
+            defaults=MONEY,
         ),
         NotificationKind(
             name="withdrawal.paid",

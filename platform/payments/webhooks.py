@@ -39,6 +39,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,12 @@ HANDLED_EVENTS = (
     "invoice.paid",
     "invoice.payment_failed",
     "charge.refunded",
+    # Stripe Connect (payouts.stripe_webhooks): transfers are the platform's own events; the
+    # connected accounts' events (``account`` set) come from the Connect endpoint.
+    "transfer.created",
+    "transfer.reversed",
+    "account.updated",
+    "payout.failed",
 )
 
 
@@ -103,6 +110,16 @@ def stripe_event_handler(*event_types: str) -> Callable[[StripeEventHandler], St
         return handler
 
     return register
+
+
+_CURRENT_EVENT: ContextVar[Mapping[str, Any] | None] = ContextVar("stripe_event", default=None)
+
+
+def event_account() -> str:
+    """The connected account (``acct_…``) the event being applied happened on; "" for the
+    platform's own events. For handlers, whose object alone may not say it (a payout)."""
+    event = _CURRENT_EVENT.get()
+    return str((event or {}).get("account") or "")
 
 
 class WebhookRejectedError(Exception):
@@ -157,13 +174,21 @@ class WebhookResult:
 
 def event_verify(payload: bytes, signature: str) -> dict[str, Any]:
     """The event as plain JSON, once its signature is proven (raises WebhookRejectedError)."""
-    secret = settings.STRIPE_WEBHOOK_SECRET
-    if not secret:
+    # Stripe signs the account endpoint and the Connect endpoint (events of connected accounts)
+    # with a secret each; both may point at this URL.
+    candidates = [s for s in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET) if s]
+    if not candidates:
         raise WebhookRejectedError("STRIPE_WEBHOOK_SECRET is not set")
     try:
-        stripe.Webhook.construct_event(
-            payload, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
-        )
+        for index, secret in enumerate(candidates):
+            try:
+                stripe.Webhook.construct_event(
+                    payload, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+                )
+                break
+            except stripe.SignatureVerificationError:
+                if index == len(candidates) - 1:
+                    raise
         event = json.loads(payload)
     except stripe.SignatureVerificationError as error:
         raise WebhookRejectedError(f"bad signature: {error.user_message or error}") from error
@@ -193,6 +218,7 @@ def event_route(event: Mapping[str, Any]) -> Any:
         else object_id(obj.get("subscription")),
         object_id(obj.get("customer")),
         object_id(obj.get("payment_intent")),
+        str(event.get("account") or ""),  # an event on a connected account
     ]
     candidates = [candidate for candidate in candidates if candidate]
     routes = {
@@ -227,7 +253,11 @@ def event_process(event: Mapping[str, Any]) -> WebhookResult:
         except IntegrityError:
             return WebhookResult(status="duplicate", outcome="already received", brand=current_schema())
         obj = _current_object(event, stored)
-        outcome = _apply(stored.type, obj, stored.created)
+        token = _CURRENT_EVENT.set(event)
+        try:
+            outcome = _apply(stored.type, obj, stored.created)
+        finally:
+            _CURRENT_EVENT.reset(token)
         stored.processed_at = timezone.now()
         stored.outcome = outcome[:200]
         stored.save(update_fields=["processed_at", "outcome"])

@@ -145,3 +145,32 @@ class PayoutRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.status})"
+class StripeConnectStatus(models.TextChoices):
+    PENDING = "pending", "Onboarding not finished"
+    VERIFIED = "verified", "Verified: can receive transfers and payouts"
+    RESTRICTED = "restricted", "Restricted: Stripe needs more information"
+
+
+class StripeConnectAccount(models.Model):
+    """A user's Stripe Connect (Express) account in this brand, where transfers pay their
+    withdrawals by Stripe. The flags mirror Stripe's account (``account.updated``, or read back
+    when the user returns from onboarding); Stripe stays the source of truth."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="stripe_connect_account")
+    account_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=12, choices=StripeConnectStatus.choices, default=StripeConnectStatus.PENDING
+    )
+    details_submitted = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    transfers_active = models.BooleanField(default=False)
+    requirements_due = models.JSONField(default=list, blank=True)
+    disabled_reason = models.CharField(max_length=120, blank=True)
+    # The connected account's last failed bank payout ({"payout", "amount", "currency", "code",
+    # "message", "at"}): the money is in the affiliate's Stripe balance, they must fix their bank.
+    last_payout_failure = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.status}) for {self.user_id}"

@@ -116,6 +116,7 @@ def test_settings_show_each_kind_of_my_role_with_defaults_and_honour_changes(bra
         "kyc.expiring",
         "kyc.expired",
         "subscription.payment_failed",  # an affiliate may hold a membership
+        "stripe_connect.payout_failed",
     }
     assert kinds["commission.created"] == {
         "IN_APP": (True, True),

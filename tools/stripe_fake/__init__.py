@@ -70,7 +70,9 @@ Behaviour worth knowing
       retries on the clock; signed, recorded, pausable; rendered in the endpoint's version).
     * Checkout: endive's ``ui_mode`` values, the 30 min - 24 h ``expires_at`` window, delayed
       methods (``sepa_debit``...) with ``checkout.session.async_payment_succeeded``/``_failed``.
-    * Not modelled: taxes, coupons and discounts, quantities in tiers, metered usage, Connect,
+    * Connect (Express accounts, onboarding links, transfers, reversals, connected-account
+      payouts that fail, Connect webhook endpoints): see :mod:`stripe_fake.connect`.
+    * Not modelled: taxes, coupons and discounts, quantities in tiers, metered usage,
       subscription schedules, invoice previews, setup mode.
 
 Test control (``/_fake``, JSON or form bodies, no key)

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from stripe_fake import billing, checkout, invoices, pages
+from stripe_fake import billing, checkout, connect, invoices, pages
 from stripe_fake.api import Api
 from stripe_fake.errors import StripeError
 from stripe_fake.forms import decode
@@ -109,12 +109,19 @@ class FakeStripeServer:
         return int(self.httpd.server_port)
 
     def add_webhook_endpoint(
-        self, url: str, *, secret: str | None = None, enabled_events: tuple[str, ...] | list[str] = ("*",)
+        self,
+        url: str,
+        *,
+        secret: str | None = None,
+        enabled_events: tuple[str, ...] | list[str] = ("*",),
+        connect: bool = False,
     ) -> JSON:
         with self.state.lock:
             params: JSON = {"url": url, "enabled_events": list(enabled_events)}
             if secret:
                 params["secret"] = secret
+            if connect:
+                params["connect"] = True
             endpoint = self.webhooks.endpoint_create(params)
             return {**self.state.render(endpoint), "secret": endpoint["_secret"]}
 
@@ -290,6 +297,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._api(method, url.path, url.query, raw)
             elif url.path.startswith("/_fake/"):
                 self._control(method, url.path, url.query, raw)
+            elif method == "GET" and url.path.startswith("/connect/"):
+                location = connect.browser_onboarding(self.server.fake, url.path, url.query)
+                if location:
+                    self._send(302, b"", "text/plain", {"Location": location})
+                else:
+                    self._send(404, b"Not found", "text/plain")
             else:
                 self._browser(method, url.path, raw)
         except Exception:  # noqa: BLE001 - the fake's own bug: answer 500 like Stripe, print the trace

@@ -114,8 +114,12 @@ def _http_url(params: JSON) -> str:
     return url
 
 
-def _matches(endpoint: JSON, event_type: str) -> bool:
+def _matches(endpoint: JSON, event_type: str, account: str | None = None) -> bool:
     if endpoint["status"] != "enabled":
+        return False
+    # Connect endpoints get the events of connected accounts (``account`` set), the others the
+    # platform's own.
+    if bool(endpoint.get("_connect")) != bool(account):
         return False
     for pattern in endpoint["enabled_events"]:
         if pattern == "*" or pattern == event_type:
@@ -148,8 +152,8 @@ class Webhooks:
     def _endpoints(self) -> list[JSON]:
         return [e for e in reversed(self.state.all("webhook_endpoint")) if not e.get("deleted")]
 
-    def _count(self, event_type: str) -> int:
-        return sum(1 for endpoint in self._endpoints() if _matches(endpoint, event_type))
+    def _count(self, event_type: str, account: str | None = None) -> int:
+        return sum(1 for endpoint in self._endpoints() if _matches(endpoint, event_type, account))
 
     def endpoint_create(self, params: JSON) -> JSON:
         """``POST /v1/webhook_endpoints``. Fake extension: ``secret`` chooses the signing secret
@@ -173,6 +177,7 @@ class Webhooks:
             status="enabled",
             url=url,
             _secret=as_str(params, "secret") or new_secret(),
+            _connect=bool(as_bool(params, "connect")),
         )
         self.state.add(endpoint)
         return endpoint
@@ -226,7 +231,7 @@ class Webhooks:
             endpoints = [
                 e
                 for e in self._endpoints()
-                if (endpoint_ids is None and _matches(e, event.get("type", "")))
+                if (endpoint_ids is None and _matches(e, event.get("type", ""), event.get("account")))
                 or (endpoint_ids is not None and e["id"] in endpoint_ids)
             ]
             payloads = [

@@ -24,6 +24,8 @@ import { failingSubsEn } from "../pages/billing/failingSubs.en";
 import { failingSubsFr } from "../pages/billing/failingSubs.fr";
 import { domainsEn } from "./domains.en";
 import { domainsFr } from "./domains.fr";
+import { stripeConnectEn } from "../pages/affiliate/stripeConnect.en";
+import { stripeConnectFr } from "../pages/affiliate/stripeConnect.fr";
 import { onboardingEn } from "./onboarding.en";
 import { onboardingFr } from "./onboarding.fr";
 
@@ -44,6 +46,7 @@ const catalogues: Record<string, [Record<string, string>, Record<string, string>
   failingSubs: [failingSubsEn, failingSubsFr],
   statements: [statementsEn, statementsFr],
   payoutRuns: [payoutRunsEn, payoutRunsFr],
+  stripeConnect: [stripeConnectEn, stripeConnectFr],
 };
 
 describe("feature catalogues", () => {

@@ -7,6 +7,7 @@ import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
 import { failingSubsEn } from "../pages/billing/failingSubs.en";
 import { payoutRunsEn } from "../pages/payouts/messages.en";
+import { stripeConnectEn } from "../pages/affiliate/stripeConnect.en";
 import { onboardingEn } from "./onboarding.en";
 import { statementsEn } from "../pages/statements/messages.en";
 import { twoFactorEn } from "../pages/security/messages.en";
@@ -690,6 +691,8 @@ export const en = {
   ...failingSubsEn,
   // Statements and self-billing (their own catalog file).
   ...statementsEn,
+  // Stripe Connect payouts (their own catalog file).
+  ...stripeConnectEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

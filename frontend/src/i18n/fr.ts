@@ -7,6 +7,7 @@ import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
 import { failingSubsFr } from "../pages/billing/failingSubs.fr";
 import { payoutRunsFr } from "../pages/payouts/messages.fr";
+import { stripeConnectFr } from "../pages/affiliate/stripeConnect.fr";
 import { onboardingFr } from "./onboarding.fr";
 import { statementsFr } from "../pages/statements/messages.fr";
 import { twoFactorFr } from "../pages/security/messages.fr";
@@ -687,4 +688,6 @@ export const fr: Record<MessageKey, string> = {
   ...failingSubsFr,
   // Statements and self-billing (their own catalog file).
   ...statementsFr,
+  // Stripe Connect payouts (their own catalog file).
+  ...stripeConnectFr,
 };

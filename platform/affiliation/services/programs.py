@@ -166,7 +166,7 @@ def _validated_rules(values: dict[str, Any], currency: str, tiers: list[TierSpec
         methods = list(dict.fromkeys(values["withdrawal_methods"]))
         if not methods or any(method not in WithdrawalMethod.values for method in methods):
             errors["withdrawal_methods"] = ValidationError(
-                "Allow at least one of paypal and bank_transfer.", code=Code.INVALID
+                f"Allow at least one of {', '.join(WithdrawalMethod.values)}.", code=Code.INVALID
             )
         cleaned["withdrawal_methods"] = methods
     if errors:

@@ -363,6 +363,12 @@ NOTIFICATIONS_READ_RETENTION_DAYS = int(os.environ.get("NOTIFICATIONS_READ_RETEN
 STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Stripe Connect payouts: the signing secret of the Connect endpoint (events of the affiliates'
+# connected accounts: account.updated, payout.failed), which Stripe keeps apart from the account
+# endpoint's; the same URL serves both. Empty: Connect events are refused (400).
+STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", "")
+# Country of the affiliates' new Express accounts (ISO code); empty: the platform account's.
+STRIPE_CONNECT_COUNTRY = os.environ.get("STRIPE_CONNECT_COUNTRY", "")
 # How old a signed webhook may be (Stripe's default tolerance: replays beyond it are refused).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))

@@ -306,6 +306,35 @@ EVENT_TYPES: tuple[EventType, ...] = (
         public=False,
     ),
     EventType(
+        name="stripe_connect.payout_failed",
+        version=1,
+        description=(
+            "Stripe could not pay an affiliate's connected account out to their bank; the money "
+            "stays in their Stripe balance until they fix their bank details in Stripe."
+        ),
+        fields={
+            "user_id": F("integer", "The affiliate's user."),
+            "account_id": F("string", "The Stripe connected account (acct_…)."),
+            "payout_id": F("string", "Stripe's payout (po_…)."),
+            "amount": F("decimal", "The amount Stripe tried to pay out."),
+            "currency": F("string", "ISO 4217 code."),
+            "failure_code": F("string", "Stripe's failure code (account_closed, no_account…)."),
+            "failure_message": F("string", "Stripe's explanation."),
+        },
+        public=False,
+    ),
+    EventType(
+        name="stripe_connect.updated",
+        version=1,
+        description="An affiliate's Stripe connected account changed status (pending, verified, restricted).",
+        fields={
+            "user_id": F("integer", "The affiliate's user."),
+            "account_id": F("string", "The Stripe connected account (acct_…)."),
+            "status": F("string", "pending, verified or restricted."),
+        },
+        public=False,
+    ),
+    EventType(
         name="user.signed_up",
         version=1,
         description="A user signed up on the brand (awaiting approval when the role asked for needs it).",

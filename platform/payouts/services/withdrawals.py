@@ -151,7 +151,12 @@ def withdrawal_request(
             f"The minimum withdrawal is {program.minimum_withdrawal} {program.currency}.",
             Code.BELOW_MINIMUM,
         )
-    cleaned = _clean_details(method, details)
+    if method == WithdrawalMethod.STRIPE:
+        from payouts.services_connect import connect_withdrawal_details
+
+        cleaned = connect_withdrawal_details(user=affiliate.user)
+    else:
+        cleaned = _clean_details(method, details)
     with transaction.atomic():
         available = available_account_for_update(affiliate)
         if value > available.balance:

@@ -226,7 +226,7 @@ function RulesEditor({ program, onSaved }: { program: ProgramInfo; onSaved: () =
             legend={t("program.methods")}
             value={form.withdrawalMethods}
             onChange={(value) => set("withdrawalMethods")(value as WithdrawalMethod[])}
-            options={(["PAYPAL", "BANK_TRANSFER"] as const).map((method) => ({ value: method, label: t(`method.${method}`) }))}
+            options={(["PAYPAL", "BANK_TRANSFER", "STRIPE"] as const).map((method) => ({ value: method, label: t(`method.${method}`) }))}
           />
         </div>
         <FormErrors />

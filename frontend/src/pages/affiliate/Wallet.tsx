@@ -12,6 +12,7 @@ import { useI18n } from "../../i18n";
 import { payoutDetails, useLiveWithdrawals, WithdrawalsQuery, WithdrawalStatusBadge, type WithdrawalRow } from "../shared/withdrawals";
 import { StatementsCard } from "../statements/Statements";
 import { MembershipGate, type MembershipContext } from "./membership";
+import { StripeConnectCard } from "./StripeConnectCard";
 
 export const BalanceQuery = graphql(`
   query Balance($programId: ID!) {
@@ -51,7 +52,17 @@ export const WithdrawalRequestMutation = graphql(`
   }
 `);
 
-function RequestForm({ program, available, onRequested }: { program: MembershipContext["program"]; available: string | null; onRequested: () => void }) {
+function RequestForm({
+  program,
+  available,
+  onRequested,
+  stripeAccount,
+}: {
+  program: MembershipContext["program"];
+  available: string | null;
+  onRequested: () => void;
+  stripeAccount: string | null;
+}) {
   const i18n = useI18n();
   const { t } = i18n;
   const [amount, setAmount] = useState("");
@@ -64,7 +75,8 @@ function RequestForm({ program, available, onRequested }: { program: MembershipC
   const request = useFormMutation(WithdrawalRequestMutation, (data) => data.withdrawalRequest);
   const submit = async () => {
     setDone(null);
-    const details = method === "PAYPAL" ? { email } : { iban, bic, accountHolder };
+    // Stripe: the server takes the user's own verified connected account, never a client value.
+    const details = method === "PAYPAL" ? { email } : method === "STRIPE" ? {} : { iban, bic, accountHolder };
     const data = await request.run({ input: { programId: program.id, amount: amount.trim().replace(",", "."), method, details } });
     const withdrawal = data?.withdrawalRequest.withdrawal;
     if (withdrawal) {
@@ -105,7 +117,11 @@ function RequestForm({ program, available, onRequested }: { program: MembershipC
           onChange={(value) => setMethod(value[0] as WithdrawalMethod)}
           options={program.withdrawalMethods.map((item) => ({ value: item, label: t(`method.${item}`) }))}
         />
-        {method === "PAYPAL" ? (
+        {method === "STRIPE" ? (
+          <p className="muted" data-testid="stripe-method-hint">
+            {stripeAccount ? t("stripeConnect.methodHint", { account: stripeAccount }) : t("stripeConnect.methodNotReady")}
+          </p>
+        ) : method === "PAYPAL" ? (
           <TextField name="details.email" type="email" label={t("wallet.paypalEmail")} value={email} onChange={setEmail} autoComplete="email" />
         ) : (
           <>
@@ -172,6 +188,8 @@ function WalletPage({ program, picker }: MembershipContext) {
     onUpdate: () => refreshBalance({ requestPolicy: "network-only" }),
   });
   const money = balance.data?.myBalance;
+  const [stripeAccount, setStripeAccount] = useState<string | null>(null);
+  const offersStripe = program.withdrawalMethods.includes("STRIPE");
   return (
     <div className="stack">
       <PageHeader title={t("wallet.title")} subtitle={t("wallet.subtitle")} actions={picker} />
@@ -182,7 +200,10 @@ function WalletPage({ program, picker }: MembershipContext) {
         <StatCard label={t("wallet.paid")} value={money ? i18n.money(money.paid) : "…"} />
       </div>
       <div className="grid grid-sidebar">
-        <RequestForm program={program} available={money?.available.amount ?? null} onRequested={refresh} />
+        <div className="stack">
+          <RequestForm program={program} available={money?.available.amount ?? null} onRequested={refresh} stripeAccount={stripeAccount} />
+          {offersStripe ? <StripeConnectCard onChange={setStripeAccount} /> : null}
+        </div>
         <Card title={t("wallet.history")} actions={<span className="badge badge-success">{t("dashboard.live")}</span>}>
           <QueryState result={history} retry={refresh}>
             {() => <History rows={rows.filter((row) => row.programId === program.id)} />}

@@ -108,10 +108,11 @@ export function WithdrawalStatusBadge({ status }: { status: WithdrawalStatus }) 
   );
 }
 
-/** "PayPal · me@example.com" or "Bank transfer · FR76 …606". */
+/** "PayPal · me@example.com", "Stripe · acct_…" or "Bank transfer · FR76 …606". */
 export function payoutDetails(row: WithdrawalRow, methodLabel: string): string {
   const details = (row.details ?? {}) as Record<string, string>;
   if (row.method === "PAYPAL") return `${methodLabel} · ${details.email ?? ""}`;
+  if (row.method === "STRIPE") return `${methodLabel} · ${details.account ?? ""}`;
   const iban = details.iban ?? "";
   const masked = iban.length > 8 ? `${iban.slice(0, 4)} … ${iban.slice(-4)}` : iban;
   return `${methodLabel} · ${masked}${details.account_holder ? ` · ${details.account_holder}` : ""}`;

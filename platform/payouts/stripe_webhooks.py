@@ -1,0 +1,99 @@
+"""Stripe's Connect events, applied through ``payments.webhooks``' handler registry (the event is
+verified, routed to its brand and stored once there; a redelivery never reaches these handlers).
+
+- ``transfer.created``: the transfer of a payout item exists; the item is SUCCEEDED (what
+  ``send_batch`` already answered; this settles a run that crashed before recording it).
+- ``transfer.reversed``: the platform took the money back from the connected account. Fully
+  reversed, the item becomes FAILED: ``payout_item_settle`` returns the money to the affiliate's
+  available balance once (paid -> available). A partial reversal is recorded and logged for a
+  person to look at: the platform never reverses part of a withdrawal itself.
+- ``payout.failed`` on a connected account (event ``account`` set): see
+  ``payouts.services_connect.connect_payout_failed`` (recorded and notified, no money moves).
+- ``account.updated`` on a connected account: the status is read back from Stripe.
+
+Each handler answers None for objects that are not a payout item of the current brand (the
+reference names its schema), so another handler, or none, takes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from core.tenancy import current_schema
+from payments.webhooks import event_account, stripe_event_handler
+from payouts.providers.base import ItemStatus
+from payouts.providers.stripe_connect import reference_schema
+from payouts.services_connect import connect_account_sync, connect_payout_failed
+
+logger = logging.getLogger(__name__)
+
+
+def _reference(transfer: Mapping[str, Any]) -> str | None:
+    """The payout item a transfer pays, when it is one of this brand's."""
+    reference = str((transfer.get("metadata") or {}).get("reference") or "")
+    if not reference or reference_schema(reference) != current_schema():
+        return None
+    return reference
+
+
+def _settle(**kwargs: Any) -> None:
+    from payouts.services.runs import payout_item_settle
+
+    payout_item_settle(**kwargs)
+
+
+@stripe_event_handler("transfer.created")
+def transfer_created(transfer: Mapping[str, Any], created: dt.datetime) -> str | None:
+    reference = _reference(transfer)
+    if reference is None:
+        return None
+    _settle(reference=reference, status=ItemStatus.SUCCEEDED, remote_id=str(transfer["id"]))
+    return f"payout item {reference} transferred"
+
+
+@stripe_event_handler("transfer.reversed")
+def transfer_reversed(transfer: Mapping[str, Any], created: dt.datetime) -> str | None:
+    reference = _reference(transfer)
+    if reference is None:
+        return None
+    if not transfer.get("reversed"):
+        logger.warning(
+            "stripe transfer %s of %s partially reversed (%s of %s): left for a person",
+            transfer.get("id"),
+            reference,
+            transfer.get("amount_reversed"),
+            transfer.get("amount"),
+        )
+        return f"payout item {reference} partially reversed: not settled"
+    _settle(
+        reference=reference,
+        status=ItemStatus.FAILED,
+        remote_id=str(transfer["id"]),
+        error="The Stripe transfer was reversed.",
+    )
+    return f"payout item {reference} reversed: money back to available"
+
+
+@stripe_event_handler("payout.failed")
+def connected_payout_failed(payout: Mapping[str, Any], created: dt.datetime) -> str | None:
+    account_id = event_account()
+    if not account_id:
+        return None  # the platform's own payout to its bank: not an affiliate's
+    account = connect_payout_failed(account_id=account_id, payout=payout)
+    if account is None:
+        return None
+    return f"connected account {account_id}: payout {payout.get('id')} failed, affiliate told"
+
+
+@stripe_event_handler("account.updated")
+def connected_account_updated(account: Mapping[str, Any], created: dt.datetime) -> str | None:
+    account_id = str(account.get("id") or "")
+    if not account_id.startswith("acct_"):
+        return None
+    synced = connect_account_sync(account_id=account_id)
+    if synced is None:
+        return None
+    return f"connected account {account_id}: {synced.status}"
