@@ -38,7 +38,7 @@ class RuleInput:
     countries: list[str] | None = None
 
 
-def rule_settings_set(*, actor: User, program: Program, rules: list[RuleInput]) -> list[RuleConfig]:
+def rule_settings_set(*, actor: User | None, program: Program, rules: list[RuleInput]) -> list[RuleConfig]:
     """Override some rules of a program (all checked before any is saved)."""
     rows = []
     for index, item in enumerate(rules):
