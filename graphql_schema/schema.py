@@ -44,6 +44,8 @@ from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
 from graphql_schema.input_guard import NulCharacterGuard
+from graphql_schema.fraud.mutations import FraudMutation
+from graphql_schema.fraud.queries import FraudQuery
 from graphql_schema.invitations.mutations import InvitationMutation
 from graphql_schema.invitations.queries import InvitationQuery
 from graphql_schema.marketplace.live import MerchantLiveSubscription
@@ -96,6 +98,7 @@ Query = merge_types(
         PrivacyQuery,
         InvitationQuery,
         WebhookQuery,
+        FraudQuery,
     ),
 )
 Mutation = merge_types(
@@ -119,6 +122,7 @@ Mutation = merge_types(
         PrivacyMutation,
         InvitationMutation,
         WebhookMutation,
+        FraudMutation,
     ),
 )
 Subscription = merge_types(
