@@ -152,12 +152,22 @@ def case_reject(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
 
 
 def affiliate_ban(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
-    """Reject the case (as ``case_reject``, when still open) and suspend the affiliate: their
-    links stop redirecting and they earn nothing more."""
+    """Reject the case (as ``case_reject``, when still open), cancel the affiliate's commissions
+    still pending or held (reversed through the ledger; what is available stays theirs) and
+    suspend them: their links stop redirecting and they earn nothing more."""
     with transaction.atomic():
         if case.status == CaseStatus.OPEN:
             case = case_reject(actor=actor, case=case, note=note)
         affiliate = Affiliate.objects.get(pk=case.affiliate_id)
+        # As Dub's ban: what the affiliate has not earned yet (pending or held) is cancelled.
+        for commission in Commission.objects.select_for_update().filter(
+            beneficiary=affiliate, status__in=(CommissionStatus.PENDING, CommissionStatus.HELD)
+        ):
+            remaining = commission.amount - commission.reversed_amount
+            if remaining > 0:
+                commission_reverse(
+                    commission=commission, amount=remaining, idempotency_key=f"commission:{commission.pk}:ban"
+                )
         if affiliate.status == AffiliateStatus.APPROVED:
             affiliate_decide(actor=actor, affiliate=affiliate, approve=False)  # → suspended
         elif affiliate.status == AffiliateStatus.PENDING:

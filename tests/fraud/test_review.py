@@ -121,8 +121,10 @@ def test_a_decided_case_cannot_be_decided_again(held, admin):
     assert affiliate_balance(seller).pending == 0
 
 
-def test_banning_rejects_the_case_and_suspends_the_affiliate(held, admin):
-    seller, _, _ = held
+def test_banning_rejects_the_case_cancels_pending_commissions_and_suspends(held, admin):
+    seller, parent, _ = held
+    sale(seller)  # another sale, pending, not under review
+    assert affiliate_balance(seller).pending == Decimal(40)
 
     affiliate_ban(actor=admin, case=cases(seller)[0])
 
@@ -130,6 +132,8 @@ def test_banning_rejects_the_case_and_suspends_the_affiliate(held, admin):
     assert seller.status == AffiliateStatus.SUSPENDED
     assert cases(seller)[0].status == CaseStatus.REJECTED
     assert affiliate_balance(seller).pending == 0
+    assert affiliate_balance(parent).pending == Decimal(10)  # the upline's earning of the clean sale stays
+    assert ledger_differences() == []
 
 
 def test_rules_configured_in_one_brand_do_not_apply_in_another(brand_a, brand_b):

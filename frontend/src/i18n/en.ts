@@ -1,6 +1,7 @@
 /** English. Every key here must exist in fr.ts too (the type checker enforces it). */
 import { marketplaceEn } from "../components/marketplace/messages.en";
 import { auditEn } from "../pages/audit/messages.en";
+import { fraudEn } from "../pages/fraud/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
@@ -662,6 +663,7 @@ export const en = {
   // The marketplace, checkout, merchant and billing pages (their own catalog file).
   ...marketplaceEn,
   ...auditEn,
+  ...fraudEn,
   // The privacy pages (their own catalog file).
   ...privacyEn,
   // People management and sessions (their own catalog file).
