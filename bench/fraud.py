@@ -102,10 +102,10 @@ def _clicks_create(links: list[Any], count: int, rng: random.Random, age_s: tupl
 def _rules_on_stored_sales(world: dict[str, Any], count: int, rng: random.Random) -> dict[str, Any]:
     from decimal import Decimal
 
+    from _common import percentile
     from django.db import transaction
     from django.utils import timezone
 
-    from _common import percentile
     from affiliation.models import Conversion
     from affiliation.screening import ConversionFacts
     from fraud.models import FraudCase
@@ -211,7 +211,9 @@ def _entries(count: int, links: list[Any], schema_name: str, rng: random.Random)
     return entries
 
 
-def _drain(world: dict[str, Any], total: int, batch_size: int, prefix: str, rng: random.Random) -> dict[str, Any]:
+def _drain(
+    world: dict[str, Any], total: int, batch_size: int, prefix: str, rng: random.Random
+) -> dict[str, Any]:
     import redis
     from django.conf import settings
 
@@ -236,7 +238,10 @@ def _drain(world: dict[str, Any], total: int, batch_size: int, prefix: str, rng:
     client = redis.Redis.from_url(settings.TRACKING_REDIS_URL)
     stream = keys.click_stream_key(prefix)
     drain = ClickDrain(consumer="benchfraud", batch_size=batch_size, key_prefix=prefix, tick_seconds=1)
-    per_mode: dict[str, dict[str, float]] = {"off": {"rows": 0, "seconds": 0.0}, "on": {"rows": 0, "seconds": 0.0}}
+    per_mode: dict[str, dict[str, float]] = {
+        "off": {"rows": 0, "seconds": 0.0},
+        "on": {"rows": 0, "seconds": 0.0},
+    }
     try:
         drain.setup()
         rounds = max(2, round(total / ROUND))
@@ -286,50 +291,58 @@ def main() -> None:
 
     rng = random.Random(12)
     with scratch_database("fraud") as database:
+        from _common import brand_by_clone
         from django_tenants.utils import schema_context
 
-        from _common import brand_by_clone
         from tenants.services import schema_name_for_subdomain
 
         brand_by_clone(BRAND)
         with schema_context(schema_name_for_subdomain(BRAND)):
-            print(f"database {database}; {sales} sales over {affiliates} affiliates, {clicks} clicks")
+            print(f"database {database}; {sales} sales, {affiliates} affiliates, {clicks} clicks", flush=True)
             world = _world(affiliates)
             stored = _rules_on_stored_sales(world, sales, rng)
+            print("\n1. conversion rules on stored sales (one transaction each)")
+            print_table(
+                ["rows", "seconds", "rows/s", "p50 ms", "p95 ms", "p99 ms", "cases opened"],
+                [
+                    [
+                        stored["rows"],
+                        stored["seconds"],
+                        stored["rows"] / stored["seconds"],
+                        stored["p50"],
+                        stored["p95"],
+                        stored["p99"],
+                        stored["cases"],
+                    ]
+                ],
+            )
+            sys.stdout.flush()
             latency = _latency(world, args.latency_sales, rng)
+            print("\n2. conversion_record end to end, screening off / on (alternating)")
+            rows = []
+            for mode in ("off", "on"):
+                values = latency[mode]
+                rows.append(
+                    [mode, len(values), median(values), percentile(values, 0.95), percentile(values, 0.99)]
+                )
+            print_table(["screening", "sales", "p50 ms", "p95 ms", "p99 ms"], rows)
+            added_p95 = percentile(latency["on"], 0.95) - percentile(latency["off"], 0.95)
+            added_p50 = median(latency["on"]) - median(latency["off"])
+            print(
+                f"added per sale: p50 {added_p50:.2f} ms, p95 {added_p95:.2f} ms "
+                f"(rules alone p95 {stored['p95']:.2f} ms)",
+                flush=True,
+            )
         drained = _drain(world, clicks, args.batch_size, prefix, rng)
-
-    print("\n1. conversion rules on stored sales (one transaction each)")
-    print_table(
-        ["rows", "seconds", "rows/s", "p50 ms", "p95 ms", "p99 ms", "cases opened"],
-        [
-            [
-                stored["rows"],
-                stored["seconds"],
-                stored["rows"] / stored["seconds"],
-                stored["p50"],
-                stored["p95"],
-                stored["p99"],
-                stored["cases"],
-            ]
-        ],
-    )
-    print("\n2. conversion_record end to end, screening off / on (alternating)")
-    rows = []
-    for mode in ("off", "on"):
-        values = latency[mode]
-        rows.append([mode, len(values), median(values), percentile(values, 0.95), percentile(values, 0.99)])
-    print_table(["screening", "sales", "p50 ms", "p95 ms", "p99 ms"], rows)
-    added_p95 = percentile(latency["on"], 0.95) - percentile(latency["off"], 0.95)
-    added_p50 = median(latency["on"]) - median(latency["off"])
-    print(f"added per sale: p50 {added_p50:.2f} ms, p95 {added_p95:.2f} ms (rules alone p95 {stored['p95']:.2f} ms)")
 
     print("\n3. the click drain, screening off / on (rounds alternating)")
     modes = drained["modes"]
     print_table(
         ["screening", "rows", "seconds", "rows/s"],
-        [[mode, int(modes[mode]["rows"]), modes[mode]["seconds"], modes[mode]["rows"] / modes[mode]["seconds"]]
-         for mode in ("off", "on")],
+        [
+            [mode, int(rows_["rows"]), rows_["seconds"], rows_["rows"] / rows_["seconds"]]
+            for mode, rows_ in ((mode, modes[mode]) for mode in ("off", "on"))
+        ],
     )
     ratio = (modes["on"]["rows"] / modes["on"]["seconds"]) / (modes["off"]["rows"] / modes["off"]["seconds"])
     inside = drained["inside"]

@@ -390,7 +390,8 @@ class ConversionInput:
         default="", description="The buyer's email, if known (fraud rules: self-purchase)."
     )
     customer_ip: str = strawberry.field(
-        default="", description="The buyer's IP address, if known (fraud rules: same network as the affiliate)."
+        default="",
+        description="The buyer's IP address, if known (fraud rules: same network as the affiliate).",
     )
 
 

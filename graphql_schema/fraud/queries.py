@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import strawberry
+from django.db.models import QuerySet
 
 from fraud.config import program_rules_fresh
 from fraud.models import FraudCase as FraudCaseModel
@@ -12,7 +13,7 @@ from graphql_schema.pagination import Connection, paginate
 from graphql_schema.permissions import IsBrandAdmin
 
 
-def cases_queryset():  # type: ignore[no-untyped-def]
+def cases_queryset() -> QuerySet[FraudCaseModel]:
     return FraudCaseModel.objects.select_related("program", "affiliate__user", "conversion", "reviewer")
 
 

@@ -64,7 +64,8 @@ def case_open(
                     score=score_of(hits),
                     reasons=_reasons(hits),
                     click_count=click_count,
-                    status=CaseStatus.REJECTED if action == REJECT and kind == CaseKind.CONVERSION
+                    status=CaseStatus.REJECTED
+                    if action == REJECT and kind == CaseKind.CONVERSION
                     else CaseStatus.OPEN,
                     history=[{"decision": "rejected", "by": None, "note": "rejected by the rules"}]
                     if action == REJECT and kind == CaseKind.CONVERSION

@@ -68,7 +68,7 @@ def program_rules_fresh(program_id: int) -> ProgramRules:
 def programs_rules(program_ids: Iterable[int]) -> dict[int, ProgramRules]:
     """The rules of these programs, from this process's cache when fresh (one query for the
     others)."""
-    schema = connection.schema_name
+    schema = str(getattr(connection, "schema_name", ""))
     now = time.monotonic()
     found: dict[int, ProgramRules] = {}
     missing = []

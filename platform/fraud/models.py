@@ -26,7 +26,9 @@ class FraudRuleSetting(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "code"], name="fraud_rule_once_per_program")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "code"], name="fraud_rule_once_per_program")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}@{self.program_id}"

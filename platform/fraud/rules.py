@@ -97,8 +97,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         "country_not_allowed",
         CONVERSION,
-        "A click or sale from a country outside the program's allowed list (off while the list"
-        " is empty).",
+        "A click or sale from a country outside the program's allowed list (off while the list is empty).",
         None,
         "",
         HOLD,

@@ -186,9 +186,7 @@ def conversion_rules_screen(facts: ConversionFacts) -> Verdict:
         conversion_id=conversion.pk,
         hits=hits,
     )
-    return Verdict(
-        action=strictest(hits), codes=tuple(hit.rule.code for hit in hits), score=score_of(hits)
-    )
+    return Verdict(action=strictest(hits), codes=tuple(hit.rule.code for hit in hits), score=score_of(hits))
 
 
 def click_batch_screen(batch: ClickBatch, rows: list[tuple[Any, ...]]) -> set[str]:

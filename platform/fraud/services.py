@@ -71,7 +71,12 @@ def rule_settings_set(*, actor: User | None, program: Program, rules: list[RuleI
             FraudRuleSetting.objects.update_or_create(
                 program=program,
                 code=code,
-                defaults={"enabled": enabled, "action": action, "threshold": threshold, "countries": countries},
+                defaults={
+                    "enabled": enabled,
+                    "action": action,
+                    "threshold": threshold,
+                    "countries": countries,
+                },
             )
         audit_log(actor=actor, action="fraud.rules_changed", target=program, codes=[row[0] for row in rows])
     rules_cache_clear()

@@ -94,7 +94,9 @@ def _payout_identity(details: dict[str, object]) -> tuple[str, str] | None:
 @subscriber("withdrawal.requested", phase=Phase.IN_TRANSACTION)
 def withdrawal_screen(event: Event) -> None:
     withdrawal = (
-        WithdrawalRequest.objects.select_related("affiliate").filter(pk=event.payload["withdrawal_id"]).first()
+        WithdrawalRequest.objects.select_related("affiliate")
+        .filter(pk=event.payload["withdrawal_id"])
+        .first()
     )
     if withdrawal is None:
         return

@@ -235,7 +235,8 @@ KINDS: dict[str, NotificationKind] = {
                     ),
                     "fr": (
                         "Contrôle anti-fraude : {kind} à vérifier (score {score})",
-                        "Les règles anti-fraude ont agi ({action}) sur {kind} de l'affilié n° {affiliate_id}.",
+                        "Les règles anti-fraude ont agi ({action}) sur {kind} "
+                        "de l'affilié n° {affiliate_id}.",
                     ),
                 }
             },

@@ -85,6 +85,7 @@ def click_screen(batch: ClickBatch, rows: list[tuple[Any, ...]]) -> set[str]:
         refused |= screener(batch, rows)
     return refused
 
+
 _recorders: list[ClickBatchRecorder] = []
 
 

@@ -68,7 +68,11 @@ def configure(program: Program, code: str, **fields: Any) -> None:
 
 def session(user: Any, network: str, *, browser: str = "Chrome", os: str = "Windows") -> UserSession:
     return UserSession.objects.create(
-        user=user, session_key_hash=f"{user.pk}-{network}-{browser}", ip_network=network, browser=browser, os=os
+        user=user,
+        session_key_hash=f"{user.pk}-{network}-{browser}",
+        ip_network=network,
+        browser=browser,
+        os=os,
     )
 
 

@@ -157,7 +157,9 @@ def test_rule_settings_read_and_update_with_field_errors(gql, brand_a):
         {
             "input": {
                 "programId": str(shared.pk),
-                "rules": [{"code": "click_injection", "enabled": True, "action": "REJECT", "threshold": "30"}],
+                "rules": [
+                    {"code": "click_injection", "enabled": True, "action": "REJECT", "threshold": "30"}
+                ],
             }
         },
     )["fraudRulesUpdate"]
@@ -181,8 +183,9 @@ def test_affiliates_and_other_brands_cannot_touch_rule_settings(gql, brand_a, br
     denied = gql(brand_a, affiliate.user).execute(RULES_UPDATE, update)
     assert denied["data"] is None or denied["data"]["fraudRulesUpdate"] is None
     other = gql(brand_b, admin_b).execute(RULES_UPDATE, update)
-    assert other["errors"][0]["extensions"]["code"] == "NOT_FOUND" or other["data"]["fraudRulesUpdate"][
-        "errors"
-    ][0]["code"] == "NOT_FOUND"
+    assert (
+        other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        or other["data"]["fraudRulesUpdate"]["errors"][0]["code"] == "NOT_FOUND"
+    )
     with tenant_context(brand_a):
         assert not shared.fraud_rules.exists()

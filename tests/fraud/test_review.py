@@ -43,7 +43,7 @@ def held(in_brand_a):
 
 
 def test_the_release_job_skips_held_commissions(held):
-    seller, parent, result = held
+    seller, _parent, result = held
 
     commissions_release_due(now=timezone.now() + LATER)
 

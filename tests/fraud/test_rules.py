@@ -124,7 +124,11 @@ def test_buying_with_ones_own_email_is_rejected_and_earns_nothing(seller):
 
 def test_buying_with_ones_paypal_payout_email_is_self_purchase(seller):
     WithdrawalRequest.objects.create(
-        affiliate=seller, amount=Decimal(10), currency="EUR", method="paypal", details={"email": "me@gmail.com"}
+        affiliate=seller,
+        amount=Decimal(10),
+        currency="EUR",
+        method="paypal",
+        details={"email": "me@gmail.com"},
     )
 
     result = sale(seller, buyer_email="M.E+shop@gmail.com")
@@ -206,7 +210,8 @@ def test_a_sale_from_an_allowed_country_passes_and_an_empty_list_allows_all(sell
     other = make_affiliate(in_brand_a, program())
     sale(other, country="US")  # its program has no list
 
-    assert cases(seller) == [] and cases(other) == []
+    assert cases(seller) == []
+    assert cases(other) == []
 
 
 # --- duplicate payout details -----------------------------------------------------------------
@@ -242,7 +247,8 @@ def test_a_withdrawal_to_ones_own_details_again_is_not_flagged(in_brand_a):
     withdrawal_request(affiliate=first, amount="50", method="paypal", details={"email": "one@example.com"})
     withdrawal_request(affiliate=second, amount="50", method="paypal", details={"email": "two@example.com"})
 
-    assert cases(first) == [] and cases(second) == []
+    assert cases(first) == []
+    assert cases(second) == []
 
 
 # --- signups ----------------------------------------------------------------------------------
@@ -265,7 +271,8 @@ def test_an_ordinary_email_signup_is_approved(in_brand_a):
     affiliate.refresh_from_db()
     assert affiliate.status == "approved"
     assert cases(affiliate) == []
-    assert is_disposable("x@mailinator.com") and not is_disposable("x@gmail.com")
+    assert is_disposable("x@mailinator.com")
+    assert not is_disposable("x@gmail.com")
 
 
 def _join_from(brand, shared, network: str):
@@ -284,7 +291,8 @@ def test_signups_flooding_from_one_network_are_held(in_brand_a):
     third = _join_from(in_brand_a, shared, "192.0.2.0/24")
 
     third.refresh_from_db()
-    assert codes(third) == ["signup_flooding"] and third.status == "pending"
+    assert codes(third) == ["signup_flooding"]
+    assert third.status == "pending"
 
 
 def test_signups_from_different_networks_are_not_flooding(in_brand_a):
@@ -303,4 +311,5 @@ def test_a_disabled_rule_does_not_trip(seller):
 
     result = sale(seller, click_age=dt.timedelta(seconds=2))
 
-    assert cases(seller) == [] and not result.conversion.under_review
+    assert cases(seller) == []
+    assert not result.conversion.under_review
