@@ -118,7 +118,8 @@ def case_approve(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
                 conversion.save(update_fields=["under_review"])
         if case.kind == CaseKind.SIGNUP:
             affiliate = Affiliate.objects.get(pk=case.affiliate_id)
-            if affiliate.status == AffiliateStatus.PENDING:
+            # held (pending) or refused by a reject rule: the review lets them in
+            if affiliate.status in (AffiliateStatus.PENDING, AffiliateStatus.REJECTED):
                 affiliate_decide(actor=actor, affiliate=affiliate, approve=True)
         _decided(case=case, actor=actor, status=CaseStatus.APPROVED, note=note)
     return case
