@@ -43,6 +43,8 @@ from graphql_schema.brand.subscriptions import BrandSubscription
 from graphql_schema.console.mutations import ConsoleMutation
 from graphql_schema.console.queries import ConsoleQuery
 from graphql_schema.context import GraphQLContext
+from graphql_schema.fraud.mutations import FraudMutation
+from graphql_schema.fraud.queries import FraudQuery
 from graphql_schema.input_guard import NulCharacterGuard
 from graphql_schema.invitations.mutations import InvitationMutation
 from graphql_schema.invitations.queries import InvitationQuery
@@ -104,6 +106,7 @@ Query = merge_types(
         InvitationQuery,
         WebhookQuery,
         StatementQuery,
+        FraudQuery,
     ),
 )
 Mutation = merge_types(
@@ -130,6 +133,7 @@ Mutation = merge_types(
         InvitationMutation,
         WebhookMutation,
         StatementMutation,
+        FraudMutation,
     ),
 )
 Subscription = merge_types(

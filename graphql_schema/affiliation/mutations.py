@@ -66,6 +66,7 @@ def _conversion_payload(result: services.ConversionResult) -> ConversionPayload:
             refunded_amount=money(conversion.refunded_amount, conversion.currency),
             status=conversion.status,
             occurred_at=conversion.occurred_at,
+            under_review=conversion.under_review,
         ),
         commissions=[Commission.from_model(commission) for commission in result.commissions],
         created=result.created,
@@ -230,6 +231,8 @@ class AffiliationMutation:
             occurred_at=input.occurred_at,
             merchant=_merchant_caller(info),
             actor=info.context.user,
+            buyer_email=input.customer_email,
+            buyer_ip=input.customer_ip,
         )
         return _conversion_payload(result)
 

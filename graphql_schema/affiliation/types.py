@@ -53,6 +53,7 @@ class CommissionStatus(Enum):
     PENDING = "pending"
     AVAILABLE = "available"
     REVERSED = "reversed"
+    HELD = "held"
 
 
 @strawberry.enum
@@ -227,6 +228,9 @@ class Conversion:
     refunded_amount: Money
     status: str
     occurred_at: dt.datetime
+    under_review: bool = strawberry.field(
+        default=False, description="Held for a review by the brand before its commissions can be paid."
+    )
 
 
 @strawberry.type
@@ -242,6 +246,9 @@ class Commission:
     available_at: dt.datetime
     created_at: dt.datetime
     conversion: Conversion | None
+    under_review: bool = strawberry.field(
+        default=False, description="Held for a review by the brand: not released until it decides."
+    )
 
     @classmethod
     def from_model(cls, commission: models.Commission) -> Commission:
@@ -265,9 +272,11 @@ class Commission:
                 refunded_amount=money(conversion.refunded_amount, currency),
                 status=conversion.status,
                 occurred_at=conversion.occurred_at,
+                under_review=conversion.under_review,
             )
             if conversion is not None
             else None,
+            under_review=commission.status == models.CommissionStatus.HELD,
         )
 
 
@@ -378,6 +387,13 @@ class ConversionInput:
     offer_ref: str = ""
     subscription_ref: str = ""
     occurred_at: dt.datetime | None = None
+    customer_email: str = strawberry.field(
+        default="", description="The buyer's email, if known (fraud rules: self-purchase)."
+    )
+    customer_ip: str = strawberry.field(
+        default="",
+        description="The buyer's IP address, if known (fraud rules: same network as the affiliate).",
+    )
 
 
 @strawberry.input

@@ -213,6 +213,8 @@ class ConversionStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
     REVERSED = "reversed", "Reversed (refund or chargeback)"
+    # Refused by a fraud rule at record time, or by a brand admin from the review queue.
+    REJECTED = "rejected", "Rejected (fraud review)"
 
 
 class Conversion(models.Model):
@@ -241,6 +243,9 @@ class Conversion(models.Model):
     status = models.CharField(
         max_length=20, choices=ConversionStatus.choices, default=ConversionStatus.APPROVED
     )
+    # A fraud rule held it (``affiliation.screening``): its commissions are HELD until a brand
+    # admin decides. The affiliate sees "under review", never why.
+    under_review = models.BooleanField(default=False)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -263,6 +268,8 @@ class CommissionStatus(models.TextChoices):
     PENDING = "pending", "Pending (in the hold period)"
     AVAILABLE = "available", "Available for withdrawal"
     REVERSED = "reversed", "Reversed"
+    # Under fraud review: the money stays in the pending account and the release job skips it.
+    HELD = "held", "Held for review"
 
 
 class Commission(models.Model):

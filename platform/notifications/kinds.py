@@ -253,6 +253,27 @@ KINDS: dict[str, NotificationKind] = {
             defaults=QUIET,
         ),
         NotificationKind(
+            name="fraud.flagged",
+            label={"en": "Fraud review", "fr": "Contrôle anti-fraude"},
+            roles=(Role.BRAND_ADMIN,),
+            recipients=_admins,
+            texts={
+                "admin": {
+                    "en": (
+                        "Fraud review: a {kind} to check (score {score})",
+                        "The fraud rules acted ({action}) on a {kind} of affiliate #{affiliate_id}.",
+                    ),
+                    "fr": (
+                        "Contrôle anti-fraude : {kind} à vérifier (score {score})",
+                        "Les règles anti-fraude ont agi ({action}) sur {kind} "
+                        "de l'affilié n° {affiliate_id}.",
+                    ),
+                }
+            },
+            urls={"admin": "/admin/fraud"},
+            defaults=NO_EMAIL,
+        ),
+        NotificationKind(
             name="withdrawal.requested",
             label={"en": "Withdrawal requested", "fr": "Retrait demandé"},
             roles=(Role.BRAND_ADMIN,),

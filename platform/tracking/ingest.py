@@ -72,7 +72,7 @@ from tenants.models import Tenant, TenantKind
 from tracking import keys
 from tracking.fallback import fallback_file_read, fallback_files_claim
 from tracking.metrics import drain_batch_count
-from tracking.recording import ClickBatch, LinkFacts, click_batch_record
+from tracking.recording import ClickBatch, LinkFacts, click_batch_record, click_screen
 
 logger = logging.getLogger(__name__)
 
@@ -679,7 +679,17 @@ class ClickDrain:
                     count[1] += is_unique
             if not counts:
                 return WrittenRows(counts=[])
+            # Screened clicks (fraud rules) are stored and counted as clicks, but the refused
+            # ones earn no per-click commission.
+            refused = click_screen(batch, ordered)
+            for click_id in refused & unique_ids:
+                fact = facts[fresh[click_id][1]]
+                counts[(fact.affiliate_id, fact.program_id)][1] -= 1
             batch.unique_clicks = {key: unique for key, (_, unique) in counts.items() if unique}
+            if refused:  # the drain's own figures count unique clicks as stored
+                for click_id in refused & unique_ids:
+                    fact = facts[fresh[click_id][1]]
+                    counts[(fact.affiliate_id, fact.program_id)][1] += 1
             deltas = click_batch_record(batch)
             emit("click.recorded", _click_recorded(batch))
             cursor.execute(_TRANSACTION_ID)

@@ -53,6 +53,39 @@ class ClickBatch:
 
 ClickBatchRecorder = Callable[[ClickBatch], list[DeltaRow]]
 
+# The drain's prepared click rows, as screeners see them (fields by position):
+# (click id, link id, time in epoch ms, IP hash, user agent, referrer, referrer host, country,
+#  device type, browser, os, sub ids JSON)
+CLICK_ID, CLICK_LINK, CLICK_TIME_MS, CLICK_IP_HASH, CLICK_COUNTRY = 0, 1, 2, 3, 7
+
+# A click screener (the ``fraud`` app registers one) sees a batch's fresh clicks at once, in
+# the drain's transaction, before they are counted: it may record what it finds suspicious
+# and returns the ids of the clicks that must not earn per-click commissions. It is called
+# once per batch (one query or Redis round trip, not one per click): the drain's throughput
+# is what the click lane sells.
+ClickScreener = Callable[[ClickBatch, list[tuple[Any, ...]]], set[str]]
+
+_screeners: list[ClickScreener] = []
+
+
+def click_screener_register(screener: ClickScreener) -> None:
+    if screener not in _screeners:
+        _screeners.append(screener)
+
+
+def click_screener_unregister(screener: ClickScreener) -> None:
+    if screener in _screeners:
+        _screeners.remove(screener)
+
+
+def click_screen(batch: ClickBatch, rows: list[tuple[Any, ...]]) -> set[str]:
+    """Every screener on the batch's fresh rows (oldest first): the click ids refused for pay."""
+    refused: set[str] = set()
+    for screener in _screeners:
+        refused |= screener(batch, rows)
+    return refused
+
+
 _recorders: list[ClickBatchRecorder] = []
 
 

@@ -64,6 +64,7 @@ export const ROUTES: AppRoute[] = [
   { path: "/admin/invitations", host: "brand", title: "nav.adminInvitations", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Invitations")), nav: { section: "app" } },
   { path: "/admin/withdrawals", host: "brand", title: "nav.adminWithdrawals", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Withdrawals")), nav: { section: "app" } },
   { path: "/admin/payouts", host: "brand", title: "payoutRuns.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/payouts/PayoutRuns")), nav: { section: "app" } },
+  { path: "/admin/fraud", host: "brand", title: "fraud.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/fraud/FraudQueue")), nav: { section: "app" } },
   { path: "/admin/program", host: "brand", title: "nav.adminProgram", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ProgramSettings")), nav: { section: "app" } },
   { path: "/admin/users", host: "brand", title: "nav.adminUsers", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Users")), nav: { section: "app" } },
   { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app" } },

@@ -2,6 +2,7 @@
 import { marketplaceEn } from "../components/marketplace/messages.en";
 import { auditEn } from "../pages/audit/messages.en";
 import { kycEn } from "../pages/kyc/messages.en";
+import { fraudEn } from "../pages/fraud/messages.en";
 import { privacyEn } from "../pages/privacy/messages.en";
 import { peopleEn } from "../pages/people/messages.en";
 import { domainsEn } from "./domains.en";
@@ -669,6 +670,7 @@ export const en = {
   // The marketplace, checkout, merchant and billing pages (their own catalog file).
   ...marketplaceEn,
   ...auditEn,
+  ...fraudEn,
   // The privacy pages (their own catalog file).
   ...privacyEn,
   // The KYC pages (their own catalog file).

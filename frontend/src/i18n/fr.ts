@@ -2,6 +2,7 @@
 import { marketplaceFr } from "../components/marketplace/messages.fr";
 import { auditFr } from "../pages/audit/messages.fr";
 import { kycFr } from "../pages/kyc/messages.fr";
+import { fraudFr } from "../pages/fraud/messages.fr";
 import { privacyFr } from "../pages/privacy/messages.fr";
 import { peopleFr } from "../pages/people/messages.fr";
 import { domainsFr } from "./domains.fr";
@@ -669,6 +670,7 @@ export const fr: Record<MessageKey, string> = {
   "error.KIND_IMMUTABLE": "Le service d'un canal ne peut pas changer ; ajoutez un nouveau canal.",
   ...marketplaceFr,
   ...auditFr,
+  ...fraudFr,
   ...privacyFr,
   ...kycFr,
   // People management and sessions (their own catalog file).

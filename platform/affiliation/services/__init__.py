@@ -7,7 +7,12 @@ from affiliation.services.affiliates import (
     affiliate_set_tier,
     upline_ids,
 )
-from affiliation.services.commissions import click_commissions_accrue, commissions_release_due
+from affiliation.services.commissions import (
+    click_commissions_accrue,
+    commission_reverse,
+    commissions_release_due,
+    commissions_unhold,
+)
 from affiliation.services.conversions import (
     ConversionResult,
     RefundResult,
@@ -25,7 +30,9 @@ __all__ = [
     "affiliate_set_leaderboard_opt_out",
     "affiliate_set_tier",
     "click_commissions_accrue",
+    "commission_reverse",
     "commissions_release_due",
+    "commissions_unhold",
     "conversion_record",
     "conversion_refund",
     "coupon_create",

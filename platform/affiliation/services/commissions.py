@@ -77,9 +77,10 @@ def _commission_facts(commission: Commission) -> dict[str, Any]:
 
 
 def commissions_create(
-    *, conversion: Conversion, lines: list[Line], kind: str, is_recurring: bool
+    *, conversion: Conversion, lines: list[Line], kind: str, is_recurring: bool, held: bool = False
 ) -> list[Commission]:
-    """One commission per line whose beneficiary is approved, each with its ledger entry."""
+    """One commission per line whose beneficiary is approved, each with its ledger entry.
+    ``held``: created HELD (a fraud rule wants a review first; the release job skips them)."""
     program = conversion.program
     approved = set(
         Affiliate.objects.filter(
@@ -103,6 +104,7 @@ def commissions_create(
             amount=line.amount,
             currency=conversion.currency,
             available_at=available_at,
+            status=CommissionStatus.HELD if held else CommissionStatus.PENDING,
         )
         _post_earned(commission)
         emit("commission.created", _commission_facts(commission))
@@ -162,7 +164,9 @@ def click_commissions_accrue(
 def commission_reverse(*, commission: Commission, amount: Decimal, idempotency_key: str) -> Commission:
     """Take back part or all of a (locked) commission: a reversal entry, never an edit."""
     source_kind = (
-        AccountKind.PENDING if commission.status == CommissionStatus.PENDING else AccountKind.AVAILABLE
+        AccountKind.PENDING
+        if commission.status in (CommissionStatus.PENDING, CommissionStatus.HELD)
+        else AccountKind.AVAILABLE
     )
     posted = ledger_transfer(
         kind="commission.reversed",
@@ -195,8 +199,49 @@ def commission_reverse(*, commission: Commission, amount: Decimal, idempotency_k
     return commission
 
 
+def _release(commission: Commission) -> None:
+    """Pending → available, with its ledger entry (once: keyed by the commission)."""
+    net = commission.amount - commission.reversed_amount
+    if net > 0:
+        ledger_transfer(
+            kind="commission.released",
+            idempotency_key=f"commission:{commission.pk}:released",
+            source=ledger_account(
+                owner=Owner.affiliate(commission.beneficiary_id),
+                kind=AccountKind.PENDING,
+                currency=commission.currency,
+            ),
+            destination=ledger_account(
+                owner=Owner.affiliate(commission.beneficiary_id),
+                kind=AccountKind.AVAILABLE,
+                currency=commission.currency,
+            ),
+            amount=net,
+        )
+    commission.status = CommissionStatus.AVAILABLE
+    commission.save(update_fields=["status"])
+
+
+def commissions_unhold(*, commissions: list[Commission], now: dt.datetime | None = None) -> int:
+    """A review cleared these (locked) HELD commissions: back to pending, and released at once
+    when their hold period is already over (as the beat job would have done). Returns how many
+    changed; commissions no longer HELD are left alone."""
+    now = now or timezone.now()
+    changed = 0
+    for commission in commissions:
+        if commission.status != CommissionStatus.HELD:
+            continue
+        commission.status = CommissionStatus.PENDING
+        commission.save(update_fields=["status"])
+        if commission.available_at <= now:
+            _release(commission)
+        changed += 1
+    return changed
+
+
 def commissions_release_due(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
-    """Move commissions past their hold period from pending to available (beat job).
+    """Move commissions past their hold period from pending to available (beat job). HELD
+    commissions (under fraud review) are not pending: they wait for the review.
 
     Rows are locked with SKIP LOCKED, so two workers never release the same commission and
     a refund in progress is not waited for (it is picked up on the next run).
@@ -212,25 +257,7 @@ def commissions_release_due(*, now: dt.datetime | None = None, batch_size: int =
                 .order_by("pk")[:batch_size]
             )
             for commission in due:
-                net = commission.amount - commission.reversed_amount
-                if net > 0:
-                    ledger_transfer(
-                        kind="commission.released",
-                        idempotency_key=f"commission:{commission.pk}:released",
-                        source=ledger_account(
-                            owner=Owner.affiliate(commission.beneficiary_id),
-                            kind=AccountKind.PENDING,
-                            currency=commission.currency,
-                        ),
-                        destination=ledger_account(
-                            owner=Owner.affiliate(commission.beneficiary_id),
-                            kind=AccountKind.AVAILABLE,
-                            currency=commission.currency,
-                        ),
-                        amount=net,
-                    )
-                commission.status = CommissionStatus.AVAILABLE
-                commission.save(update_fields=["status"])
+                _release(commission)
             released += len(due)
         if len(due) < batch_size:
             return released

@@ -32,6 +32,7 @@ from affiliation.models import (
 )
 from affiliation.offers import offer_owner
 from affiliation.rules import Rule, commission_lines, reversal_amount
+from affiliation.screening import HOLD, REJECT, ConversionFacts, conversion_screen
 from affiliation.services.affiliates import upline_ids
 from affiliation.services.commissions import commission_reverse, commissions_create
 from core.audit import audit_log
@@ -67,6 +68,7 @@ class Attribution:
     link: Link | None = None
     click_id: uuid.UUID | None = None
     coupon: Coupon | None = None
+    click_at: dt.datetime | None = None
     first_payment: Conversion | None = None  # set for a renewal of a subscription
 
 
@@ -127,7 +129,11 @@ def _attribute(
                 Code.OUTSIDE_WINDOW,
             )
         return Attribution(
-            program=program, affiliate=click.link.affiliate, link=click.link, click_id=click_uuid
+            program=program,
+            affiliate=click.link.affiliate,
+            link=click.link,
+            click_id=click_uuid,
+            click_at=click.created_at,
         )
     if coupon_code:
         coupon = (
@@ -227,6 +233,8 @@ def conversion_record(
     occurred_at: dt.datetime | None = None,
     merchant: User | None = None,
     actor: Any = None,
+    buyer_email: str = "",
+    buyer_ip: str = "",
 ) -> ConversionResult:
     """Record a sale and its commissions, once per (source, merchant, order id).
 
@@ -235,6 +243,10 @@ def conversion_record(
     platform). A replay of the same order by the same caller returns the recorded conversion
     and changes nothing. Other platform domains (marketplace orders, Stripe invoices) call
     this too. Declared amounts (API, postbacks) are capped by the program's maximum.
+
+    ``buyer_email`` / ``buyer_ip``: who bought, when the caller knows (for the fraud rules of
+    ``affiliation.screening``: self-purchase, same network as the affiliate). The screening's
+    verdict may hold the commissions for review, or reject the sale (recorded, earning nothing).
     """
     order_id = str(order_id).strip()
     if source not in ConversionSource.values:
@@ -282,6 +294,33 @@ def conversion_record(
         except IntegrityError:  # the same order recorded concurrently: it won
             existing = Conversion.objects.get(**scope, order_id=order_id)
             return ConversionResult(existing, created=False, commissions=list(existing.commissions.all()))
+        verdict = conversion_screen(
+            ConversionFacts(
+                conversion=conversion,
+                program=program,
+                affiliate=attribution.affiliate,
+                click_id=attribution.click_id,
+                click_at=attribution.click_at,
+                buyer_email=buyer_email.strip().lower(),
+                buyer_ip=buyer_ip.strip(),
+            )
+        )
+        if verdict.action == REJECT:
+            conversion.status = ConversionStatus.REJECTED
+            conversion.save(update_fields=["status"])
+            audit_log(
+                actor=actor,
+                action="conversion.rejected",
+                target=conversion,
+                source=source,
+                amount=str(sale),
+                rules=",".join(verdict.codes),
+            )
+            return ConversionResult(conversion, created=True, commissions=[])
+        held = verdict.action == HOLD
+        if held:
+            conversion.under_review = True
+            conversion.save(update_fields=["under_review"])
         emit(
             "conversion.created",
             {
@@ -312,6 +351,7 @@ def conversion_record(
                 lines=lines,
                 kind=rule.kind,
                 is_recurring=attribution.first_payment is not None,
+                held=held,
             )
         audit_log(
             actor=actor, action="conversion.recorded", target=conversion, source=source, amount=str(sale)
@@ -360,11 +400,12 @@ def conversion_refund(
             conversion=conversion, refund_id=refund_id, kind=kind, amount=refund
         )
         conversion.refunded_amount += refund
-        conversion.status = (
-            ConversionStatus.REVERSED
-            if conversion.refunded_amount == conversion.amount
-            else ConversionStatus.PARTIALLY_REFUNDED
-        )
+        if conversion.status != ConversionStatus.REJECTED:  # a rejected sale stays rejected
+            conversion.status = (
+                ConversionStatus.REVERSED
+                if conversion.refunded_amount == conversion.amount
+                else ConversionStatus.PARTIALLY_REFUNDED
+            )
         conversion.save(update_fields=["refunded_amount", "status"])
         emit(
             "conversion.refunded",

@@ -72,6 +72,7 @@ TENANT_APPS = [
     "webhooks",
     "kyc",
     "statements",
+    "fraud",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

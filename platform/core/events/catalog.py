@@ -204,6 +204,21 @@ EVENT_TYPES: tuple[EventType, ...] = (
         public=False,
     ),
     EventType(
+        name="fraud.flagged",
+        version=1,
+        description="A fraud rule opened a review case (a sale, clicks, a signup or a withdrawal). For the"
+        " brand's admins only: the reasons stay in the review queue.",
+        fields={
+            "case_id": F("integer", "The review case."),
+            "kind": F("string", "conversion, clicks, signup or withdrawal."),
+            "program_id": F("integer", "The program."),
+            "affiliate_id": F("integer", "The affiliate concerned."),
+            "action": F("string", "flag, hold or reject: what the rules did."),
+            "score": F("integer", "0 to 100."),
+        },
+        public=False,
+    ),
+    EventType(
         name="link.archived",
         version=1,
         description="An affiliate archived a tracked link: it answers the brand's 404 page from now on.",

@@ -464,6 +464,7 @@ def order_conversions_record(order: Order) -> list[ConversionOutcome]:
                         coupon_code=coupon_code,
                         offer_ref=line.product.offer_ref,
                         occurred_at=order.created_at,
+                        buyer_email=order.email,
                     )
                 reason = ""
                 break

@@ -10,6 +10,7 @@ import { graphql } from "../../gql";
 import type { AttributionModel, CommissionKind, ProgramInput, RecurringMode, WithdrawalMethod } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
 import { usePrograms, type ProgramInfo } from "../public/programs";
+import { FraudRulesCard } from "../fraud/FraudRulesCard";
 
 export const ProgramUpdateMutation = graphql(`
   mutation ProgramUpdate($id: ID!, $input: ProgramInput!) {
@@ -394,6 +395,7 @@ export default function ProgramSettings() {
           program ? (
             <div className="stack">
               <RulesEditor program={program} onSaved={refresh} />
+              <FraudRulesCard programId={program.id} />
               <div className="grid grid-sidebar-right">
                 <TiersEditor program={program} onSaved={refresh} />
                 <CreateProgram onCreated={refresh} />

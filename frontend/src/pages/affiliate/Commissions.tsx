@@ -20,6 +20,7 @@ export const MyCommissionsQuery = graphql(`
         node {
           id
           status
+          underReview
           kind
           level
           isRecurring
@@ -49,7 +50,7 @@ export const MyCommissionsQuery = graphql(`
 `);
 
 type Filter = CommissionStatus | "ALL";
-const TONES = { PENDING: "warning", AVAILABLE: "success", REVERSED: "danger" } as const;
+const TONES = { PENDING: "warning", AVAILABLE: "success", REVERSED: "danger", HELD: "info" } as const;
 
 /** One page of rows; the last page offers the next. */
 function CommissionPage({
@@ -120,7 +121,13 @@ function CommissionPage({
             {node.isRecurring ? <span className="muted small"> · {t("commissions.recurring")}</span> : null}
           </td>
           <td>
-            <Badge tone={TONES[node.status]}>{t(`commission.${node.status}`)}</Badge>
+            {node.underReview || node.status === "HELD" ? (
+              <span title={t("fraud.underReviewHint")}>
+                <Badge tone="info">{t("fraud.underReview")}</Badge>
+              </span>
+            ) : (
+              <Badge tone={TONES[node.status]}>{t(`commission.${node.status}`)}</Badge>
+            )}
           </td>
           <td>{node.status === "PENDING" ? i18n.date(node.availableAt) : "—"}</td>
           <td className="numeric">
@@ -166,6 +173,7 @@ function CommissionsPage({ program, picker }: MembershipContext) {
             { value: "PENDING", label: t("commission.PENDING") },
             { value: "AVAILABLE", label: t("commission.AVAILABLE") },
             { value: "REVERSED", label: t("commission.REVERSED") },
+            { value: "HELD", label: t("fraud.underReview") },
           ]}
         />
       </div>
