@@ -145,6 +145,8 @@ class PayoutRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.status})"
+
+
 class StripeConnectStatus(models.TextChoices):
     PENDING = "pending", "Onboarding not finished"
     VERIFIED = "verified", "Verified: can receive transfers and payouts"

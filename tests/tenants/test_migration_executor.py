@@ -31,7 +31,7 @@ def test_a_schema_missing_a_migration_is_the_one_migrated(brand_a, brand_b, hand
     with connection.cursor() as cursor:
         cursor.execute(
             f'DELETE FROM "{brand_b.schema_name}".django_migrations '
-            "WHERE id = (SELECT max(id) FROM \"" + brand_b.schema_name + '".django_migrations)'
+            'WHERE id = (SELECT max(id) FROM "' + brand_b.schema_name + '".django_migrations)'
         )
     assert schemas_behind([brand_a.schema_name, brand_b.schema_name]) == [brand_b.schema_name]
 
@@ -46,7 +46,9 @@ def test_a_schema_without_a_migration_table_is_behind(db):
     assert schemas_behind(["brand_bare_executor"]) == ["brand_bare_executor"]
 
 
-@pytest.mark.parametrize("option", [{"fake": True}, {"plan": True}, {"prune": True}, {"app_label": "billing"}])
+@pytest.mark.parametrize(
+    "option", [{"fake": True}, {"plan": True}, {"prune": True}, {"app_label": "billing"}]
+)
 def test_targeted_runs_go_to_django_tenants_untouched(brand_a, handed_over, option):
     executor = get_executor("standard")(args=(), options={"verbosity": 0, **option})
     executor.run_migrations(tenants=[brand_a.schema_name])

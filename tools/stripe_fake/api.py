@@ -601,5 +601,6 @@ def _endpoint_secret(api: Api, m: re.Match[str], params: JSON, expand: list[str]
 
 # Routes of payment methods, portal configurations and behaviour switches (registered on import).
 from stripe_fake import api_behaviour  # noqa: E402, F401
+
 # Stripe Connect's routes (accounts, account links, transfers, reversals, balance) register themselves.
 from stripe_fake import connect as _connect  # noqa: E402, F401
