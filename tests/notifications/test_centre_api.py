@@ -112,6 +112,7 @@ def test_settings_show_each_kind_of_my_role_with_defaults_and_honour_changes(bra
         "withdrawal.approved",
         "withdrawal.paid",
         "withdrawal.rejected",
+        "withdrawal.failed",
         "kyc.decided",
         "kyc.expiring",
         "kyc.expired",

@@ -158,6 +158,21 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
+        name="fraud.flagged",
+        version=1,
+        description="A fraud rule opened a review case (a sale, clicks, a signup or a withdrawal). For the"
+        " brand's admins only: the reasons stay in the review queue.",
+        fields={
+            "case_id": F("integer", "The review case."),
+            "kind": F("string", "conversion, clicks, signup or withdrawal."),
+            "program_id": F("integer", "The program."),
+            "affiliate_id": F("integer", "The affiliate concerned."),
+            "action": F("string", "flag, hold or reject: what the rules did."),
+            "score": F("integer", "0 to 100."),
+        },
+        public=False,
+    ),
+    EventType(
         name="kyc.decided",
         version=1,
         description="A reviewer decided on a user's KYC profile (approved, rejected or more information"
@@ -200,21 +215,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "profile_id": F("integer", "The KYC profile."),
             "user_id": F("integer", "The user it identifies."),
             "kind": F("string", "individual or business."),
-        },
-        public=False,
-    ),
-    EventType(
-        name="fraud.flagged",
-        version=1,
-        description="A fraud rule opened a review case (a sale, clicks, a signup or a withdrawal). For the"
-        " brand's admins only: the reasons stay in the review queue.",
-        fields={
-            "case_id": F("integer", "The review case."),
-            "kind": F("string", "conversion, clicks, signup or withdrawal."),
-            "program_id": F("integer", "The program."),
-            "affiliate_id": F("integer", "The affiliate concerned."),
-            "action": F("string", "flag, hold or reject: what the rules did."),
-            "score": F("integer", "0 to 100."),
         },
         public=False,
     ),
@@ -305,22 +305,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
     ),
     EventType(
-        name="subscription.payment_failed",
-        version=1,
-        description="A merchant plan's or a membership's payment was declined (Stripe retries it).",
-        fields={
-            "subscription_kind": F("string", "merchant_plan or membership."),
-            "subscription_id": F("integer", "The merchant subscription or the membership."),
-            "user_id": F("integer", "The merchant or the member who pays it."),
-            "plan_name": F("string", "The plan's name."),
-            "amount": F("decimal", "The amount that could not be collected."),
-            "currency": F("string", "ISO 4217 code."),
-            "attempt_count": F("integer", "How many times Stripe has tried to collect it."),
-            "grace_until": F("datetime", "Merchant plans: until when the plan's quotas stay.", nullable=True),
-        },
-        public=False,
-    ),
-    EventType(
         name="stripe_connect.payout_failed",
         version=1,
         description=(
@@ -346,6 +330,22 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "user_id": F("integer", "The affiliate's user."),
             "account_id": F("string", "The Stripe connected account (acct_…)."),
             "status": F("string", "pending, verified or restricted."),
+        },
+        public=False,
+    ),
+    EventType(
+        name="subscription.payment_failed",
+        version=1,
+        description="A merchant plan's or a membership's payment was declined (Stripe retries it).",
+        fields={
+            "subscription_kind": F("string", "merchant_plan or membership."),
+            "subscription_id": F("integer", "The merchant subscription or the membership."),
+            "user_id": F("integer", "The merchant or the member who pays it."),
+            "plan_name": F("string", "The plan's name."),
+            "amount": F("decimal", "The amount that could not be collected."),
+            "currency": F("string", "ISO 4217 code."),
+            "attempt_count": F("integer", "How many times Stripe has tried to collect it."),
+            "grace_until": F("datetime", "Merchant plans: until when the plan's quotas stay.", nullable=True),
         },
         public=False,
     ),
