@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
@@ -29,7 +28,7 @@ from marketplace.models import Product, ProductStatus
 from notifications.models import Notification
 from notifications.tasks import notification_email_task
 from payments.models import Payment, StripeEvent
-from tests.billing.conftest import StripeEvents
+from tests.billing.conftest import PlatformClock, StripeEvents, switch_card
 from tests.conftest import make_user
 from tests.stripe_fixtures import RENEWAL_DELAY
 
@@ -41,25 +40,6 @@ PRODUCTS = 7  # Starter allows 50, Free 5
 # The fake's dunning for these tests: retried 1 then 2 days after the previous attempt, then
 # ``unpaid`` (three attempts over three days, inside the brand's 7-day grace period).
 RETRY_DAYS = [1, 2]
-
-
-class PlatformClock:
-    """``django.utils.timezone.now`` as the fake's test clock of one customer says (the real
-    clock until ``follow`` is called)."""
-
-    def __init__(self, monkeypatch: Any) -> None:
-        self.at: dt.datetime | None = None
-        self._real = timezone.now
-        monkeypatch.setattr(timezone, "now", self.now)
-
-    def now(self) -> dt.datetime:
-        return self.at or self._real()
-
-    def follow(self, fake: Any, customer: str) -> None:
-        self.at = dt.datetime.fromtimestamp(fake.now(customer), tz=dt.UTC)
-
-    def reset(self) -> None:
-        self.at = None
 
 
 @pytest.fixture
@@ -78,16 +58,6 @@ def emails(monkeypatch: Any) -> list[tuple[Any, ...]]:
         notification_email_task, "apply_async", lambda args, **options: sent.append(tuple(args))
     )
     return sent
-
-
-def switch_card(fake: Any, subscription_id: str, customer: str, number: str) -> str:
-    """The customer's new card becomes the subscription's default (where Checkout saved the card,
-    and so where Stripe's retries look first)."""
-    client = fake.client()
-    method = client.v1.payment_methods.create(params={"type": "card", "card": {"number": number}})
-    client.v1.payment_methods.attach(method.id, params={"customer": customer})
-    client.v1.subscriptions.update(subscription_id, params={"default_payment_method": method.id})
-    return str(method.id)
 
 
 def _dunning_run(
