@@ -247,3 +247,73 @@ def test_a_failing_card_through_dunning_grace_downgrade_and_recovery_on_the_test
         events = StripeEvents(dunning_fake, seed=seed, duplicate_rate=0.5)
         shuffled = _dunning_run(brand_a, plans_a, events, clock, emails, django_capture_on_commit_callbacks)
         assert shuffled == ordered, f"seed {seed}"
+
+
+@pytest.mark.timeout(300)
+def test_a_subscription_canceled_by_dunning_keeps_the_grace_period_then_falls_to_free(
+    brand_a, plans_a, stripe_on, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The account's setting is "cancel the subscription" when retries are exhausted: the
+    cancellation by dunning keeps the rest of the grace period, then Free applies."""
+    fake = stripe_on
+    fake.settings(dunning_retry_days=RETRY_DAYS, dunning_final_action="canceled")
+    events = StripeEvents(fake)  # shuffled, some twice
+    clock = PlatformClock(monkeypatch)
+    merchant = make_user(brand_a, role=Role.MERCHANT)
+
+    def advance_to(at: dt.datetime) -> None:
+        fake.advance_clock(seconds=int(at.timestamp()) - fake.now(customer), customer=customer)
+        clock.follow(fake, customer)
+        with django_capture_on_commit_callbacks(execute=True):
+            events.deliver()
+        with tenant_context(brand_a), django_capture_on_commit_callbacks(execute=True):
+            brand_plan_grace_expire_task()
+
+    def look() -> tuple[str, str, int, int]:
+        with tenant_context(brand_a):
+            row = MerchantSubscription.objects.get(merchant=merchant)
+            products = Product.objects.filter(merchant=merchant)
+            return (
+                row.status,
+                merchant_plan(merchant).code,
+                products.filter(status=ProductStatus.ACTIVE).count(),
+                products.count(),
+            )
+
+    try:
+        with tenant_context(brand_a):
+            started = plan_subscribe(merchant=merchant, plan=plans_a["starter"], provider="stripe")
+        fake.complete_checkout(started.checkout_url.rstrip("/").rsplit("/", 1)[-1])
+        with django_capture_on_commit_callbacks(execute=True):
+            events.deliver()
+        with tenant_context(brand_a):
+            row = MerchantSubscription.objects.get(merchant=merchant)
+            customer = row.stripe_customer_id
+            for index in range(6):
+                Product.objects.create(
+                    merchant=merchant,
+                    title=f"Deal {merchant.pk}-{index}",
+                    slug=f"deal-dunning-cancel-{merchant.pk}-{index}",
+                    currency="MAD",
+                    original_price=Decimal("100"),
+                    price=Decimal("80"),
+                    status=ProductStatus.ACTIVE,
+                )
+        switch_card(fake, row.stripe_subscription_id, customer, "4000000000000341")
+        # The trial ends: its invoice (drafted, charged an hour later) is declined, retried, then
+        # the subscription is canceled by dunning three days after the first decline.
+        assert row.trial_end is not None
+        failed_at = row.trial_end + dt.timedelta(seconds=RENEWAL_DELAY)
+        advance_to(failed_at)
+        assert look() == ("past_due", "starter", 6, 6)
+        advance_to(failed_at + dt.timedelta(days=3))
+        assert look() == ("canceled", "starter", 6, 6)  # within the grace period
+        advance_to(failed_at + dt.timedelta(days=6, hours=23))
+        assert look() == ("canceled", "starter", 6, 6)
+        advance_to(failed_at + dt.timedelta(days=7))
+        assert look() == ("canceled", "free", 5, 6)  # one product paused, none deleted
+        assert fake.client().v1.subscriptions.retrieve(row.stripe_subscription_id).status == "canceled"
+        with tenant_context(brand_a):
+            assert ledger_differences() == []
+    finally:
+        fake.settings(reset=True)
