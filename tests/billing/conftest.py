@@ -9,6 +9,7 @@ sequence does builds ``StripeEvents(fake, ordered=True)`` (or uses ``stripe_even
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import zlib
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Role
@@ -132,3 +134,32 @@ def stripe_events(stripe_on: Any) -> StripeEvents:
 def stripe_events_ordered(stripe_on: Any) -> StripeEvents:
     """Delivery in the order the events happened, each once (for tests of one exact sequence)."""
     return StripeEvents(stripe_on, ordered=True)
+
+
+class PlatformClock:
+    """``django.utils.timezone.now`` as the fake's test clock of one customer says (the real
+    clock until ``follow`` is called)."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        self.at: dt.datetime | None = None
+        self._real = timezone.now
+        monkeypatch.setattr(timezone, "now", self.now)
+
+    def now(self) -> dt.datetime:
+        return self.at or self._real()
+
+    def follow(self, fake: Any, customer: str) -> None:
+        self.at = dt.datetime.fromtimestamp(fake.now(customer), tz=dt.UTC)
+
+    def reset(self) -> None:
+        self.at = None
+
+
+def switch_card(fake: Any, subscription_id: str, customer: str, number: str) -> str:
+    """The customer's new card becomes the subscription's default (where Checkout saved the card,
+    and so where Stripe's retries look first)."""
+    client = fake.client()
+    method = client.v1.payment_methods.create(params={"type": "card", "card": {"number": number}})
+    client.v1.payment_methods.attach(method.id, params={"customer": customer})
+    client.v1.subscriptions.update(subscription_id, params={"default_payment_method": method.id})
+    return str(method.id)
