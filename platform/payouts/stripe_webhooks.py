@@ -12,7 +12,10 @@ verified, routed to its brand and stored once there; a redelivery never reaches 
 - ``account.updated`` on a connected account: the status is read back from Stripe.
 
 Each handler answers None for objects that are not a payout item of the current brand (the
-reference names its schema), so another handler, or none, takes them.
+reference names its schema), so another handler, or none, takes them. A transfer of this brand
+whose reference has no payout item (made by hand in the dashboard, a refused run's canceled
+item) is logged and acknowledged with a "no payout item" outcome, never failed (Stripe would
+redeliver it for days).
 """
 
 from __future__ import annotations
@@ -39,10 +42,18 @@ def _reference(transfer: Mapping[str, Any]) -> str | None:
     return reference
 
 
-def _settle(**kwargs: Any) -> None:
-    from payouts.services.runs import payout_item_settle
+def _settle(*, reference: str, **kwargs: Any) -> str | None:
+    """Settle the item; an outcome string instead when this brand has no payout item for the
+    reference (a transfer made by hand with a payout's metadata, a run's items canceled): the
+    event is acknowledged and stored with that outcome, never failed and redelivered forever."""
+    from payouts.services.runs import PayoutReferenceError, payout_item_settle
 
-    payout_item_settle(**kwargs)
+    try:
+        payout_item_settle(reference=reference, **kwargs)
+    except PayoutReferenceError as error:
+        logger.warning("stripe transfer %s: %s; left for a person", kwargs.get("remote_id"), error)
+        return f"no payout item {reference}: not settled"
+    return None
 
 
 @stripe_event_handler("transfer.created")
@@ -50,8 +61,8 @@ def transfer_created(transfer: Mapping[str, Any], created: dt.datetime) -> str |
     reference = _reference(transfer)
     if reference is None:
         return None
-    _settle(reference=reference, status=ItemStatus.SUCCEEDED, remote_id=str(transfer["id"]))
-    return f"payout item {reference} transferred"
+    missing = _settle(reference=reference, status=ItemStatus.SUCCEEDED, remote_id=str(transfer["id"]))
+    return missing or f"payout item {reference} transferred"
 
 
 @stripe_event_handler("transfer.reversed")
@@ -68,13 +79,13 @@ def transfer_reversed(transfer: Mapping[str, Any], created: dt.datetime) -> str 
             transfer.get("amount"),
         )
         return f"payout item {reference} partially reversed: not settled"
-    _settle(
+    missing = _settle(
         reference=reference,
         status=ItemStatus.FAILED,
         remote_id=str(transfer["id"]),
         error="The Stripe transfer was reversed.",
     )
-    return f"payout item {reference} reversed: money back to available"
+    return missing or f"payout item {reference} reversed: money back to available"
 
 
 @stripe_event_handler("payout.failed")

@@ -10,18 +10,19 @@ import pytest
 from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 
+from accounts.models import Role
 from affiliation.selectors import affiliate_balance
 from ledger.selectors import ledger_differences
-from payouts import providers
 from payouts.models import WithdrawalRequest
-from payouts.services.runs import payout_item_settle
+from payouts.services.runs import payout_run_create
+from tests.conftest import make_user
 from tests.payouts.stripe_connect_helpers import (
     events_fixture,  # noqa: F401 - the fixture
     funded_affiliate,
     stripe_on_fixture,  # noqa: F401 - the fixture
     stripe_program,
 )
-from tests.payouts.test_stripe_connect_provider import _approved, _batch, _connected, _item
+from tests.payouts.test_stripe_connect_provider import _approved, _connected
 
 
 @pytest.mark.live
@@ -35,10 +36,10 @@ def test_racing_deliveries_of_a_reversal_return_the_money_once(live_brands, stri
         affiliate = funded_affiliate(brand, stripe_program())
         _connected(affiliate, stripe_on)
         withdrawal = _approved(affiliate, "40.00")
-        (item,) = (
-            providers.get("stripe").send_batch(batch_reference=_batch(), items=[_item(withdrawal)]).items
-        )
-        payout_item_settle(reference=item.reference, status=item.status, remote_id=item.remote_id)
+        admin = make_user(brand, role=Role.BRAND_ADMIN)
+        (run,) = payout_run_create(actor=admin, withdrawal_ids=[withdrawal.pk])  # sent, paid
+        item = run.items.get()
+        assert (item.status, WithdrawalRequest.objects.get(pk=withdrawal.pk).status) == ("succeeded", "paid")
     stripe_on.client().v1.transfers.reversals.create(item.remote_id)
     fresh = [e for e in events.new() if e["data"]["object"].get("id") == item.remote_id]
     requests = [stripe_on.webhook_request(event) for event in fresh for _ in range(8)]
