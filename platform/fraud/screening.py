@@ -1,15 +1,16 @@
 """The rules engine behind the hooks of ``affiliation.screening`` (sales, in
 ``conversion_record``'s transaction) and ``tracking.recording`` (clicks, once per drain batch).
 
-A sale costs two statements on the fraud counters (one upsert, one read of the affiliate's
-windows) plus a lookup per rule that needs one (the click's country, the affiliate's sessions
-and payout emails); a drain batch costs one upsert of its clicks per affiliate and hour, and
+A sale costs one statement when no rule trips (the upsert of the affiliate's hour, its windows and
+the lookups of the rules that can trip on it, in one query; ``tests/fraud/test_cost.py`` pins
+it), plus the case when one does; a drain batch costs one upsert of its clicks per affiliate and hour, and
 more only when something is suspicious.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -17,16 +18,13 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import User, UserSession
 from accounts.services import ip_network_of
 from affiliation.models import WithdrawalMethod
 from affiliation.screening import ALLOW, ConversionFacts, Verdict
 from fraud.cases import Hit, case_open, score_of, strictest
-from fraud.config import programs_rules
+from fraud.config import ProgramRules, programs_rules
 from fraud.models import CaseKind, ClickHour
 from fraud.rules import REJECT
-from payouts.models import WithdrawalRequest
-from tracking.models import Click
 from tracking.recording import CLICK_COUNTRY, CLICK_ID, CLICK_LINK, CLICK_TIME_MS, ClickBatch
 
 LATE_SECONDS = 24 * 3600
@@ -35,22 +33,36 @@ REFUND_WINDOW = dt.timedelta(days=90)
 MINIMUM_SALES = 10  # click spamming and refund rate say nothing about fewer sales
 _HOUR_MS = 3_600_000
 
-_COUNT_SALE = """
-INSERT INTO fraud_affiliatehour (affiliate_id, hour, conversions, with_click, late, refunded)
-VALUES (%s, %s, 1, %s, %s, 0)
-ON CONFLICT (affiliate_id, hour) DO UPDATE SET
-    conversions = fraud_affiliatehour.conversions + 1,
-    with_click = fraud_affiliatehour.with_click + excluded.with_click,
-    late = fraud_affiliatehour.late + excluded.late
-RETURNING conversions
+_SALE = """
+WITH up AS (
+    INSERT INTO fraud_affiliatehour (affiliate_id, hour, conversions, with_click, late, refunded)
+    VALUES (%s, %s, 1, %s, %s, 0)
+    ON CONFLICT (affiliate_id, hour) DO UPDATE SET
+        conversions = fraud_affiliatehour.conversions + 1,
+        with_click = fraud_affiliatehour.with_click + excluded.with_click,
+        late = fraud_affiliatehour.late + excluded.late
+    RETURNING conversions
+), win AS (
+    SELECT coalesce(sum(with_click) FILTER (WHERE hour >= %s), 0) AS with_click,
+           coalesce(sum(late) FILTER (WHERE hour >= %s), 0) AS late,
+           coalesce(sum(conversions), 0) AS conversions,
+           coalesce(sum(refunded), 0) AS refunded
+    FROM fraud_affiliatehour WHERE affiliate_id = %s AND hour >= %s
+)
+SELECT {columns} FROM win
 """
-_WINDOWS = """
-SELECT coalesce(sum(with_click) FILTER (WHERE hour >= %s), 0),
-       coalesce(sum(late) FILTER (WHERE hour >= %s), 0),
-       coalesce(sum(conversions), 0),
-       coalesce(sum(refunded), 0)
-FROM fraud_affiliatehour WHERE affiliate_id = %s AND hour >= %s
-"""
+# The lookups of ``_SALE``, each added only when its rule can trip on the sale.
+_OWN_EMAIL = "(SELECT email FROM accounts_user WHERE id = %s)"
+_PAYOUT_DETAILS = """(SELECT coalesce(jsonb_agg(w.details), '[]') FROM payouts_withdrawalrequest w
+    JOIN affiliation_affiliate a ON a.id = w.affiliate_id WHERE a.user_id = %s AND w.method = %s)"""
+_SAME_IP = "EXISTS (SELECT 1 FROM accounts_usersession WHERE user_id = %s AND ip_network = %s)"
+# The smallest network (as Python sorts strings) of a (network, browser, OS) that the buyer's
+# account and the affiliate's sessions share.
+_SHARED_DEVICE = """(SELECT min(m.ip_network COLLATE "C") FROM accounts_usersession m
+    JOIN accounts_usersession t ON t.ip_network = m.ip_network AND t.browser = m.browser AND t.os = m.os
+    WHERE m.user_id = %s AND m.ip_network <> '' AND t.user_id <> %s
+    AND t.user_id = (SELECT id FROM accounts_user WHERE email = %s ORDER BY id LIMIT 1))"""
+_CLICK_COUNTRY = "(SELECT country FROM tracking_click WHERE id = %s)"
 _COUNT_REFUND = """
 INSERT INTO fraud_affiliatehour (affiliate_id, hour, conversions, with_click, late, refunded)
 VALUES (%s, %s, 0, 0, 0, 1)
@@ -85,69 +97,97 @@ def refund_counted(*, affiliate_id: int) -> None:
         cursor.execute(_COUNT_REFUND, [affiliate_id, _hour(timezone.now())])
 
 
-def _affiliate_user_id(facts: ConversionFacts) -> int:
-    return facts.affiliate.user_id
+def _sale_statement(facts: ConversionFacts, rules: ProgramRules, network: str) -> tuple[str, list[Any]]:
+    """The one statement a sale costs: the upsert of the affiliate's hour (a data-modifying CTE),
+    the affiliate's windows as they stand with this sale counted, and only the lookups of the
+    rules that can trip on this sale (enabled, their inputs present)."""
+    now = timezone.now()
+    seconds = _click_seconds(facts)
+    with_click, late = int(seconds is not None), int(seconds is not None and seconds > LATE_SECONDS)
+    user_id = facts.affiliate.user_id
+    # Every statement of a query sees one snapshot: ``win`` reads the counters before the
+    # upsert, so this sale's increments are added to its sums (its hour is in every window).
+    columns = [
+        "(SELECT conversions FROM up)",
+        "win.with_click + %s",
+        "win.late + %s",
+        "win.conversions + 1",
+        "win.refunded",
+    ]
+    params: list[Any] = [
+        facts.affiliate.pk,
+        _hour(now),
+        with_click,
+        late,
+        now - SPAMMING_WINDOW,
+        now - SPAMMING_WINDOW,
+        facts.affiliate.pk,
+        now - REFUND_WINDOW,
+        with_click,
+        late,
+    ]
+    if rules["self_purchase"].enabled and facts.buyer_email:
+        columns += [_OWN_EMAIL, _PAYOUT_DETAILS]
+        params += [user_id, user_id, WithdrawalMethod.PAYPAL.value]
+    else:
+        columns += ["NULL", "NULL"]
+    if rules["same_network"].enabled and network:
+        columns.append(_SAME_IP)
+        params += [user_id, network]
+    else:
+        columns.append("false")
+    if rules["same_network"].enabled and facts.buyer_email:
+        columns.append(_SHARED_DEVICE)
+        params += [user_id, user_id, facts.buyer_email]
+    else:
+        columns.append("NULL")
+    country = rules["country_not_allowed"]
+    if country.enabled and country.countries and facts.click_id is not None:
+        columns.append(_CLICK_COUNTRY)
+        params.append(facts.click_id)
+    else:
+        columns.append("NULL")
+    return _SALE.format(columns=", ".join(columns)), params
 
 
-def _same_network(facts: ConversionFacts) -> dict[str, Any] | None:
-    user_id = _affiliate_user_id(facts)
-    if facts.buyer_ip:
-        network = ip_network_of(facts.buyer_ip)
-        if network and UserSession.objects.filter(user_id=user_id, ip_network=network).exists():
-            return {"network": network}
-    if facts.buyer_email:
-        buyer = User.objects.filter(email=facts.buyer_email).values_list("pk", flat=True).first()
-        if buyer is not None and buyer != user_id:
-            theirs = set(
-                UserSession.objects.filter(user_id=buyer)
-                .exclude(ip_network="")
-                .values_list("ip_network", "browser", "os")
-            )
-            mine = set(
-                UserSession.objects.filter(user_id=user_id)
-                .exclude(ip_network="")
-                .values_list("ip_network", "browser", "os")
-            )
-            shared = theirs & mine
-            if shared:
-                return {"network": sorted(shared)[0][0], "device": True}
-    return None
-
-
-def _self_purchase(facts: ConversionFacts) -> dict[str, Any] | None:
-    if not facts.buyer_email:
+def _click_seconds(facts: ConversionFacts) -> float | None:
+    if facts.click_at is None:
         return None
+    return (facts.conversion.occurred_at - facts.click_at).total_seconds()
+
+
+def _payout_emails(details: Any) -> list[Any]:
+    if isinstance(details, str):  # Django leaves jsonb undecoded on a raw cursor
+        details = json.loads(details)
+    return list(details or [])
+
+
+def _self_purchase(facts: ConversionFacts, own: str | None, payout_details: Any) -> dict[str, Any] | None:
     buyer = normalised_email(facts.buyer_email)
-    own = User.objects.filter(pk=_affiliate_user_id(facts)).values_list("email", flat=True).first() or ""
     if own and normalised_email(own) == buyer:
         return {"match": "account_email"}
-    for details in WithdrawalRequest.objects.filter(
-        affiliate__user_id=_affiliate_user_id(facts), method=WithdrawalMethod.PAYPAL
-    ).values_list("details", flat=True):
+    for details in _payout_emails(payout_details):
         if normalised_email(str((details or {}).get("email", ""))) == buyer:
             return {"match": "payout_email"}
     return None
 
 
 def conversion_rules_screen(facts: ConversionFacts) -> Verdict:
-    """Every conversion rule of the sale's program; a case when any trips."""
+    """Every conversion rule of the sale's program; a case when any trips. One statement
+    (``_sale_statement``) when nothing trips and the program's rules are cached."""
     program = facts.program
     rules = programs_rules([program.pk])[program.pk]
     conversion = facts.conversion
     affiliate_id = facts.affiliate.pk
-    now = timezone.now()
     hits: list[Hit] = []
-    seconds = None
-    if facts.click_at is not None:
-        seconds = (conversion.occurred_at - facts.click_at).total_seconds()
-    late = seconds is not None and seconds > LATE_SECONDS
+    seconds = _click_seconds(facts)
+    network = ip_network_of(facts.buyer_ip) if facts.buyer_ip else ""
+    sql, params = _sale_statement(facts, rules, network)
     with connection.cursor() as cursor:
-        cursor.execute(_COUNT_SALE, [affiliate_id, _hour(now), int(seconds is not None), int(late)])
-        (this_hour,) = cursor.fetchone()
-        cursor.execute(
-            _WINDOWS, [now - SPAMMING_WINDOW, now - SPAMMING_WINDOW, affiliate_id, now - REFUND_WINDOW]
-        )
-        with_click, late_count, sales, refunded = cursor.fetchone()
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    this_hour, with_click, late_count, sales, refunded = row[:5]
+    own_email, payout_details, same_ip, shared, country = row[5:]
 
     rule = rules["click_injection"]
     if rule.enabled and seconds is not None and rule.threshold is not None and seconds < rule.threshold:
@@ -166,16 +206,16 @@ def conversion_rules_screen(facts: ConversionFacts) -> Verdict:
         if share > rule.threshold:
             hits.append(Hit(rule, {"refund_share": round(share, 1), "sales": sales}))
     rule = rules["self_purchase"]
-    if rule.enabled and (found := _self_purchase(facts)) is not None:
+    if rule.enabled and facts.buyer_email and (found := _self_purchase(facts, own_email, payout_details)):
         hits.append(Hit(rule, found))
     rule = rules["same_network"]
-    if rule.enabled and (found := _same_network(facts)) is not None:
-        hits.append(Hit(rule, found))
+    if rule.enabled and same_ip:
+        hits.append(Hit(rule, {"network": network}))
+    elif rule.enabled and shared is not None:
+        hits.append(Hit(rule, {"network": shared, "device": True}))
     rule = rules["country_not_allowed"]
-    if rule.enabled and rule.countries and facts.click_id is not None:
-        country = Click.objects.filter(pk=facts.click_id).values_list("country", flat=True).first()
-        if country and country not in rule.countries:
-            hits.append(Hit(rule, {"country": country}))
+    if rule.enabled and rule.countries and country and country not in rule.countries:
+        hits.append(Hit(rule, {"country": country}))
     if not hits:
         return Verdict(ALLOW)
     case_open(
