@@ -279,11 +279,31 @@ def test_a_reference_sent_before_in_another_batch_stays_pending(brand_a, three, 
     assert "same parameters" in again.error
 
 
-def test_an_unreachable_stripe_fails_the_whole_batch(brand_a, three, stripe_on, settings):
+def test_an_unreachable_stripe_leaves_the_outcome_unknown(brand_a, three, stripe_on, settings):
     _, withdrawals = three
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    with tenant_context(brand_a), pytest.raises(providers.PayoutProviderError):
+    with tenant_context(brand_a), pytest.raises(providers.PayoutOutcomeUnknownError):
         providers.get("stripe").send_batch(batch_reference=_batch(), items=[_item(withdrawals[0])])
+
+
+def test_a_run_stripe_could_not_answer_stays_sending_and_is_never_approved_again(
+    brand_a, three, stripe_on, settings
+):
+    """Earlier transfers of a batch may exist when Stripe fails part-way: the withdrawals keep
+    their money reserved and the run is sent again with the same keys, never refused."""
+    _, withdrawals = three
+    base = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    with tenant_context(brand_a):
+        (run,) = _run(withdrawals[:2])
+        assert run.status == PayoutRunStatus.SENDING
+        assert "Not sent yet" in run.error
+        assert _statuses(withdrawals[:2]) == [WithdrawalStatus.PROCESSING] * 2
+        settings.STRIPE_API_BASE = base
+        run = payout_run_send(run=run)
+        assert run.status == PayoutRunStatus.COMPLETED
+        assert _statuses(withdrawals[:2]) == [WithdrawalStatus.PAID] * 2
+        assert ledger_differences() == []
 
 
 def test_a_reversed_transfer_returns_the_money_once(brand_a, three, stripe_on, events, monkeypatch):

@@ -15,6 +15,7 @@ from payouts.providers.base import (
     ItemResult,
     ItemStatus,
     PayoutItem,
+    PayoutOutcomeUnknownError,
     PayoutProviderError,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "ItemResult",
     "ItemStatus",
     "PayoutItem",
+    "PayoutOutcomeUnknownError",
     "PayoutProviderError",
     "available",
     "get",

@@ -20,7 +20,15 @@ from typing import ClassVar
 
 
 class PayoutProviderError(Exception):
-    """The provider refused the whole batch or could not be reached; nothing was paid."""
+    """The provider refused the whole batch: nothing was paid, for certain. The run ends
+    refused and its withdrawals are approved again."""
+
+
+class PayoutOutcomeUnknownError(Exception):
+    """The batch may be partly sent (the provider failed part-way, or could not be asked what
+    an earlier attempt did): the run stays ``sending`` and is sent again with the same
+    references, which the provider's idempotency makes safe. Never approve the withdrawals
+    again on this: their money may already be gone."""
 
 
 class ItemStatus(enum.StrEnum):

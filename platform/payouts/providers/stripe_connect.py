@@ -11,9 +11,12 @@ Transfers are synchronous: a created transfer is SUCCEEDED (the money is in the 
 balance; Stripe pays it out to their bank on its schedule). A refused one is FAILED with Stripe's
 message, per item: Stripe judges each transfer alone (one account without the ``transfers``
 capability, or the platform's available balance running out part-way, ``balance_insufficient``,
-fails that transfer, not the others). Only a Stripe that cannot be reached or refuses our key
-fails the whole batch (``PayoutProviderError``: nothing recorded, the run is retried with the
-same keys). What happens later arrives by webhooks (``payouts.stripe_webhooks``):
+fails that transfer, not the others). Stripe not configured refuses the whole batch
+(``PayoutProviderError``: certainly nothing sent). A Stripe that cannot be reached, fails
+part-way or is still creating a transfer (409) leaves the outcome unknown
+(``PayoutOutcomeUnknownError``): earlier transfers of the batch may exist, so the run stays
+``sending`` and is sent again with the same keys; the withdrawals are never approved again on
+it, which could pay twice. What happens later arrives by webhooks (``payouts.stripe_webhooks``):
 ``transfer.reversed`` (the money came back: the item becomes FAILED) and ``payout.failed`` on the
 connected account (the bank refused Stripe's payout: the affiliate is told, no money moves).
 """
@@ -34,6 +37,7 @@ from payouts.providers.base import (
     ItemResult,
     ItemStatus,
     PayoutItem,
+    PayoutOutcomeUnknownError,
     PayoutProviderError,
 )
 
@@ -76,10 +80,11 @@ class StripeConnectProvider(BasePayoutProvider):
             client = stripe_client()
             existing = self._existing(client, batch_reference)
         except stripe.StripeError as error:
-            raise PayoutProviderError(
+            # An earlier attempt may have sent transfers we cannot see now: unknown, not refused.
+            raise PayoutOutcomeUnknownError(
                 f"Stripe could not be reached: {error.user_message or error}"
             ) from error
-        except RuntimeError as error:  # StripeNotConfiguredError
+        except RuntimeError as error:  # StripeNotConfiguredError: certainly nothing sent
             raise PayoutProviderError(str(error)) from error
         results: list[ItemResult] = []
         for item in items:
@@ -133,7 +138,7 @@ class StripeConnectProvider(BasePayoutProvider):
         except stripe.IdempotencyError as error:
             if error.http_status == 409:
                 # The same transfer is being created right now by another send: retry the batch.
-                raise PayoutProviderError(f"Stripe is still creating {item.reference}; retry.") from error
+                raise PayoutOutcomeUnknownError(f"Stripe is still creating {item.reference}.") from error
             # The key was used with other parameters (sent before under another batch): a transfer
             # may exist under it. Never pay again under a new key and never return the money:
             # pending, the earlier transfer's transfer.created settles it, or a person looks.
@@ -144,7 +149,7 @@ class StripeConnectProvider(BasePayoutProvider):
                 error=str(error.user_message or error)[:500],
             )
         except stripe.StripeError as error:
-            # Unreachable, rate limited, authentication: nothing is known about this transfer; the
-            # whole run is retried with the same keys.
-            raise PayoutProviderError(f"Stripe failed: {error.user_message or error}") from error
+            # Unreachable, rate limited, authentication: nothing is known about this transfer, and
+            # earlier items of the batch may be paid: the run is sent again with the same keys.
+            raise PayoutOutcomeUnknownError(f"Stripe failed: {error.user_message or error}") from error
         return ItemResult(reference=item.reference, status=ItemStatus.SUCCEEDED, remote_id=str(transfer.id))

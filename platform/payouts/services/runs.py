@@ -44,7 +44,14 @@ from payouts.models import (
     WithdrawalRequest,
     WithdrawalStatus,
 )
-from payouts.providers import BasePayoutProvider, ItemResult, ItemStatus, PayoutItem, PayoutProviderError
+from payouts.providers import (
+    BasePayoutProvider,
+    ItemResult,
+    ItemStatus,
+    PayoutItem,
+    PayoutOutcomeUnknownError,
+    PayoutProviderError,
+)
 from payouts.services.withdrawals import kyc_block, withdrawal_apply, withdrawal_lock
 
 logger = logging.getLogger("payouts.runs")
@@ -186,6 +193,11 @@ def payout_run_send(*, run: PayoutRun) -> PayoutRun:
     except PayoutProviderError as error:
         logger.warning("payout run %s refused by %s: %s", locked.pk, locked.provider, error)
         return _record_refused(run=locked, error=str(error))
+    except PayoutOutcomeUnknownError as error:  # maybe partly sent: send again, never re-approve
+        logger.warning("payout run %s: outcome at %s unknown: %s", locked.pk, locked.provider, error)
+        PayoutRun.objects.filter(pk=locked.pk).update(error=f"Not sent yet: {error}"[:500])
+        locked.refresh_from_db()
+        return locked
     except Exception as error:  # outcome unknown: keep the run to send again (idempotent)
         logger.exception("payout run %s: sending to %s failed", locked.pk, locked.provider)
         PayoutRun.objects.filter(pk=locked.pk).update(error=f"Not sent yet: {error}"[:500])
