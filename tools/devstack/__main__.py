@@ -80,6 +80,20 @@ STRIPE_FAKE_API_KEY = "sk_test_devstack_local"
 STRIPE_FAKE_WEBHOOK_SECRET = "whsec_devstack_local"
 
 
+def _wait_listening(process: subprocess.Popen[bytes], port: int, what: str, seconds: float = 15) -> None:
+    """Return once ``process`` accepts connections on 127.0.0.1:``port``; raise if it died or
+    took longer than ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def _stripe() -> Iterator[None]:
     """Stripe as configured, or the fake (``python -m stripe_fake``) on 127.0.0.1 with its webhook
@@ -116,15 +130,7 @@ def _stripe() -> Iterator[None]:
         cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", int(STRIPE_FAKE_PORT)), timeout=0.5).close()
-                break
-            except OSError:
-                if fake.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the fake Stripe API did not start on {base}") from None
-                time.sleep(0.1)
+        _wait_listening(fake, int(STRIPE_FAKE_PORT), f"the fake Stripe API on {base}")
         os.environ.update(
             STRIPE_API_KEY=STRIPE_FAKE_API_KEY,
             STRIPE_API_BASE=base,
@@ -175,15 +181,7 @@ def _paypal() -> Iterator[None]:
         cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", int(PAYPAL_FAKE_PORT)), timeout=0.5).close()
-                break
-            except OSError:
-                if fake.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the fake PayPal API did not start on {base}") from None
-                time.sleep(0.1)
+        _wait_listening(fake, int(PAYPAL_FAKE_PORT), f"the fake PayPal API on {base}")
         os.environ.update(
             PAYPAL_CLIENT_ID=PAYPAL_FAKE_CLIENT_ID,
             PAYPAL_CLIENT_SECRET=PAYPAL_FAKE_CLIENT_SECRET,
