@@ -89,6 +89,12 @@ BRAND_SHOTS = [
     Shot("admin-plans", "/admin/plans", role="brand-admin", wait_for="[data-testid=merchant-plans]"),
     Shot("admin-messages", "/admin/messages", role="brand-admin"),
     Shot("admin-notifications", "/admin/notifications", role="brand-admin"),
+    # Money out: identity checks, payout runs, fraud review, failing subscriptions.
+    Shot("affiliate-kyc", "/account/kyc", role="affiliate"),
+    Shot("admin-kyc", "/admin/kyc", role="brand-admin"),
+    Shot("admin-payouts", "/admin/payouts", role="brand-admin"),
+    Shot("admin-fraud", "/admin/fraud", role="brand-admin"),
+    Shot("admin-failing-subscriptions", "/admin/failing-subscriptions", role="brand-admin"),
 ]
 
 
@@ -209,6 +215,12 @@ def _settle(page: Any, shot: Shot, failed: Path) -> None:
     page.wait_for_timeout(400)  # charts and fonts
 
 
+def _selected(shots: list[Shot]) -> list[Shot]:
+    """``SCREENSHOTS_ONLY=kyc,payouts``: only the shots whose name holds one of the words."""
+    words = [word for word in os.environ.get("SCREENSHOTS_ONLY", "").split(",") if word]
+    return [shot for shot in shots if not words or any(word in shot.name for word in words)]
+
+
 def shoot(port: int, out: Path, *, log: Callable[[str], None] = print) -> list[Path]:
     """Every shot of every demo brand, then the operator console."""
     from playwright.sync_api import sync_playwright
@@ -223,7 +235,7 @@ def shoot(port: int, out: Path, *, log: Callable[[str], None] = print) -> list[P
             base = f"http://{brand}.localhost:{port}"
             contexts: dict[tuple[str | None, str], Any] = {}
             codes: list[str] = []
-            for shot in BRAND_SHOTS:
+            for shot in _selected(BRAND_SHOTS):
                 size = "phone" if shot.viewport == PHONE else "desktop"
                 key = (shot.role, size + ("-dark" if shot.dark else ""))
                 if key not in contexts:
