@@ -30,7 +30,9 @@ from payments.invoice_pdf import (
 )
 from themes import available_themes, get_theme
 
-OBJECT = re.compile(rb"(\d+) 0 obj\s*<<(.*?)>>\s*(?:stream\r?\n(.*?)\r?\nendstream)?\s*endobj", re.S)
+# fpdf2 writes "stream\n<data>\nendstream": an optional \r before "endstream" would eat the last
+# byte of compressed data that happens to end in 0x0D (a truncated stream, 1 PDF in 256).
+OBJECT = re.compile(rb"(\d+) 0 obj\s*<<(.*?)>>\s*(?:stream\r?\n(.*?)\nendstream)?\s*endobj", re.S)
 # In page content: a font selection, a literal string, a fill colour, or the end of a text object.
 TOKEN = re.compile(rb"/(F\d+) [\d.]+ Tf|\(|([\d.]+) ([\d.]+) ([\d.]+) rg|\bET\b")
 LEGAL = "SAS au capital de 10 000 €, RCS Paris 123 456 789. Pénalités de retard : trois fois le taux légal."
