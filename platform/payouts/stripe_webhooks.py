@@ -8,7 +8,7 @@ verified, routed to its brand and stored once there; a redelivery never reaches 
   available balance once (paid -> available). A partial reversal is recorded and logged for a
   person to look at: the platform never reverses part of a withdrawal itself.
 - ``payout.failed`` on a connected account (event ``account`` set): see
-  ``payouts.services_connect.connect_payout_failed`` (recorded and notified, no money moves).
+  ``payouts.services.connect.connect_payout_failed`` (recorded and notified, no money moves).
 - ``account.updated`` on a connected account: the status is read back from Stripe.
 
 Their objects (transfers, accounts, payouts) are registered with ``stripe_object_reader``, so an
@@ -34,7 +34,7 @@ from core.tenancy import current_schema
 from payments.webhooks import account_options, event_account, stripe_event_handler, stripe_object_reader
 from payouts.providers.base import ItemStatus
 from payouts.providers.stripe_connect import reference_schema
-from payouts.services_connect import connect_account_sync, connect_payout_failed
+from payouts.services.connect import connect_account_sync, connect_payout_failed
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from payments import webhooks
 from payments.models import StripeEvent
 from payouts.models import PayoutItemStatus, StripeConnectAccount, StripeConnectStatus, WithdrawalRequest
 from payouts.services import withdrawal_approve, withdrawal_request
+from payouts.services.connect import connect_account_refresh, connect_onboarding_start
 from payouts.services.runs import payout_run_create
-from payouts.services_connect import connect_account_refresh, connect_onboarding_start
 from tests.conftest import make_user
 from tests.connect_fixtures import fail_payout, onboard
 from tests.payouts.stripe_connect_helpers import (

@@ -1,4 +1,5 @@
-"""Payout services: withdrawals (request, approve, mark paid, reject) and payout runs."""
+"""Payout services: withdrawals (request, approve, mark paid, reject), payout runs and Stripe
+Connect accounts (``payouts.services.connect``)."""
 
 from payouts.services.runs import (
     payout_item_settle,

@@ -152,7 +152,7 @@ def withdrawal_request(
             Code.BELOW_MINIMUM,
         )
     if method == WithdrawalMethod.STRIPE:
-        from payouts.services_connect import connect_withdrawal_details
+        from payouts.services.connect import connect_withdrawal_details
 
         cleaned = connect_withdrawal_details(user=affiliate.user)
     else:
