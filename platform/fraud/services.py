@@ -106,7 +106,8 @@ def _decided(*, case: FraudCase, actor: User, status: str, note: str) -> None:
 
 def case_approve(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
     """Not fraud: a held sale's commissions go back to pending (or straight to available when
-    their hold period is over); a held signup is approved."""
+    their hold period is over); a held signup is approved; a held withdrawal is released (a
+    brand admin approves it, or not, as any other)."""
     with transaction.atomic():
         case = _locked_open(case)
         if case.conversion_id is not None:
@@ -116,6 +117,10 @@ def case_approve(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
             if conversion.under_review:
                 conversion.under_review = False
                 conversion.save(update_fields=["under_review"])
+        if case.withdrawal is not None:
+            from payouts.services import withdrawal_release
+
+            withdrawal_release(actor=actor, withdrawal=case.withdrawal)  # approvable again
         if case.kind == CaseKind.SIGNUP:
             affiliate = Affiliate.objects.get(pk=case.affiliate_id)
             # held (pending) or refused by a reject rule: the review lets them in
@@ -149,7 +154,10 @@ def case_reject(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
             affiliate = Affiliate.objects.get(pk=case.affiliate_id)
             if affiliate.status in (AffiliateStatus.PENDING, AffiliateStatus.APPROVED):
                 affiliate_decide(actor=actor, affiliate=affiliate, approve=False)
-        if case.withdrawal is not None and case.withdrawal.status == WithdrawalStatus.REQUESTED:
+        if case.withdrawal is not None and case.withdrawal.status in (
+            WithdrawalStatus.REQUESTED,
+            WithdrawalStatus.APPROVED,
+        ):
             from payouts.services import withdrawal_reject
 
             withdrawal_reject(actor=actor, withdrawal=case.withdrawal, reason="Refused after a fraud review.")

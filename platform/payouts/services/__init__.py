@@ -13,8 +13,10 @@ from payouts.services.withdrawals import (
     TRANSITIONS,
     WITHDRAWAL_EVENT,
     withdrawal_approve,
+    withdrawal_hold,
     withdrawal_mark_paid,
     withdrawal_reject,
+    withdrawal_release,
     withdrawal_request,
     withdrawal_topic,
 )
@@ -29,8 +31,10 @@ __all__ = [
     "payout_run_sync",
     "payout_settings_update",
     "withdrawal_approve",
+    "withdrawal_hold",
     "withdrawal_mark_paid",
     "withdrawal_reject",
+    "withdrawal_release",
     "withdrawal_request",
     "withdrawal_topic",
 ]
