@@ -13,7 +13,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import UserError, handle_user_errors
 from graphql_schema.permissions import IsAuthenticated
 from payouts import models
-from payouts.services_connect import connect_account_refresh, connect_onboarding_start
+from payouts.services.connect import connect_account_refresh, connect_onboarding_start
 
 
 @strawberry.enum

@@ -67,6 +67,9 @@ class Withdrawal:
     payment_reference: str
     rejection_reason: str
     failure_reason: str = strawberry.field(description="Why an automated payout failed or came back.")
+    hold_reason: str = strawberry.field(
+        description='Why it is on hold ("": not held): it cannot be approved or paid until released.'
+    )
     payout: WithdrawalPayout | None = strawberry.field(
         description="The payout run item paying it (automated methods), if any."
     )
@@ -102,6 +105,7 @@ class Withdrawal:
             payment_reference=withdrawal.payment_reference,
             rejection_reason=withdrawal.rejection_reason,
             failure_reason=withdrawal.failure_reason,
+            hold_reason=withdrawal.hold_reason,
             payout=payout,
         )
 

@@ -118,6 +118,8 @@ def _demo_sales(member: Affiliate, recruit: Affiliate, subdomain: str, currency:
     past_hold = [
         ("demo-1001", "120.00", member_coupon.code, long_ago),
         ("demo-1002", "80.00", member_coupon.code, long_ago),
+        # The recruit's own earnings, past the hold: what the demo payout run pays them.
+        ("demo-1000", "150.00", recruit_coupon.code, long_ago),
     ]
     recent = [
         ("demo-1003", "200.00", recruit_coupon.code, now - dt.timedelta(days=3)),

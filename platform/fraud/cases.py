@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,9 +45,11 @@ def case_open(
     conversion_id: int | None = None,
     withdrawal_id: int | None = None,
     click_count: int = 0,
+    click_pay: Mapping[str, int] | None = None,
 ) -> FraudCase:
     """A case for this item, or the one already open for it with these findings added. A case
-    whose strictest rule rejects is decided at once (REJECTED, no reviewer)."""
+    whose strictest rule rejects is decided at once (REJECTED, no reviewer). ``click_pay``:
+    per-click commissions (by batch key) and how many of the case's clicks each pays for."""
     action = strictest(hits)
     existing = FraudCase.objects.select_for_update().filter(key=key).first()
     if existing is None:
@@ -64,6 +67,7 @@ def case_open(
                     score=score_of(hits),
                     reasons=_reasons(hits),
                     click_count=click_count,
+                    click_pay=dict(click_pay or {}),
                     status=CaseStatus.REJECTED
                     if action == REJECT and kind == CaseKind.CONVERSION
                     else CaseStatus.OPEN,
@@ -88,8 +92,10 @@ def case_open(
             return case
     codes = list(existing.rule_codes)
     new = [hit for hit in hits if hit.rule.code not in codes]
-    if new or click_count:
+    if new or click_count or click_pay:
         FraudCase.objects.filter(pk=existing.pk).update(
+            # the row is locked (select_for_update above): read, merge, write is safe
+            click_pay={**existing.click_pay, **(click_pay or {})},
             rule_codes=codes + [hit.rule.code for hit in new],
             reasons=list(existing.reasons) + _reasons(new),
             score=min(100, existing.score + sum(hit.rule.spec.weight for hit in new)),

@@ -69,6 +69,9 @@ class FraudCase(models.Model):
     reasons = models.JSONField(default=list)
     # clicks cases: suspicious clicks counted so far
     click_count = models.PositiveIntegerField(default=0)
+    # clicks cases: {per-click commission's ``click_batch_key``: suspicious clicks it pays for}
+    # (unique and not refused by a reject rule): what rejecting the case takes back.
+    click_pay = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

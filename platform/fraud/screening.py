@@ -282,6 +282,9 @@ def click_batch_screen(batch: ClickBatch, rows: list[tuple[Any, ...]]) -> set[st
         ClickHour.objects.filter(affiliate_id=affiliate_id, hour=hour).update(
             suspicious=F("suspicious") + len(suspicious)
         )
+        # The suspicious clicks this batch pays for (unique, not refused): rejecting the case
+        # takes their pay back from the batch's per-click commission (``fraud.services``).
+        paid = len((suspicious - refused) & batch.unique_ids)
         case_open(
             kind=CaseKind.CLICKS,
             key=f"clicks:{affiliate_id}:{hour_s}",
@@ -289,5 +292,6 @@ def click_batch_screen(batch: ClickBatch, rows: list[tuple[Any, ...]]) -> set[st
             affiliate_id=affiliate_id,
             hits=hits,
             click_count=len(suspicious),
+            click_pay={f"{batch.batch_key}:{affiliate_id}": paid} if paid else None,
         )
     return refused

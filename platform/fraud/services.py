@@ -14,6 +14,7 @@ from affiliation.models import (
     Affiliate,
     AffiliateStatus,
     Commission,
+    CommissionKind,
     CommissionStatus,
     Conversion,
     ConversionStatus,
@@ -22,6 +23,7 @@ from affiliation.models import (
 from affiliation.services import affiliate_decide, commission_reverse, commissions_unhold
 from core.audit import audit_log
 from core.errors import field_error
+from core.money import COMMISSION_ROUNDING, quantize
 from fraud.config import RuleConfig, program_rules_fresh, rules_cache_clear
 from fraud.error_codes import FraudErrorCode as Code
 from fraud.models import CaseKind, CaseStatus, FraudCase, FraudRuleSetting
@@ -106,7 +108,8 @@ def _decided(*, case: FraudCase, actor: User, status: str, note: str) -> None:
 
 def case_approve(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
     """Not fraud: a held sale's commissions go back to pending (or straight to available when
-    their hold period is over); a held signup is approved."""
+    their hold period is over); a held signup is approved; a held withdrawal is released (a
+    brand admin approves it, or not, as any other)."""
     with transaction.atomic():
         case = _locked_open(case)
         if case.conversion_id is not None:
@@ -116,6 +119,10 @@ def case_approve(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
             if conversion.under_review:
                 conversion.under_review = False
                 conversion.save(update_fields=["under_review"])
+        if case.withdrawal is not None:
+            from payouts.services import withdrawal_release
+
+            withdrawal_release(actor=actor, withdrawal=case.withdrawal)  # approvable again
         if case.kind == CaseKind.SIGNUP:
             affiliate = Affiliate.objects.get(pk=case.affiliate_id)
             # held (pending) or refused by a reject rule: the review lets them in
@@ -125,10 +132,35 @@ def case_approve(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
     return case
 
 
+def _click_pay_reverse(case: FraudCase) -> None:
+    """Take back what the case's clicks earned from the per-click commissions that paid for
+    them (``FraudCase.click_pay``), through the ledger, once per commission and case (the
+    ledger's idempotency key), never more than what the commission still holds."""
+    for batch_key, clicks in sorted(case.click_pay.items()):
+        commission = (
+            Commission.objects.select_for_update()
+            .filter(
+                click_batch_key=batch_key, beneficiary_id=case.affiliate_id, kind=CommissionKind.PER_CLICK
+            )
+            .first()
+        )
+        if commission is None or commission.status == CommissionStatus.REVERSED:
+            continue  # the program does not pay per click, or nothing is left to take back
+        earned = quantize(commission.base_amount * int(clicks), commission.currency, COMMISSION_ROUNDING)
+        amount = min(earned, commission.amount - commission.reversed_amount)
+        if amount > 0:
+            commission_reverse(
+                commission=commission,
+                amount=amount,
+                idempotency_key=f"commission:{commission.pk}:fraud:{case.pk}",
+            )
+
+
 def case_reject(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
     """Fraud: a sale is rejected and what its commissions still hold is reversed through the
-    ledger (pending or available, whichever holds it); a signup is refused; a withdrawal is
-    rejected (its money back to the affiliate's available balance, for another review)."""
+    ledger (pending or available, whichever holds it); clicks lose the per-click pay they
+    earned (likewise reversed); a signup is refused; a withdrawal is rejected (its money back
+    to the affiliate's available balance, for another review)."""
     with transaction.atomic():
         case = _locked_open(case)
         if case.conversion_id is not None:
@@ -145,11 +177,16 @@ def case_reject(*, actor: User, case: FraudCase, note: str = "") -> FraudCase:
             conversion.status = ConversionStatus.REJECTED
             conversion.under_review = False
             conversion.save(update_fields=["status", "under_review"])
+        if case.kind == CaseKind.CLICKS:
+            _click_pay_reverse(case)
         if case.kind == CaseKind.SIGNUP:
             affiliate = Affiliate.objects.get(pk=case.affiliate_id)
             if affiliate.status in (AffiliateStatus.PENDING, AffiliateStatus.APPROVED):
                 affiliate_decide(actor=actor, affiliate=affiliate, approve=False)
-        if case.withdrawal is not None and case.withdrawal.status == WithdrawalStatus.REQUESTED:
+        if case.withdrawal is not None and case.withdrawal.status in (
+            WithdrawalStatus.REQUESTED,
+            WithdrawalStatus.APPROVED,
+        ):
             from payouts.services import withdrawal_reject
 
             withdrawal_reject(actor=actor, withdrawal=case.withdrawal, reason="Refused after a fraud review.")

@@ -129,6 +129,12 @@ def withdrawal_screen(event: Event) -> None:
         from payouts.services import withdrawal_reject
 
         withdrawal_reject(actor=None, withdrawal=withdrawal, reason="Payout details under review.")
+    elif case.action == HOLD and withdrawal.status in (WithdrawalStatus.REQUESTED, WithdrawalStatus.APPROVED):
+        # Held until the case is decided (``fraud.services``): no approval, automatic or not,
+        # no payment and no payout run meanwhile.
+        from payouts.services import withdrawal_hold
+
+        withdrawal_hold(actor=None, withdrawal=withdrawal, reason="payout details under fraud review")
 
 
 @subscriber("conversion.refunded", phase=Phase.IN_TRANSACTION)

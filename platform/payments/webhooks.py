@@ -18,10 +18,11 @@
    recent or more, was already applied (``StripeEvent.object_id`` / ``created``): its snapshot
    may be older than what we hold, so the object is read again from Stripe and the handlers get
    its current state (still with the event's type and time). Every handled object type can be
-   read again (``_REREADERS``); handlers judge the object's own state (an invoice's ``status``,
-   a session's ``payment_status``), never the event's name alone, and their effects are
-   idempotent per object (a payment per invoice id, a refund per refund id, a confirmation per
-   session), so a re-read or duplicate applies nothing twice.
+   read again (``_REREADERS``: payments' own, plus those the apps above register with
+   ``stripe_object_reader``), on the event's connected account when it has one; handlers judge
+   the object's own state (an invoice's ``status``, a session's ``payment_status``), never the
+   event's name alone, and their effects are idempotent per object (a payment per invoice id, a
+   refund per refund id, a confirmation per session), so a re-read or duplicate applies nothing twice.
 5. API version. The endpoint must be pinned to the SDK's version (``stripe.api_version``,
    README "Stripe"). An event rendered in another version (an endpoint left on the account's
    default, a version upgrade half done) is not parsed from its payload: its object is read
@@ -139,20 +140,60 @@ def pinned_api_version() -> str:
     return str(stripe.api_version)
 
 
-# How each object type the platform handles is read again (in the pinned version).
-_REREADERS: dict[str, Callable[[Any, str], Any]] = {
-    "subscription": lambda client, oid: client.v1.subscriptions.retrieve(oid),
-    "invoice": lambda client, oid: client.v1.invoices.retrieve(oid),
-    "checkout.session": lambda client, oid: client.v1.checkout.sessions.retrieve(oid),
-    "charge": lambda client, oid: client.v1.charges.retrieve(oid),
-    "payment_intent": lambda client, oid: client.v1.payment_intents.retrieve(oid),
-    "refund": lambda client, oid: client.v1.refunds.retrieve(oid),
+StripeObjectReader = Callable[[Any, str, str], Any]
+"""Reads one Stripe object again: ``(client, object id, account)``, where ``account`` is the
+connected account (``acct_…``) the event happened on, "" for the platform's own events. An
+object that lives on a connected account (a payout to its bank) exists only for requests made
+on that account (``options={"stripe_account": account}``); read without it, Stripe answers
+``resource_missing``."""
+
+
+def account_options(account: str) -> dict[str, Any] | None:
+    """Request options that act on the connected account ``account`` ("" : the platform)."""
+    return {"stripe_account": account} if account else None
+
+
+# How each object type the platform handles is read again (in the pinned version). Payments' own
+# objects are here; the apps above register theirs with ``stripe_object_reader`` (Connect's
+# transfers, accounts and payouts: ``payouts.stripe_webhooks``).
+_REREADERS: dict[str, StripeObjectReader] = {
+    "subscription": lambda client, oid, account: client.v1.subscriptions.retrieve(
+        oid, options=account_options(account)
+    ),
+    "invoice": lambda client, oid, account: client.v1.invoices.retrieve(
+        oid, options=account_options(account)
+    ),
+    "checkout.session": lambda client, oid, account: client.v1.checkout.sessions.retrieve(
+        oid, options=account_options(account)
+    ),
+    "charge": lambda client, oid, account: client.v1.charges.retrieve(oid, options=account_options(account)),
+    "payment_intent": lambda client, oid, account: client.v1.payment_intents.retrieve(
+        oid, options=account_options(account)
+    ),
+    "refund": lambda client, oid, account: client.v1.refunds.retrieve(oid, options=account_options(account)),
 }
 
 
-def object_reread(obj: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The object's current state in Stripe (None: not a type we read again). Stripe being
-    unreachable raises RetryLaterError (the event is delivered again later)."""
+def stripe_object_reader(object_type: str) -> Callable[[StripeObjectReader], StripeObjectReader]:
+    """Register how an object type that an app's handlers receive is read again (from the app's
+    ``ready()``, beside its ``stripe_event_handler`` registrations): without one, an event about
+    such an object rendered in another API version is refused, and a stale one is applied from
+    its snapshot. One reader per type; registering the same reader again is harmless."""
+
+    def register(reader: StripeObjectReader) -> StripeObjectReader:
+        known = _REREADERS.get(object_type)
+        if known is not None and known is not reader:
+            raise ValueError(f"Stripe objects of type {object_type!r} already have a reader")
+        _REREADERS[object_type] = reader
+        return reader
+
+    return register
+
+
+def object_reread(obj: Mapping[str, Any], account: str = "") -> dict[str, Any] | None:
+    """The object's current state in Stripe (None: not a type we read again), read on the
+    connected account ``account`` when the event happened on one. Stripe being unreachable raises
+    RetryLaterError (the event is delivered again later)."""
     from payments.stripe_client import plain, stripe_client
 
     reader = _REREADERS.get(str(obj.get("object") or ""))
@@ -160,7 +201,7 @@ def object_reread(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     if reader is None or not object_id_:
         return None
     try:
-        return plain(reader(stripe_client(), object_id_))
+        return plain(reader(stripe_client(), object_id_, account))
     except stripe.StripeError as error:
         raise RetryLaterError(f"could not read {obj.get('object')} {object_id_} again: {error}") from error
 
@@ -282,7 +323,7 @@ def _current_object(event: Mapping[str, Any], stored: StripeEvent) -> Mapping[st
     )
     if not (mismatch or stale):
         return obj
-    fresh = object_reread(obj)
+    fresh = object_reread(obj, str(event.get("account") or ""))
     if mismatch:
         action = "reread" if fresh is not None else "refused"
         STRIPE_WEBHOOK_VERSION_MISMATCHES.labels(stored.type, version or "none", action).inc()

@@ -44,6 +44,10 @@ class WithdrawalRequest(models.Model):
     rejection_reason = models.CharField(max_length=500, blank=True)
     # The provider's message when an automated payout failed or was returned.
     failure_reason = models.CharField(max_length=500, blank=True)
+    # Why it is on hold ("": not held): a fraud review holds it until released; a held withdrawal
+    # cannot be approved, marked paid or put in a payout run (``services.withdrawals``).
+    hold_reason = models.CharField(max_length=200, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

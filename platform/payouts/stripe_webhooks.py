@@ -8,8 +8,13 @@ verified, routed to its brand and stored once there; a redelivery never reaches 
   available balance once (paid -> available). A partial reversal is recorded and logged for a
   person to look at: the platform never reverses part of a withdrawal itself.
 - ``payout.failed`` on a connected account (event ``account`` set): see
-  ``payouts.services_connect.connect_payout_failed`` (recorded and notified, no money moves).
+  ``payouts.services.connect.connect_payout_failed`` (recorded and notified, no money moves).
 - ``account.updated`` on a connected account: the status is read back from Stripe.
+
+Their objects (transfers, accounts, payouts) are registered with ``stripe_object_reader``, so an
+event rendered in another API version (or a stale one) is applied from the object read again in
+the pinned version rather than refused. A payout lives on its connected account: it is read with
+the event's ``account`` (``Stripe-Account``), as Stripe finds it nowhere else.
 
 Each handler answers None for objects that are not a payout item of the current brand (the
 reference names its schema), so another handler, or none, takes them. A transfer of this brand
@@ -26,10 +31,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.tenancy import current_schema
-from payments.webhooks import event_account, stripe_event_handler
+from payments.webhooks import account_options, event_account, stripe_event_handler, stripe_object_reader
 from payouts.providers.base import ItemStatus
 from payouts.providers.stripe_connect import reference_schema
-from payouts.services_connect import connect_account_sync, connect_payout_failed
+from payouts.services.connect import connect_account_sync, connect_payout_failed
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,24 @@ def _settle(*, reference: str, **kwargs: Any) -> str | None:
         logger.warning("stripe transfer %s: %s; left for a person", kwargs.get("remote_id"), error)
         return f"no payout item {reference}: not settled"
     return None
+
+
+@stripe_object_reader("transfer")
+def transfer_read(client: Any, transfer_id: str, account: str) -> Any:
+    """A transfer is the platform's own object (sent from its balance), whatever the event."""
+    return client.v1.transfers.retrieve(transfer_id)
+
+
+@stripe_object_reader("account")
+def account_read(client: Any, account_id: str, account: str) -> Any:
+    """The platform reads its connected accounts directly (as ``connect_account_sync`` does)."""
+    return client.v1.accounts.retrieve(account_id)
+
+
+@stripe_object_reader("payout")
+def payout_read(client: Any, payout_id: str, account: str) -> Any:
+    """A connected account's payout to its bank exists only on that account."""
+    return client.v1.payouts.retrieve(payout_id, options=account_options(account))
 
 
 @stripe_event_handler("transfer.created")

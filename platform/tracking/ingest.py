@@ -681,6 +681,7 @@ class ClickDrain:
                 return WrittenRows(counts=[])
             # Screened clicks (fraud rules) are stored and counted as clicks, but the refused
             # ones earn no per-click commission.
+            batch.unique_ids = frozenset(unique_ids)
             refused = click_screen(batch, ordered)
             for click_id in refused & unique_ids:
                 fact = facts[fresh[click_id][1]]

@@ -41,13 +41,16 @@ class ClickBatch:
     """The fresh clicks of one brand's batch, as the drain's transaction inserted them.
 
     ``combos``: [clicks, unique clicks] per ``ClickCombo``; ``unique_clicks``: new unique clicks
-    per (affiliate id, program id); ``batch_key``: stable across redeliveries (an idempotency
-    key); ``cursor``: a psycopg cursor on the transaction's connection (binary parameters)."""
+    per (affiliate id, program id); ``unique_ids``: the ids of the fresh clicks that are unique
+    (the only ones per-click commissions pay for); ``batch_key``: stable across redeliveries (an
+    idempotency key); ``cursor``: a psycopg cursor on the transaction's connection (binary
+    parameters)."""
 
     batch_key: str
     links: Mapping[int, LinkFacts]
     combos: dict[ClickCombo, list[int]] = field(default_factory=dict)
     unique_clicks: dict[tuple[int, int], int] = field(default_factory=dict)
+    unique_ids: frozenset[str] = frozenset()
     cursor: Any = None
 
 

@@ -31,8 +31,8 @@ from payouts.providers import ItemStatus, PayoutItem
 from payouts.providers.stripe_connect import StripeConnectProvider
 from payouts.services import runs as runs_module
 from payouts.services import withdrawal_approve, withdrawal_request
+from payouts.services.connect import connect_account_refresh, connect_onboarding_start
 from payouts.services.runs import payout_run_create, payout_run_send
-from payouts.services_connect import connect_account_refresh, connect_onboarding_start
 from tests.conftest import make_user
 from tests.connect_fixtures import onboard, set_balance
 from tests.payouts.stripe_connect_helpers import (

@@ -8,9 +8,10 @@ What it serves (API version ``2026-10-28.endive`` shapes)
     (``account``, ``refresh_url``, ``return_url``, ``type=account_onboarding|account_update``),
     ``POST /v1/transfers`` (``amount``, ``currency``, ``destination``, ``transfer_group``,
     ``metadata``, ``description``; ``Idempotency-Key`` is honoured by the server for every POST),
-    ``GET /v1/transfers``, ``GET /v1/transfers/<id>``, ``POST /v1/transfers/<id>/reversals``
-    (``amount``, ``metadata``, ``description``), ``GET /v1/transfers/<id>/reversals``, ``GET
-    /v1/balance``.
+    ``GET /v1/transfers``, ``GET /v1/transfers/<id>``, ``GET /v1/payouts/<id>`` (with the
+    ``Stripe-Account`` header of the connected account it belongs to, as Stripe wants), ``POST
+    /v1/transfers/<id>/reversals`` (``amount``, ``metadata``, ``description``), ``GET
+    /v1/transfers/<id>/reversals``, ``GET /v1/balance``.
 
 Behaviour
     * A new account has requested ``transfers`` but it is ``inactive``: ``details_submitted``,
@@ -642,6 +643,21 @@ def _reversal_list(api: Api, m: re.Match[str], params: JSON, expand: list[str]) 
 def _balance(api: Api, m: re.Match[str], params: JSON, expand: list[str]) -> JSON:
     check_allowed(params, set())
     return balance_render(api.state)
+
+
+@route("GET", "/v1/payouts/{id}")
+def _payout_retrieve(api: Api, m: re.Match[str], params: JSON, expand: list[str]) -> JSON:
+    """A payout lives on its connected account: Stripe finds it only for a request made on that
+    account (``Stripe-Account``), and answers ``resource_missing`` otherwise."""
+    check_allowed(params, set())
+    payout = api.state.objects.get(m[1])
+    if (
+        payout is None
+        or payout.get("object") != "payout"
+        or payout.get("_account") != api.state.context.account
+    ):
+        raise missing("payout", m[1])
+    return api.render(payout, expand)
 
 
 @route("POST", "/_fake/accounts/{id}/onboard")

@@ -213,6 +213,7 @@ class FakeStripeServer:
         params: JSON,
         request_id: str | None,
         idempotency_key: str | None,
+        account: str = "",
     ) -> tuple[int, JSON]:
         found = self.api.resolve(method, path)
         if found is None:
@@ -221,7 +222,7 @@ class FakeStripeServer:
                 "help at https://support.stripe.com/.",
                 status=404,
             )
-        with self.state.request(request_id, idempotency_key):
+        with self.state.request(request_id, idempotency_key, account):
             try:
                 status, body = 200, self.api.call(found, params)
             except StripeError as error:
@@ -325,6 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
         except StripeError as error:
             self._json(error.status, error.body(), headers)
             return
+        account = self.headers.get("Stripe-Account") or ""
         idempotency_key = self.headers.get("Idempotency-Key") if method == "POST" else None
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
@@ -342,14 +344,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             status, body = 500, b""
             try:
-                status, answer = fake.run(method, path, params, request_id, idempotency_key)
+                status, answer = fake.run(method, path, params, request_id, idempotency_key, account)
                 body = _dump(answer)
             finally:
                 fake.idempotent_end(key, fingerprint, status, body)
             self._send(status, body, "application/json", headers)
             return
         try:
-            status, answer = fake.run(method, path, params, request_id, None)
+            status, answer = fake.run(method, path, params, request_id, None, account)
         except StripeError as error:
             status, answer = error.status, error.body()
         self._json(status, answer, headers)

@@ -86,6 +86,8 @@ class RequestContext:
 
     request_id: str | None = None
     idempotency_key: str | None = None
+    # The ``Stripe-Account`` header: the connected account the request acts on ("" the platform).
+    account: str = ""
     outbox: list[JSON] = field(default_factory=list)
 
 
@@ -138,9 +140,11 @@ class State:
         return context
 
     @contextmanager
-    def request(self, request_id: str | None, idempotency_key: str | None) -> Iterator[RequestContext]:
+    def request(
+        self, request_id: str | None, idempotency_key: str | None, account: str = ""
+    ) -> Iterator[RequestContext]:
         previous = getattr(self._local, "context", None)
-        context = RequestContext(request_id=request_id, idempotency_key=idempotency_key)
+        context = RequestContext(request_id=request_id, idempotency_key=idempotency_key, account=account)
         self._local.context = context
         try:
             yield context

@@ -1,4 +1,5 @@
-"""Payout services: withdrawals (request, approve, mark paid, reject) and payout runs."""
+"""Payout services: withdrawals (request, approve, mark paid, reject), payout runs and Stripe
+Connect accounts (``payouts.services.connect``)."""
 
 from payouts.services.runs import (
     payout_item_settle,
@@ -12,8 +13,10 @@ from payouts.services.withdrawals import (
     TRANSITIONS,
     WITHDRAWAL_EVENT,
     withdrawal_approve,
+    withdrawal_hold,
     withdrawal_mark_paid,
     withdrawal_reject,
+    withdrawal_release,
     withdrawal_request,
     withdrawal_topic,
 )
@@ -28,8 +31,10 @@ __all__ = [
     "payout_run_sync",
     "payout_settings_update",
     "withdrawal_approve",
+    "withdrawal_hold",
     "withdrawal_mark_paid",
     "withdrawal_reject",
+    "withdrawal_release",
     "withdrawal_request",
     "withdrawal_topic",
 ]

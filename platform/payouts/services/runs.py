@@ -52,7 +52,7 @@ from payouts.providers import (
     PayoutOutcomeUnknownError,
     PayoutProviderError,
 )
-from payouts.services.withdrawals import kyc_block, withdrawal_apply, withdrawal_lock
+from payouts.services.withdrawals import hold_block, kyc_block, withdrawal_apply, withdrawal_lock
 
 logger = logging.getLogger("payouts.runs")
 
@@ -96,10 +96,16 @@ def _provider_for(method: str) -> BasePayoutProvider:
     return provider
 
 
-def _payout_block(withdrawal: WithdrawalRequest) -> str | None:
-    """Why ``withdrawal`` may not be paid now, or None: the single call point for payout gates
-    (KYC: ``withdrawals.kyc_block``)."""
-    return kyc_block(withdrawal)
+def _payout_block(withdrawal: WithdrawalRequest) -> tuple[str, Code] | None:
+    """Why ``withdrawal`` may not be paid now and its error code, or None: the single call point
+    for payout gates (a hold: ``withdrawals.hold_block``; KYC: ``withdrawals.kyc_block``)."""
+    held = hold_block(withdrawal)
+    if held:
+        return held, Code.WITHDRAWAL_HELD
+    kyc = kyc_block(withdrawal)
+    if kyc:
+        return kyc, Code.KYC_REQUIRED
+    return None
 
 
 def payout_run_create(*, actor: Any, withdrawal_ids: Iterable[int]) -> list[PayoutRun]:
@@ -132,7 +138,7 @@ def payout_run_create(*, actor: Any, withdrawal_ids: Iterable[int]) -> list[Payo
                 )
             blocked = _payout_block(withdrawal)
             if blocked:
-                raise field_error("withdrawalIds", blocked, Code.KYC_REQUIRED)
+                raise field_error("withdrawalIds", *blocked)
             by_method[withdrawal.method].append(withdrawal)
         for method in sorted(by_method):
             provider = _provider_for(method)

@@ -152,7 +152,7 @@ def withdrawal_request(
             Code.BELOW_MINIMUM,
         )
     if method == WithdrawalMethod.STRIPE:
-        from payouts.services_connect import connect_withdrawal_details
+        from payouts.services.connect import connect_withdrawal_details
 
         cleaned = connect_withdrawal_details(user=affiliate.user)
     else:
@@ -193,11 +193,22 @@ def kyc_block(withdrawal: WithdrawalRequest) -> str | None:
     return kyc_payout_block(payee, cumulative_payouts(payee, withdrawal.currency) + withdrawal.amount)
 
 
+def hold_block(withdrawal: WithdrawalRequest) -> str | None:
+    """Why ``withdrawal`` is on hold (``withdrawal_hold``, e.g. by a fraud review), or None."""
+    if not withdrawal.hold_reason:
+        return None
+    return f"This withdrawal is on hold ({withdrawal.hold_reason}) until it is released."
+
+
 def _auto_approvable(withdrawal: WithdrawalRequest) -> bool:
     """At or below the brand's threshold (0: never), a withdrawal is approved when requested,
-    unless the KYC gate holds it: then it waits for a person."""
+    unless the KYC gate or a hold (a fraud rule screening the request in its transaction) stops
+    it: then it waits for a person."""
     threshold = payout_settings().auto_approve_threshold
-    return bool(threshold > 0 and withdrawal.amount <= threshold) and kyc_block(withdrawal) is None
+    if not (threshold > 0 and withdrawal.amount <= threshold):
+        return False
+    withdrawal.refresh_from_db(fields=["hold_reason", "held_at"])
+    return hold_block(withdrawal) is None and kyc_block(withdrawal) is None
 
 
 def withdrawal_lock(withdrawal_id: int) -> WithdrawalRequest | None:
@@ -256,11 +267,53 @@ def withdrawal_move(
             raise field_error(
                 "status", f"A {locked.status} withdrawal cannot become {to}.", Code.ILLEGAL_TRANSITION
             )
-        if to in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID):  # KYC gate (kyc.gate)
-            block = kyc_block(locked)
+        if to in (WithdrawalStatus.APPROVED, WithdrawalStatus.PAID):
+            held = hold_block(locked)
+            if held:
+                raise field_error("status", held, Code.WITHDRAWAL_HELD)
+            block = kyc_block(locked)  # KYC gate (kyc.gate)
             if block:
                 raise field_error("status", block, Code.KYC_REQUIRED)
         return withdrawal_apply(actor=actor, locked=locked, to=to, **fields)
+
+
+# What may be held: a withdrawal not yet sent or paid (after that the money is the provider's).
+HOLDABLE = (WithdrawalStatus.REQUESTED, WithdrawalStatus.APPROVED)
+
+
+def withdrawal_hold(*, actor: Any, withdrawal: WithdrawalRequest, reason: str) -> WithdrawalRequest:
+    """Hold a requested or approved withdrawal until ``withdrawal_release``: approving it,
+    marking it paid and paying it in a payout run are refused (``WITHDRAWAL_HELD``); rejecting
+    it is not. Holding a held one keeps the first reason. The money stays reserved."""
+    with transaction.atomic():
+        locked = withdrawal_lock(withdrawal.pk)
+        assert locked is not None
+        if locked.status not in HOLDABLE:
+            raise field_error(
+                "status", f"A {locked.status} withdrawal cannot be held.", Code.ILLEGAL_TRANSITION
+            )
+        if not locked.hold_reason:
+            locked.hold_reason = reason.strip()[:200] or "held for review"
+            locked.held_at = timezone.now()
+            locked.save(update_fields=["hold_reason", "held_at"])
+            audit_log(actor=actor, action="withdrawal.held", target=locked, reason=locked.hold_reason)
+            _publish(locked)
+    return locked
+
+
+def withdrawal_release(*, actor: Any, withdrawal: WithdrawalRequest) -> WithdrawalRequest:
+    """Lift the hold: the withdrawal can be approved and paid again (idempotent)."""
+    with transaction.atomic():
+        locked = withdrawal_lock(withdrawal.pk)
+        assert locked is not None
+        if locked.hold_reason:
+            reason = locked.hold_reason
+            locked.hold_reason = ""
+            locked.held_at = None
+            locked.save(update_fields=["hold_reason", "held_at"])
+            audit_log(actor=actor, action="withdrawal.released", target=locked, reason=reason)
+            _publish(locked)
+    return locked
 
 
 def withdrawal_approve(*, actor: Any, withdrawal: WithdrawalRequest) -> WithdrawalRequest:

@@ -3,7 +3,8 @@ import { useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
 import { Form, FormErrors, SubmitButton, TextField } from "../../components/form";
-import { Empty, QueryState } from "../../components/states";
+import { QueueErrors, QueueTable } from "../../components/QueueTable";
+import { QueryState } from "../../components/states";
 import { Card, Dialog, PageHeader, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { WithdrawalStatus } from "../../gql/graphql";
@@ -144,74 +145,61 @@ export default function Withdrawals() {
         />
         <span className="badge badge-success">{t("dashboard.live")}</span>
       </div>
-      {approve.errors.length ? (
-        <div className="alert alert-error" role="alert">
-          {approve.errors.map((error, index) => (
-            <p key={index}>{error.message}</p>
-          ))}
-        </div>
-      ) : null}
+      <QueueErrors errors={approve.errors} />
       <Card>
         <QueryState result={result} retry={refresh}>
-          {() =>
-            rows.length === 0 ? (
-              <Empty title={t("queue.empty")}>{t("queue.emptyHint")}</Empty>
-            ) : (
-              <div className="table-wrap">
-                <table className="table table-stack" data-testid="withdrawal-queue">
-                  <caption className="visually-hidden">{t("queue.title")}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("common.date")}</th>
-                      <th scope="col">{t("queue.affiliate")}</th>
-                      <th scope="col" className="numeric">
-                        {t("wallet.amount")}
-                      </th>
-                      <th scope="col">{t("wallet.method")}</th>
-                      <th scope="col">{t("common.status")}</th>
-                      <th scope="col">{t("common.actions")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((row) => (
-                      <tr key={row.id} data-testid="queue-row" data-id={row.id}>
-                        <td data-label={t("common.date")}>{i18n.dateTime(row.requestedAt)}</td>
-                        <td data-label={t("queue.affiliate")}>{row.affiliateEmail}</td>
-                        <td data-label={t("wallet.amount")} className="numeric">{i18n.money(row.amount)}</td>
-                        <td data-label={t("wallet.method")}>{payoutDetails(row, t(`method.${row.method}`))}</td>
-                        <td data-label={t("common.status")}>
-                          <WithdrawalStatusBadge status={row.status} />
-                          {row.rejectionReason ? <p className="muted small">{row.rejectionReason}</p> : null}
-                        </td>
-                        <td data-label={t("common.actions")} className="actions">
-                          {row.status === "REQUESTED" ? (
-                            <button
-                              type="button"
-                              className="button button-primary button-small"
-                              disabled={approve.fetching}
-                              onClick={() => void approve.run({ id: row.id }).then(refresh)}
-                            >
-                              {t("queue.approve")}
-                            </button>
-                          ) : null}
-                          {row.status === "APPROVED" ? (
-                            <button type="button" className="button button-primary button-small" onClick={() => setAction({ kind: "pay", row })}>
-                              {t("queue.markPaid")}
-                            </button>
-                          ) : null}
-                          {row.status === "REQUESTED" || row.status === "APPROVED" ? (
-                            <button type="button" className="button button-danger button-small" onClick={() => setAction({ kind: "reject", row })}>
-                              {t("queue.reject")}
-                            </button>
-                          ) : null}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {() => (
+            <QueueTable
+              caption={t("queue.title")}
+              rows={rows}
+              empty={{ title: t("queue.empty"), hint: t("queue.emptyHint") }}
+              testId="withdrawal-queue"
+              rowTestId="queue-row"
+              columns={[
+                { label: t("common.date"), cell: (row) => i18n.dateTime(row.requestedAt) },
+                { label: t("queue.affiliate"), cell: (row) => row.affiliateEmail },
+                { label: t("wallet.amount"), numeric: true, cell: (row) => i18n.money(row.amount) },
+                { label: t("wallet.method"), cell: (row) => payoutDetails(row, t(`method.${row.method}`)) },
+                {
+                  label: t("common.status"),
+                  cell: (row) => (
+                    <>
+                      <WithdrawalStatusBadge status={row.status} />
+                      {row.rejectionReason ? <p className="muted small">{row.rejectionReason}</p> : null}
+                    </>
+                  ),
+                },
+                {
+                  label: t("common.actions"),
+                  actions: true,
+                  cell: (row) => (
+                    <>
+                      {row.status === "REQUESTED" ? (
+                        <button
+                          type="button"
+                          className="button button-primary button-small"
+                          disabled={approve.fetching}
+                          onClick={() => void approve.run({ id: row.id }).then(refresh)}
+                        >
+                          {t("queue.approve")}
+                        </button>
+                      ) : null}
+                      {row.status === "APPROVED" ? (
+                        <button type="button" className="button button-primary button-small" onClick={() => setAction({ kind: "pay", row })}>
+                          {t("queue.markPaid")}
+                        </button>
+                      ) : null}
+                      {row.status === "REQUESTED" || row.status === "APPROVED" ? (
+                        <button type="button" className="button button-danger button-small" onClick={() => setAction({ kind: "reject", row })}>
+                          {t("queue.reject")}
+                        </button>
+                      ) : null}
+                    </>
+                  ),
+                },
+              ]}
+            />
+          )}
         </QueryState>
       </Card>
       <ActionDialog action={action} onClose={() => setAction(null)} onDone={refresh} />

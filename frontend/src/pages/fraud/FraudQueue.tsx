@@ -1,8 +1,9 @@
-import { Fragment, useState } from "react";
+import { useState } from "react";
 import { useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
-import { Empty, QueryState } from "../../components/states";
+import { QueueErrors, QueueTable } from "../../components/QueueTable";
+import { QueryState } from "../../components/states";
 import { Badge, Card, PageHeader, Tabs } from "../../components/ui";
 import { graphql } from "../../gql";
 import type { FraudCaseStatus, FraudDecision } from "../../gql/graphql";
@@ -82,103 +83,89 @@ export default function FraudQueue() {
           options={(["OPEN", "APPROVED", "REJECTED"] as const).map((value) => ({ value, label: t(`fraud.status.${value}`) }))}
         />
       </div>
-      {decide.errors.length ? (
-        <div className="alert alert-error" role="alert">
-          {decide.errors.map((error, index) => (
-            <p key={index}>{error.message}</p>
-          ))}
-        </div>
-      ) : null}
+      <QueueErrors errors={decide.errors} />
       <Card>
         <QueryState result={result} retry={refresh}>
-          {() =>
-            rows.length === 0 ? (
-              <Empty title={t("fraud.empty")}>{t("fraud.emptyHint")}</Empty>
-            ) : (
-              <div className="table-wrap">
-                <table className="table table-stack" data-testid="fraud-queue">
-                  <caption className="visually-hidden">{t("fraud.title")}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("common.date")}</th>
-                      <th scope="col">{t("fraud.kindColumn")}</th>
-                      <th scope="col">{t("fraud.affiliate")}</th>
-                      <th scope="col" className="numeric">
-                        {t("fraud.score")}
-                      </th>
-                      <th scope="col">{t("fraud.rules")}</th>
-                      <th scope="col">{t("fraud.actionColumn")}</th>
-                      <th scope="col">{t("common.actions")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((row) => (
-                      <Fragment key={row.id}>
-                        <tr data-testid="fraud-row" data-id={row.id}>
-                          <td data-label={t("common.date")}>{i18n.dateTime(row.createdAt)}</td>
-                          <td data-label={t("fraud.kindColumn")}>
-                            {t(`fraud.kind.${row.kind}`)}
-                            {row.orderId ? <span className="muted small"> · {row.orderId}</span> : null}
-                            {row.amount ? <span className="muted small"> · {i18n.money(row.amount)}</span> : null}
-                            {row.clickCount ? <span className="muted small"> · {t("fraud.clicks", { count: row.clickCount })}</span> : null}
-                          </td>
-                          <td data-label={t("fraud.affiliate")}>
-                            {row.affiliateEmail}
-                            <span className="muted small"> · {row.programName}</span>
-                          </td>
-                          <td data-label={t("fraud.score")} className="numeric">
-                            {row.score}
-                          </td>
-                          <td data-label={t("fraud.rules")}>
-                            <code>{row.ruleCodes.join(", ")}</code>
-                          </td>
-                          <td data-label={t("fraud.actionColumn")}>
-                            <Badge tone={ACTION_TONES[row.action]}>{t(`fraud.action.${row.action}`)}</Badge>
-                          </td>
-                          <td data-label={t("common.actions")} className="actions">
-                            <button type="button" className="button button-ghost button-small" onClick={() => setOpen(open === row.id ? null : row.id)}>
-                              {open === row.id ? t("fraud.hideDetails") : t("fraud.details")}
-                            </button>
-                            {row.status === "OPEN" ? (
-                              <>
-                                <button type="button" className="button button-primary button-small" disabled={decide.fetching} onClick={() => run(row.id, "APPROVE")}>
-                                  {t("fraud.approve")}
-                                </button>
-                                <button type="button" className="button button-danger button-small" disabled={decide.fetching} onClick={() => run(row.id, "REJECT")}>
-                                  {t("fraud.reject")}
-                                </button>
-                              </>
-                            ) : row.reviewerEmail ? (
-                              <span className="muted small">{t("fraud.decidedBy", { email: row.reviewerEmail })}</span>
-                            ) : null}
-                            {row.affiliateStatus !== "suspended" ? (
-                              <button type="button" className="button button-danger button-small" disabled={decide.fetching} onClick={() => run(row.id, "BAN")}>
-                                {t("fraud.ban")}
-                              </button>
-                            ) : null}
-                          </td>
-                        </tr>
-                        {open === row.id ? (
-                          <tr>
-                            <td colSpan={7}>
-                              <strong>{t("fraud.reasons")}</strong>
-                              <ul>
-                                {row.reasons.map((reason, index) => (
-                                  <li key={index}>
-                                    <code>{reason.code}</code> ({t(`fraud.action.${reason.action}`)}): <code>{JSON.stringify(reason.facts)}</code>
-                                  </li>
-                                ))}
-                              </ul>
-                            </td>
-                          </tr>
-                        ) : null}
-                      </Fragment>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {() => (
+            <QueueTable
+              caption={t("fraud.title")}
+              rows={rows}
+              empty={{ title: t("fraud.empty"), hint: t("fraud.emptyHint") }}
+              testId="fraud-queue"
+              rowTestId="fraud-row"
+              columns={[
+                { label: t("common.date"), cell: (row) => i18n.dateTime(row.createdAt) },
+                {
+                  label: t("fraud.kindColumn"),
+                  cell: (row) => (
+                    <>
+                      {t(`fraud.kind.${row.kind}`)}
+                      {row.orderId ? <span className="muted small"> · {row.orderId}</span> : null}
+                      {row.amount ? <span className="muted small"> · {i18n.money(row.amount)}</span> : null}
+                      {row.clickCount ? <span className="muted small"> · {t("fraud.clicks", { count: row.clickCount })}</span> : null}
+                    </>
+                  ),
+                },
+                {
+                  label: t("fraud.affiliate"),
+                  cell: (row) => (
+                    <>
+                      {row.affiliateEmail}
+                      <span className="muted small"> · {row.programName}</span>
+                    </>
+                  ),
+                },
+                { label: t("fraud.score"), numeric: true, cell: (row) => row.score },
+                { label: t("fraud.rules"), cell: (row) => <code>{row.ruleCodes.join(", ")}</code> },
+                {
+                  label: t("fraud.actionColumn"),
+                  cell: (row) => <Badge tone={ACTION_TONES[row.action]}>{t(`fraud.action.${row.action}`)}</Badge>,
+                },
+                {
+                  label: t("common.actions"),
+                  actions: true,
+                  cell: (row) => (
+                    <>
+                      <button type="button" className="button button-ghost button-small" onClick={() => setOpen(open === row.id ? null : row.id)}>
+                        {open === row.id ? t("fraud.hideDetails") : t("fraud.details")}
+                      </button>
+                      {row.status === "OPEN" ? (
+                        <>
+                          <button type="button" className="button button-primary button-small" disabled={decide.fetching} onClick={() => run(row.id, "APPROVE")}>
+                            {t("fraud.approve")}
+                          </button>
+                          <button type="button" className="button button-danger button-small" disabled={decide.fetching} onClick={() => run(row.id, "REJECT")}>
+                            {t("fraud.reject")}
+                          </button>
+                        </>
+                      ) : row.reviewerEmail ? (
+                        <span className="muted small">{t("fraud.decidedBy", { email: row.reviewerEmail })}</span>
+                      ) : null}
+                      {row.affiliateStatus !== "suspended" ? (
+                        <button type="button" className="button button-danger button-small" disabled={decide.fetching} onClick={() => run(row.id, "BAN")}>
+                          {t("fraud.ban")}
+                        </button>
+                      ) : null}
+                    </>
+                  ),
+                },
+              ]}
+              detail={(row) =>
+                open === row.id ? (
+                  <>
+                    <strong>{t("fraud.reasons")}</strong>
+                    <ul>
+                      {row.reasons.map((reason, index) => (
+                        <li key={index}>
+                          <code>{reason.code}</code> ({t(`fraud.action.${reason.action}`)}): <code>{JSON.stringify(reason.facts)}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  </>
+                ) : null
+              }
+            />
+          )}
         </QueryState>
       </Card>
     </div>

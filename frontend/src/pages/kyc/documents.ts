@@ -1,40 +1,47 @@
 import { graphql } from "../../gql";
 
+/** What the affiliate's own page and the reviewers' queue both show of a profile. */
+export const KycProfileFieldsFragment = graphql(`
+  fragment KycProfileFields on KycProfile {
+    id
+    kind
+    status
+    legalName
+    dateOfBirth
+    nationality
+    address
+    city
+    postalCode
+    country
+    idType
+    idNumber
+    idExpiry
+    companyName
+    ice
+    rc
+    taxId
+    vatNumber
+    legalRepresentative
+    registeredAddress
+    iban
+    submittedAt
+    decisionReason
+    documents {
+      id
+      kind
+      contentType
+      sizeBytes
+      expiresOn
+      uploadedAt
+    }
+  }
+`);
+
 export const MyKycQuery = graphql(`
   query MyKyc {
     myKyc {
-      id
-      kind
-      status
-      legalName
-      dateOfBirth
-      nationality
-      address
-      city
-      postalCode
-      country
-      idType
-      idNumber
-      idExpiry
-      companyName
-      ice
-      rc
-      taxId
-      vatNumber
-      legalRepresentative
-      registeredAddress
-      iban
-      submittedAt
-      decisionReason
+      ...KycProfileFields
       requiredDocuments
-      documents {
-        id
-        kind
-        contentType
-        sizeBytes
-        expiresOn
-        uploadedAt
-      }
     }
   }
 `);
@@ -91,36 +98,8 @@ export const KycSubmitMutation = graphql(`
 export const KycReviewQueueQuery = graphql(`
   query KycReviewQueue($status: KycStatus) {
     kycReviewQueue(status: $status) {
-      id
+      ...KycProfileFields
       userEmail
-      kind
-      status
-      legalName
-      dateOfBirth
-      nationality
-      address
-      city
-      country
-      idType
-      idNumber
-      idExpiry
-      companyName
-      ice
-      rc
-      taxId
-      vatNumber
-      legalRepresentative
-      registeredAddress
-      iban
-      submittedAt
-      decisionReason
-      documents {
-        id
-        kind
-        contentType
-        sizeBytes
-        expiresOn
-      }
     }
   }
 `);

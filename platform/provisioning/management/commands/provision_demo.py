@@ -11,8 +11,10 @@ from accounts.selectors import user_by_email
 from accounts.services import user_create
 from affiliation.demo import demo_program_ensure, demo_recruit_login
 from billing.demo import demo_billing_ensure
+from fraud.demo import demo_fraud_case_ensure
+from kyc.demo import demo_kyc_submission_ensure
 from marketplace.demo import demo_customer_order_ensure, demo_marketplace_ensure
-from payouts.demo import demo_withdrawal_ensure
+from payouts.demo import demo_payout_run_ensure, demo_withdrawal_ensure
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url, public_base_url
 from tenants.services import brand_create, public_tenant_ensure, template_tenant_ensure
@@ -78,6 +80,13 @@ class Command(BaseCommand):
                     language=tenant.language,
                 )
                 demo_withdrawal_ensure(affiliate_user=users[Role.AFFILIATE], program=program)
+                # The money-out pages: a payout run paid to the recruit, the recruit's identity
+                # verification to review, a signup held by the fraud rules.
+                recruit = user_by_email(recruit_email)
+                if recruit is not None:
+                    demo_payout_run_ensure(payee=recruit, program=program, admin=users[Role.BRAND_ADMIN])
+                    demo_kyc_submission_ensure(user=recruit, french=tenant.language == "fr")
+                demo_fraud_case_ensure(program=program, subdomain=spec["subdomain"])
                 demo_billing_ensure(merchant=users[Role.MERCHANT], brand_admin=users[Role.BRAND_ADMIN])
                 demo_marketplace_ensure(
                     merchant=users[Role.MERCHANT],
