@@ -333,6 +333,7 @@ export const en = {
   "queue.subtitle": "Review, approve and pay your partners' withdrawal requests. New ones appear live.",
   "queue.toReview": "To review",
   "queue.toPay": "To pay",
+  "queue.held": "On hold: {reason}. Release it from the fraud queue before approving.",
   "queue.affiliate": "Affiliate",
   "queue.approve": "Approve",
   "queue.reject": "Reject",

@@ -334,6 +334,7 @@ export const fr: Record<MessageKey, string> = {
   "queue.subtitle": "Examinez, approuvez et payez les demandes de retrait de vos partenaires. Les nouvelles arrivent en direct.",
   "queue.toReview": "À examiner",
   "queue.toPay": "À payer",
+  "queue.held": "En attente : {reason}. Libérez-le depuis la file antifraude avant de l’approuver.",
   "queue.affiliate": "Affilié",
   "queue.approve": "Approuver",
   "queue.reject": "Refuser",

@@ -166,6 +166,7 @@ export default function Withdrawals() {
                     <>
                       <WithdrawalStatusBadge status={row.status} />
                       {row.rejectionReason ? <p className="muted small">{row.rejectionReason}</p> : null}
+                      {row.holdReason ? <p className="small" data-testid="withdrawal-hold">{t("queue.held", { reason: row.holdReason })}</p> : null}
                     </>
                   ),
                 },
@@ -178,7 +179,7 @@ export default function Withdrawals() {
                         <button
                           type="button"
                           className="button button-primary button-small"
-                          disabled={approve.fetching}
+                          disabled={approve.fetching || Boolean(row.holdReason)}
                           onClick={() => void approve.run({ id: row.id }).then(refresh)}
                         >
                           {t("queue.approve")}

@@ -26,6 +26,7 @@ export const WithdrawalFields = graphql(`
     paymentReference
     rejectionReason
     failureReason
+    holdReason
     payout {
       runId
       provider
