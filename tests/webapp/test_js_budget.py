@@ -41,7 +41,9 @@ def chunk_of(chunks: dict[str, dict], module: str) -> str:
         return module
     # A page module also imported statically elsewhere lands in a shared chunk named after it.
     name = Path(module).stem
-    candidates = [key for key in chunks["index.html"].get("dynamicImports", []) if chunks[key].get("name") == name]
+    candidates = [
+        key for key in chunks["index.html"].get("dynamicImports", []) if chunks[key].get("name") == name
+    ]
     assert len(candidates) == 1, f"no single chunk for {module} in the manifest: {candidates}"
     return candidates[0]
 
@@ -75,7 +77,9 @@ def operations(files: list[str]) -> list[str]:
     found: list[str] = []
     for file in files:
         text = (DIST / file).read_text()
-        found += re.findall(r"kind:`OperationDefinition`,operation:`\w+`,name:\{kind:`Name`,value:`(\w+)`", text)
+        found += re.findall(
+            r"kind:`OperationDefinition`,operation:`\w+`,name:\{kind:`Name`,value:`(\w+)`", text
+        )
     return sorted(found)
 
 
@@ -101,7 +105,9 @@ def test_routes_load_the_pages_named_here() -> None:
     source = ROUTES.read_text()
     for route, module in PUBLIC_ROUTES.items():
         imported = Path(module).with_suffix("").as_posix().removeprefix("src/")
-        assert re.search(rf'path: "{re.escape(route)}",[^\n]*import\("\.\./{re.escape(imported)}"\)', source), route
+        assert re.search(
+            rf'path: "{re.escape(route)}",[^\n]*import\("\.\./{re.escape(imported)}"\)', source
+        ), route
 
 
 def test_only_one_language_catalog_is_loaded_up_front() -> None:
@@ -137,4 +143,6 @@ def test_every_javascript_chunk_has_brotli_and_gzip_copies() -> None:
         for suffix in (".br", ".gz"):
             copy = path.with_name(path.name + suffix)
             assert copy.exists(), f"{copy.name} is missing"
-            assert copy.stat().st_mtime_ns >= path.stat().st_mtime_ns, f"{copy.name} is older than {path.name}"
+            assert copy.stat().st_mtime_ns >= path.stat().st_mtime_ns, (
+                f"{copy.name} is older than {path.name}"
+            )

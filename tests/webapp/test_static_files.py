@@ -50,7 +50,9 @@ def static_client(request, dist, settings) -> Client:  # type: ignore[no-untyped
 
 def test_a_hashed_script_is_sent_brotli_to_a_browser_that_accepts_it(static_client, brand_a):
     response = static_client.get(
-        "/static/app/assets/index-AbC_12-x.js", HTTP_HOST=domain_of(brand_a), HTTP_ACCEPT_ENCODING="gzip, deflate, br"
+        "/static/app/assets/index-AbC_12-x.js",
+        HTTP_HOST=domain_of(brand_a),
+        HTTP_ACCEPT_ENCODING="gzip, deflate, br",
     )
     assert response.status_code == 200
     assert response["Content-Encoding"] == "br"
@@ -62,7 +64,9 @@ def test_a_hashed_script_is_sent_brotli_to_a_browser_that_accepts_it(static_clie
 
 def test_gzip_when_brotli_is_not_accepted_and_plain_when_nothing_is(static_client, brand_a):
     host = domain_of(brand_a)
-    zipped = static_client.get("/static/app/assets/index-AbC_12-x.js", HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip")
+    zipped = static_client.get(
+        "/static/app/assets/index-AbC_12-x.js", HTTP_HOST=host, HTTP_ACCEPT_ENCODING="gzip"
+    )
     assert zipped["Content-Encoding"] == "gzip"
     assert gzip.decompress(b"".join(zipped.streaming_content)) == SCRIPT
     assert zipped["Vary"] == "Accept-Encoding"
