@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
 
-import { graphqlDocuments } from "./vite-plugins/graphqlDocuments";
-import { precompress } from "./vite-plugins/precompress";
+import { graphqlDocuments } from "./vite-plugins/graphqlDocuments.ts";
+import { precompress } from "./vite-plugins/precompress.ts";
 
 const DJANGO_URL = process.env.DJANGO_URL ?? `http://127.0.0.1:${process.env.PORT || "8000"}`;
 const BOOT_DOCUMENT = fileURLToPath(new URL("./src/api/boot.graphql", import.meta.url));

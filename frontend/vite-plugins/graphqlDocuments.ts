@@ -92,6 +92,7 @@ export function replaceDocumentCalls(code: string, documents: Map<string, string
 export function graphqlDocuments(gqlDirectory: string): Plugin {
   const gqlTs = path.join(gqlDirectory, "gql.ts");
   const graphqlTs = path.join(gqlDirectory, "graphql.ts");
+  const sources = path.dirname(gqlDirectory) + path.sep;
   const cache = new Map<string, { stamp: number; value: Map<string, string> }>();
   const read = (file: string, parse: (text: string) => Map<string, string>) => {
     const stamp = statSync(file).mtimeMs;
@@ -117,7 +118,10 @@ export function graphqlDocuments(gqlDirectory: string): Plugin {
     },
     transform(code, id) {
       const file = id.split("?")[0];
-      if (!/\.[cm]?tsx?$/.test(file) || file.startsWith(gqlDirectory + path.sep)) return null;
+      // The app's sources only (src/), not the generated files themselves.
+      if (!/\.[cm]?tsx?$/.test(file) || !file.startsWith(sources) || file.startsWith(gqlDirectory + path.sep)) {
+        return null;
+      }
       const result = replaceDocumentCalls(code, read(gqlTs, readDocumentMap), file);
       return result === null ? null : { code: result, map: null };
     },
