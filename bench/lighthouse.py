@@ -295,6 +295,7 @@ def main() -> None:
             CHANNEL_LAYER_PREFIX=database,
             TRACKING_KEY_PREFIX=database,
             CELERY_QUEUE=database,
+            LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
         )
         server = start_server(port, env)
         try:
