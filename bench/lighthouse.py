@@ -296,6 +296,7 @@ def main() -> None:
             TRACKING_KEY_PREFIX=database,
             CELERY_QUEUE=database,
             LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
+            LOG_REQUESTS=os.environ.get("LOG_REQUESTS", "0"),
         )
         server = start_server(port, env)
         try:

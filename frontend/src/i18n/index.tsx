@@ -153,7 +153,11 @@ export function I18nProvider({ defaultLanguage, children }: { defaultLanguage: L
   const [chosen, setChosen] = useState<Language | null>(storedLanguage);
   const wanted = chosen ?? defaultLanguage;
   // The language on screen: the wanted one once its catalog is loaded, the previous one until then.
-  const [shown, setShown] = useState<Language | null>(() => (isLoaded(wanted) ? wanted : null));
+  // A provider mounted later (never the case with the data Django inlines) starts in a loaded
+  // language rather than suspend: a suspension in a synchronous update (a click) is an error.
+  const [shown, setShown] = useState<Language | null>(() =>
+    isLoaded(wanted) ? wanted : (LANGUAGES.map(({ code }) => code).find(isLoaded) ?? null),
+  );
   const lang = isLoaded(wanted) ? wanted : shown;
   if (lang === null) {
     // The first render, before any catalog: suspend (React keeps what is on screen and renders
