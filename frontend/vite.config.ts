@@ -9,8 +9,12 @@ import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
 
+import { graphqlDocuments } from "./vite-plugins/graphqlDocuments.ts";
+import { precompress } from "./vite-plugins/precompress.ts";
+
 const DJANGO_URL = process.env.DJANGO_URL ?? `http://127.0.0.1:${process.env.PORT || "8000"}`;
 const BOOT_DOCUMENT = fileURLToPath(new URL("./src/api/boot.graphql", import.meta.url));
+const GQL_DIRECTORY = fileURLToPath(new URL("./src/gql", import.meta.url));
 
 /** The boot document ships beside index.html: Django runs it to inline the first data. */
 function bootDocument(): Plugin {
@@ -26,10 +30,14 @@ const toDjango = { target: DJANGO_URL, changeOrigin: false };
 
 export default defineConfig(({ command }) => ({
   base: command === "build" ? "/static/app/" : "/",
-  plugins: [react(), bootDocument()],
+  // graphqlDocuments: each page's chunk carries only the GraphQL documents it uses.
+  // precompress: .br and .gz beside each asset, served by WhiteNoise (immutable: hashed names).
+  plugins: [graphqlDocuments(GQL_DIRECTORY), react(), bootDocument(), precompress()],
   build: {
     outDir: "dist/app",
     emptyOutDir: true,
+    // .vite/manifest.json: the chunk graph, read by the JS budget test (tests/webapp).
+    manifest: true,
     chunkSizeWarningLimit: 1000,
   },
   server: {
@@ -49,7 +57,7 @@ export default defineConfig(({ command }) => ({
   },
   test: {
     environment: "jsdom",
-    include: ["src/**/*.test.{ts,tsx}"],
+    include: ["src/**/*.test.{ts,tsx}", "vite-plugins/**/*.test.ts"],
     setupFiles: ["src/test/setup.ts"],
     css: false,
   },

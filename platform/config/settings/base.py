@@ -266,6 +266,15 @@ STATICFILES_DIRS = [PROJECT_ROOT / "frontend" / "dist"]
 # Where the web app's index.html and boot.graphql are (webapp.pages).
 WEBAPP_DIST_DIR = PROJECT_ROOT / "frontend" / "dist" / "app"
 WHITENOISE_USE_FINDERS = True
+# Vite names every file it writes under app/assets/ name-<8-character content hash>.ext: such a
+# name never changes content, so browsers may keep it a year without asking again
+# ("max-age=315360000, public, immutable"; WhiteNoise's own test only knows the names of Django's
+# manifest storage). Anything else under /static/ (the playground's files, app/index.html)
+# keeps WhiteNoise's short max-age. The build writes brotli and gzip copies beside each asset
+# (frontend/vite-plugins/precompress.ts): WhiteNoise sends the one the request accepts, with
+# Vary: Accept-Encoding, whether it looks files up per request (DEBUG, `make run`) or indexes
+# them at start-up (production, where collectstatic copies the siblings to STATIC_ROOT).
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/app/assets/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$"
 
 # Files (uploads, invoices): S3 when a bucket is configured, else local disk; keys are
 # prefixed with the brand's schema either way (core.storage).

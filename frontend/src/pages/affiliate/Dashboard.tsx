@@ -1,6 +1,5 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { Link } from "react-router";
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useQuery, useSubscription } from "urql";
 
 import { Card, CopyButton, PageHeader, StatCard } from "../../components/ui";
@@ -9,7 +8,7 @@ import { applyAffiliateStats, type AffiliateCounters } from "../../api/liveStats
 import { graphql } from "../../gql";
 import type { AffiliateStatsLiveSubscription } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
-import { useThemeColors } from "../../theme/useThemeColors";
+import type { Point } from "./LiveChart";
 import { AffiliateStatsSubscription } from "./links";
 import { MembershipGate, type MembershipContext } from "./membership";
 
@@ -45,47 +44,20 @@ export const DashboardQuery = graphql(`
   }
 `);
 
-interface Point {
-  time: number;
-  clicks: number;
-  uniqueClicks: number;
-  conversions: number;
-}
-
 const MAX_POINTS = 120;
 
-function LiveChart({ points }: { points: Point[] }) {
-  const i18n = useI18n();
-  const colors = useThemeColors();
-  const time = new Intl.DateTimeFormat(i18n.locale, { timeStyle: "medium" });
+const LiveChart = lazy(() => import("./LiveChart"));
+
+/** The chart, or a word while fewer than two points exist; the space is held while it loads. */
+function Chart({ points }: { points: Point[] }) {
+  const { t } = useI18n();
   if (points.length < 2) {
-    return <Empty title={i18n.t("dashboard.chartWaiting")}>{i18n.t("dashboard.chartWaitingHint")}</Empty>;
+    return <Empty title={t("dashboard.chartWaiting")}>{t("dashboard.chartWaitingHint")}</Empty>;
   }
   return (
-    <div className="chart" role="img" aria-label={i18n.t("dashboard.chartLabel")}>
-      <ResponsiveContainer width="100%" height={260}>
-        <LineChart data={points} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid stroke={colors.border} strokeDasharray="3 3" />
-          <XAxis
-            dataKey="time"
-            type="number"
-            domain={["dataMin", "dataMax"]}
-            tickFormatter={(value: number) => time.format(value)}
-            stroke={colors.mutedText}
-            fontSize={12}
-          />
-          <YAxis allowDecimals={false} stroke={colors.mutedText} fontSize={12} width={40} />
-          <Tooltip
-            labelFormatter={(value) => time.format(Number(value))}
-            contentStyle={{ background: colors.surface, border: `1px solid ${colors.border}`, color: colors.text }}
-          />
-          <Legend />
-          <Line type="stepAfter" dataKey="clicks" name={i18n.t("stats.clicks")} stroke={colors.primary} strokeWidth={2} dot={false} isAnimationActive={false} />
-          <Line type="stepAfter" dataKey="uniqueClicks" name={i18n.t("stats.uniqueClicks")} stroke={colors.accent} strokeWidth={2} dot={false} isAnimationActive={false} />
-          <Line type="stepAfter" dataKey="conversions" name={i18n.t("stats.conversions")} stroke={colors.text} strokeWidth={1} dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
+    <Suspense fallback={<div className="chart" aria-busy="true" />}>
+      <LiveChart points={points} />
+    </Suspense>
   );
 }
 
@@ -139,7 +111,7 @@ function Overview({ membership, program, picker }: MembershipContext) {
         <StatCard live testId="stat-earnings" label={t("stats.earnings")} value={value(stats ? i18n.money(stats.earnings) : undefined)} />
       </div>
       <Card title={t("dashboard.chartTitle")} actions={<span className="badge badge-success">{t("dashboard.live")}</span>}>
-        <LiveChart points={points} />
+        <Chart points={points} />
       </Card>
       <div className="grid grid-2">
         <Card title={t("wallet.balance")} actions={<Link to="/wallet">{t("wallet.withdraw")}</Link>}>
