@@ -4,6 +4,7 @@ import { Client, fetchExchange, Provider } from "urql";
 import { describe, expect, it, vi } from "vitest";
 
 import { I18nProvider } from "../../i18n";
+import { MyKycQuery } from "./documents";
 import MyKyc from "./MyKyc";
 
 const PROFILE = {
@@ -53,7 +54,7 @@ function setup(answers: Record<string, unknown> = {}) {
       </Provider>
     </MemoryRouter>,
   );
-  return { requests };
+  return { requests, client };
 }
 
 describe("my KYC page", () => {
@@ -92,5 +93,14 @@ describe("my KYC page", () => {
     });
     fireEvent.click(await screen.findByRole("button", { name: "Submit for review" }));
     await waitFor(() => expect(requests.some((request) => request.query.includes("kycSubmit"))).toBe(true));
+  });
+
+  it("keeps what the person typed when the same profile is fetched again", async () => {
+    const { client } = setup();
+    const name = await screen.findByLabelText(/Legal name/);
+    fireEvent.change(name, { target: { value: "Amina B. El Idrissi" } });
+    await client.query(MyKycQuery, {}, { requestPolicy: "network-only" }).toPromise();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((screen.getByLabelText(/Legal name/) as HTMLInputElement).value).toBe("Amina B. El Idrissi");
   });
 });

@@ -1,5 +1,5 @@
 /** /account/kyc: my identity verification (KYC): the form with its field errors, my documents, submission and the reviewer's answer. */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useQuery } from "urql";
 
 import type { UserError } from "../../api/errors";
@@ -120,7 +120,15 @@ function KycForm({ profile, refresh }: { profile: MyKycData["myKyc"]; refresh: (
   const [saved, setSaved] = useState(false);
   const save = useFormMutation(KycSaveDraftMutation, (data) => data.kycSaveDraft);
   const submit = useFormMutation(KycSubmitMutation, (data) => data.kycSubmit);
-  useEffect(() => setValues(valuesOf(profile)), [profile]);
+  // A refetch answering the same profile (a new object, same values) must not wipe what the
+  // person is typing: the form follows the server only when the server's values changed.
+  const server = useRef(JSON.stringify(valuesOf(profile)));
+  useEffect(() => {
+    const next = JSON.stringify(valuesOf(profile));
+    if (next === server.current) return;
+    server.current = next;
+    setValues(valuesOf(profile));
+  }, [profile]);
   const editable = EDITABLE.includes(profile.status);
   const set = (name: keyof Values) => (value: string) => setValues((current) => ({ ...current, [name]: value }));
   const field = (name: TextFieldName, label: MessageKey, extra: { type?: string; hint?: MessageKey; required?: boolean } = {}) => (
