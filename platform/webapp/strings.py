@@ -1,0 +1,126 @@
+"""The few words the server writes into a page before the app runs (titles, descriptions, the
+prerendered public pages), in each brand language. They repeat the app's own messages
+(frontend/src/i18n and components/marketplace/messages.*.ts) word for word, so the page reads
+the same before and after the app takes over; ``tests/webapp/test_head.py`` holds them to it."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "common.skip": "Skip to content",
+        "nav.home": "Home",
+        "nav.program": "Partner program",
+        "nav.leaderboard": "Leaderboard",
+        "nav.faq": "FAQ",
+        "nav.deals": "Deals",
+        "nav.deal": "Deal",
+        "nav.contact": "Contact",
+        "nav.terms": "Terms",
+        "nav.privacyPolicy": "Privacy policy",
+        "nav.login": "Log in",
+        "nav.signup": "Join",
+        "nav.main": "Main menu",
+        "nav.menu": "Menu",
+        "nav.api": "API",
+        "home.eyebrow": "Partner program",
+        "home.title": "Grow with {brand}",
+        "home.lead": "Share what you love, earn on every sale you bring, and get paid when you choose.",
+        "home.join": "Become a partner",
+        "home.learnMore": "How it works",
+        "program.title": "The {brand} partner program",
+        "program.subtitle": "Everything you need to know before you join.",
+        "faq.title": "Frequently asked questions",
+        "faq.subtitle": "About the {brand} partner program.",
+        "leaderboard.title": "Leaderboard",
+        "contact.title": "Contact us",
+        "market.title": "Deals",
+        "market.subtitle": "The best local deals, checked by us.",
+        "market.results": "Deals found",
+        "market.categories": "Categories",
+        "market.allCategories": "All deals",
+        "market.categoryTitle": "{category} deals",
+        "deal.price": "Price",
+        "deal.originalPrice": "Original price",
+        "deal.saving": "Saving",
+        "deal.featured": "Featured",
+        "deal.dealOfTheDay": "Deal of the day",
+        "deal.soldOut": "Sold out",
+        "deal.see": "See the deal",
+        "deal.breadcrumbs": "You are here",
+        "deal.notFound": "This deal does not exist.",
+        "page.notFound": "Page not found",
+        "meta.program": "Join the {brand} partner program: commission rates, hold period, payouts.",
+        "meta.leaderboard": "The top partners of {brand} this month.",
+        "meta.faq": "Answers about the {brand} partner program: joining, links, commissions, payouts.",
+        "meta.contact": "Write to {brand}: questions about deals, orders or the partner program.",
+        "meta.terms": "The terms of use of {brand}.",
+        "meta.privacy": "How {brand} handles your personal data.",
+    },
+    "fr": {
+        "common.skip": "Aller au contenu",
+        "nav.home": "Accueil",
+        "nav.program": "Programme partenaires",
+        "nav.leaderboard": "Classement",
+        "nav.faq": "FAQ",
+        "nav.deals": "Bons plans",
+        "nav.deal": "Offre",
+        "nav.contact": "Contact",
+        "nav.terms": "Conditions",
+        "nav.privacyPolicy": "Politique de confidentialité",
+        "nav.login": "Se connecter",
+        "nav.signup": "Rejoindre",
+        "nav.main": "Menu principal",
+        "nav.menu": "Menu",
+        "nav.api": "API",
+        "home.eyebrow": "Programme partenaires",
+        "home.title": "Grandissez avec {brand}",
+        "home.lead": "Partagez ce que vous aimez, gagnez sur chaque vente apportée et soyez payé quand "
+        "vous le décidez.",
+        "home.join": "Devenir partenaire",
+        "home.learnMore": "Comment ça marche",
+        "program.title": "Le programme partenaires {brand}",
+        "program.subtitle": "Tout ce qu'il faut savoir avant de rejoindre.",
+        "faq.title": "Questions fréquentes",
+        "faq.subtitle": "Sur le programme partenaires {brand}.",
+        "leaderboard.title": "Classement",
+        "contact.title": "Nous contacter",
+        "market.title": "Bons plans",
+        "market.subtitle": "Les meilleures offres près de chez vous, vérifiées par nos soins.",
+        "market.results": "Offres trouvées",
+        "market.categories": "Catégories",
+        "market.allCategories": "Toutes les offres",
+        "market.categoryTitle": "Bons plans {category}",
+        "deal.price": "Prix",
+        "deal.originalPrice": "Prix habituel",
+        "deal.saving": "Remise",
+        "deal.featured": "À la une",
+        "deal.dealOfTheDay": "Offre du jour",
+        "deal.soldOut": "Épuisé",
+        "deal.see": "Voir l'offre",
+        "deal.breadcrumbs": "Vous êtes ici",
+        "deal.notFound": "Cette offre n'existe pas.",
+        "page.notFound": "Page introuvable",
+        "meta.program": "Rejoignez le programme partenaires {brand} : commissions, période de garantie, "
+        "paiements.",
+        "meta.leaderboard": "Les meilleurs partenaires de {brand} ce mois-ci.",
+        "meta.faq": "Les réponses sur le programme partenaires {brand} : inscription, liens, commissions, "
+        "paiements.",
+        "meta.contact": "Écrivez à {brand} : une question sur une offre, une commande ou le programme "
+        "partenaires.",
+        "meta.terms": "Les conditions d'utilisation de {brand}.",
+        "meta.privacy": "Comment {brand} traite vos données personnelles.",
+    },
+}
+
+# Keys the server writes that the app has no message for (its titles are built otherwise).
+SERVER_ONLY_KEYS = frozenset(
+    {"market.categoryTitle", "page.notFound"} | {key for key in STRINGS["en"] if key.startswith("meta.")}
+)
+
+
+def text(language: str, key: str, **params: str) -> str:
+    catalog = STRINGS.get(language, STRINGS["en"])
+    value = catalog.get(key, STRINGS["en"][key])
+    for name, param in params.items():
+        value = value.replace("{" + name + "}", param)
+    return value
