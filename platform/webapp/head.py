@@ -16,6 +16,7 @@ queries (pinned in tests/webapp/test_head.py). An unknown deal or category answe
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 from babel.numbers import format_currency
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import schema
@@ -33,10 +35,12 @@ from marketplace.seo import OG_IMAGE_CONTENT_TYPE, OG_IMAGE_HEIGHT, OG_IMAGE_WID
 from tenants.models import Tenant
 from tenants.selectors import brand_base_url
 from webapp.pages import json_for_script
-from webapp.strings import STRINGS, text
+from webapp.strings import SORTS, STRINGS, text
 
 logger = logging.getLogger(__name__)
 
+# Cards show a countdown for deals ending within this many hours (the app's SOON_HOURS).
+CARD_COUNTDOWN_HOURS = 72
 OG_LOCALES = {"en": "en_US", "fr": "fr_FR"}
 INDEX = "index, follow, max-image-preview:large"
 NOINDEX = "noindex, nofollow"
@@ -68,7 +72,7 @@ query PageDeal($slug: String!) {
 }
 """
 CARD_FIELDS = """
-    slug title summary discountPercent isFeatured isDealOfTheDay stock
+    slug title summary discountPercent isFeatured isDealOfTheDay stock expiresAt
     price { amount currency }
     originalPrice { amount currency }
     location { address }
@@ -243,6 +247,7 @@ def _deals_head(request: HttpRequest, tenant: Tenant, path: str, base_url: str, 
     head.context = {
         "page": "deals",
         "heading": title,
+        "sorts": [{"value": sort, "label": text(language, f"sort.{sort}")} for sort in SORTS],
         "cards": cards,
         "spotlight": spotlight[0] if spotlight else None,
         "categories": data["categories"],
@@ -411,16 +416,38 @@ def _price(deal: dict[str, Any], language: str) -> dict[str, Any]:
     }
 
 
+def _time_left(expires_at: str | None, language: str, *, within_hours: int | None) -> dict[str, Any] | None:
+    """The app's ``Countdown`` at this instant (it ticks on once the app runs): None when there
+    is no end, or (for a card) when it is further than ``within_hours``."""
+    if not expires_at:
+        return None
+    left = int((dt.datetime.fromisoformat(expires_at) - timezone.now()).total_seconds())
+    if left <= 0 or (within_hours is not None and left > within_hours * 3600):
+        return None
+    days, rest = divmod(left, 86_400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return {
+        "text": f"{days} {text(language, 'deal.dayUnit')} {clock}" if days else clock,
+        "urgent": days == 0,
+        "datetime": expires_at,
+    }
+
+
 def _card(node: dict[str, Any], language: str) -> dict[str, Any]:
     image = node["images"][0] if node["images"] else None
     return {
+        "ends_soon": _time_left(node["expiresAt"], language, within_hours=CARD_COUNTDOWN_HOURS),
+        "ends": _time_left(node["expiresAt"], language, within_hours=None),
+        "review_count": text(language, "reviews.count", count=str(node["reviewSummary"]["count"])),
         **node,
         "price_text": _price(node, language),
         "image_src": _local(image["thumbnailUrl"]) if image else "",
         "image_alt": image["altText"] if image else "",
         "initial": node["title"][:1],
         "sold_out": node.get("stock") == 0,
-        "rating": f"{Decimal(node['reviewSummary']['average']):.1f}"
+        "rating": f"{Decimal(node['reviewSummary']['average']):.1f}".replace(
+            ".", "," if language == "fr" else "."
+        )
         if node["reviewSummary"]["count"]
         else "",
     }

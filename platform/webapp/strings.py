@@ -37,6 +37,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "market.subtitle": "The best local deals, checked by us.",
         "market.results": "Deals found",
         "market.categories": "Categories",
+        "market.sort": "Sort by",
+        "market.filters": "Filters",
+        "sort.RELEVANCE": "Recommended",
+        "sort.NEWEST": "Newest",
+        "sort.PRICE_ASC": "Price: low to high",
+        "sort.PRICE_DESC": "Price: high to low",
+        "sort.DISCOUNT": "Biggest discount",
+        "sort.EXPIRING_SOON": "Ending soon",
+        "sort.POPULAR": "Most bought",
+        "sort.RATING": "Best rated",
         "market.allCategories": "All deals",
         "market.categoryTitle": "{category} deals",
         "deal.price": "Price",
@@ -45,6 +55,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "deal.featured": "Featured",
         "deal.dealOfTheDay": "Deal of the day",
         "deal.soldOut": "Sold out",
+        "deal.endsIn": "Ends in",
+        "deal.dayUnit": "d",
+        "reviews.count": "{count} reviews",
         "deal.see": "See the deal",
         "deal.breadcrumbs": "You are here",
         "deal.notFound": "This deal does not exist.",
@@ -88,6 +101,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "market.subtitle": "Les meilleures offres près de chez vous, vérifiées par nos soins.",
         "market.results": "Offres trouvées",
         "market.categories": "Catégories",
+        "market.sort": "Trier par",
+        "market.filters": "Filtres",
+        "sort.RELEVANCE": "Recommandées",
+        "sort.NEWEST": "Nouveautés",
+        "sort.PRICE_ASC": "Prix croissant",
+        "sort.PRICE_DESC": "Prix décroissant",
+        "sort.DISCOUNT": "Plus forte remise",
+        "sort.EXPIRING_SOON": "Se terminent bientôt",
+        "sort.POPULAR": "Les plus achetées",
+        "sort.RATING": "Les mieux notées",
         "market.allCategories": "Toutes les offres",
         "market.categoryTitle": "Bons plans {category}",
         "deal.price": "Prix",
@@ -96,6 +119,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "deal.featured": "À la une",
         "deal.dealOfTheDay": "Offre du jour",
         "deal.soldOut": "Épuisé",
+        "deal.endsIn": "Se termine dans",
+        "deal.dayUnit": "j",
+        "reviews.count": "{count} avis",
         "deal.see": "Voir l'offre",
         "deal.breadcrumbs": "Vous êtes ici",
         "deal.notFound": "Cette offre n'existe pas.",
@@ -116,6 +142,9 @@ STRINGS: dict[str, dict[str, str]] = {
 SERVER_ONLY_KEYS = frozenset(
     {"market.categoryTitle", "page.notFound"} | {key for key in STRINGS["en"] if key.startswith("meta.")}
 )
+
+
+SORTS = ("RELEVANCE", "NEWEST", "PRICE_ASC", "PRICE_DESC", "DISCOUNT", "EXPIRING_SOON", "POPULAR", "RATING")
 
 
 def text(language: str, key: str, **params: str) -> str:

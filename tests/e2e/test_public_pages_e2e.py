@@ -122,3 +122,90 @@ def test_a_deal_page_shows_title_price_and_picture_without_javascript(live_brand
     image = page.locator("#root img.deal-hero-image").first
     assert image.get_attribute("fetchpriority") == "high"
     assert page.evaluate("(image) => image.complete && image.naturalWidth > 0", image.element_handle())
+
+
+# Where the first screen's landmarks are, in the prerendered page (at DOMContentLoaded) and in the
+# app's once it has taken over: the takeover must not move them (a swap of nodes is not counted
+# as a layout shift by the browser, so CLS alone would not see it).
+LANDMARKS = """
+(container) => {
+  const box = (selector) => {
+    const element = container && container.querySelector(selector);
+    if (!element) return null;
+    const rect = element.getBoundingClientRect();
+    return [Math.round(rect.x), Math.round(rect.y + window.scrollY), Math.round(rect.width), Math.round(rect.height)];
+  };
+  return {
+    heading: box("main h1"),
+    picture: box("main .gallery-main img, main .deal-spotlight-image"),
+    card: box("main .deal-card"),
+    grid: box("main .deal-grid"),
+    footer: box(".site-footer"),
+  };
+}
+"""
+RECORD_PRERENDERED = (
+    "document.addEventListener('DOMContentLoaded', () => { window.__prerendered = ("
+    + LANDMARKS
+    + ")(document.getElementById('root')); });"
+)
+
+
+@pytest.mark.timeout(600)
+def test_the_app_takes_over_the_prerendered_page_where_it_stands(live_brands, browsers):
+    brand, _ = live_brands
+    deal = _demo_brand(brand)
+    host = in_thread(lambda: domain_of(brand))
+    moved = {}
+    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = browsers.context(base_url=f"http://{host}:{browsers.port}", viewport=viewport)
+        context.add_init_script(RECORD_PRERENDERED)
+        page = context.new_page()
+        for path in ("/", "/deals", f"/deals/{deal.slug}"):
+            page.goto(path)
+            page.wait_for_selector("#root[data-prerendered]", state="detached")
+            page.wait_for_timeout(300)
+            before = page.evaluate("window.__prerendered")
+            after = page.evaluate(LANDMARKS, page.query_selector("#app-root"))
+            for landmark, box in before.items():
+                if box is None:
+                    continue
+                if landmark == "footer":
+                    box, now = box[:1] + box[2:], (after[landmark] or [0, 0, 0, 0])
+                    now = now[:1] + now[2:]
+                else:
+                    now = after[landmark]
+                # x, y and height (a heading's box may be wider or narrower around the same text)
+                if now is None or any(abs(box[i] - now[i]) > 2 for i in (0, 1, len(box) - 1)):
+                    moved[(name, path, landmark)] = (box, now)
+        context.close()
+    assert not moved, "\n".join(f"{key}: {value}" for key, value in moved.items())
+
+
+@pytest.mark.timeout(600)
+def test_opening_the_deals_from_the_menu_shifts_nothing(live_brands, browsers):
+    """Inside the app (no prerender): the list, its chips and the deal of the day land together."""
+    brand, _ = live_brands
+    _demo_brand(brand)
+    host = in_thread(lambda: domain_of(brand))
+    context = browsers.context(base_url=f"http://{host}:{browsers.port}", viewport=PHONE)
+    context.add_init_script(CLS_OBSERVER)
+    page = context.new_page()
+    page.goto("/faq", wait_until="networkidle")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 400, "downloadThroughput": 180_000, "uploadThroughput": 80_000},
+    )
+    page.evaluate("window.__cls = 0; window.__shifts = []")
+    page.locator("footer").get_by_role("link", name="Partner program").count()  # the app's own footer
+    page.evaluate(
+        "window.history.pushState({}, '', '/deals'); window.dispatchEvent(new PopStateEvent('popstate'))"
+    )
+    page.wait_for_selector("[data-testid=deal-card]", timeout=60_000)
+    page.wait_for_timeout(2500)
+    value = float(page.evaluate("window.__cls"))
+    shifts = page.evaluate("window.__shifts")
+    print(f"CLS /deals opened in the app (phone, slow network): {value:.4f} {shifts}")
+    assert value <= CLS_BUDGET, shifts

@@ -249,6 +249,23 @@ def test_a_deal_page_costs_a_pinned_number_of_queries(client, brand_a, deal):
 
 
 QUERIES_DEAL_PAGE = 11
+QUERIES_DEALS_LIST = 14
+
+
+def test_the_deals_list_costs_a_pinned_number_of_queries_whatever_its_length(client, brand_a, deal):
+    """The first page of 12 cards (images, merchants, ratings), the deal of the day, the chips."""
+    with tenant_context(brand_a):
+        merchant = make_merchant(brand_a)
+        for number in range(14):
+            product = make_product(merchant, title=f"Wine tasting {number}")
+            product.categories.add(category_create(actor=None, name=f"Wine {number}"))
+    _get(client, brand_a, "/deals")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _get(client, brand_a, "/deals")
+
+    assert response.status_code == 200
+    assert len(queries) == QUERIES_DEALS_LIST, "\n".join(query["sql"][:120] for query in queries)
 
 
 def test_an_unknown_deal_still_serves_the_app_with_404_and_noindex(client, brand_a):

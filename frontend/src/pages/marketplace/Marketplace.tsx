@@ -161,14 +161,11 @@ function DealsPage({
   onMore,
   onTotal,
   onClear,
-  hold = false,
 }: {
   filter: MarketplaceFilter;
   sort: MarketplaceSort;
   after: string | null;
   isLast: boolean;
-  /** Keep showing the skeleton: what goes above the list is not in yet (see Marketplace). */
-  hold?: boolean;
   onMore: (cursor: string) => void;
   onTotal?: (total: number | null) => void;
   onClear: () => void;
@@ -181,7 +178,7 @@ function DealsPage({
     onTotal?.(total);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [total]);
-  if (!connection || hold) {
+  if (!connection) {
     return (
       <div className="deal-grid-full">
         {result.error ? <ErrorState error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} /> : <SkeletonRows rows={4} />}
@@ -355,6 +352,9 @@ export default function Marketplace() {
   const settledResult = (result: { data?: unknown; error?: unknown }) => result.data !== undefined || result.error !== undefined;
   const ready = settledResult(firstPage) && settledResult(categoriesResult) && (!unfiltered || settledResult(spotlight));
   usePageReady(ready);
+  // Once shown, the layout stays while the visitor changes filters (their own doing).
+  const [shown, setShown] = useState(false);
+  if (ready && !shown) setShown(true);
 
   const apply = (next: Filters) => setParams(writeFilters(next));
   const chooseCategory = (next: string | null) => {
@@ -391,46 +391,55 @@ export default function Marketplace() {
           </div>
         }
       />
-      {ready && categories.length ? (
-        <nav className="category-chips" aria-label={t("market.categories")}>
-          <Link to="/deals" className={categorySlug ? "chip" : "chip chip-active"} aria-current={categorySlug ? undefined : "page"}>
-            {t("market.allCategories")}
-          </Link>
-          {categories
-            .filter((item) => item.depth === 0)
-            .map((item) => (
-              <Link
-                key={item.slug}
-                to={`/deals/category/${item.slug}`}
-                className={item.slug === categorySlug ? "chip chip-active" : "chip"}
-                aria-current={item.slug === categorySlug ? "page" : undefined}
-              >
-                {item.name}
-              </Link>
+      {shown ? (
+        <>
+        {categories.length ? (
+          <nav className="category-chips" aria-label={t("market.categories")}>
+            <Link to="/deals" className={categorySlug ? "chip" : "chip chip-active"} aria-current={categorySlug ? undefined : "page"}>
+              {t("market.allCategories")}
+            </Link>
+            {categories
+              .filter((item) => item.depth === 0)
+              .map((item) => (
+                <Link
+                  key={item.slug}
+                  to={`/deals/category/${item.slug}`}
+                  className={item.slug === categorySlug ? "chip chip-active" : "chip"}
+                  aria-current={item.slug === categorySlug ? "page" : undefined}
+                >
+                  {item.name}
+                </Link>
+              ))}
+          </nav>
+        ) : null}
+        {unfiltered ? <DealOfTheDay deal={spotlight.data?.marketplace.edges[0]?.node} /> : null}
+        <div className="market-layout">
+          <div id="market-filters" className={showFilters ? "market-filters-wrap open" : "market-filters-wrap"}>
+            <FilterPanel filters={filters} categories={categories} categorySlug={categorySlug} onApply={apply} onCategory={chooseCategory} onClear={clear} />
+          </div>
+          <section className="deal-grid" aria-label={t("market.results")} aria-busy={total === null} data-testid="deal-grid">
+            {cursors.map((cursor, index) => (
+              <DealsPage
+                key={`${key}-${cursor ?? "first"}`}
+                filter={filter}
+                sort={filters.sort}
+                after={cursor}
+                isLast={index === cursors.length - 1}
+                onMore={(next) => setCursors((current) => [...current, next])}
+                onTotal={index === 0 ? setTotal : undefined}
+                onClear={clear}
+              />
             ))}
-        </nav>
-      ) : null}
-      {unfiltered && ready ? <DealOfTheDay deal={spotlight.data?.marketplace.edges[0]?.node} /> : null}
-      <div className="market-layout">
-        <div id="market-filters" className={showFilters ? "market-filters-wrap open" : "market-filters-wrap"}>
-          <FilterPanel filters={filters} categories={categories} categorySlug={categorySlug} onApply={apply} onCategory={chooseCategory} onClear={clear} />
+          </section>
         </div>
-        <section className="deal-grid" aria-label={t("market.results")} aria-busy={!ready || total === null} data-testid="deal-grid">
-          {cursors.map((cursor, index) => (
-            <DealsPage
-              key={`${key}-${cursor ?? "first"}`}
-              filter={filter}
-              sort={filters.sort}
-              after={cursor}
-              isLast={index === cursors.length - 1}
-              onMore={(next) => setCursors((current) => [...current, next])}
-              onTotal={index === 0 ? setTotal : undefined}
-              onClear={clear}
-              hold={index === 0 && !ready}
-            />
-          ))}
-        </section>
-      </div>
+        </>
+      ) : (
+        // Until the list, its chips and the deal of the day are all in: one block holding a
+        // screenful, replaced by all of them at once (nothing on screen is pushed).
+        <div className="market-loading" aria-busy="true" data-testid="deal-grid-loading">
+          <SkeletonRows rows={4} />
+        </div>
+      )}
     </div>
   );
 }
