@@ -96,6 +96,9 @@ fragment Card on Product {"""
     + "}"
 )
 HOME_DOCUMENT = "query PageHome { programs { description isActive } }"
+PROGRAMS_DOCUMENT = """
+query PagePrograms { programs { isActive holdDays cookieWindowDays minimumWithdrawal { amount currency } } }
+"""
 CATEGORY_DOCUMENT = (
     "query PageCategory { categories { name slug children { name slug children { name slug } } } }"
 )
@@ -200,18 +203,52 @@ def brand_page_head(request: HttpRequest, tenant: Tenant) -> PageHead:
     if path in STATIC_PAGES:
         title_key, description_key = STATIC_PAGES[path]
         title = text(language, title_key, brand=brand)
-        return PageHead(
+        head = PageHead(
             title=titled(title),
             description=text(language, description_key, brand=brand),
             canonical_url=base_url + path,
             robots=INDEX,
         )
+        if path in ("/faq", "/program") and not signed_in:
+            _program_page(request, head, path, language, brand)
+        return head
     if path == "/deals" or path.startswith("/deals/category/"):
         return _deals_head(request, tenant, path, base_url, signed_in)
     if path.startswith("/deals/") and path.count("/") == 2:
         return _deal_head(request, tenant, path.removeprefix("/deals/"), signed_in)
     key = APP_TITLES.get(path)
     return PageHead(title=titled(text(language, key)) if key else brand)
+
+
+def _program_page(request: HttpRequest, head: PageHead, path: str, language: str, brand: str) -> None:
+    """The FAQ's questions and answers (worded with the program's own hold period, cookie
+    window and minimum, as the app words them) or the program page's heading, prerendered."""
+    programs = (_run(request, PROGRAMS_DOCUMENT) or {"programs": []})["programs"]
+    program = next((item for item in programs if item["isActive"]), None)
+    if path == "/program":
+        head.template = "webapp/prerender/program.html"
+        head.context = {
+            "page": "program",
+            "heading": text(language, "program.title", brand=brand),
+            "subtitle": text(language, "program.subtitle"),
+        }
+        return
+    params = {
+        "brand": brand,
+        "hold": str(program["holdDays"] if program else 30),
+        "cookie": str(program["cookieWindowDays"] if program else 30),
+        "minimum": money_text(program["minimumWithdrawal"], language) if program else "—",
+    }
+    head.template = "webapp/prerender/faq.html"
+    head.context = {
+        "page": "faq",
+        "heading": text(language, "faq.title"),
+        "subtitle": text(language, "faq.subtitle", **params),
+        "questions": [
+            (text(language, f"faq.q{number}", **params), text(language, f"faq.a{number}", **params))
+            for number in range(1, 7)
+        ],
+    }
 
 
 def _deals_head(request: HttpRequest, tenant: Tenant, path: str, base_url: str, signed_in: bool) -> PageHead:

@@ -31,6 +31,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "program.subtitle": "Everything you need to know before you join.",
         "faq.title": "Frequently asked questions",
         "faq.subtitle": "About the {brand} partner program.",
+        "faq.q1": "Who can join?",
+        "faq.a1": "Anyone with an audience: creators, bloggers, communities, "
+        "ambassadors. Sign up, and start sharing as soon as your membership is approved.",
+        "faq.q2": "How are sales attributed to me?",
+        "faq.a2": "Your links set a first-party cookie for {cookie} days. A sale in that "
+        "window is yours; a coupon code of yours counts too.",
+        "faq.q3": "When is a commission paid?",
+        "faq.a3": "It stays pending for {hold} days (the refund window), then becomes "
+        "available. A refunded sale reverses its commission.",
+        "faq.q4": "How do I withdraw?",
+        "faq.a4": "From your payouts page, by PayPal or bank transfer, from {minimum}. "
+        "You follow the status of each request live.",
+        "faq.q5": "Can I invite other partners?",
+        "faq.a5": "Yes: share your invite link. You earn a share of the sales of the partners you bring.",
+        "faq.q6": "Is there an API?",
+        "faq.a6": "Yes, the same GraphQL API this site uses. Create a personal token in "
+        "your account and explore it in the playground.",
+        "faq.more": "Still curious?",
         "leaderboard.title": "Leaderboard",
         "contact.title": "Contact us",
         "market.title": "Deals",
@@ -95,6 +113,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "program.subtitle": "Tout ce qu'il faut savoir avant de rejoindre.",
         "faq.title": "Questions fréquentes",
         "faq.subtitle": "Sur le programme partenaires {brand}.",
+        "faq.q1": "Qui peut participer ?",
+        "faq.a1": "Toute personne qui a une audience : créateurs, blogueurs, "
+        "communautés, ambassadeurs. Inscrivez-vous et partagez dès que votre adhésion est validée.",
+        "faq.q2": "Comment les ventes me sont-elles attribuées ?",
+        "faq.a2": "Vos liens déposent un cookie propriétaire pendant {cookie} jours. Une "
+        "vente dans ce délai est à vous ; votre code promo compte aussi.",
+        "faq.q3": "Quand une commission est-elle versée ?",
+        "faq.a3": "Elle reste en attente {hold} jours (le délai de remboursement), puis "
+        "devient disponible. Une vente remboursée annule sa commission.",
+        "faq.q4": "Comment retirer mes gains ?",
+        "faq.a4": "Depuis votre page Paiements, par PayPal ou virement, à partir de "
+        "{minimum}. Vous suivez le statut de chaque demande en direct.",
+        "faq.q5": "Puis-je inviter d'autres partenaires ?",
+        "faq.a5": "Oui : partagez votre lien d'invitation. Vous touchez une part des "
+        "ventes des partenaires que vous amenez.",
+        "faq.q6": "Y a-t-il une API ?",
+        "faq.a6": "Oui, la même API GraphQL que ce site. Créez un jeton personnel dans "
+        "votre compte et explorez-la dans le playground.",
+        "faq.more": "Encore des questions ?",
         "leaderboard.title": "Classement",
         "contact.title": "Nous contacter",
         "market.title": "Bons plans",

@@ -161,7 +161,7 @@ def test_the_app_takes_over_the_prerendered_page_where_it_stands(live_brands, br
         context = browsers.context(base_url=f"http://{host}:{browsers.port}", viewport=viewport)
         context.add_init_script(RECORD_PRERENDERED)
         page = context.new_page()
-        for path in ("/", "/deals", f"/deals/{deal.slug}"):
+        for path in ("/", "/deals", f"/deals/{deal.slug}", "/faq", "/program"):
             page.goto(path)
             page.wait_for_selector("#root[data-prerendered]", state="detached")
             page.wait_for_timeout(300)

@@ -428,3 +428,23 @@ def test_deleting_an_image_deletes_its_open_graph_picture(
     with tenant_context(brand_a):
         assert not default_storage.exists(key)
         assert not default_storage.exists(first.file_key)
+
+
+def test_the_faq_is_served_worded_with_the_programs_own_terms(client, brand_a):
+    from affiliation.services import program_create
+
+    with tenant_context(brand_a):
+        program_create(
+            actor=None,
+            name="Partners",
+            landing_url="https://example.com/",
+            currency="EUR",
+            hold_days=14,
+            cookie_window_days=45,
+        )
+
+    tags = _tags(_get(client, brand_a, "/faq").content.decode())
+
+    assert "Frequently asked questions" in tags.root_text
+    assert "It stays pending for 14 days (the refund window)" in tags.root_text
+    assert "a first-party cookie for 45 days" in tags.root_text
