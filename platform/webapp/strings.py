@@ -8,6 +8,8 @@ from __future__ import annotations
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "common.skip": "Skip to content",
+        "common.language": "Language",
+        "common.darkMode": "Switch to dark mode",
         "nav.home": "Home",
         "nav.program": "Partner program",
         "nav.leaderboard": "Leaderboard",
@@ -89,6 +91,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "common.skip": "Aller au contenu",
+        "common.language": "Langue",
+        "common.darkMode": "Passer en mode sombre",
         "nav.home": "Accueil",
         "nav.program": "Programme partenaires",
         "nav.leaderboard": "Classement",
