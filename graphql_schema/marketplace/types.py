@@ -8,10 +8,9 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from django.utils import timezone
 
 from accounts.models import User
 from affiliation.models import OfferRule
@@ -20,10 +19,8 @@ from graphql_schema.errors import UserError
 from graphql_schema.marketplace.loaders import ProductBatch, base_url, category_counts, category_tree
 from graphql_schema.money import Money, money, rate
 from marketplace import models
-from marketplace.sanitize import html_to_text
 from marketplace.selectors import category_page_url, gallery_images, image_url, product_page_url
-
-SEO_DESCRIPTION_LENGTH = 160
+from marketplace.seo import product_is_available, product_is_expired, product_seo
 
 
 @strawberry.enum(name="ProductStatus")
@@ -327,11 +324,11 @@ class ProductType:
 
     @strawberry.field(description="Past its expiry date: no longer on sale.")
     def is_expired(self) -> bool:
-        return _is_expired(self.model)
+        return product_is_expired(self.model)
 
     @strawberry.field(description="Can be bought now: active, not expired, not sold out.")
     def is_available(self) -> bool:
-        return _is_available(self.model)
+        return product_is_available(self.model)
 
     @strawberry.field(description="The product page on the brand's host.")
     def url(self, info: Info) -> str:
@@ -382,65 +379,20 @@ class ProductType:
 
     @strawberry.field
     def seo(self, info: Info) -> Seo:
-        product = self.model
-        canonical_url = product_page_url(product, base_url(info))
         self.batch.prefetch("images")
-        images = gallery_images(product, None, list(product.images.all()))
-        image = image_url(images[0].file_key, base_url(info)) if images else None
-        description = product.summary or html_to_text(product.description_html)
-        if len(description) > SEO_DESCRIPTION_LENGTH:
-            description = description[: SEO_DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0] + "…"
-        return Seo(
-            title=f"{product.title} | {info.context.tenant.name}",
-            description=description,
-            canonical_url=canonical_url,
-            open_graph_image=image,
-            json_ld=strawberry.scalars.JSON(
-                _json_ld(product, canonical_url, description, image, _is_available(product))
-            ),
+        data = product_seo(
+            self.model,
+            brand_name=info.context.tenant.name,
+            base_url=base_url(info),
+            gallery=gallery_images(self.model, None, list(self.model.images.all())),
         )
-
-
-def _is_expired(product: models.Product) -> bool:
-    return product.expires_at is not None and product.expires_at <= timezone.now()
-
-
-def _is_available(product: models.Product) -> bool:
-    return (
-        product.status == models.ProductStatus.ACTIVE
-        and not _is_expired(product)
-        and (product.stock is None or product.stock >= product.min_per_purchase)
-    )
-
-
-def _json_ld(
-    product: models.Product, url: str, description: str, image: str | None, available: bool
-) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": product.title,
-        "description": description,
-        "url": url,
-        "offers": {
-            "@type": "Offer",
-            "url": url,
-            "price": str(money(product.price, product.currency).amount),
-            "priceCurrency": product.currency,
-            "availability": "https://schema.org/InStock" if available else "https://schema.org/OutOfStock",
-        },
-    }
-    if product.expires_at is not None:
-        data["offers"]["priceValidUntil"] = product.expires_at.date().isoformat()
-    if image:
-        data["image"] = [image]
-    if product.rating_count:
-        data["aggregateRating"] = {
-            "@type": "AggregateRating",
-            "ratingValue": str(product.rating_average),
-            "reviewCount": product.rating_count,
-        }
-    return data
+        return Seo(
+            title=data.title,
+            description=data.description,
+            canonical_url=data.canonical_url,
+            open_graph_image=data.image.url if data.image else None,
+            json_ld=strawberry.scalars.JSON(data.json_ld),
+        )
 
 
 @strawberry.type(name="Review", description="A verified buyer's review.")

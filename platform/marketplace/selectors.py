@@ -369,6 +369,21 @@ def viewable_image(key: str, user: Any) -> ProductImage | None:
     return image if image is not None and product_visible_to(image.product, user) else None
 
 
+def viewable_image_of_og_key(key: str, user: Any) -> ProductImage | None:
+    """The ready image whose Open Graph variant is stored under ``key`` (``<stem>_og.jpg``, see
+    marketplace.seo.og_image_key), if ``user`` may see its product."""
+    from marketplace.seo import OG_IMAGE_SUFFIX
+
+    if not key.endswith(OG_IMAGE_SUFFIX):
+        return None
+    stem = key.removesuffix(OG_IMAGE_SUFFIX)
+    candidates = ProductImage.objects.select_related("product").filter(
+        file_key__startswith=f"{stem}.", status=ProductImageStatus.READY
+    )
+    image = next((item for item in candidates if item.file_key.rsplit(".", 1)[0] == stem), None)
+    return image if image is not None and product_visible_to(image.product, user) else None
+
+
 # --- orders, vouchers, sales ---------------------------------------------------------------------
 
 

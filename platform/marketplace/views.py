@@ -1,5 +1,5 @@
 """The marketplace on a brand's host outside GraphQL: ``/sitemap.xml``, ``/robots.txt`` and
-the stable addresses of product images.
+the stable addresses of product images (and of their Open Graph variants).
 
 Images live in a private bucket (invoices share it), so nobody reaches a file without a
 signature. A page, an Open Graph tag or a crawler needs an address that does not expire,
@@ -26,7 +26,9 @@ from django.http import (
 from django.views.decorators.http import require_safe
 
 from core.storage import TenantFileSystemStorage
-from marketplace.selectors import sitemap_entries, viewable_image
+from marketplace.selectors import sitemap_entries, viewable_image, viewable_image_of_og_key
+from marketplace.seo import OG_IMAGE_CONTENT_TYPE
+from marketplace.services.images import product_image_og_variant
 from tenants.selectors import brand_base_url
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -69,8 +71,22 @@ def product_image_view(request: HttpRequest, key: str) -> HttpResponseBase:
     image = viewable_image(key, request.user)
     if image is None:
         raise Http404("No such image.")
+    return _serve(key, image.content_type if key == image.file_key else "image/webp")
+
+
+@require_safe
+def product_image_og_view(request: HttpRequest, key: str) -> HttpResponseBase:
+    """``/media/<stem>_og.jpg``: the image's 1200 x 630 Open Graph variant (link previews),
+    made on first request (``product_image_og_variant``). Looked up in the brand's own schema
+    and stored under its own prefix, like the original: another brand's key is not there."""
+    image = viewable_image_of_og_key(key, request.user)
+    if image is None:
+        raise Http404("No such image.")
+    return _serve(product_image_og_variant(image=image), OG_IMAGE_CONTENT_TYPE)
+
+
+def _serve(key: str, content_type: str) -> HttpResponseBase:
     if isinstance(default_storage, TenantFileSystemStorage):
-        content_type = image.content_type if key == image.file_key else "image/webp"
         return FileResponse(default_storage.open(key, "rb"), content_type=content_type)
     response = HttpResponseRedirect(default_storage.url(key))
     # Browsers may reuse the redirect (and its signed link) while the signature still holds.

@@ -98,6 +98,10 @@ class PageContext:
     # The request's Content-Security-Policy nonce: every <script> and <style> element of the
     # page carries it (the policy allows no other inline script or style).
     nonce: str = ""
+    # Tags for <head> from webapp.head (description, canonical, Open Graph, JSON-LD...),
+    # and the page's first screen for <div id="root"> (empty: the app renders it).
+    head: str = ""
+    root: str = ""
 
 
 _INLINE_TAG = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.IGNORECASE)
@@ -113,7 +117,9 @@ def render_index(template: str, page: PageContext) -> str:
     result, replaced = re.subn(r"<html[^>]*>", attributes, template, count=1)
     if not replaced:
         raise ValueError("index.html has no <html> element")
-    result = re.sub(r"<title>.*?</title>", f"<title>{html.escape(page.title)}</title>", result, count=1)
+    # Replacements by function: a title is a merchant's text, and a backslash in it must stay text.
+    title = f"<title>{html.escape(page.title)}</title>"
+    result = re.sub(r"<title>.*?</title>", lambda _: title, result, count=1)
     result = re.sub(
         r'<meta name="theme-color" content="[^"]*"\s*/?>',
         f'<meta name="theme-color" content="{html.escape(background)}" />',
@@ -123,7 +129,12 @@ def render_index(template: str, page: PageContext) -> str:
     if page.nonce:
         result = _INLINE_TAG.sub(lambda match: f'<{match.group(1)} nonce="{html.escape(page.nonce)}"', result)
     nonce = f' nonce="{html.escape(page.nonce)}"' if page.nonce else ""
-    head = f'<style id="brand-theme"{nonce}>{theme_style(page.tokens)}</style>'
+    if page.root:
+        root = f'<div id="root" data-prerendered="">{page.root}</div>'
+        result, replaced = re.subn(r'<div id="root"></div>', lambda _: root, result, count=1)
+        if not replaced:
+            raise ValueError('index.html has no empty <div id="root"></div>')
+    head = page.head + f'<style id="brand-theme"{nonce}>{theme_style(page.tokens)}</style>'
     if page.boot is not None:
         head += f'<script id="boot-data" type="application/json"{nonce}>{json_for_script(page.boot)}</script>'
     position = result.find("</head>")

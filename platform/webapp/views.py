@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -18,6 +19,7 @@ from django_tenants.utils import get_public_schema_name
 from graphql_schema.context import GraphQLContext
 from graphql_schema.schema import schema
 from themes import DEFAULT_THEME, brand_theme, get_theme
+from webapp.head import PageHead, brand_page_head, head_html, prerender_html
 from webapp.pages import PageContext, built_app, render_index
 
 logger = logging.getLogger(__name__)
@@ -52,16 +54,29 @@ def app_view(request: HttpRequest) -> HttpResponse:
         return HttpResponse(NOT_BUILT, status=503)
     tenant = request.tenant  # type: ignore[attr-defined]
     is_root = tenant.schema_name == get_public_schema_name()
+    # The brand's URLs (canonical, images, boot data) all start from its domains: one query.
+    prefetch_related_objects([tenant], "domains")
+    nonce = str(request.csp_nonce)  # type: ignore[attr-defined]
+    language = settings.LANGUAGE_CODE if is_root else tenant.language
+    if is_root:
+        head = PageHead(title="Platform console")  # the operator's console: noindex
+        site_name = head.title
+    else:
+        head = brand_page_head(request, tenant)
+        site_name = tenant.name
     page = PageContext(
-        language=settings.LANGUAGE_CODE if is_root else tenant.language,
+        language=language,
         host_kind="root" if is_root else "brand",
-        title=tenant.name if not is_root and tenant.name else "Platform console",
+        title=head.title,
         tokens=get_theme(DEFAULT_THEME) if is_root else brand_theme(tenant),
         boot=_boot_data(request, app.boot_document),
-        nonce=str(request.csp_nonce),  # type: ignore[attr-defined]
+        nonce=nonce,
+        head=head_html(head, language=language, site_name=site_name, nonce=nonce),
+        root="" if is_root else prerender_html(head, tenant=tenant),
     )
     get_token(request)  # the CSRF cookie, for the app's POSTs to /graphql/
-    response = HttpResponse(render_index(app.index_html, page))
+    # An unknown deal or category: the app still shows its "not found", with the status to match.
+    response = HttpResponse(render_index(app.index_html, page), status=head.status)
     # Per visitor (the signed-in user is inlined): never shared, always revalidated.
     patch_cache_control(response, no_cache=True, private=True)
     patch_vary_headers(response, ["Cookie"])

@@ -284,14 +284,16 @@ def test_the_product_page_has_its_seo_data(gql, brand_a):
     seo = page["seo"]
     assert seo["title"] == f"Sunset cruise | {brand_a.name}"
     assert seo["canonicalUrl"] == f"https://{domain}/deals/{product.slug}"
-    assert seo["openGraphImage"] == f"https://{domain}/media/{image.file_key}"
+    # The link-preview card: the first image in 1200 x 630 (tests/webapp/test_head.py fetches it).
+    assert seo["openGraphImage"] == f"https://{domain}/media/{image.file_key.rsplit('.', 1)[0]}_og.jpg"
     assert seo["description"].startswith("Two hours on the river, drinks included.")
     assert len(seo["description"]) <= 160
     assert seo["description"].endswith("…")
     assert seo["jsonLd"]["@type"] == "Product"
     assert seo["jsonLd"]["offers"]["price"] == "49.90"
     assert seo["jsonLd"]["offers"]["priceCurrency"] == "EUR"
-    assert page["images"] == [{"url": seo["openGraphImage"], "altText": "Boat"}]
+    assert page["images"] == [{"url": f"https://{domain}/media/{image.file_key}", "altText": "Boat"}]
+    assert seo["jsonLd"]["image"] == [page["images"][0]["url"]]
     assert page["isAvailable"] is True
     assert page["isExpired"] is False
 

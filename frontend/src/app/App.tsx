@@ -10,6 +10,7 @@ import type { BootQuery } from "../gql/graphql";
 import { browserLanguage, I18nProvider, languageOf, useI18n } from "../i18n";
 import NotFound from "../pages/NotFound";
 import { TwoFactorStatusQuery } from "../pages/security/documents";
+import { dropServerHead } from "./prerender";
 import { canOpen, ENROLMENT_PATH, routesFor, type AppRoute, type Host } from "./routes";
 import { SessionProvider, useSession } from "./session";
 
@@ -20,6 +21,7 @@ function Guard({ route }: { route: AppRoute }) {
   useEffect(() => {
     const main = document.getElementById("main");
     if (main && document.activeElement !== main && location.key !== "default") main.focus({ preventScroll: true });
+    if (location.key !== "default") dropServerHead(); // they describe the page first loaded
     window.scrollTo(0, 0);
   }, [location.pathname, location.key]);
   useEffect(() => {

@@ -45,6 +45,7 @@ from core.tasks import enqueue_on_commit
 from core.tenancy import current_schema
 from marketplace.error_codes import CatalogErrorCode as Code
 from marketplace.models import Product, ProductImage, ProductImageStatus
+from marketplace.seo import OG_IMAGE_HEIGHT, OG_IMAGE_WIDTH, og_image_key
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 THUMBNAIL_WIDTH = 480
@@ -363,6 +364,35 @@ def product_image_delete(*, actor: User | None, image: ProductImage) -> None:
     """Delete the row now and its files once that is committed (a rollback keeps both)."""
     with transaction.atomic():
         keys = [key for key in (image.file_key, image.thumbnail_key, image.upload_key) if key]
+        if image.status == ProductImageStatus.READY:
+            keys.append(og_image_key(image.file_key))  # made on first request: may not exist
         audit_log(actor=actor, action="product.image_deleted", target=image, product=image.product_id)
         image.delete()
         _delete_files_on_commit(keys)
+
+
+def product_image_og_variant(*, image: ProductImage) -> str:
+    """The storage key of the ready ``image``'s Open Graph variant: 1200 x 630, cropped to the
+    centre (the card's 1.91:1 frame), JPEG, made on first request and kept beside the original
+    in the brand's prefix. The original was cleaned and capped in pixels when it was
+    processed, so decoding it here costs what a thumbnail costs.
+
+    Two first requests at once both make it; the second write finds the key taken and drops
+    its copy, so every request answers with the one stored file."""
+    key = og_image_key(image.file_key)
+    if default_storage.exists(key):
+        return key
+    with default_storage.open(image.file_key, "rb") as handle:
+        source: Image.Image = Image.open(io.BytesIO(handle.read()))
+        source.load()
+    icc_profile = source.info.get("icc_profile")
+    if source.mode in ("RGBA", "LA", "P"):
+        rgba = source.convert("RGBA")
+        flattened = Image.new("RGB", rgba.size, (255, 255, 255))
+        flattened.paste(rgba, mask=rgba.getchannel("A"))
+        source = flattened
+    card = ImageOps.fit(source.convert("RGB"), (OG_IMAGE_WIDTH, OG_IMAGE_HEIGHT), Image.Resampling.LANCZOS)
+    saved = default_storage.save(key, ContentFile(_encode(card, "JPEG", icc_profile, quality=85)))
+    if saved != key:  # written meanwhile by a parallel request: keep that one
+        default_storage.delete(saved)
+    return key

@@ -4,6 +4,8 @@
  */
 import { useEffect } from "react";
 
+import { dropServerHead } from "../../app/prerender";
+
 interface Seo {
   title: string;
   description: string;
@@ -15,6 +17,7 @@ interface Seo {
 export function useSeo(seo: Seo | null | undefined): void {
   useEffect(() => {
     if (!seo) return;
+    dropServerHead(); // the same data, served with the page: replaced, not doubled
     const added: Element[] = [];
     const add = (tag: string, attributes: Record<string, string>, text?: string) => {
       const element = document.createElement(tag);

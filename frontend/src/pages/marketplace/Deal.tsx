@@ -8,6 +8,7 @@ import { Link, useParams } from "react-router";
 import { useQuery } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
+import { usePageReady } from "../../app/prerender";
 import { useSession } from "../../app/session";
 import { Form, FormErrors, SubmitButton, TextAreaField } from "../../components/form";
 import { Countdown } from "../../components/marketplace/countdown";
@@ -504,6 +505,7 @@ export default function DealPage() {
   const { t } = useI18n();
   const { slug = "" } = useParams();
   const [result, reexecute] = useQuery({ query: DealQuery, variables: { slug }, requestPolicy: "cache-and-network" });
+  usePageReady(result.data !== undefined || result.error !== undefined);
   return (
     <QueryState
       result={settled(result)}

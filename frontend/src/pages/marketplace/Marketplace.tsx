@@ -17,8 +17,9 @@ import "../../components/marketplace/marketplace.css";
 import { Empty, ErrorState, SkeletonRows } from "../../components/states";
 import { PageHeader } from "../../components/ui";
 import { graphql } from "../../gql";
-import type { MarketplaceFilter, MarketplaceSort } from "../../gql/graphql";
+import type { DealCardFieldsFragment, MarketplaceFilter, MarketplaceSort } from "../../gql/graphql";
 import { useI18n } from "../../i18n";
+import { usePageReady } from "../../app/prerender";
 
 export const MarketplaceQuery = graphql(`
   query Marketplace($filter: MarketplaceFilter, $sort: MarketplaceSort!, $after: String) {
@@ -224,15 +225,13 @@ function DealsPage({
 }
 
 /** The deal of the day, large, above an unfiltered list. */
-function DealOfTheDay() {
+function DealOfTheDay({ deal }: { deal: DealCardFieldsFragment | undefined }) {
   const { t } = useI18n();
-  const [result] = useQuery({ query: MarketplaceQuery, variables: { filter: { dealOfTheDay: true }, sort: "RELEVANCE", after: null } });
-  const deal = result.data?.marketplace.edges[0]?.node;
   if (!deal) return null;
   const image = deal.images[0];
   return (
     <section className="deal-spotlight" aria-labelledby="spotlight-title">
-      {image ? <img src={localUrl(image.thumbnailUrl)} alt={image.altText} className="deal-spotlight-image" /> : null}
+      {image ? <img src={localUrl(image.thumbnailUrl)} alt={image.altText} className="deal-spotlight-image" width={480} height={320} /> : null}
       <div className="deal-spotlight-body">
         <p className="eyebrow">{t("deal.dealOfTheDay")}</p>
         <h2 id="spotlight-title">
@@ -339,13 +338,30 @@ export default function Marketplace() {
   const categories = useMemo(() => flatten(categoriesResult.data?.categories ?? []), [categoriesResult.data]);
   const category = categories.find((item) => item.slug === categorySlug);
 
+  const unfiltered = !categorySlug && params.toString() === "";
+  // What shows above the list (the category chips, the deal of the day) arrives by queries of
+  // its own. Inserted above a list already shown, it would push the list down (a layout shift
+  // of 0.25 on a phone): the first page waits for them, and all of it appears at once.
+  // The first page's query is the one DealsPage runs (urql shares it).
+  const [firstPage] = useQuery({ query: MarketplaceQuery, variables: { filter, sort: filters.sort, after: null }, requestPolicy: "cache-and-network" });
+  const [spotlight] = useQuery({
+    query: MarketplaceQuery,
+    variables: { filter: { dealOfTheDay: true }, sort: "RELEVANCE", after: null },
+    pause: !unfiltered,
+  });
+  const settledResult = (result: { data?: unknown; error?: unknown }) => result.data !== undefined || result.error !== undefined;
+  const ready = settledResult(firstPage) && settledResult(categoriesResult) && (!unfiltered || settledResult(spotlight));
+  usePageReady(ready);
+  // Once shown, the layout stays while the visitor changes filters (their own doing).
+  const [shown, setShown] = useState(false);
+  if (ready && !shown) setShown(true);
+
   const apply = (next: Filters) => setParams(writeFilters(next));
   const chooseCategory = (next: string | null) => {
     const query = params.toString();
     navigate(`${next ? `/deals/category/${encodeURIComponent(next)}` : "/deals"}${query ? `?${query}` : ""}`);
   };
   const clear = () => navigate("/deals");
-  const unfiltered = !categorySlug && params.toString() === "";
   return (
     <div className="stack">
       <PageHeader
@@ -375,45 +391,55 @@ export default function Marketplace() {
           </div>
         }
       />
-      {categories.length ? (
-        <nav className="category-chips" aria-label={t("market.categories")}>
-          <Link to="/deals" className={categorySlug ? "chip" : "chip chip-active"} aria-current={categorySlug ? undefined : "page"}>
-            {t("market.allCategories")}
-          </Link>
-          {categories
-            .filter((item) => item.depth === 0)
-            .map((item) => (
-              <Link
-                key={item.slug}
-                to={`/deals/category/${item.slug}`}
-                className={item.slug === categorySlug ? "chip chip-active" : "chip"}
-                aria-current={item.slug === categorySlug ? "page" : undefined}
-              >
-                {item.name}
-              </Link>
+      {shown ? (
+        <>
+        {categories.length ? (
+          <nav className="category-chips" aria-label={t("market.categories")}>
+            <Link to="/deals" className={categorySlug ? "chip" : "chip chip-active"} aria-current={categorySlug ? undefined : "page"}>
+              {t("market.allCategories")}
+            </Link>
+            {categories
+              .filter((item) => item.depth === 0)
+              .map((item) => (
+                <Link
+                  key={item.slug}
+                  to={`/deals/category/${item.slug}`}
+                  className={item.slug === categorySlug ? "chip chip-active" : "chip"}
+                  aria-current={item.slug === categorySlug ? "page" : undefined}
+                >
+                  {item.name}
+                </Link>
+              ))}
+          </nav>
+        ) : null}
+        {unfiltered ? <DealOfTheDay deal={spotlight.data?.marketplace.edges[0]?.node} /> : null}
+        <div className="market-layout">
+          <div id="market-filters" className={showFilters ? "market-filters-wrap open" : "market-filters-wrap"}>
+            <FilterPanel filters={filters} categories={categories} categorySlug={categorySlug} onApply={apply} onCategory={chooseCategory} onClear={clear} />
+          </div>
+          <section className="deal-grid" aria-label={t("market.results")} aria-busy={total === null} data-testid="deal-grid">
+            {cursors.map((cursor, index) => (
+              <DealsPage
+                key={`${key}-${cursor ?? "first"}`}
+                filter={filter}
+                sort={filters.sort}
+                after={cursor}
+                isLast={index === cursors.length - 1}
+                onMore={(next) => setCursors((current) => [...current, next])}
+                onTotal={index === 0 ? setTotal : undefined}
+                onClear={clear}
+              />
             ))}
-        </nav>
-      ) : null}
-      {unfiltered ? <DealOfTheDay /> : null}
-      <div className="market-layout">
-        <div id="market-filters" className={showFilters ? "market-filters-wrap open" : "market-filters-wrap"}>
-          <FilterPanel filters={filters} categories={categories} categorySlug={categorySlug} onApply={apply} onCategory={chooseCategory} onClear={clear} />
+          </section>
         </div>
-        <section className="deal-grid" aria-label={t("market.results")} aria-busy={total === null} data-testid="deal-grid">
-          {cursors.map((cursor, index) => (
-            <DealsPage
-              key={`${key}-${cursor ?? "first"}`}
-              filter={filter}
-              sort={filters.sort}
-              after={cursor}
-              isLast={index === cursors.length - 1}
-              onMore={(next) => setCursors((current) => [...current, next])}
-              onTotal={index === 0 ? setTotal : undefined}
-              onClear={clear}
-            />
-          ))}
-        </section>
-      </div>
+        </>
+      ) : (
+        // Until the list, its chips and the deal of the day are all in: one block holding a
+        // screenful, replaced by all of them at once (nothing on screen is pushed).
+        <div className="market-loading" aria-busy="true" data-testid="deal-grid-loading">
+          <SkeletonRows rows={4} />
+        </div>
+      )}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { Link } from "react-router";
 
+import { usePageReady } from "../../app/prerender";
 import { useSession } from "../../app/session";
 import { PageHeader } from "../../components/ui";
 import { useI18n, type MessageKey } from "../../i18n";
@@ -18,8 +19,9 @@ export default function Faq() {
   const i18n = useI18n();
   const { t } = i18n;
   const { brand } = useSession();
-  const { active } = usePrograms();
+  const { result, active } = usePrograms();
   const program = active[0];
+  usePageReady(result.data !== undefined || result.error !== undefined);
   const params = {
     brand: brand?.name ?? "",
     hold: program?.holdDays ?? 30,

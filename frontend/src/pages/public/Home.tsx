@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { useQuery, useSubscription } from "urql";
 
 import { homeFor } from "../../app/routes";
+import { usePageReady } from "../../app/prerender";
 import { useSession } from "../../app/session";
 import { Card, StatCard } from "../../components/ui";
 import { Empty, QueryState, SkeletonRows } from "../../components/states";
@@ -67,7 +68,14 @@ export function BrandProof({ currency }: { currency: string }) {
       <QueryState
         result={shown}
         retry={() => reexecute({ requestPolicy: "network-only" })}
-        loading={<SkeletonRows rows={1} />}
+        loading={
+          // The cards' own frame while the figures load: they land in place, nothing moves.
+          <div className="stat-grid" role="status" aria-label={t("common.loading")}>
+            <StatCard label={t("home.statsAffiliates")} value="—" hint={t("home.statsAffiliatesHint")} />
+            <StatCard label={t("home.statsDeals")} value="—" hint={t("home.statsSales", { count: "—" })} />
+            <StatCard label={t("home.statsPaid")} value="—" hint={t("home.statsPaidHint")} />
+          </div>
+        }
         isEmpty={(data) => data.brandStats.affiliates === 0 && data.brandStats.activeDeals === 0 && data.brandStats.commissionsPaid.length === 0}
         empty={<Empty title={t("home.statsEmpty")}>{t("home.statsEmptyHint")}</Empty>}
       >
@@ -141,6 +149,12 @@ export default function Home() {
   const { brand, me } = useSession();
   const { result, active } = usePrograms();
   const program = active[0];
+  // The same queries as the sections below (urql shares them): the page is ready for the
+  // takeover of the prerendered hero once its figures are in (app/prerender.ts).
+  const [stats] = useQuery({ query: HomeBrandStatsQuery, pause: !brand });
+  const [leaders] = useQuery({ query: HomeLeaderboardQuery, variables: { programId: program?.id ?? "" }, pause: !program });
+  const settledResult = (query: { data?: unknown; error?: unknown }) => query.data !== undefined || query.error !== undefined;
+  usePageReady(settledResult(result) && (!brand || settledResult(stats)) && (!program || settledResult(leaders)));
   return (
     <div className="home">
       <section className="hero">

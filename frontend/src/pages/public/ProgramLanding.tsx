@@ -1,5 +1,6 @@
 import { Link } from "react-router";
 
+import { usePageReady } from "../../app/prerender";
 import { useSession } from "../../app/session";
 import { Card, PageHeader } from "../../components/ui";
 import { Empty, QueryState } from "../../components/states";
@@ -103,6 +104,7 @@ export default function ProgramLanding() {
   const { t } = useI18n();
   const { brand } = useSession();
   const { result, active } = usePrograms();
+  usePageReady(result.data !== undefined || result.error !== undefined);
   return (
     <div>
       <PageHeader title={t("program.title", { brand: brand?.name ?? "" })} subtitle={t("program.subtitle")} />
