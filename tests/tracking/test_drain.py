@@ -330,3 +330,38 @@ def test_each_batch_is_one_click_recorded_event_and_a_redelivery_none(brands, la
     ]
     with tenant_context(other.tenant):
         assert not OutboxEvent.objects.filter(name="click.recorded").exclude(id__in=their_earlier).exists()
+
+
+def test_values_with_tabs_backslashes_and_line_breaks_are_stored_as_sent(
+    brands, drain, tracking_redis, prefix
+):
+    from tracking.redirect import _click_id
+
+    brand, _ = brands
+    now_ms = int(time.time() * 1000)
+    click_id = _click_id(now_ms)
+    referrer = "https://news.example.org/a\tb\\c\nd\re"
+    sub_ids = json.dumps({"sub1": 'quote " back \\ slash', "sub2": "tab\there"})
+    tracking_redis.xadd(
+        keys.click_stream_key(prefix),
+        {
+            keys.FIELD_SCHEMA: brand.tenant.schema_name,
+            keys.FIELD_CLICK_ID: click_id,
+            keys.FIELD_TIME_MS: str(now_ms),
+            keys.FIELD_LINK: str(brand.link.pk),
+            keys.FIELD_IP_HASH: "a" * 32,
+            keys.FIELD_USER_AGENT: "Mozilla/5.0 (X11; Linux x86_64)\tback\\slash",
+            keys.FIELD_REFERRER: referrer,
+            keys.FIELD_SUB_IDS: sub_ids,
+        },
+    )
+
+    stats = drain.drain_available()
+
+    assert (stats.inserted, stats.dropped) == (1, 0)
+    with tenant_context(brand.tenant):
+        click = Click.objects.get(id=click_id)
+    assert click.user_agent == "Mozilla/5.0 (X11; Linux x86_64)\tback\\slash"
+    assert click.referrer == referrer
+    assert click.sub_ids == json.loads(sub_ids)
+    assert click.created_at.timestamp() == now_ms / 1000
