@@ -63,6 +63,12 @@ export const en = {
   "nav.tokens": "API tokens",
   "nav.wallet": "Payouts",
   "nav.workspace": "Your workspace",
+  "nav.group.money": "Money",
+  "nav.group.people": "People",
+  "nav.group.program": "Program",
+  "nav.group.settings": "Settings",
+  "nav.group.developers": "Developers",
+  "nav.currentSection": "(current section)",
 
   "role.AFFILIATE": "Affiliate",
   "role.BRAND_ADMIN": "Brand admin",

@@ -64,6 +64,12 @@ export const fr: Record<MessageKey, string> = {
   "nav.tokens": "Jetons d'API",
   "nav.wallet": "Paiements",
   "nav.workspace": "Votre espace",
+  "nav.group.money": "Argent",
+  "nav.group.people": "Personnes",
+  "nav.group.program": "Programme",
+  "nav.group.settings": "Réglages",
+  "nav.group.developers": "Développeurs",
+  "nav.currentSection": "(rubrique actuelle)",
 
   "role.AFFILIATE": "Affilié",
   "role.BRAND_ADMIN": "Administrateur de la marque",
