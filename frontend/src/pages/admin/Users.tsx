@@ -178,11 +178,13 @@ function MerchantInvite() {
       <FormErrors />
       <div className="button-row">
         <SubmitButton>{t("users.inviteButton")}</SubmitButton>
-        {invited ? (
-          <span className="saved" role="status">
-            {t("users.invited", { email: invited })}
-          </span>
-        ) : null}
+        <div className="live-region" role="status">
+          {invited ? (
+            <span className="saved">
+              {t("users.invited", { email: invited })}
+            </span>
+          ) : null}
+        </div>
       </div>
     </Form>
   );

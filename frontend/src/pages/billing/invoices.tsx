@@ -41,11 +41,13 @@ function DownloadButton({ invoice }: { invoice: InvoiceFieldsFragment }) {
       <button type="button" className="button button-secondary button-small" onClick={() => void open()} disabled={state === "busy"} data-testid="invoice-download">
         {t("invoices.download")} <span className="visually-hidden">{invoice.number}</span>
       </button>
-      {state === "missing" ? (
-        <span className="muted small" role="status">
-          {t("invoices.preparing")}
-        </span>
-      ) : null}
+      <div className="live-region" role="status">
+        {state === "missing" ? (
+          <span className="muted small">
+            {t("invoices.preparing")}
+          </span>
+        ) : null}
+      </div>
     </>
   );
 }

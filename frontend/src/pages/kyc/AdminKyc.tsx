@@ -221,11 +221,13 @@ function Settings() {
           busy={update.fetching}
           aria-label={t("kyc.settings")}
         >
-          {saved ? (
-            <p className="alert alert-success" role="status">
-              {t("common.saved")}
-            </p>
-          ) : null}
+          <div className="live-region" role="status">
+            {saved ? (
+              <p className="alert alert-success">
+                {t("common.saved")}
+              </p>
+            ) : null}
+          </div>
           <fieldset>
             <legend>{t("kyc.requiredRoles")}</legend>
             <CheckboxField name="requiredRoles" label={t("kyc.role.affiliate")} checked={roles.includes("affiliate")} onChange={toggle("affiliate")} />

@@ -93,11 +93,13 @@ function Download({ label, title, pick }: { label: string; title: string; pick: 
       <button type="button" className="button button-secondary button-small" onClick={() => void open()} disabled={state === "busy"} title={title}>
         {label} <span className="visually-hidden">{title}</span>
       </button>
-      {state === "missing" ? (
-        <span className="muted small" role="status">
-          {t("statements.linkMissing")}
-        </span>
-      ) : null}
+      <div className="live-region" role="status">
+        {state === "missing" ? (
+          <span className="muted small">
+            {t("statements.linkMissing")}
+          </span>
+        ) : null}
+      </div>
     </>
   );
 }
@@ -242,11 +244,13 @@ function SettingsForm({ enabled, rate }: { enabled: boolean; rate: string }) {
       <FormErrors />
       <div className="button-row">
         <SubmitButton>{t("common.save")}</SubmitButton>
-        {saved ? (
-          <span className="saved" role="status">
-            {t("common.saved")}
-          </span>
-        ) : null}
+        <div className="live-region" role="status">
+          {saved ? (
+            <span className="saved">
+              {t("common.saved")}
+            </span>
+          ) : null}
+        </div>
       </div>
     </Form>
   );

@@ -257,11 +257,13 @@ function DeliveryLog({ endpointId, url }: { endpointId: string; url: string }) {
           ))}
         </div>
       ) : null}
-      {notice ? (
-        <p className="saved" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <div className="live-region" role="status">
+        {notice ? (
+          <p className="saved">
+            {notice}
+          </p>
+        ) : null}
+      </div>
       <QueryState result={result} retry={refresh} isEmpty={(data) => data.webhookDeliveries.edges.length === 0} empty={<Empty title={t("webhooks.logEmpty")} />}>
         {(data) => (
           <>
@@ -409,11 +411,13 @@ export default function Webhooks() {
             ))}
           </div>
         ) : null}
-        {notice ? (
-          <p className="saved" role="status">
-            {notice}
-          </p>
-        ) : null}
+        <div className="live-region" role="status">
+          {notice ? (
+            <p className="saved">
+              {notice}
+            </p>
+          ) : null}
+        </div>
         <QueryState result={result} retry={refresh} isEmpty={(data) => data.webhookEndpoints.edges.length === 0} empty={<Empty title={t("webhooks.empty")} />}>
           {(data) => (
             <div className="table-wrap">
