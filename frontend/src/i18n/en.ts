@@ -238,6 +238,7 @@ export const en = {
   "dashboard.live": "Live",
   "dashboard.chartTitle": "Live activity",
   "dashboard.chartLabel": "Your clicks and conversions over time, updated live",
+  "dashboard.chartTime": "Time",
   "dashboard.chartWaiting": "Watching for clicks…",
   "dashboard.chartWaitingHint": "Share one of your links: each click appears here within a second.",
   "dashboard.invite": "Invite partners",

@@ -239,6 +239,7 @@ export const fr: Record<MessageKey, string> = {
   "dashboard.live": "En direct",
   "dashboard.chartTitle": "Activité en direct",
   "dashboard.chartLabel": "Vos clics et conversions dans le temps, mis à jour en direct",
+  "dashboard.chartTime": "Heure",
   "dashboard.chartWaiting": "En attente de clics…",
   "dashboard.chartWaitingHint": "Partagez un de vos liens : chaque clic apparaît ici en moins d'une seconde.",
   "dashboard.invite": "Inviter des partenaires",

@@ -195,7 +195,7 @@ export function PaymentPanel({ payment, onChange }: { payment: PaymentRow; onCha
       ) : null}
       {/* Present from the first render, so screen readers announce what goes in later; after
           the transfer is reported (the form goes away) the focus lands here, not on <body>. */}
-      <div className="live-region" role="status" ref={statusRef} tabIndex={-1} data-testid="payment-status">
+      <div className="live-region" role="status" ref={statusRef} tabIndex={-1} data-testid="payment-announcer">
         {isBank && (live.status === "TRANSACTION_SUBMITTED" || live.status === "VERIFIED") ? (
           <div className="alert alert-info">
             <p>{t("bank.checking", { transactionId: live.transactionId })}</p>

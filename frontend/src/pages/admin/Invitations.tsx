@@ -155,7 +155,7 @@ export default function Invitations() {
           empty={<Empty title={t("invitations.empty")} />}
         >
           {(data) => (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="invitations-table">
                 <caption className="visually-hidden">{t("invitations.list")}</caption>
                 <thead>

@@ -241,7 +241,7 @@ export default function Payments() {
             rows.length === 0 ? (
               <Empty title={t("payments.empty")}>{t("payments.emptyHint")}</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table table-stack" data-testid="payment-queue">
                   <caption className="visually-hidden">{t("payments.title")}</caption>
                   <thead>

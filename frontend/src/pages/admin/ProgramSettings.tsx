@@ -276,7 +276,7 @@ function TiersEditor({ program, onSaved }: { program: ProgramInfo; onSaved: () =
     <Card title={t("settings.tiers")}>
       <p className="muted">{t("settings.tiersHint")}</p>
       <Form onSubmit={submit} errors={save.errors} busy={save.fetching} aria-label={t("settings.tiers")}>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table table-form">
             <thead>
               <tr>

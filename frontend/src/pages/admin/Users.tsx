@@ -217,7 +217,7 @@ function MerchantApplications() {
         empty={<p className="muted">{t("users.noMerchantApplications")}</p>}
       >
         {(data) => (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="table">
               <caption className="visually-hidden">{t("users.merchantApplications")}</caption>
               <thead>
@@ -498,7 +498,7 @@ export function People({ meId }: { meId: string | null }) {
             <p className="muted small" role="status">
               {t("people.count", { count: data.users.totalCount })}
             </p>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table people-table">
                 <caption className="visually-hidden">{t("people.title")}</caption>
                 <thead>
@@ -681,7 +681,7 @@ export default function Users() {
             >
               {(data) => (
                 <>
-                  <div className="table-wrap">
+                  <div className="table-wrap" tabIndex={0}>
                     <table className="table">
                       <caption className="visually-hidden">{t("users.title")}</caption>
                       <thead>

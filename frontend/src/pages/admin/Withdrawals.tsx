@@ -157,7 +157,7 @@ export default function Withdrawals() {
             rows.length === 0 ? (
               <Empty title={t("queue.empty")}>{t("queue.emptyHint")}</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table table-stack" data-testid="withdrawal-queue">
                   <caption className="visually-hidden">{t("queue.title")}</caption>
                   <thead>

@@ -162,7 +162,7 @@ function History({ rows }: { rows: WithdrawalRow[] }) {
   const { t } = i18n;
   if (rows.length === 0) return <Empty title={t("wallet.noWithdrawals")}>{t("wallet.noWithdrawalsHint")}</Empty>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="table" data-testid="withdrawal-history">
         <caption className="visually-hidden">{t("wallet.history")}</caption>
         <thead>

@@ -131,7 +131,7 @@ export default function ApiTokens() {
         <Card title={t("tokens.list")}>
           <QueryState result={result} isEmpty={(data) => data.apiTokens.length === 0} empty={<Empty title={t("tokens.empty")} />}>
             {(data) => (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table">
                   <caption className="visually-hidden">{t("tokens.list")}</caption>
                   <thead>

@@ -61,7 +61,7 @@ export function InvoiceList({ compact = false }: { compact?: boolean }) {
   if (!connection) return result.error ? <ErrorState error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} /> : <SkeletonRows rows={2} />;
   if (connection.edges.length === 0) return <Empty title={t("invoices.empty")}>{t("invoices.emptyHint")}</Empty>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="table" data-testid="invoices">
         <caption className="visually-hidden">{t("invoices.title")}</caption>
         <thead>

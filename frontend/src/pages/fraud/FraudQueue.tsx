@@ -95,7 +95,7 @@ export default function FraudQueue() {
             rows.length === 0 ? (
               <Empty title={t("fraud.empty")}>{t("fraud.emptyHint")}</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table table-stack" data-testid="fraud-queue">
                   <caption className="visually-hidden">{t("fraud.title")}</caption>
                   <thead>

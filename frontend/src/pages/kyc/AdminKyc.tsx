@@ -141,7 +141,7 @@ function Queue() {
       />
       <QueryState result={result} isEmpty={(data) => data.kycReviewQueue.length === 0} empty={<Empty title={t("kyc.queueEmpty")} />}>
         {(data) => (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="table">
               <caption className="visually-hidden">{t("kyc.queue")}</caption>
               <thead>

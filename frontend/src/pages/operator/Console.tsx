@@ -159,7 +159,7 @@ function Brands() {
       <Card title={result.data ? t("console.brandsCount", { count: result.data.brands.totalCount }) : t("console.brands")}>
         <QueryState result={result} retry={refresh} isEmpty={(data) => data.brands.edges.length === 0} empty={<Empty title={t("console.empty")} />}>
           {(data) => (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="brands-table">
                 <caption className="visually-hidden">{t("console.brands")}</caption>
                 <thead>

@@ -38,7 +38,7 @@ function ErasureQueue({ rows, refresh }: { rows: Erasure[]; refresh: () => void 
       <Form onSubmit={async () => undefined} errors={process.errors} busy={process.fetching} aria-label={t("adminPrivacy.queue")}>
         <FormErrors />
       </Form>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="table">
           <caption className="visually-hidden">{t("adminPrivacy.queue")}</caption>
           <thead>

@@ -117,7 +117,7 @@ export function StatementsCard() {
             {data.myStatements.length === 0 ? (
               <Empty title={t("statements.empty")}>{t("statements.emptyHint")}</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table" data-testid="statements">
                   <caption className="visually-hidden">{t("statements.title")}</caption>
                   <thead>
@@ -162,7 +162,7 @@ export function StatementsCard() {
               </div>
             )}
             {data.selfBillingInvoices.length > 0 ? (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table" data-testid="self-billing-invoices">
                   <caption>{t("statements.invoicesTitle")}</caption>
                   <thead>
