@@ -55,12 +55,14 @@ class UserError:
     message: str = strawberry.field(description="A sentence to show to the user.")
     params: list[UserErrorParam] = strawberry.field(
         default_factory=list,
-        description="The specifics in the message (e.g. minimum, currency), for clients that word it in another language.",
+        description="The specifics the message names (minimum, currency...), to word it in another language.",
     )
 
 
 def _params(item: ValidationError) -> list[UserErrorParam]:
-    params = item.params if isinstance(getattr(item, "params", None), dict) else {}
+    params = getattr(item, "params", None)
+    if not isinstance(params, dict):
+        return []
     return [UserErrorParam(name=str(name), value=str(value)) for name, value in params.items()]
 
 

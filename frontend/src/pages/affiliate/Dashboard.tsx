@@ -70,7 +70,7 @@ function LiveChart({ points }: { points: Point[] }) {
     <figure className="chart-figure">
       <div className="chart" aria-hidden="true">
         <ResponsiveContainer width="100%" height={260}>
-          <LineChart data={points} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <LineChart data={points} margin={{ top: 8, right: 16, bottom: 0, left: 0 }} accessibilityLayer={false}>
             <CartesianGrid stroke={colors.border} strokeDasharray="3 3" />
             <XAxis
               dataKey="time"
