@@ -42,11 +42,28 @@ Result = TypeVar("Result")
 ModelInstance = TypeVar("ModelInstance", bound=Model)
 
 
+@strawberry.type(description="A value that a user error's message names (a minimum, a balance).")
+class UserErrorParam:
+    name: str
+    value: str
+
+
 @strawberry.type(description="A problem the user can fix, attached to an input field when there is one.")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault (camelCase), or null.")
     code: str = strawberry.field(description="A stable, machine-readable code, e.g. TAKEN or RATE_LIMITED.")
     message: str = strawberry.field(description="A sentence to show to the user.")
+    params: list[UserErrorParam] = strawberry.field(
+        default_factory=list,
+        description="The specifics the message names (minimum, currency...), to word it in another language.",
+    )
+
+
+def _params(item: ValidationError) -> list[UserErrorParam]:
+    params = getattr(item, "params", None)
+    if not isinstance(params, dict):
+        return []
+    return [UserErrorParam(name=str(name), value=str(value)) for name, value in params.items()]
 
 
 def _camel(name: str) -> str:
@@ -65,12 +82,18 @@ def user_errors(error: ValidationError) -> list[UserError]:
                         field=None if field_name == NON_FIELD_ERRORS else _camel(field_name),
                         code=str(item.code or "INVALID"),
                         message=" ".join(item.messages),
+                        params=_params(item),
                     )
                 )
     else:
         for item in error.error_list:
             result.append(
-                UserError(field=None, code=str(item.code or "INVALID"), message=" ".join(item.messages))
+                UserError(
+                    field=None,
+                    code=str(item.code or "INVALID"),
+                    message=" ".join(item.messages),
+                    params=_params(item),
+                )
             )
     return result
 

@@ -36,6 +36,17 @@ def test_text_is_readable_in_every_theme(name, mode):
         assert ratio >= 4.5, f"{name}/{mode}: {text} on {background} is {ratio:.2f}:1"
 
 
+@pytest.mark.parametrize("name", sorted(available_themes()))
+@pytest.mark.parametrize("mode", ["colors", "darkColors"])
+def test_focus_rings_stand_out_in_every_theme(name, mode):
+    """WCAG 1.4.11: a focus ring (``--focus-ring``, the primary colour, drawn opaque by the
+    stylesheets) keeps 3:1 against the page and the cards it is drawn on."""
+    palette = get_theme(name)[mode]
+    for background in ("background", "surface"):
+        ratio = contrast(palette["primary"], palette[background])
+        assert ratio >= 3, f"{name}/{mode}: the focus ring on {background} is {ratio:.2f}:1"
+
+
 def test_aurum_is_gold_on_black():
     aurum = get_theme("aurum")["colors"]
     assert aurum["primary"] == "#d4af37"

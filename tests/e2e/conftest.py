@@ -21,12 +21,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from affiliation.models import Affiliate
 from affiliation.services import commissions_release_due, conversion_record
+from marketplace.models import Product
+from tenants.models import Tenant
 from tests.conftest import PASSWORD, domain_of
 from tests.engine import make_click
 
@@ -268,6 +271,31 @@ class FrameLog:
             page.wait_for_timeout(50)
             waited += 50
         raise AssertionError(f"no live subscription {operation}: sent {self.sent}")
+
+
+# The demo brands (`provision_demo`: Nova in English and light, Aurum in French and dark), for
+# the accessibility and keyboard tests, which check the pages as the demo shows them.
+@pytest.fixture
+def demo_brands(committed: None) -> dict[str, Any]:
+    """The demo brands as `provision_demo` makes them (committed: the live server sees them)."""
+    call_command("provision_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return {tenant.subdomain: tenant for tenant in Tenant.objects.filter(subdomain__in=["nova", "aurum"])}
+
+
+def deal_path(tenant: Tenant) -> str:
+    with tenant_context(tenant):
+        product = Product.objects.filter(status="active").order_by("id").first()
+        assert product is not None
+        return f"/deals/{product.slug}"
+
+
+def sign_in(page: Any, email: str, password: str) -> None:
+    """Sign in through the form, in whatever language the brand speaks."""
+    page.goto("/login")
+    page.locator("main input[type=email]").fill(email)
+    page.locator("main input[type=password]").fill(password)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def css_variable(page: Any, name: str) -> str:

@@ -42,6 +42,11 @@ mutation($input: WithdrawalRequestInput!) {
   withdrawalRequest(input: $input) { withdrawal { id status amount { amount currency } } errors { field code message } }
 }
 """
+WITHDRAW_PARAMS = """
+mutation($input: WithdrawalRequestInput!) {
+  withdrawalRequest(input: $input) { errors { field code message params { name value } } }
+}
+"""
 RECORD = """
 mutation($input: ConversionInput!) {
   conversionRecord(input: $input) {
@@ -166,6 +171,22 @@ def test_withdrawal_field_errors_then_success(gql, brand_a, program):
     assert [(e["field"], e["code"]) for e in bad["errors"]] == [("amount", "INSUFFICIENT_BALANCE")]
     assert [(e["field"], e["code"]) for e in bad_iban["errors"]] == [("details.iban", "INVALID_IBAN")]
     assert good["errors"] == []
+    below = client.data(WITHDRAW_PARAMS, {"input": {**request, "amount": "0.50"}})["withdrawalRequest"]
+    over = client.data(WITHDRAW_PARAMS, {"input": {**request, "amount": "80.00"}})["withdrawalRequest"]
+    # The specifics of each message come apart too, so a French client can say them.
+    assert below["errors"] == [
+        {
+            "field": "amount",
+            "code": "BELOW_MINIMUM",
+            "message": "The minimum withdrawal is 10.00 EUR.",
+            "params": [{"name": "minimum", "value": "10.00"}, {"name": "currency", "value": "EUR"}],
+        }
+    ]
+    assert over["errors"][0]["params"] == [
+        {"name": "available", "value": "30.00"},
+        {"name": "currency", "value": "EUR"},
+    ]
+    assert over["errors"][0]["message"] == "You have 30.00 EUR available."
     assert good["withdrawal"]["status"] == "REQUESTED"
     balance = client.data(
         f'{{ myBalance(programId: "{program.pk}") {{ available {{ amount }} reserved {{ amount }} }} }}'

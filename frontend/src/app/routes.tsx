@@ -12,6 +12,8 @@ import type { MessageKey } from "../i18n";
 export type Host = "brand" | "root";
 /** public: the site's menu; app: the signed-in user's work menu; account: the user menu. */
 export type NavSection = "public" | "app" | "account";
+/** Where an entry of a long workspace menu (a brand admin's) is filed: one disclosure per group. */
+export type NavGroup = "money" | "people" | "program" | "settings" | "developers";
 
 export interface AppRoute {
   path: string;
@@ -21,7 +23,7 @@ export interface AppRoute {
   title: MessageKey;
   /** Absent: everyone. "signed-in": any signed-in user. Else: one of these roles. */
   access?: "signed-in" | Role[];
-  nav?: { section: NavSection; label?: MessageKey };
+  nav?: { section: NavSection; label?: MessageKey; group?: NavGroup };
 }
 
 const page = (load: () => Promise<{ default: ComponentType }>) => lazy(load);
@@ -35,9 +37,9 @@ export const ROUTES: AppRoute[] = [
   { path: "/terms", host: "brand", title: "nav.terms", page: page(() => import("../pages/privacy/Terms")) },
   { path: "/privacy", host: "brand", title: "nav.privacyPolicy", page: page(() => import("../pages/privacy/PrivacyPolicy")) },
   { path: "/account/privacy", host: "brand", title: "nav.privacy", access: "signed-in", page: page(() => import("../pages/privacy/MyPrivacy")), nav: { section: "account" } },
-  { path: "/admin/privacy", host: "brand", title: "nav.adminPrivacy", access: ["BRAND_ADMIN"], page: page(() => import("../pages/privacy/AdminPrivacy")), nav: { section: "app" } },
+  { path: "/admin/privacy", host: "brand", title: "nav.adminPrivacy", access: ["BRAND_ADMIN"], page: page(() => import("../pages/privacy/AdminPrivacy")), nav: { section: "app", group: "settings" } },
   { path: "/account/kyc", host: "brand", title: "nav.kyc", access: ["AFFILIATE", "MERCHANT"], page: page(() => import("../pages/kyc/MyKyc")), nav: { section: "account" } },
-  { path: "/admin/kyc", host: "brand", title: "nav.adminKyc", access: ["BRAND_ADMIN"], page: page(() => import("../pages/kyc/AdminKyc")), nav: { section: "app" } },
+  { path: "/admin/kyc", host: "brand", title: "nav.adminKyc", access: ["BRAND_ADMIN"], page: page(() => import("../pages/kyc/AdminKyc")), nav: { section: "app", group: "people" } },
   { path: "/contact", host: "brand", title: "nav.contact", page: page(() => import("../pages/public/Contact")) },
   // Accounts.
   { path: "/signup", host: "brand", title: "nav.signup", page: page(() => import("../pages/auth/Signup")) },
@@ -61,20 +63,20 @@ export const ROUTES: AppRoute[] = [
   { path: "/analytics", host: "brand", title: "nav.analytics", access: ["AFFILIATE", "MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/analytics/Analytics")), nav: { section: "app" } },
   // Brand admins.
   { path: "/admin/setup", host: "brand", title: "nav.adminSetup", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Setup")), nav: { section: "app" } },
-  { path: "/admin/invitations", host: "brand", title: "nav.adminInvitations", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Invitations")), nav: { section: "app" } },
-  { path: "/admin/withdrawals", host: "brand", title: "nav.adminWithdrawals", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Withdrawals")), nav: { section: "app" } },
-  { path: "/admin/payouts", host: "brand", title: "payoutRuns.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/payouts/PayoutRuns")), nav: { section: "app" } },
-  { path: "/admin/fraud", host: "brand", title: "fraud.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/fraud/FraudQueue")), nav: { section: "app" } },
-  { path: "/admin/program", host: "brand", title: "nav.adminProgram", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ProgramSettings")), nav: { section: "app" } },
-  { path: "/admin/users", host: "brand", title: "nav.adminUsers", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Users")), nav: { section: "app" } },
-  { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app" } },
-  { path: "/admin/domains", host: "brand", title: "nav.adminDomains", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Domains")), nav: { section: "app" } },
-  { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN", "STAFF"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app" } },
-  { path: "/admin/notifications", host: "brand", title: "nav.adminNotifications", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Notifications")), nav: { section: "app" } },
-  { path: "/admin/audit", host: "brand", title: "nav.adminAudit", access: ["BRAND_ADMIN"], page: page(() => import("../pages/audit/AuditLog")), nav: { section: "app" } },
+  { path: "/admin/invitations", host: "brand", title: "nav.adminInvitations", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Invitations")), nav: { section: "app", group: "people" } },
+  { path: "/admin/withdrawals", host: "brand", title: "nav.adminWithdrawals", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Withdrawals")), nav: { section: "app", group: "money" } },
+  { path: "/admin/payouts", host: "brand", title: "payoutRuns.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/payouts/PayoutRuns")), nav: { section: "app", group: "money" } },
+  { path: "/admin/fraud", host: "brand", title: "fraud.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/fraud/FraudQueue")), nav: { section: "app", group: "people" } },
+  { path: "/admin/program", host: "brand", title: "nav.adminProgram", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ProgramSettings")), nav: { section: "app", group: "program" } },
+  { path: "/admin/users", host: "brand", title: "nav.adminUsers", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Users")), nav: { section: "app", group: "people" } },
+  { path: "/admin/theme", host: "brand", title: "nav.adminTheme", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/ThemeEditor")), nav: { section: "app", group: "settings" } },
+  { path: "/admin/domains", host: "brand", title: "nav.adminDomains", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Domains")), nav: { section: "app", group: "settings" } },
+  { path: "/admin/messages", host: "brand", title: "nav.adminMessages", access: ["BRAND_ADMIN", "STAFF"], page: page(() => import("../pages/admin/Messages")), nav: { section: "app", group: "people" } },
+  { path: "/admin/notifications", host: "brand", title: "nav.adminNotifications", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Notifications")), nav: { section: "app", group: "settings" } },
+  { path: "/admin/audit", host: "brand", title: "nav.adminAudit", access: ["BRAND_ADMIN"], page: page(() => import("../pages/audit/AuditLog")), nav: { section: "app", group: "settings" } },
   // Integrations: outbound webhooks, and the developer catalogue of the events they carry.
-  { path: "/admin/webhooks", host: "brand", title: "nav.adminWebhooks", access: ["BRAND_ADMIN"], page: page(() => import("../pages/webhooks/Webhooks")), nav: { section: "app" } },
-  { path: "/developers/events", host: "brand", title: "nav.eventCatalogue", access: ["BRAND_ADMIN", "MERCHANT"], page: page(() => import("../pages/webhooks/EventCatalogue")), nav: { section: "app" } },
+  { path: "/admin/webhooks", host: "brand", title: "nav.adminWebhooks", access: ["BRAND_ADMIN"], page: page(() => import("../pages/webhooks/Webhooks")), nav: { section: "app", group: "developers" } },
+  { path: "/developers/events", host: "brand", title: "nav.eventCatalogue", access: ["BRAND_ADMIN", "MERCHANT"], page: page(() => import("../pages/webhooks/EventCatalogue")), nav: { section: "app", group: "developers" } },
   // The marketplace (public), buying and orders (signed in).
   { path: "/deals", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")), nav: { section: "public" } },
   { path: "/deals/category/:slug", host: "brand", title: "nav.deals", page: page(() => import("../pages/marketplace/Marketplace")) },
@@ -83,19 +85,19 @@ export const ROUTES: AppRoute[] = [
   { path: "/orders", host: "brand", title: "nav.orders", access: "signed-in", page: page(() => import("../pages/checkout/MyOrders")), nav: { section: "account" } },
   { path: "/orders/:number", host: "brand", title: "nav.order", access: "signed-in", page: page(() => import("../pages/checkout/Order")) },
   // Merchants (brand admins see every merchant's products and requests).
-  { path: "/merchant/products", host: "brand", title: "nav.products", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/Products")), nav: { section: "app" } },
+  { path: "/merchant/products", host: "brand", title: "nav.products", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/Products")), nav: { section: "app", group: "program" } },
   { path: "/merchant/products/new", host: "brand", title: "nav.productNew", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/ProductEditor")) },
   { path: "/merchant/products/:id", host: "brand", title: "nav.productEdit", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/ProductEditor")) },
-  { path: "/merchant/requests", host: "brand", title: "nav.requests", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/Requests")), nav: { section: "app" } },
+  { path: "/merchant/requests", host: "brand", title: "nav.requests", access: ["MERCHANT", "BRAND_ADMIN"], page: page(() => import("../pages/merchant/Requests")), nav: { section: "app", group: "program" } },
   { path: "/merchant/sales", host: "brand", title: "nav.sales", access: ["MERCHANT"], page: page(() => import("../pages/merchant/Sales")), nav: { section: "app" } },
   { path: "/billing", host: "brand", title: "nav.billing", access: ["MERCHANT"], page: page(() => import("../pages/billing/Billing")), nav: { section: "app" } },
   { path: "/billing/success", host: "brand", title: "nav.billing", access: ["MERCHANT"], page: page(() => import("../pages/billing/Billing")) },
   { path: "/billing/canceled", host: "brand", title: "nav.billing", access: ["MERCHANT"], page: page(() => import("../pages/billing/Billing")) },
   // Brand admins: money in.
-  { path: "/admin/payments", host: "brand", title: "nav.adminPayments", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Payments")), nav: { section: "app" } },
-  { path: "/admin/billing", host: "brand", title: "nav.adminBilling", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/BillingSettings")), nav: { section: "app" } },
-  { path: "/admin/plans", host: "brand", title: "nav.adminPlans", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Plans")), nav: { section: "app" } },
-  { path: "/admin/failing-subscriptions", host: "brand", title: "failingSubs.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/billing/FailingSubscriptions")), nav: { section: "app" } },
+  { path: "/admin/payments", host: "brand", title: "nav.adminPayments", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Payments")), nav: { section: "app", group: "money" } },
+  { path: "/admin/billing", host: "brand", title: "nav.adminBilling", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/BillingSettings")), nav: { section: "app", group: "money" } },
+  { path: "/admin/plans", host: "brand", title: "nav.adminPlans", access: ["BRAND_ADMIN"], page: page(() => import("../pages/admin/Plans")), nav: { section: "app", group: "money" } },
+  { path: "/admin/failing-subscriptions", host: "brand", title: "failingSubs.nav", access: ["BRAND_ADMIN"], page: page(() => import("../pages/billing/FailingSubscriptions")), nav: { section: "app", group: "money" } },
   // The operator console, on the root domain.
   { path: "/", host: "root", title: "nav.console", page: page(() => import("../pages/operator/Console")) },
   { path: "/login", host: "root", title: "nav.login", page: page(() => import("../pages/auth/Login")) },

@@ -37,7 +37,7 @@ function cellClass<Row>(column: QueueColumn<Row>): string | undefined {
 export function QueueTable<Row extends { id: string }>({ caption, columns, rows, empty, detail, testId, rowTestId }: QueueTableProps<Row>) {
   if (rows.length === 0) return <Empty title={empty.title}>{empty.hint}</Empty>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="table table-stack" data-testid={testId}>
         <caption className="visually-hidden">{caption}</caption>
         <thead>

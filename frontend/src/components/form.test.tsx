@@ -2,7 +2,9 @@ import { render, screen } from "@testing-library/react";
 import { useState } from "react";
 import { describe, expect, it } from "vitest";
 
-import type { UserError } from "../api/errors";
+import { CombinedError } from "urql";
+
+import { asUserErrors, type UserError } from "../api/errors";
 import { I18nProvider, type Language } from "../i18n";
 import { Form, FormErrors, SubmitButton, TextField } from "./form";
 
@@ -64,5 +66,48 @@ describe("field errors", () => {
     expect(amount.closest(".field")?.querySelector(".field-error")?.textContent).toContain(
       "Ce montant est inférieur au retrait minimum.",
     );
+  });
+
+  it("keeps the specifics of a translated message (the minimum, the balance) when the error carries them", () => {
+    const errors: UserError[] = [
+      {
+        field: "amount",
+        code: "BELOW_MINIMUM",
+        message: "The minimum withdrawal is 50.00 EUR.",
+        params: [
+          { name: "minimum", value: "50.00" },
+          { name: "currency", value: "EUR" },
+        ],
+      },
+      {
+        field: null,
+        code: "INSUFFICIENT_BALANCE",
+        message: "You have 12.50 EUR available.",
+        params: [
+          { name: "available", value: "12.50" },
+          { name: "currency", value: "EUR" },
+        ],
+      },
+    ];
+    render(<WithdrawalForm errors={errors} language="fr" />);
+
+    const amount = screen.getByLabelText("Amount");
+    const text = (amount.closest(".field")?.querySelector(".field-error")?.textContent ?? "").replace(/\s/g, " ");
+    expect(text).toBe("Le retrait minimum est de 50,00 €.");
+    expect(document.querySelector(".form-errors")?.textContent?.replace(/\s/g, " ")).toBe("Vous avez 12,50 € disponibles.");
+  });
+});
+
+describe("errors the API could not read", () => {
+  it("become an INVALID error at their field, never GraphQL's sentence", () => {
+    const error = new CombinedError({
+      graphQLErrors: [{ message: "Variable '$input' has invalid value at .amount: Decimal cannot represent value: ''" }],
+    });
+    expect(asUserErrors(error)).toEqual([{ field: "amount", code: "INVALID", message: "" }]);
+    const nested = new CombinedError({ graphQLErrors: [{ message: "Variable '$input' has invalid value at .items[0].quantity: Int cannot represent" }] });
+    expect(asUserErrors(nested)[0].field).toBe("items.0.quantity");
+    expect(asUserErrors(new CombinedError({ graphQLErrors: [{ message: "Boom", extensions: { code: "FORBIDDEN" } }] }))).toEqual([
+      { field: null, code: "FORBIDDEN", message: "Boom" },
+    ]);
   });
 });

@@ -35,11 +35,28 @@ interface FormState {
 
 const FormContext = createContext<FormState>({ errors: [], busy: false, fields: new Set() });
 
-/** The message to show for an error: our catalog's wording for its code, else the server's. */
+/**
+ * The message to show for an error: our catalog's wording for its code, else the server's.
+ * When the error carries its specifics (`params`: a minimum, a balance) and the catalog has a
+ * detailed wording (`errorDetail.<CODE>`), that one is used, filled in: a French message then
+ * says as much as the server's English sentence. Amounts are formatted with their currency.
+ */
 export function useErrorMessage(): (error: UserError) => string {
-  const { t, lang } = useI18n();
+  const i18n = useI18n();
+  const { t, lang } = i18n;
   return (error) => {
     const key = `error.${error.code}`;
+    const detailKey = `errorDetail.${error.code}`;
+    if (lang !== "en" && error.params?.length && isMessageKey(detailKey)) {
+      const values = Object.fromEntries(error.params.map((param) => [param.name, param.value]));
+      const currency = values.currency;
+      const filled: Record<string, string> = {};
+      for (const [name, value] of Object.entries(values)) {
+        filled[name] = currency && name !== "currency" && /^-?\d+(\.\d+)?$/.test(value) ? i18n.money({ amount: value, currency }) : value;
+      }
+      const text = t(detailKey, filled);
+      if (!/\{\w+\}/.test(text)) return text;
+    }
     // The server's English sentences carry specifics (the minimum, the balance): keep them.
     if (lang !== "en" && isMessageKey(key)) return t(key);
     return error.message || (isMessageKey(key) ? t(key) : error.code);

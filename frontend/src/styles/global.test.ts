@@ -40,3 +40,35 @@ describe("global.css", () => {
     expect(nestedRules(".a { color: red;\n.b { color: blue; }")).toEqual([".b", "1 block(s) never closed"]);
   });
 });
+
+/** Every outline drawn with a colour: focus rings must use the opaque --focus-ring token. */
+function outlineColours(css: string): string[] {
+  const text = css.replace(/\/\*[\s\S]*?\*\//g, "");
+  return [...text.matchAll(/outline(?:-color)?\s*:\s*([^;}]+)/g)]
+    .map((match) => match[1].trim())
+    .filter((value) => !/^(none|0)$/.test(value));
+}
+
+describe("focus rings", () => {
+  const sheets = ["src/styles/global.css", "src/components/marketplace/marketplace.css"];
+
+  it("are drawn in the --focus-ring colour, never a see-through mix", () => {
+    for (const sheet of sheets) {
+      const css = readFileSync(resolve(process.cwd(), sheet), "utf8");
+      const colours = outlineColours(css);
+      expect(colours.length, sheet).toBeGreaterThan(0);
+      for (const value of colours) expect(value, `${sheet}: outline ${value}`).toMatch(/^\d+px solid var\(--focus-ring\)$/);
+    }
+  });
+
+  it("--focus-ring is the theme's primary colour, which the theme tests hold at 3:1", () => {
+    const css = readFileSync(resolve(process.cwd(), "src/styles/global.css"), "utf8");
+    expect(css).toMatch(/--focus-ring:\s*var\(--color-primary\);/);
+  });
+
+  it("catches a translucent ring", () => {
+    expect(outlineColours(".x:focus { outline: 3px solid color-mix(in srgb, red 50%, transparent); }")).toEqual([
+      "3px solid color-mix(in srgb, red 50%, transparent)",
+    ]);
+  });
+});

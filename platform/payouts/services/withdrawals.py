@@ -16,6 +16,7 @@ from affiliation.services.conversions import parse_amount
 from core.audit import audit_log
 from core.errors import field_error
 from core.events import emit, publish_on_commit
+from core.money import minor_unit_exponent
 from core.tasks import enqueue_on_commit
 from kyc.gate import cumulative_payouts, kyc_payout_block
 from ledger.models import AccountKind
@@ -130,6 +131,11 @@ def _publish(withdrawal: WithdrawalRequest) -> None:
         )
 
 
+def _shown(amount: Any, currency: str) -> str:
+    """An amount as a message shows it: in the currency's minor unit (10.00, not 10.0000)."""
+    return str(amount.quantize(minor_unit_exponent(currency)))
+
+
 def withdrawal_request(
     *, affiliate: Affiliate, amount: Any, method: str, details: dict[str, Any]
 ) -> WithdrawalRequest:
@@ -144,12 +150,15 @@ def withdrawal_request(
     value = parse_amount(amount, program.currency)
     if method not in program.withdrawal_methods:
         allowed = ", ".join(program.withdrawal_methods)
-        raise field_error("method", f"This program pays by {allowed}.", Code.METHOD_NOT_ALLOWED)
+        raise field_error(
+            "method", "This program pays by %(methods)s.", Code.METHOD_NOT_ALLOWED, {"methods": allowed}
+        )
     if value < program.minimum_withdrawal:
         raise field_error(
             "amount",
-            f"The minimum withdrawal is {program.minimum_withdrawal} {program.currency}.",
+            "The minimum withdrawal is %(minimum)s %(currency)s.",
             Code.BELOW_MINIMUM,
+            {"minimum": _shown(program.minimum_withdrawal, program.currency), "currency": program.currency},
         )
     if method == WithdrawalMethod.STRIPE:
         from payouts.services.connect import connect_withdrawal_details
@@ -162,8 +171,9 @@ def withdrawal_request(
         if value > available.balance:
             raise field_error(
                 "amount",
-                f"You have {available.balance} {program.currency} available.",
+                "You have %(available)s %(currency)s available.",
                 Code.INSUFFICIENT_BALANCE,
+                {"available": _shown(available.balance, program.currency), "currency": program.currency},
             )
         withdrawal = WithdrawalRequest.objects.create(
             affiliate=affiliate, amount=value, currency=program.currency, method=method, details=cleaned

@@ -3,7 +3,7 @@
  * bank transfer the brand's bank details, the reference to quote and the form that reports the
  * bank's transaction id. Used by the order page and the merchant's plan page.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSubscription } from "urql";
 
 import { useFormMutation } from "../../api/mutation";
@@ -159,6 +159,13 @@ export function PaymentPanel({ payment, onChange }: { payment: PaymentRow; onCha
   const { t } = i18n;
   const [submitted, setSubmitted] = useState<PaymentRow | null>(null);
   const live = useLivePayment(submitted ?? payment, onChange) ?? payment;
+  const statusRef = useRef<HTMLDivElement>(null);
+  const [moveFocus, setMoveFocus] = useState(false);
+  useEffect(() => {
+    if (!moveFocus) return;
+    statusRef.current?.focus();
+    setMoveFocus(false);
+  }, [moveFocus]);
   const isBank = live.provider === "BANK_TRANSFER";
   return (
     <div className="payment-panel stack-tight" data-testid="payment-panel" data-reference={live.reference}>
@@ -180,16 +187,21 @@ export function PaymentPanel({ payment, onChange }: { payment: PaymentRow; onCha
             reference={live.reference}
             onSubmitted={(next) => {
               setSubmitted(next);
+              setMoveFocus(true);
               onChange?.(next);
             }}
           />
         </>
       ) : null}
-      {isBank && (live.status === "TRANSACTION_SUBMITTED" || live.status === "VERIFIED") ? (
-        <div className="alert alert-info" role="status">
-          <p>{t("bank.checking", { transactionId: live.transactionId })}</p>
-        </div>
-      ) : null}
+      {/* Present from the first render, so screen readers announce what goes in later; after
+          the transfer is reported (the form goes away) the focus lands here, not on <body>. */}
+      <div className="live-region" role="status" ref={statusRef} tabIndex={-1} data-testid="payment-announcer">
+        {isBank && (live.status === "TRANSACTION_SUBMITTED" || live.status === "VERIFIED") ? (
+          <div className="alert alert-info">
+            <p>{t("bank.checking", { transactionId: live.transactionId })}</p>
+          </div>
+        ) : null}
+      </div>
       {live.status === "REJECTED" ? (
         <div className="alert alert-error" role="alert">
           <p>{t("payment.rejected", { reason: live.rejectionReason || "—" })}</p>

@@ -207,14 +207,16 @@ function DomainCard({ domain, actions }: { domain: CustomDomain; actions: Action
               <p className="muted small">
                 {t("domains.httpAlternative")} <code className="secret">{domain.httpVerificationUrl}</code>
               </p>
-              {domain.lastCheckedAt ? (
-                <div className={`alert ${domain.status === "FAILED" ? "alert-error" : "alert-info"}`} role="status" data-testid="last-check">
-                  <p>
-                    {t("domains.lastCheck", { date: i18n.dateTime(domain.lastCheckedAt) })} {reason}
-                  </p>
-                  {domain.lastCheckMessage ? <p className="muted small">{domain.lastCheckMessage}</p> : null}
-                </div>
-              ) : null}
+              <div className="live-region" role="status">
+                {domain.lastCheckedAt ? (
+                  <div className={`alert ${domain.status === "FAILED" ? "alert-error" : "alert-info"}`} data-testid="last-check">
+                    <p>
+                      {t("domains.lastCheck", { date: i18n.dateTime(domain.lastCheckedAt) })} {reason}
+                    </p>
+                    {domain.lastCheckMessage ? <p className="muted small">{domain.lastCheckMessage}</p> : null}
+                  </div>
+                ) : null}
+              </div>
               <p className="muted small">
                 {domain.status === "FAILED"
                   ? t("domains.failedHint")

@@ -112,11 +112,13 @@ function InviteForm({ onSent }: { onSent: () => void }) {
         <FormErrors />
         <div className="button-row">
           <SubmitButton>{t("invitations.send")}</SubmitButton>
-          {sent ? (
-            <span className="saved" role="status" data-testid="invitation-sent">
-              {t("invitations.sent", { email: sent })}
-            </span>
-          ) : null}
+          <div className="live-region" role="status">
+            {sent ? (
+              <span className="saved" data-testid="invitation-sent">
+                {t("invitations.sent", { email: sent })}
+              </span>
+            ) : null}
+          </div>
         </div>
       </Form>
     </Card>
@@ -153,7 +155,7 @@ export default function Invitations() {
           empty={<Empty title={t("invitations.empty")} />}
         >
           {(data) => (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="invitations-table">
                 <caption className="visually-hidden">{t("invitations.list")}</caption>
                 <thead>

@@ -180,10 +180,31 @@ export default function Payments() {
     live.forget();
     setFilter(value);
   };
+  const queue = useRef<HTMLDivElement>(null);
+  const [focusAfter, setFocusAfter] = useState<{ reference: string; index: number } | null>(null);
+  // A row's buttons go away when it moves on (Verify becomes Confirm; a row leaves the filtered
+  // list): the focus goes to the same row's next action, else the row that took its place, else
+  // the queue itself, never to <body>.
+  useEffect(() => {
+    if (!focusAfter) return;
+    const root = queue.current;
+    if (!root) return;
+    const rowsNow = [...root.querySelectorAll<HTMLElement>("[data-testid=payment-row]")];
+    const row = rowsNow.find((element) => element.dataset.reference === focusAfter.reference) ?? rowsNow[Math.min(focusAfter.index, rowsNow.length - 1)];
+    const target = row?.querySelector<HTMLElement>("td.actions button") ?? root;
+    target.focus();
+    setFocusAfter(null);
+  }, [focusAfter, rows]);
+  const rememberFocus = (reference: string) => {
+    const index = rows.findIndex((row) => row.reference === reference);
+    return () => setFocusAfter({ reference, index: Math.max(index, 0) });
+  };
   const act = async (action: typeof verify | typeof confirm, reference: string) => {
+    const refocus = rememberFocus(reference);
     const data = await action.run({ reference });
     const payment = data && ("paymentVerify" in data ? data.paymentVerify.payment : data.paymentConfirm.payment);
     if (payment) live.remember(payment);
+    refocus();
   };
   const errors = [...verify.errors, ...confirm.errors];
   const busy = verify.fetching || confirm.fetching;
@@ -214,12 +235,13 @@ export default function Payments() {
         </div>
       ) : null}
       <Card>
+        <div ref={queue} tabIndex={-1} aria-label={t("payments.title")} role="region" className="focus-target">
         <QueryState result={settled(result)} retry={refresh}>
           {() =>
             rows.length === 0 ? (
               <Empty title={t("payments.empty")}>{t("payments.emptyHint")}</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table table-stack" data-testid="payment-queue">
                   <caption className="visually-hidden">{t("payments.title")}</caption>
                   <thead>
@@ -263,12 +285,12 @@ export default function Payments() {
                         </td>
                         <td data-label={t("common.actions")} className="actions">
                           {row.status === "TRANSACTION_SUBMITTED" ? (
-                            <button type="button" className="button button-secondary button-small" disabled={busy} onClick={() => void act(verify, row.reference)}>
+                            <button type="button" className="button button-secondary button-small" aria-disabled={busy} onClick={() => !busy && void act(verify, row.reference)}>
                               {t("payments.verify")}
                             </button>
                           ) : null}
                           {row.status === "VERIFIED" ? (
-                            <button type="button" className="button button-primary button-small" disabled={busy} onClick={() => void act(confirm, row.reference)}>
+                            <button type="button" className="button button-primary button-small" aria-disabled={busy} onClick={() => !busy && void act(confirm, row.reference)}>
                               {t("payments.confirm")}
                             </button>
                           ) : null}
@@ -286,8 +308,17 @@ export default function Payments() {
             )
           }
         </QueryState>
+        </div>
       </Card>
-      <RejectDialog payment={rejecting} onClose={() => setRejecting(null)} onRejected={live.remember} />
+      <RejectDialog
+        payment={rejecting}
+        onClose={() => setRejecting(null)}
+        onRejected={(payment) => {
+          const refocus = rememberFocus(payment.reference);
+          live.remember(payment);
+          refocus();
+        }}
+      />
     </div>
   );
 }

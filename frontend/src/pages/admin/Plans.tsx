@@ -290,7 +290,7 @@ export default function Plans() {
               {data.merchantPlans.length === 0 ? (
                 <Empty title={t("plansAdmin.noMerchantPlans")}>{t("plansAdmin.noMerchantPlansHint")}</Empty>
               ) : (
-                <div className="table-wrap">
+                <div className="table-wrap" tabIndex={0}>
                   <table className="table" data-testid="merchant-plans">
                     <caption className="visually-hidden">{t("plansAdmin.merchantPlans")}</caption>
                     <thead>
@@ -349,7 +349,7 @@ export default function Plans() {
               {data.membershipPlans.length === 0 ? (
                 <Empty title={t("plansAdmin.noMembershipPlans")} />
               ) : (
-                <div className="table-wrap">
+                <div className="table-wrap" tabIndex={0}>
                   <table className="table" data-testid="membership-plans">
                     <caption className="visually-hidden">{t("plansAdmin.membershipPlans")}</caption>
                     <thead>

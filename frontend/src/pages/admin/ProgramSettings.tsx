@@ -233,11 +233,13 @@ function RulesEditor({ program, onSaved }: { program: ProgramInfo; onSaved: () =
         <FormErrors />
         <div className="button-row">
           <SubmitButton>{t("common.save")}</SubmitButton>
-          {saved ? (
-            <span className="saved" role="status">
-              {t("common.saved")}
-            </span>
-          ) : null}
+          <div className="live-region" role="status">
+            {saved ? (
+              <span className="saved">
+                {t("common.saved")}
+              </span>
+            ) : null}
+          </div>
         </div>
       </Form>
     </Card>
@@ -274,7 +276,7 @@ function TiersEditor({ program, onSaved }: { program: ProgramInfo; onSaved: () =
     <Card title={t("settings.tiers")}>
       <p className="muted">{t("settings.tiersHint")}</p>
       <Form onSubmit={submit} errors={save.errors} busy={save.fetching} aria-label={t("settings.tiers")}>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table table-form">
             <thead>
               <tr>
@@ -328,11 +330,13 @@ function TiersEditor({ program, onSaved }: { program: ProgramInfo; onSaved: () =
             {t("settings.addTier")}
           </button>
           <SubmitButton>{t("settings.saveTiers")}</SubmitButton>
-          {saved ? (
-            <span className="saved" role="status">
-              {t("common.saved")}
-            </span>
-          ) : null}
+          <div className="live-region" role="status">
+            {saved ? (
+              <span className="saved">
+                {t("common.saved")}
+              </span>
+            ) : null}
+          </div>
         </div>
       </Form>
     </Card>

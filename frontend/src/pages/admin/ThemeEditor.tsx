@@ -343,11 +343,13 @@ export default function ThemeEditor() {
                   <FormErrors />
                   <div className="button-row">
                     <SubmitButton>{t("theme.save")}</SubmitButton>
-                    {saved ? (
-                      <span className="saved" role="status">
-                        {t("theme.saved")}
-                      </span>
-                    ) : null}
+                    <div className="live-region" role="status">
+                      {saved ? (
+                        <span className="saved">
+                          {t("theme.saved")}
+                        </span>
+                      ) : null}
+                    </div>
                   </div>
                 </Form>
               </Card>

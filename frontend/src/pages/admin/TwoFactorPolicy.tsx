@@ -29,11 +29,13 @@ export function TwoFactorPolicy() {
 
   return (
     <Card title={t("tf.policyTitle")}>
-      {saved ? (
-        <div className="alert alert-success" role="status">
-          <p>{t("tf.policySaved")}</p>
-        </div>
-      ) : null}
+      <div className="live-region" role="status">
+        {saved ? (
+          <div className="alert alert-success">
+            <p>{t("tf.policySaved")}</p>
+          </div>
+        ) : null}
+      </div>
       <Form onSubmit={submit} errors={update.errors} busy={update.fetching} aria-label={t("tf.policyTitle")}>
         <ChoiceGroup
           name="twoFactorRequiredRoles"

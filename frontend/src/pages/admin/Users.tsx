@@ -178,11 +178,13 @@ function MerchantInvite() {
       <FormErrors />
       <div className="button-row">
         <SubmitButton>{t("users.inviteButton")}</SubmitButton>
-        {invited ? (
-          <span className="saved" role="status">
-            {t("users.invited", { email: invited })}
-          </span>
-        ) : null}
+        <div className="live-region" role="status">
+          {invited ? (
+            <span className="saved">
+              {t("users.invited", { email: invited })}
+            </span>
+          ) : null}
+        </div>
       </div>
     </Form>
   );
@@ -215,7 +217,7 @@ function MerchantApplications() {
         empty={<p className="muted">{t("users.noMerchantApplications")}</p>}
       >
         {(data) => (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="table">
               <caption className="visually-hidden">{t("users.merchantApplications")}</caption>
               <thead>
@@ -496,7 +498,7 @@ export function People({ meId }: { meId: string | null }) {
             <p className="muted small" role="status">
               {t("people.count", { count: data.users.totalCount })}
             </p>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table people-table">
                 <caption className="visually-hidden">{t("people.title")}</caption>
                 <thead>
@@ -679,7 +681,7 @@ export default function Users() {
             >
               {(data) => (
                 <>
-                  <div className="table-wrap">
+                  <div className="table-wrap" tabIndex={0}>
                     <table className="table">
                       <caption className="visually-hidden">{t("users.title")}</caption>
                       <thead>

@@ -178,7 +178,7 @@ function CommissionsPage({ program, picker }: MembershipContext) {
         />
       </div>
       <Card>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t("commissions.title")}</caption>
             <thead>

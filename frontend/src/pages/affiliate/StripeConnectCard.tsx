@@ -133,18 +133,20 @@ export function StripeConnectCard({ onChange }: { onChange?: (verifiedAccount: s
           <p className="muted">{t("stripeConnect.account", { account: account.accountId })}</p>
           {account.status === "PENDING" ? <p>{t("stripeConnect.pendingHint")}</p> : null}
           {account.status === "VERIFIED" ? <p>{t("stripeConnect.verifiedHint")}</p> : null}
-          {account.status === "RESTRICTED" ? (
-            <div className="alert alert-warning" role="status">
-              <p>{t("stripeConnect.restrictedHint")}</p>
-              <ul>
-                {account.requirementsDue.map((item) => (
-                  <li key={item}>
-                    <code>{item}</code>
-                  </li>
-                ))}
-              </ul>
-            </div>
-          ) : null}
+          <div className="live-region" role="status">
+            {account.status === "RESTRICTED" ? (
+              <div className="alert alert-warning">
+                <p>{t("stripeConnect.restrictedHint")}</p>
+                <ul>
+                  {account.requirementsDue.map((item) => (
+                    <li key={item}>
+                      <code>{item}</code>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
+          </div>
           {account.lastPayoutFailure ? (
             <div className="alert alert-error" role="alert" data-testid="stripe-payout-failed">
               <p>

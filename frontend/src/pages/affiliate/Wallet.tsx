@@ -47,10 +47,20 @@ export const WithdrawalRequestMutation = graphql(`
         field
         code
         message
+        params {
+          name
+          value
+        }
       }
     }
   }
 `);
+
+/** What is wrong with an amount typed in the withdrawal form, as an error code, or null. */
+export function amountProblem(value: string): "REQUIRED" | "INVALID_AMOUNT" | null {
+  if (value === "") return "REQUIRED";
+  return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 ? null : "INVALID_AMOUNT";
+}
 
 function RequestForm({
   program,
@@ -75,9 +85,17 @@ function RequestForm({
   const request = useFormMutation(WithdrawalRequestMutation, (data) => data.withdrawalRequest);
   const submit = async () => {
     setDone(null);
+    const value = amount.trim().replace(",", ".");
+    // The API types the amount as a Decimal: an empty or non-numeric one would come back as a
+    // GraphQL coercion error, so it is caught here and shown at the field, with a code.
+    const problem = amountProblem(value);
+    if (problem) {
+      request.setErrors([{ field: "amount", code: problem, message: "" }]);
+      return;
+    }
     // Stripe: the server takes the user's own verified connected account, never a client value.
     const details = method === "PAYPAL" ? { email } : method === "STRIPE" ? {} : { iban, bic, accountHolder };
-    const data = await request.run({ input: { programId: program.id, amount: amount.trim().replace(",", "."), method, details } });
+    const data = await request.run({ input: { programId: program.id, amount: value, method, details } });
     const withdrawal = data?.withdrawalRequest.withdrawal;
     if (withdrawal) {
       setDone(i18n.money(withdrawal.amount));
@@ -89,11 +107,13 @@ function RequestForm({
   return (
     <Card title={t("wallet.requestTitle")}>
       {fresh.dialog}
-      {done ? (
-        <div className="alert alert-success" role="status" data-testid="withdrawal-requested">
-          <p>{t("wallet.requested", { amount: done })}</p>
-        </div>
-      ) : null}
+      <div className="live-region" role="status">
+        {done ? (
+          <div className="alert alert-success" data-testid="withdrawal-requested">
+            <p>{t("wallet.requested", { amount: done })}</p>
+          </div>
+        ) : null}
+      </div>
       <Form onSubmit={submit} errors={request.errors} busy={request.fetching} aria-label={t("wallet.requestTitle")}>
         <TextField
           name="amount"
@@ -142,7 +162,7 @@ function History({ rows }: { rows: WithdrawalRow[] }) {
   const { t } = i18n;
   if (rows.length === 0) return <Empty title={t("wallet.noWithdrawals")}>{t("wallet.noWithdrawalsHint")}</Empty>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="table" data-testid="withdrawal-history">
         <caption className="visually-hidden">{t("wallet.history")}</caption>
         <thead>

@@ -225,7 +225,7 @@ function Breakdown({ breakdown }: { breakdown: AnalyticsResult["analytics"]["bre
       {breakdown.rows.length === 0 ? (
         <p className="muted">{t("analytics.noData")}</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t(DIMENSIONS[breakdown.dimension])}</caption>
             <thead>

@@ -171,7 +171,7 @@ export default function AuditLog({ operator = false }: { operator?: boolean }) {
         {(data) => (
           <>
             <p className="muted small">{t("audit.count", { count: data.auditEvents.totalCount })}</p>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="audit-events">
                 <caption className="visually-hidden">{t("audit.events")}</caption>
                 <thead>

@@ -88,15 +88,17 @@ export default function ApiTokens() {
       <PageHeader title={t("tokens.title")} subtitle={t("tokens.subtitle")} />
       <div className="grid grid-sidebar">
         <Card title={t("tokens.create")}>
-          {secret ? (
-            <div className="alert alert-success token-secret" role="status">
-              <p>{t("tokens.shownOnce")}</p>
-              <code className="secret" data-testid="token-secret">
-                {secret}
-              </code>
-              <CopyButton text={secret} />
-            </div>
-          ) : null}
+          <div className="live-region" role="status">
+            {secret ? (
+              <div className="alert alert-success token-secret">
+                <p>{t("tokens.shownOnce")}</p>
+                <code className="secret" data-testid="token-secret">
+                  {secret}
+                </code>
+                <CopyButton text={secret} />
+              </div>
+            ) : null}
+          </div>
           <Form onSubmit={submit} errors={create.errors} busy={create.fetching} aria-label={t("tokens.create")}>
             <TextField name="name" label={t("tokens.name")} value={name} onChange={setName} hint={t("tokens.nameHint")} />
             <ChoiceGroup
@@ -129,7 +131,7 @@ export default function ApiTokens() {
         <Card title={t("tokens.list")}>
           <QueryState result={result} isEmpty={(data) => data.apiTokens.length === 0} empty={<Empty title={t("tokens.empty")} />}>
             {(data) => (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table">
                   <caption className="visually-hidden">{t("tokens.list")}</caption>
                   <thead>

@@ -257,11 +257,13 @@ function PlanCards({ plans, myPlan, onChanged }: { plans: Plan[]; myPlan: MyPlan
   return (
     <section aria-labelledby="plans-title" className="stack-tight">
       <h2 id="plans-title">{t("plans.choose")}</h2>
-      {notice ? (
-        <div className="alert alert-success" role="status">
-          <p>{notice}</p>
-        </div>
-      ) : null}
+      <div className="live-region" role="status">
+        {notice ? (
+          <div className="alert alert-success">
+            <p>{notice}</p>
+          </div>
+        ) : null}
+      </div>
       {change.errors.length ? (
         <div className="alert alert-error" role="alert">
           {change.errors.map((error, index) => (
@@ -374,11 +376,13 @@ function CurrentPlan({ myPlan, onChanged }: { myPlan: MyPlanFieldsFragment; onCh
           </div>
         ) : null}
       </dl>
-      {myPlan.cancelAtPeriodEnd ? (
-        <div className="alert alert-info" role="status">
-          <p>{t("billing.cancelScheduled", { date: i18n.date(myPlan.currentPeriodEnd) })}</p>
-        </div>
-      ) : null}
+      <div className="live-region" role="status">
+        {myPlan.cancelAtPeriodEnd ? (
+          <div className="alert alert-info">
+            <p>{t("billing.cancelScheduled", { date: i18n.date(myPlan.currentPeriodEnd) })}</p>
+          </div>
+        ) : null}
+      </div>
       {errors.length ? (
         <div className="alert alert-error" role="alert">
           {errors.map((error, index) => (
@@ -422,16 +426,20 @@ export default function Billing() {
   return (
     <div className="stack">
       <PageHeader title={t("billing.title")} subtitle={t("billing.subtitle")} />
-      {pathname.endsWith("/success") ? (
-        <div className="alert alert-success" role="status">
-          <p>{t("billing.success")}</p>
-        </div>
-      ) : null}
-      {pathname.endsWith("/canceled") ? (
-        <div className="alert alert-info" role="status">
-          <p>{t("billing.canceled")}</p>
-        </div>
-      ) : null}
+      <div className="live-region" role="status">
+        {pathname.endsWith("/success") ? (
+          <div className="alert alert-success">
+            <p>{t("billing.success")}</p>
+          </div>
+        ) : null}
+      </div>
+      <div className="live-region" role="status">
+        {pathname.endsWith("/canceled") ? (
+          <div className="alert alert-info">
+            <p>{t("billing.canceled")}</p>
+          </div>
+        ) : null}
+      </div>
       <QueryState result={settled(result)} retry={refresh} loading={<SkeletonRows rows={5} />}>
         {(data) => (
           <>

@@ -65,7 +65,7 @@ export default function FailingSubscriptions() {
           empty={<Empty title={t("failingSubs.empty")} />}
         >
           {(data) => (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table table-stack" data-testid="failing-subscriptions">
                 <caption className="visually-hidden">{t("failingSubs.list")}</caption>
                 <thead>

@@ -41,11 +41,13 @@ function DownloadButton({ invoice }: { invoice: InvoiceFieldsFragment }) {
       <button type="button" className="button button-secondary button-small" onClick={() => void open()} disabled={state === "busy"} data-testid="invoice-download">
         {t("invoices.download")} <span className="visually-hidden">{invoice.number}</span>
       </button>
-      {state === "missing" ? (
-        <span className="muted small" role="status">
-          {t("invoices.preparing")}
-        </span>
-      ) : null}
+      <div className="live-region" role="status">
+        {state === "missing" ? (
+          <span className="muted small">
+            {t("invoices.preparing")}
+          </span>
+        ) : null}
+      </div>
     </>
   );
 }
@@ -59,7 +61,7 @@ export function InvoiceList({ compact = false }: { compact?: boolean }) {
   if (!connection) return result.error ? <ErrorState error={result.error} retry={() => reexecute({ requestPolicy: "network-only" })} /> : <SkeletonRows rows={2} />;
   if (connection.edges.length === 0) return <Empty title={t("invoices.empty")}>{t("invoices.emptyHint")}</Empty>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="table" data-testid="invoices">
         <caption className="visually-hidden">{t("invoices.title")}</caption>
         <thead>

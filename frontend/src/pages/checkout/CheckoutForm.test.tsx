@@ -55,6 +55,25 @@ describe("the checkout form", () => {
     expect(maxQuantity({ ...DEAL, stock: null })).toBe(4);
   });
 
+  it("keeps the − and + buttons focusable at the limits (aria-disabled) and ignores their clicks there", () => {
+    setup();
+    const quantity = screen.getByLabelText("Quantity") as HTMLInputElement;
+    const less = screen.getByRole("button", { name: "One less" });
+    const more = screen.getByRole("button", { name: "One more" });
+    expect(less.getAttribute("aria-disabled")).toBe("true");
+    more.focus();
+    fireEvent.click(more);
+    fireEvent.click(more);
+    expect(quantity.value).toBe("3");
+    expect(more.getAttribute("aria-disabled")).toBe("true");
+    expect(more.hasAttribute("disabled")).toBe(false);
+    fireEvent.click(more);
+    expect(quantity.value).toBe("3");
+    expect(document.activeElement).toBe(more);
+    fireEvent.click(less);
+    expect(quantity.value).toBe("2");
+  });
+
   it("shows a quantity outside the deal's limits at the quantity, without asking the server", async () => {
     const { fetcher } = setup();
     fireEvent.change(screen.getByLabelText("Quantity"), { target: { value: "5" } });

@@ -135,7 +135,9 @@ function QuantityField({ value, onChange, min, max }: { value: string; onChange:
     <div className={`field${errors.length ? " field-invalid" : ""}`}>
       <label htmlFor={id}>{t("checkout.quantity")}</label>
       <div className="quantity-stepper">
-        <button type="button" className="button button-secondary" aria-label={t("checkout.less")} aria-controls={id} disabled={current <= min} onClick={() => onChange(String(Math.max(min, current - 1)))}>
+        {/* aria-disabled, not disabled: a button that becomes disabled drops the focus to
+            <body> the moment the quantity reaches its limit. */}
+        <button type="button" className="button button-secondary" aria-label={t("checkout.less")} aria-controls={id} aria-disabled={current <= min} onClick={() => current > min && onChange(String(Math.max(min, current - 1)))}>
           −
         </button>
         <input
@@ -151,7 +153,7 @@ function QuantityField({ value, onChange, min, max }: { value: string; onChange:
           aria-invalid={errors.length > 0}
           aria-describedby={errors.length ? `${id}-error` : `${id}-hint`}
         />
-        <button type="button" className="button button-secondary" aria-label={t("checkout.more")} aria-controls={id} disabled={current >= max} onClick={() => onChange(String(Math.min(max, current + 1)))}>
+        <button type="button" className="button button-secondary" aria-label={t("checkout.more")} aria-controls={id} aria-disabled={current >= max} onClick={() => current < max && onChange(String(Math.min(max, current + 1)))}>
           +
         </button>
       </div>

@@ -66,16 +66,20 @@ function OrderView({ order, refresh }: { order: OrderRow; refresh: () => void })
         subtitle={t("orders.placedOn", { date: i18n.dateTime(order.createdAt) })}
         actions={<OrderStatusBadge status={order.status} paymentStatus={paymentStatus} />}
       />
-      {justPlaced && pending ? (
-        <div className="alert alert-success" role="status">
-          <p>{t("orders.placed")}</p>
-        </div>
-      ) : null}
-      {checkout === "success" && pending ? (
-        <div className="alert alert-info" role="status">
-          <p>{t("orders.cardReturned")}</p>
-        </div>
-      ) : null}
+      <div className="live-region" role="status">
+        {justPlaced && pending ? (
+          <div className="alert alert-success">
+            <p>{t("orders.placed")}</p>
+          </div>
+        ) : null}
+      </div>
+      <div className="live-region" role="status">
+        {checkout === "success" && pending ? (
+          <div className="alert alert-info">
+            <p>{t("orders.cardReturned")}</p>
+          </div>
+        ) : null}
+      </div>
       {checkout === "cancelled" && pending ? (
         <div className="alert alert-error" role="alert">
           <p>{t("orders.cardCancelled")}</p>

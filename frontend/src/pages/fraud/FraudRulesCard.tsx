@@ -113,11 +113,13 @@ export function FraudRulesCard({ programId }: { programId: string }) {
               </fieldset>
             ))}
             <FormErrors />
-            {saved ? (
-              <p className="muted" role="status">
-                {t("fraud.saved")}
-              </p>
-            ) : null}
+            <div className="live-region" role="status">
+              {saved ? (
+                <p className="muted">
+                  {t("fraud.saved")}
+                </p>
+              ) : null}
+            </div>
             <SubmitButton>{t("fraud.save")}</SubmitButton>
           </Form>
         )}

@@ -141,7 +141,7 @@ function Queue() {
       />
       <QueryState result={result} isEmpty={(data) => data.kycReviewQueue.length === 0} empty={<Empty title={t("kyc.queueEmpty")} />}>
         {(data) => (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="table">
               <caption className="visually-hidden">{t("kyc.queue")}</caption>
               <thead>
@@ -221,11 +221,13 @@ function Settings() {
           busy={update.fetching}
           aria-label={t("kyc.settings")}
         >
-          {saved ? (
-            <p className="alert alert-success" role="status">
-              {t("common.saved")}
-            </p>
-          ) : null}
+          <div className="live-region" role="status">
+            {saved ? (
+              <p className="alert alert-success">
+                {t("common.saved")}
+              </p>
+            ) : null}
+          </div>
           <fieldset>
             <legend>{t("kyc.requiredRoles")}</legend>
             <CheckboxField name="requiredRoles" label={t("kyc.role.affiliate")} checked={roles.includes("affiliate")} onChange={toggle("affiliate")} />

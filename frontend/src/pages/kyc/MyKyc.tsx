@@ -162,11 +162,13 @@ function KycForm({ profile, refresh }: { profile: MyKycData["myKyc"]; refresh: (
   const business = values.kind === "BUSINESS";
   return (
     <>
-      {saved ? (
-        <p className="alert alert-success" role="status">
-          {t("kyc.saved")}
-        </p>
-      ) : null}
+      <div className="live-region" role="status">
+        {saved ? (
+          <p className="alert alert-success">
+            {t("kyc.saved")}
+          </p>
+        ) : null}
+      </div>
       <Form onSubmit={onSubmit} errors={[...save.errors, ...submit.errors]} busy={save.fetching || submit.fetching} aria-label={t("kyc.title")}>
         <Card title={t("kyc.identity")}>
           <SelectField
@@ -249,11 +251,13 @@ export default function MyKyc() {
               <p>
                 {t("common.status")}: <Badge tone={KYC_TONE[profile.status]}>{t(KYC_STATUS[profile.status])}</Badge>
               </p>
-              {profile.decisionReason && (profile.status === "REJECTED" || profile.status === "NEEDS_MORE_INFO") ? (
-                <p className="alert alert-warning" role="status">
-                  {t("kyc.reviewerSays", { reason: profile.decisionReason })}
-                </p>
-              ) : null}
+              <div className="live-region" role="status">
+                {profile.decisionReason && (profile.status === "REJECTED" || profile.status === "NEEDS_MORE_INFO") ? (
+                  <p className="alert alert-warning">
+                    {t("kyc.reviewerSays", { reason: profile.decisionReason })}
+                  </p>
+                ) : null}
+              </div>
               {profile.status === "SUBMITTED" ? <p className="alert alert-info">{t("kyc.underReview")}</p> : null}
               <KycForm profile={profile} refresh={refresh} />
             </>

@@ -143,7 +143,7 @@ function Overview({ deal }: { deal: Deal }) {
     <div className="stack-tight deal-overview">
       {deal.highlights.length ? (
         <section>
-          <h3>{t("deal.highlights")}</h3>
+          <h2 className="deal-subhead">{t("deal.highlights")}</h2>
           <List items={deal.highlights} className="deal-list deal-list-check" />
         </section>
       ) : null}
@@ -151,13 +151,13 @@ function Overview({ deal }: { deal: Deal }) {
       {deal.descriptionHtml ? <div className="rich-text" dangerouslySetInnerHTML={{ __html: deal.descriptionHtml }} /> : null}
       {deal.included.length ? (
         <section>
-          <h3>{t("deal.included")}</h3>
+          <h2 className="deal-subhead">{t("deal.included")}</h2>
           <List items={deal.included} />
         </section>
       ) : null}
       {deal.howItWorks.length ? (
         <section>
-          <h3>{t("deal.howItWorks")}</h3>
+          <h2 className="deal-subhead">{t("deal.howItWorks")}</h2>
           <ol className="deal-list">
             {deal.howItWorks.map((step, index) => (
               <li key={index}>{step}</li>
@@ -167,7 +167,7 @@ function Overview({ deal }: { deal: Deal }) {
       ) : null}
       {deal.merchant.description ? (
         <section>
-          <h3>{t("deal.aboutMerchant", { merchant: deal.merchant.displayName })}</h3>
+          <h2 className="deal-subhead">{t("deal.aboutMerchant", { merchant: deal.merchant.displayName })}</h2>
           <p>{deal.merchant.description}</p>
           {deal.merchant.website ? (
             <a href={deal.merchant.website} rel="noopener noreferrer nofollow" target="_blank">
@@ -188,7 +188,7 @@ function Conditions({ deal }: { deal: Deal }) {
       <p className="muted small">{t("deal.perPurchase", { min: deal.minPerPurchase, max: deal.maxPerPurchase })}</p>
       {deal.faq.length ? (
         <section>
-          <h3>{t("deal.faq")}</h3>
+          <h2 className="deal-subhead">{t("deal.faq")}</h2>
           <div className="accordion">
             {deal.faq.map((entry, index) => (
               <details key={index} className="accordion-item">
@@ -215,7 +215,7 @@ function ReviewsPage({ productId, after, isLast, onMore }: { productId: string; 
       {connection.edges.map(({ node }) => (
         <article key={node.id} className="review" data-testid="review">
           <Stars value={node.rating} />
-          {node.title ? <h4>{node.title}</h4> : null}
+          {node.title ? <h2 className="deal-subhead">{node.title}</h2> : null}
           {node.body ? <p className="pre-line">{node.body}</p> : null}
           <p className="muted small">
             {node.authorName} · {i18n.date(node.createdAt)}

@@ -417,7 +417,11 @@ export default function Marketplace() {
           <div id="market-filters" className={showFilters ? "market-filters-wrap open" : "market-filters-wrap"}>
             <FilterPanel filters={filters} categories={categories} categorySlug={categorySlug} onApply={apply} onCategory={chooseCategory} onClear={clear} />
           </div>
-          <section className="deal-grid" aria-label={t("market.results")} aria-busy={total === null} data-testid="deal-grid">
+          <section className="deal-grid" aria-labelledby="deal-grid-title" aria-busy={total === null} data-testid="deal-grid">
+            {/* The cards' h3 titles need an h2 above them where the filters' one is folded away. */}
+            <h2 id="deal-grid-title" className="visually-hidden">
+              {t("market.results")}
+            </h2>
             {cursors.map((cursor, index) => (
               <DealsPage
                 key={`${key}-${cursor ?? "first"}`}

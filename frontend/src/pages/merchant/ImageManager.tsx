@@ -282,7 +282,7 @@ export function ImageManager({ productId, images: initial, onChange }: { product
               <AltText image={image} onSaved={(saved) => setImages((current) => current.map((item) => (item.id === saved.id ? { ...item, ...saved } : item)))} />
               <div className="button-row">
                 <button type="button" className="button button-ghost button-small" disabled={index === 0 || reorder.fetching} onClick={() => void move(index, -1)} aria-label={t("images.moveEarlier", { index: index + 1 })}>
-                  ←
+                  <span aria-hidden="true">←</span>
                 </button>
                 <button
                   type="button"
@@ -291,7 +291,7 @@ export function ImageManager({ productId, images: initial, onChange }: { product
                   onClick={() => void move(index, 1)}
                   aria-label={t("images.moveLater", { index: index + 1 })}
                 >
-                  →
+                  <span aria-hidden="true">→</span>
                 </button>
                 <button type="button" className="button button-danger button-small" disabled={remove.fetching} onClick={() => void drop(image)} aria-label={t("images.delete", { index: index + 1 })}>
                   {t("common.remove")}

@@ -388,11 +388,13 @@ function CommissionCard({ product, onChanged }: { product: Product; onChanged: (
         <FormErrors />
         <div className="button-row">
           <SubmitButton>{t("common.save")}</SubmitButton>
-          {saved ? (
-            <span className="saved" role="status">
-              {t("common.saved")}
-            </span>
-          ) : null}
+          <div className="live-region" role="status">
+            {saved ? (
+              <span className="saved">
+                {t("common.saved")}
+              </span>
+            ) : null}
+          </div>
         </div>
       </Form>
     </Card>
@@ -530,11 +532,13 @@ function Editor({ product, onSaved }: { product: Product | null; onSaved: (produ
       <FormErrors />
       <div className="button-row sticky-actions">
         <SubmitButton>{product ? t("common.save") : t("products.createDraft")}</SubmitButton>
-        {saved ? (
-          <span className="saved" role="status">
-            {t("common.saved")}
-          </span>
-        ) : null}
+        <div className="live-region" role="status">
+          {saved ? (
+            <span className="saved">
+              {t("common.saved")}
+            </span>
+          ) : null}
+        </div>
       </div>
     </Form>
   );

@@ -205,7 +205,7 @@ export default function Products() {
         />
       </div>
       <Card>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table" data-testid="products">
             <caption className="visually-hidden">{t("products.title")}</caption>
             <thead>

@@ -204,7 +204,7 @@ export default function Requests() {
         />
       </div>
       <Card>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table">
             <caption className="visually-hidden">{t("requests.title")}</caption>
             <thead>

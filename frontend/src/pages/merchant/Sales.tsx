@@ -152,7 +152,7 @@ function Roi() {
             {rows.length === 0 ? (
               <Empty title={t("sales.noAffiliates")}>{t("sales.noAffiliatesHint")}</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table" data-testid="affiliate-roi">
                   <caption className="visually-hidden">{t("sales.roiTitle")}</caption>
                   <thead>
@@ -274,7 +274,7 @@ export default function Sales() {
       <MerchantLiveStats />
       <Roi />
       <Card title={t("sales.lines")}>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="table" data-testid="sales">
             <caption className="visually-hidden">{t("sales.lines")}</caption>
             <thead>

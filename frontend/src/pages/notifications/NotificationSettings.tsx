@@ -126,7 +126,7 @@ export default function NotificationSettings() {
               <Card>
                 <Form errors={save.errors} busy={save.fetching} onSubmit={() => undefined}>
                   <FormErrors />
-                  <div className="table-wrap">
+                  <div className="table-wrap" tabIndex={0}>
                     <table className="table notification-preferences" data-testid="notification-preferences">
                       <thead>
                         <tr>

@@ -103,15 +103,17 @@ function CreateBrand({ onCreated }: { onCreated: () => void }) {
   };
   return (
     <Card title={t("console.create")}>
-      {created ? (
-        <div className="alert alert-success" role="status" data-testid="brand-created">
-          <p>
-            {t("console.created", { name: created.name, ms: created.provisioningMs ?? "?" })}{" "}
-            <a href={brandUrl(created.domain)}>{created.domain}</a>
-          </p>
-          {invited ? <p>{t("console.invited", { email: invited })}</p> : null}
-        </div>
-      ) : null}
+      <div className="live-region" role="status">
+        {created ? (
+          <div className="alert alert-success" data-testid="brand-created">
+            <p>
+              {t("console.created", { name: created.name, ms: created.provisioningMs ?? "?" })}{" "}
+              <a href={brandUrl(created.domain)}>{created.domain}</a>
+            </p>
+            {invited ? <p>{t("console.invited", { email: invited })}</p> : null}
+          </div>
+        ) : null}
+      </div>
       <Form onSubmit={submit} errors={create.errors} busy={create.fetching} aria-label={t("console.create")}>
         <TextField name="name" label={t("console.name")} value={name} onChange={setName} />
         <TextField name="subdomain" label={t("console.subdomain")} hint={t("console.subdomainHint")} value={subdomain} onChange={setSubdomain} suffix={`.${root}`} autoCapitalize="none" spellCheck={false} />
@@ -157,7 +159,7 @@ function Brands() {
       <Card title={result.data ? t("console.brandsCount", { count: result.data.brands.totalCount }) : t("console.brands")}>
         <QueryState result={result} retry={refresh} isEmpty={(data) => data.brands.edges.length === 0} empty={<Empty title={t("console.empty")} />}>
           {(data) => (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="brands-table">
                 <caption className="visually-hidden">{t("console.brands")}</caption>
                 <thead>

@@ -100,7 +100,7 @@ export default function IpBlocks() {
         ) : null}
         <QueryState result={result} retry={refresh} isEmpty={(data) => data.ipBlocks.edges.length === 0} empty={<Empty title={t("ipBlocks.empty")} />}>
           {(data) => (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="ip-blocks-table">
                 <caption className="visually-hidden">{t("ipBlocks.title")}</caption>
                 <thead>

@@ -255,7 +255,7 @@ export default function PayoutRuns() {
                       ) : !provider.configured ? (
                         <p className="muted">{t("payoutRuns.notConfigured", { provider: name })}</p>
                       ) : null}
-                      <div className="table-wrap">
+                      <div className="table-wrap" tabIndex={0}>
                         <table className="table table-stack">
                           <caption className="visually-hidden">{name}</caption>
                           <thead>
@@ -358,7 +358,7 @@ export default function PayoutRuns() {
                         </button>
                       ) : null}
                     </div>
-                    <div className="table-wrap">
+                    <div className="table-wrap" tabIndex={0}>
                       <table className="table table-stack">
                         <caption className="visually-hidden">{t("payoutRuns.run", { id: run.id })}</caption>
                         <thead>

@@ -54,7 +54,7 @@ export function SessionTable({ sessions, onRevoke, busy }: { sessions: SessionRo
   const { t } = i18n;
   if (sessions.length === 0) return <p className="muted">{t("sessions.empty")}</p>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table className="table">
         <caption className="visually-hidden">{t("sessions.title")}</caption>
         <thead>

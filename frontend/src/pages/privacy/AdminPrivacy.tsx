@@ -38,7 +38,7 @@ function ErasureQueue({ rows, refresh }: { rows: Erasure[]; refresh: () => void 
       <Form onSubmit={async () => undefined} errors={process.errors} busy={process.fetching} aria-label={t("adminPrivacy.queue")}>
         <FormErrors />
       </Form>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="table">
           <caption className="visually-hidden">{t("adminPrivacy.queue")}</caption>
           <thead>
@@ -123,11 +123,13 @@ function DocumentEditor({ kind, versions, refresh }: { kind: LegalDocumentKind; 
   }, [latest?.id, latest?.title, latest?.body]);
   return (
     <>
-      {published ? (
-        <p className="alert alert-success" role="status">
-          {t("adminPrivacy.published", { version: published })}
-        </p>
-      ) : null}
+      <div className="live-region" role="status">
+        {published ? (
+          <p className="alert alert-success">
+            {t("adminPrivacy.published", { version: published })}
+          </p>
+        ) : null}
+      </div>
       <Form
         onSubmit={async () => {
           const data = await publish.run({ input: { kind, title, body } });
@@ -195,11 +197,13 @@ function RetentionForm({ settings, refresh }: { settings: AdminPrivacyData["priv
         onChange={setPages}
       />
       <FormErrors />
-      {saved ? (
-        <p className="alert alert-success" role="status">
-          {t("common.saved")}
-        </p>
-      ) : null}
+      <div className="live-region" role="status">
+        {saved ? (
+          <p className="alert alert-success">
+            {t("common.saved")}
+          </p>
+        ) : null}
+      </div>
       <SubmitButton>{t("common.save")}</SubmitButton>
     </Form>
   );

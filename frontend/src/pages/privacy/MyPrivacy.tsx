@@ -96,11 +96,13 @@ export default function MyPrivacy() {
 
               <Card title={t("privacy.export")}>
                 <p>{t("privacy.exportLead")}</p>
-                {requested ? (
-                  <p className="alert alert-success" role="status">
-                    {t("privacy.exportRequested")}
-                  </p>
-                ) : null}
+                <div className="live-region" role="status">
+                  {requested ? (
+                    <p className="alert alert-success">
+                      {t("privacy.exportRequested")}
+                    </p>
+                  ) : null}
+                </div>
                 <Form
                   onSubmit={async () => {
                     if (await exportRequest.run({})) {

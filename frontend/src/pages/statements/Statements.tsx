@@ -93,11 +93,13 @@ function Download({ label, title, pick }: { label: string; title: string; pick: 
       <button type="button" className="button button-secondary button-small" onClick={() => void open()} disabled={state === "busy"} title={title}>
         {label} <span className="visually-hidden">{title}</span>
       </button>
-      {state === "missing" ? (
-        <span className="muted small" role="status">
-          {t("statements.linkMissing")}
-        </span>
-      ) : null}
+      <div className="live-region" role="status">
+        {state === "missing" ? (
+          <span className="muted small">
+            {t("statements.linkMissing")}
+          </span>
+        ) : null}
+      </div>
     </>
   );
 }
@@ -115,7 +117,7 @@ export function StatementsCard() {
             {data.myStatements.length === 0 ? (
               <Empty title={t("statements.empty")}>{t("statements.emptyHint")}</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table" data-testid="statements">
                   <caption className="visually-hidden">{t("statements.title")}</caption>
                   <thead>
@@ -160,7 +162,7 @@ export function StatementsCard() {
               </div>
             )}
             {data.selfBillingInvoices.length > 0 ? (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="table" data-testid="self-billing-invoices">
                   <caption>{t("statements.invoicesTitle")}</caption>
                   <thead>
@@ -242,11 +244,13 @@ function SettingsForm({ enabled, rate }: { enabled: boolean; rate: string }) {
       <FormErrors />
       <div className="button-row">
         <SubmitButton>{t("common.save")}</SubmitButton>
-        {saved ? (
-          <span className="saved" role="status">
-            {t("common.saved")}
-          </span>
-        ) : null}
+        <div className="live-region" role="status">
+          {saved ? (
+            <span className="saved">
+              {t("common.saved")}
+            </span>
+          ) : null}
+        </div>
       </div>
     </Form>
   );

@@ -49,7 +49,7 @@ export default function EventCatalogue() {
               >
                 <div data-testid="catalogue-event">
                   <p>{event.description}</p>
-                  <div className="table-wrap">
+                  <div className="table-wrap" tabIndex={0}>
                     <table className="table table-compact">
                       <caption className="visually-hidden">{event.name}</caption>
                       <thead>

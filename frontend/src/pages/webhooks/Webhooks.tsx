@@ -257,15 +257,17 @@ function DeliveryLog({ endpointId, url }: { endpointId: string; url: string }) {
           ))}
         </div>
       ) : null}
-      {notice ? (
-        <p className="saved" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <div className="live-region" role="status">
+        {notice ? (
+          <p className="saved">
+            {notice}
+          </p>
+        ) : null}
+      </div>
       <QueryState result={result} retry={refresh} isEmpty={(data) => data.webhookDeliveries.edges.length === 0} empty={<Empty title={t("webhooks.logEmpty")} />}>
         {(data) => (
           <>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="webhook-deliveries">
                 <caption className="visually-hidden">{t("webhooks.log", { url })}</caption>
                 <thead>
@@ -287,7 +289,7 @@ function DeliveryLog({ endpointId, url }: { endpointId: string; url: string }) {
                         </span>
                         <details className="disclosure">
                           <summary>{t("webhooks.attemptsOf", { event: delivery.eventType })}</summary>
-                          <div className="table-wrap">
+                          <div className="table-wrap" tabIndex={0}>
                             <table className="table table-compact">
                               <thead>
                                 <tr>
@@ -409,14 +411,16 @@ export default function Webhooks() {
             ))}
           </div>
         ) : null}
-        {notice ? (
-          <p className="saved" role="status">
-            {notice}
-          </p>
-        ) : null}
+        <div className="live-region" role="status">
+          {notice ? (
+            <p className="saved">
+              {notice}
+            </p>
+          ) : null}
+        </div>
         <QueryState result={result} retry={refresh} isEmpty={(data) => data.webhookEndpoints.edges.length === 0} empty={<Empty title={t("webhooks.empty")} />}>
           {(data) => (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="table" data-testid="webhook-endpoints">
                 <caption className="visually-hidden">{t("webhooks.endpoints")}</caption>
                 <thead>
