@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { appContainer, dropServerHead, pageReady, prerenderShowing } from "./prerender";
+import { appContainer, counterpart, dropServerHead, pageReady, prerenderShowing } from "./prerender";
 
 afterEach(() => {
   document.body.innerHTML = "";
@@ -34,6 +34,28 @@ describe("the takeover of a prerendered page", () => {
     expect(container.hidden).toBe(false);
     expect(document.querySelectorAll("h1")).toHaveLength(1);
     expect(prerenderShowing()).toBe(false);
+  });
+
+  it("moves the focus to the app's twin of the focused prerendered element", async () => {
+    document.body.innerHTML =
+      '<div id="root" data-prerendered=""><button type="button" class="icon-button menu-toggle">☰ Menu</button><a href="/deals">Deals</a></div>';
+    const container = appContainer();
+    container.innerHTML = '<button type="button" class="icon-button menu-toggle">☰ Menu</button><a href="/deals">Deals</a>';
+    (document.querySelector("#root a") as HTMLElement).focus();
+
+    pageReady();
+    await new Promise((resolve) => requestAnimationFrame(() => resolve(null)));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+
+    expect(document.activeElement).toBe(container.querySelector("a"));
+  });
+
+  it("finds a button's twin by its class and text", () => {
+    document.body.innerHTML = '<div id="root" data-prerendered=""><button class="menu-toggle">Menu</button></div>';
+    const container = appContainer();
+    container.innerHTML = '<button class="other">Menu</button><button class="menu-toggle">Menu</button>';
+
+    expect(counterpart(document.querySelector("#root button") as HTMLElement, container)).toBe(container.querySelectorAll("button")[1]);
   });
 
   it("swaps anyway when the page never says it is ready", () => {

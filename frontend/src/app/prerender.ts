@@ -38,11 +38,35 @@ export function appContainer(doc: Document = document): HTMLElement {
     if (done) return;
     done = true;
     takeOver = null;
+    // Someone tabbing through the prerendered page keeps their place: the focused element's
+    // twin in the app takes the focus (removing a focused node would drop it to <body>).
+    const active = doc.activeElement;
+    const twin = active instanceof HTMLElement && root.contains(active) ? counterpart(active, app) : null;
     root.remove();
     app.hidden = false;
+    twin?.focus();
   };
   window.setTimeout(() => takeOver?.(), TAKEOVER_TIMEOUT_MS);
   return app;
+}
+
+/** The app's element standing where ``element`` stands in the prerendered page: the same id,
+ * else the same tag with the same link target, else the same tag, class and text. */
+export function counterpart(element: HTMLElement, app: HTMLElement): HTMLElement | null {
+  if (element.id) {
+    const byId = app.querySelector<HTMLElement>(`#${CSS.escape(element.id)}`);
+    if (byId) return byId;
+  }
+  const href = element.getAttribute("href");
+  const text = element.textContent?.trim() ?? "";
+  const candidates = Array.from(app.querySelectorAll<HTMLElement>(element.tagName));
+  return (
+    candidates.find((candidate) =>
+      href !== null
+        ? candidate.getAttribute("href") === href
+        : candidate.className === element.className && (candidate.textContent?.trim() ?? "") === text,
+    ) ?? null
+  );
 }
 
 /** The app's page is ready to replace the prerendered one (a no-op once swapped, or if none). */
