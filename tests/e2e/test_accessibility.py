@@ -119,3 +119,19 @@ def test_main_pages_have_no_serious_axe_violations_at_desktop_width_light_and_da
 def test_main_pages_have_no_serious_axe_violations_at_phone_width(demo_brands, browsers, subdomain):
     problems = scan_brand(browsers, demo_brands[subdomain], width=PHONE[0], height=PHONE[1], modes=["light"])
     assert not problems, f"{len(problems)} axe violations:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("subdomain", ["nova", "aurum"])
+def test_the_open_phone_menu_has_no_serious_axe_violations(demo_brands, browsers, subdomain):
+    """The ☰ menu's own links and its "Log in" / "Sign up" buttons, as a phone shows them open
+    (the page scans above run with menus closed)."""
+    page = browsers.page(demo_brands[subdomain], width=PHONE[0], height=PHONE[1])
+    page.context.add_init_script(path=str(AXE_SOURCE))
+    settle(page, "/")
+    page.wait_for_selector("#root[data-prerendered]", state="detached")
+    page.locator("button.menu-toggle").click()
+    page.locator("nav.site-nav.open a[href='/login']").wait_for()
+    problems = [
+        f"{v['id']} ({v['impact']}) {v['help']} -> {v['targets'][:6]}" for v in failing(axe_scan(page))
+    ]
+    assert not problems, f"{subdomain}, ☰ menu open: " + "\n".join(problems)
